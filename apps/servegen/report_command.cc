@@ -1,0 +1,5 @@
+// `servegen report` (being written).
+#include "commands.h"
+namespace llms::servegen::cli {
+void RegisterReport(CLI::App& root, std::function<int()>& action) { (void)root; (void)action; }
+}  // namespace llms::servegen::cli

@@ -1,0 +1,359 @@
+// Generator implementation: per-client renewal processes in operational time, chunked by trace
+// window, merged across clients in timestamp order.
+#include "servegen/generator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/distributions.h"
+#include "servegen/length_sampler.h"
+#include "servegen/pool_filter.h"
+
+namespace llms::servegen {
+
+Result<Coupling> ParseCoupling(const std::string& text) {
+  if (text == "comonotone") return Coupling::kComonotone;
+  if (text == "independent") return Coupling::kIndependent;
+  if (text == "copula" || text == "gaussian") return Coupling::kGaussianCopula;
+  return Result<Coupling>::Error(
+      fmt::format("--coupling '{}': expected comonotone, independent or copula (with --rho)", text));
+}
+
+Result<ArrivalChoice> ParseArrivalChoice(const std::string& text) {
+  if (text == "trace") return ArrivalChoice::kTrace;
+  if (text == "exponential" || text == "poisson") return ArrivalChoice::kExponential;
+  if (text == "gamma") return ArrivalChoice::kGamma;
+  if (text == "weibull") return ArrivalChoice::kWeibull;
+  return Result<ArrivalChoice>::Error(
+      fmt::format("--arrival '{}': expected trace, exponential, gamma or weibull", text));
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The inter-arrival law of one client-window, normalised to mean 1 in operational time.
+struct GapLaw {
+  ArrivalPattern pattern = ArrivalPattern::kExponential;
+  double shape = 1.0;
+  double inv_mean = 1.0;  // Weibull: 1 / Gamma(1 + 1/c)
+
+  static GapLaw For(const TraceWindow& w, ArrivalChoice choice) {
+    GapLaw g;
+    switch (choice) {
+      case ArrivalChoice::kTrace:
+        g.pattern = w.pattern == ArrivalPattern::kNone ? ArrivalPattern::kExponential : w.pattern;
+        g.shape = w.shape;
+        break;
+      case ArrivalChoice::kExponential: g.pattern = ArrivalPattern::kExponential; break;
+      case ArrivalChoice::kGamma:
+        g.pattern = w.cv > 0 ? ArrivalPattern::kGamma : ArrivalPattern::kExponential;
+        g.shape = w.cv > 0 ? 1.0 / (w.cv * w.cv) : 1.0;
+        break;
+      case ArrivalChoice::kWeibull:
+        g.pattern = w.cv > 0 ? ArrivalPattern::kWeibull : ArrivalPattern::kExponential;
+        g.shape = w.cv > 0 ? WeibullShapeForCv(w.cv) : 1.0;
+        break;
+    }
+    if (g.pattern == ArrivalPattern::kWeibull) g.inv_mean = std::exp(-std::lgamma(1.0 + 1.0 / g.shape));
+    return g;
+  }
+  double Gap(Rng& rng) const {
+    switch (pattern) {
+      case ArrivalPattern::kGamma: return SampleGamma(shape, rng) / shape;
+      case ArrivalPattern::kWeibull: return SampleWeibull(shape, rng) * inv_mean;
+      default: return SampleExponential(rng);
+    }
+  }
+  // Forward-recurrence time of the stationary process: U times a length-biased gap.
+  double EquilibriumGap(Rng& rng) const {
+    switch (pattern) {
+      case ArrivalPattern::kGamma: return rng.NextOpenUnit() * SampleGamma(shape + 1.0, rng) / shape;
+      case ArrivalPattern::kWeibull:
+        return rng.NextOpenUnit() * std::pow(SampleGamma(1.0 + 1.0 / shape, rng), 1.0 / shape) * inv_mean;
+      default: return SampleExponential(rng);
+    }
+  }
+};
+
+// The span's windows on the relative time axis and the rate's integral at their boundaries.
+struct SpanGrid {
+  size_t first = 0;                // absolute pool window index of span window 0
+  std::vector<double> bounds;      // nw + 1 relative boundaries
+  std::vector<double> lambda;      // rate integral at each boundary
+  std::vector<double> total_rate;  // W[j]: sum of client weights in span window j
+  std::vector<double> last_before; // largest double below bounds[j + 1]
+  size_t size() const { return bounds.size() - 1; }
+};
+
+struct ClientProcess {
+  Rng rng{0};
+  std::vector<double> u;  // cumulative operational time at span boundaries (nw + 1)
+  double u_next = 0.0;
+  size_t j = 0;
+  bool started = false;
+  bool done = false;
+  size_t law_for = SIZE_MAX;
+  GapLaw law;
+  RequestBatch out;  // this chunk's requests
+};
+
+class Engine {
+ public:
+  Engine(const ClientPool& pool, const RateFunction& rate, const GenerateOptions& opt)
+      : pool_(pool), rate_(rate), opt_(opt), lengths_(pool.category, opt.coupling, opt.rho, opt.compat) {}
+
+  Result<GenerateSummary> Run(const RequestSink& sink, const ProgressFn& progress) {
+    BuildGrid();
+    GenerateSummary summary;
+    summary.per_client.assign(pool_.clients.size(), 0);
+    procs_.resize(pool_.clients.size());
+    for (size_t i = 0; i < procs_.size(); ++i) InitClient(i);
+    for (size_t j = 0; j < grid_.size(); ++j) {
+      const double window_mass = grid_.lambda[j + 1] - grid_.lambda[j];
+      if (grid_.total_rate[j] > 0) {
+        summary.expected_requests += window_mass;
+      } else if (window_mass > 0) {
+        summary.warnings.push_back(fmt::format(
+            "window at {:.0f} s: target rate {:.3g} req/s but no selected client is active; no requests there",
+            grid_.bounds[j], window_mass / (grid_.bounds[j + 1] - grid_.bounds[j])));
+      }
+    }
+    RequestBatch batch;
+    for (size_t j = 0; j < grid_.size(); ++j) {
+      // Split big windows so that one chunk holds about a million requests at most.
+      const double mass = grid_.lambda[j + 1] - grid_.lambda[j];
+      const int pieces = opt_.compat ? 1 : std::max(1, static_cast<int>(std::ceil(mass / 1e6)));
+      for (int p = 0; p < pieces; ++p) {
+        const double c0 = grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * p / pieces;
+        const double c1 = p + 1 == pieces ? grid_.bounds[j + 1]
+                                          : grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * (p + 1) / pieces;
+        RunChunk(j, c0, c1);
+        Merge(batch);
+        for (const auto& r : batch.requests) ++summary.per_client[r.client];
+        summary.requests += static_cast<int64_t>(batch.requests.size());
+        if (!batch.requests.empty()) LLMS_RETURN_IF_ERROR(sink(batch));
+        if (progress) progress(c1 / opt_.duration, summary.requests);
+      }
+    }
+    return summary;
+  }
+
+ private:
+  double Weight(size_t client, size_t j) const {
+    const Client& c = pool_.clients[client];
+    const TraceWindow& w = c.windows[grid_.first + j];
+    return w.active() ? w.rate * c.rate_scale : 0.0;
+  }
+
+  void BuildGrid() {
+    const auto [first, last] = SpanWindows(pool_, opt_.span_start, opt_.duration);
+    grid_.first = first;
+    const double w = static_cast<double>(pool_.window_seconds);
+    grid_.bounds.push_back(0.0);
+    for (size_t k = first; k < last; ++k) {
+      const double end = static_cast<double>(pool_.start) + static_cast<double>(k + 1) * w - opt_.span_start;
+      grid_.bounds.push_back(std::min(end, opt_.duration));
+    }
+    for (double b : grid_.bounds) grid_.lambda.push_back(rate_.Integral(b));
+    for (size_t j = 0; j + 1 < grid_.bounds.size(); ++j) {
+      grid_.last_before.push_back(std::nextafter(grid_.bounds[j + 1], 0.0));
+    }
+    grid_.total_rate.assign(grid_.size(), 0.0);
+    for (size_t j = 0; j < grid_.size(); ++j) {
+      for (size_t i = 0; i < pool_.clients.size(); ++i) grid_.total_rate[j] += Weight(i, j);
+    }
+  }
+
+  void InitClient(size_t i) {
+    ClientProcess& p = procs_[i];
+    p.rng = Rng::ForStream(opt_.seed, Rng::HashString(pool_.clients[i].id));
+    p.u.assign(grid_.size() + 1, 0.0);
+    for (size_t j = 0; j < grid_.size(); ++j) {
+      const double share = grid_.total_rate[j] > 0 ? Weight(i, j) / grid_.total_rate[j] : 0.0;
+      p.u[j + 1] = p.u[j] + share * (grid_.lambda[j + 1] - grid_.lambda[j]);
+    }
+  }
+
+  const GapLaw& LawAt(ClientProcess& p, size_t j, size_t client) {
+    if (p.law_for != j) {
+      p.law = GapLaw::For(pool_.clients[client].windows[grid_.first + j], opt_.arrival);
+      p.law_for = j;
+    }
+    return p.law;
+  }
+
+  const LengthWindow& LengthsAt(size_t client, size_t j) const {
+    const int64_t abs = pool_.start + static_cast<int64_t>(grid_.first + j) * pool_.window_seconds;
+    return *pool_.clients[client].LengthsAt(abs);
+  }
+
+  void Emit(size_t client, ClientProcess& p, double t, size_t j) {
+    Request r;
+    r.timestamp = t;
+    r.client = static_cast<uint32_t>(client);
+    r.window = static_cast<uint32_t>(grid_.first + j);
+    lengths_.Sample(LengthsAt(client, j), p.rng, r, p.out.item_tokens);
+    p.out.requests.push_back(r);
+  }
+
+  // Default mode: advance client i's process over [c0, c1).
+  void AdvanceRenewal(size_t i, double c1) {
+    ClientProcess& p = procs_[i];
+    const size_t nw = grid_.size();
+    if (p.done) return;
+    if (!p.started) {
+      size_t j = 0;
+      while (j < nw && p.u[j + 1] <= p.u[j]) ++j;
+      if (j >= nw) {
+        p.done = true;
+        return;
+      }
+      p.j = j;
+      p.u_next = p.u[j] + LawAt(p, j, i).EquilibriumGap(p.rng);
+      p.started = true;
+    }
+    for (;;) {
+      while (p.j < nw && p.u_next >= p.u[p.j + 1]) ++p.j;
+      if (p.j >= nw) {
+        p.done = true;
+        return;
+      }
+      const size_t j = p.j;
+      const double share = (p.u[j + 1] - p.u[j]) / (grid_.lambda[j + 1] - grid_.lambda[j]);
+      const double target = grid_.lambda[j] + (p.u_next - p.u[j]) / share;
+      double t = rate_.InverseIntegral(target);
+      if (t < grid_.bounds[j]) t = grid_.bounds[j];
+      if (t >= c1 || t >= grid_.bounds[j + 1]) {
+        if (t < grid_.bounds[j + 1]) return;  // belongs to a later chunk of this window
+        t = grid_.last_before[j];             // rounding pushed it onto the boundary: keep it inside
+        if (t >= c1) return;
+      }
+      Emit(i, p, t, j);
+      p.u_next += LawAt(p, j, i).Gap(p.rng);
+    }
+  }
+
+  // Compatibility mode: the reference's per-window draw for client i in span window j.
+  void CompatWindow(size_t i, size_t j) {
+    ClientProcess& p = procs_[i];
+    const TraceWindow& w = pool_.clients[i].windows[grid_.first + j];
+    const double mass = p.u[j + 1] - p.u[j];  // = client rate * window length
+    if (w.pattern == ArrivalPattern::kNone || mass <= 0) return;
+    const auto n = static_cast<size_t>(std::ceil(mass - 1e-12));
+    std::vector<double> gaps(n);
+    double sum = 0.0;
+    for (auto& g : gaps) {
+      switch (w.pattern) {
+        case ArrivalPattern::kGamma: g = SampleGamma(w.shape, p.rng) * w.scale; break;
+        case ArrivalPattern::kWeibull: g = SampleWeibull(w.shape, p.rng) * w.scale; break;
+        default: g = SampleExponential(p.rng); break;
+      }
+      sum += g;
+    }
+    const double len = grid_.bounds[j + 1] - grid_.bounds[j];
+    const double factor = sum > 0 ? len / sum : 0.0;
+    double cum = 0.0;
+    for (double g : gaps) {
+      cum += g * factor;
+      const double t = grid_.bounds[j] + cum;
+      if (t >= grid_.bounds[j + 1]) break;  // the reference's strict '<' drops the last arrival
+      Emit(i, p, t, j);
+    }
+  }
+
+  void RunChunk(size_t j, double c0, double c1) {
+    (void)c0;
+    const size_t n = procs_.size();
+    auto work = [&](size_t i) {
+      procs_[i].out.clear();
+      if (opt_.compat) {
+        CompatWindow(i, j);
+      } else {
+        AdvanceRenewal(i, c1);
+      }
+    };
+    const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, opt_.threads)), 1, std::max<size_t>(1, n));
+    if (threads == 1) {
+      for (size_t i = 0; i < n; ++i) work(i);
+      return;
+    }
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (size_t i = t; i < n; i += threads) work(i);
+      });
+    }
+    for (auto& th : pool) th.join();
+  }
+
+  // K-way merge of the clients' sorted chunk outputs by (timestamp, client index).
+  void Merge(RequestBatch& batch) {
+    batch.clear();
+    struct Cursor {
+      double t;
+      uint32_t client;
+      uint32_t pos;
+    };
+    std::vector<Cursor> heap;
+    size_t total = 0;
+    for (size_t i = 0; i < procs_.size(); ++i) {
+      const auto& reqs = procs_[i].out.requests;
+      total += reqs.size();
+      if (!reqs.empty()) heap.push_back({reqs[0].timestamp, static_cast<uint32_t>(i), 0});
+    }
+    batch.requests.reserve(total);
+    auto later = [](const Cursor& a, const Cursor& b) { return a.t > b.t || (a.t == b.t && a.client > b.client); };
+    std::make_heap(heap.begin(), heap.end(), later);
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      Cursor& c = heap.back();
+      const RequestBatch& src = procs_[c.client].out;
+      Request r = src.requests[c.pos];
+      const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
+      if (items > 0) {
+        const uint32_t off = r.items_offset;
+        r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
+        batch.item_tokens.insert(batch.item_tokens.end(), src.item_tokens.begin() + off,
+                                 src.item_tokens.begin() + off + static_cast<ptrdiff_t>(items));
+      } else {
+        r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
+      }
+      batch.requests.push_back(r);
+      if (++c.pos < src.requests.size()) {
+        c.t = src.requests[c.pos].timestamp;
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else {
+        heap.pop_back();
+      }
+    }
+  }
+
+  const ClientPool& pool_;
+  const RateFunction& rate_;
+  const GenerateOptions& opt_;
+  LengthSampler lengths_;
+  SpanGrid grid_;
+  std::vector<ClientProcess> procs_;
+};
+
+}  // namespace
+
+Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rate, const GenerateOptions& options,
+                                 const RequestSink& sink, const ProgressFn& progress) {
+  if (!(options.duration > 0) || !std::isfinite(options.duration)) {
+    return Result<GenerateSummary>::Error("--duration must be a finite number of seconds > 0");
+  }
+  if (options.coupling == Coupling::kGaussianCopula && !(options.rho >= -1.0 && options.rho <= 1.0)) {
+    return Result<GenerateSummary>::Error(fmt::format("--rho {} must be in [-1, 1]", options.rho));
+  }
+  if (pool.clients.empty()) return Result<GenerateSummary>::Error("the client pool is empty");
+  Engine engine(pool, rate, options);
+  return engine.Run(sink, progress);
+}
+
+}  // namespace llms::servegen

@@ -1,0 +1,50 @@
+// Preset lookup over the embedded file table generated at build time (embed_presets.cmake).
+#include "servegen/presets.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace llms::servegen {
+
+struct EmbeddedFile {
+  const char* preset;
+  const char* name;
+  const char* content;
+  size_t size;
+};
+// Defined in the generated presets_data.cc.
+extern const EmbeddedFile kEmbeddedPresetFiles[];
+extern const size_t kEmbeddedPresetFileCount;
+
+std::vector<std::string> PresetNames() {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < kEmbeddedPresetFileCount; ++i) {
+    const std::string p = kEmbeddedPresetFiles[i].preset;
+    if (std::find(names.begin(), names.end(), p) == names.end()) names.push_back(p);
+  }
+  return names;
+}
+
+std::string PresetDescription(const std::string& name) {
+  for (size_t i = 0; i < kEmbeddedPresetFileCount; ++i) {
+    const auto& f = kEmbeddedPresetFiles[i];
+    if (name == f.preset && std::string_view(f.name) == "DESCRIPTION") {
+      std::string d(f.content, f.size);
+      while (!d.empty() && (d.back() == '\n' || d.back() == ' ')) d.pop_back();
+      return d;
+    }
+  }
+  return "";
+}
+
+std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name) {
+  std::vector<PoolFile> files;
+  for (size_t i = 0; i < kEmbeddedPresetFileCount; ++i) {
+    const auto& f = kEmbeddedPresetFiles[i];
+    if (name == f.preset) files.push_back(PoolFile{f.name, std::string_view(f.content, f.size)});
+  }
+  if (files.empty()) return std::nullopt;
+  return files;
+}
+
+}  // namespace llms::servegen

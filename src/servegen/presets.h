@@ -1,0 +1,21 @@
+// Embedded client pools ("presets") that work with no data directory: one or more per category,
+// fitted by this project's own fitter from the ServeGen production data and committed as figures
+// under src/servegen/presets/<name>/ (see the README there for source and method). The build
+// embeds those files; these functions expose them in the loader's in-memory form.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "servegen/pool_loader.h"
+
+namespace llms::servegen {
+
+std::vector<std::string> PresetNames();
+// One-line description of a preset (category, clients, span), for --help and `inspect`.
+std::string PresetDescription(const std::string& name);
+// The preset's files (views into static storage), or nullopt for an unknown name.
+std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name);
+
+}  // namespace llms::servegen

@@ -1,0 +1,329 @@
+// Trace reader implementation: JSONL through nlohmann::json, CSV by header names.
+#include "servegen/trace_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/mapped_file.h"
+#include "core/text.h"
+
+namespace llms::servegen {
+
+Result<TimeUnit> ParseTimeUnit(const std::string& text) {
+  if (text == "auto") return TimeUnit::kAuto;
+  if (text == "s" || text == "seconds") return TimeUnit::kSeconds;
+  if (text == "ms" || text == "milliseconds") return TimeUnit::kMilliseconds;
+  return Result<TimeUnit>::Error(fmt::format("--time-unit '{}': expected auto, s or ms", text));
+}
+
+std::optional<double> ParseDateTime(std::string_view s) {
+  s = Trim(s);
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+      s[16] != ':') {
+    return std::nullopt;
+  }
+  const auto y = ParseInt(s.substr(0, 4)), mo = ParseInt(s.substr(5, 2)), d = ParseInt(s.substr(8, 2));
+  const auto h = ParseInt(s.substr(11, 2)), mi = ParseInt(s.substr(14, 2));
+  std::string_view sec = s.substr(17);
+  if (!sec.empty() && (sec.back() == 'Z')) sec.remove_suffix(1);
+  const auto se = ParseDouble(sec);
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) return std::nullopt;
+  // Days from civil (Howard Hinnant's algorithm).
+  const int64_t yy = *y - (*mo <= 2);
+  const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int64_t yoe = yy - era * 400;
+  const int64_t doy = (153 * (*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + *d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return static_cast<double>(days * 86400 + *h * 3600 + *mi * 60) + *se;
+}
+
+namespace {
+
+class TraceBuilder {
+ public:
+  void Add(double t, const std::string& client, int64_t in, int64_t out, std::optional<std::string> category) {
+    Request r;
+    r.timestamp = t;
+    r.input_tokens = in;
+    r.output_tokens = out;
+    auto it = ids_.find(client);
+    if (it == ids_.end()) {
+      it = ids_.emplace(client, static_cast<uint32_t>(trace_.clients.size())).first;
+      trace_.clients.push_back(client);
+    }
+    r.client = it->second;
+    trace_.batch.requests.push_back(r);
+    if (category && !category_) category_ = category;
+  }
+  Trace Finish(bool has_ids) {
+    auto& reqs = trace_.batch.requests;
+    if (!std::is_sorted(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.timestamp < b.timestamp; })) {
+      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.timestamp < b.timestamp; });
+      trace_.notes.push_back("requests were not in timestamp order; sorted");
+    }
+    trace_.has_client_ids = has_ids;
+    if (category_) {
+      if (auto c = ParseCategory(*category_)) trace_.category = *c;
+    }
+    return std::move(trace_);
+  }
+  Trace& trace() { return trace_; }
+
+ private:
+  Trace trace_;
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::optional<std::string> category_;
+};
+
+const char* kClientKeys[] = {"client_id", "user_id", "client", "user", "tenant", "tenant_id"};
+const char* kInputKeys[] = {"input_length", "input_tokens", "prompt_tokens", "prompt_len", "input_len", "ContextTokens"};
+const char* kOutputKeys[] = {"output_length", "output_tokens", "completion_tokens", "output_len",
+                             "GeneratedTokens"};
+
+Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const ReadOptions& opt) {
+  TraceBuilder b;
+  bool has_ids = false;
+  size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    const bool last_unterminated = eol == std::string_view::npos;
+    if (last_unterminated) eol = text.size();
+    const std::string_view line = Trim(text.substr(pos, eol - pos));
+    pos = eol + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    auto fail = [&](const std::string& what) -> Status {
+      return Status::Error(fmt::format("{}:{}: {}{}", path, line_no, what,
+                                       last_unterminated ? " (the last line has no newline: the file may be truncated)"
+                                                         : ""));
+    };
+    const auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+    std::string problem;
+    double t = 0;
+    int64_t in = 0, out = 0;
+    std::string client = "all";
+    std::optional<std::string> category;
+    if (j.is_discarded() || !j.is_object()) {
+      problem = "not a JSON object";
+    } else {
+      auto number = [&](const char* const* keys, size_t n, const char* what, int64_t& dst) {
+        for (size_t k = 0; k < n; ++k) {
+          auto it = j.find(keys[k]);
+          if (it == j.end()) continue;
+          if (!it->is_number() || it->get<double>() < 0) {
+            problem = fmt::format("\"{}\" must be a number >= 0", keys[k]);
+            return;
+          }
+          dst = static_cast<int64_t>(std::llround(it->get<double>()));
+          return;
+        }
+        problem = fmt::format("no {} field (expected one of {})", what,
+                              fmt::join(std::vector<std::string>(keys, keys + n), ", "));
+      };
+      auto ts = j.find("timestamp");
+      double scale = opt.time_unit == TimeUnit::kSeconds ? 1.0 : 1e-3;
+      if (ts == j.end()) {
+        for (const char* k : {"timestamp_s", "arrival_time", "time"}) {
+          ts = j.find(k);
+          if (ts != j.end()) {
+            scale = opt.time_unit == TimeUnit::kMilliseconds ? 1e-3 : 1.0;
+            break;
+          }
+        }
+      }
+      if (ts == j.end()) {
+        problem = "no \"timestamp\" field (ms, as in Mooncake traces)";
+      } else if (ts->is_string()) {
+        auto dt = ParseDateTime(ts->get<std::string>());
+        if (!dt) problem = "\"timestamp\" string is not a 'YYYY-MM-DD HH:MM:SS' datetime";
+        t = dt.value_or(0);
+      } else if (!ts->is_number() || !std::isfinite(ts->get<double>())) {
+        problem = "\"timestamp\" must be a finite number";
+      } else {
+        t = ts->get<double>() * scale;
+      }
+      if (problem.empty()) number(kInputKeys, std::size(kInputKeys), "input length", in);
+      if (problem.empty()) number(kOutputKeys, std::size(kOutputKeys), "output length", out);
+      if (problem.empty()) {
+        for (const char* k : kClientKeys) {
+          auto it = j.find(k);
+          if (it == j.end() || it->is_null()) continue;
+          client = it->is_string() ? it->get<std::string>() : it->dump();
+          has_ids = true;
+          break;
+        }
+        auto c = j.find("category");
+        if (c != j.end() && c->is_string()) category = c->get<std::string>();
+      }
+    }
+    if (!problem.empty()) {
+      if (opt.lenient) {
+        ++b.trace().skipped_lines;
+        continue;
+      }
+      return fail(problem + "; pass --lenient to skip malformed lines");
+    }
+    b.Add(t, client, in, out, category);
+  }
+  return b.Finish(has_ids);
+}
+
+std::vector<std::string> SplitCsvLine(std::string_view line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(std::move(cur));
+  return out;
+}
+
+Result<Trace> ReadCsv(std::string_view text, const std::string& path, const ReadOptions& opt) {
+  TraceBuilder b;
+  size_t line_no = 0, pos = 0;
+  int col_t = -1, col_client = -1, col_in = -1, col_out = -1, col_cat = -1;
+  double t_scale = 1.0;
+  bool datetime = false;
+  bool header_done = false;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view line = Trim(text.substr(pos, eol - pos));
+    pos = eol + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    const auto cols = SplitCsvLine(line);
+    if (!header_done) {
+      for (int i = 0; i < static_cast<int>(cols.size()); ++i) {
+        std::string name(Trim(cols[static_cast<size_t>(i)]));
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (lower == "timestamp_ms") {
+          col_t = i;
+          t_scale = 1e-3;
+        } else if (lower == "timestamp_s" || lower == "arrival_time" || lower == "time") {
+          col_t = i;
+          t_scale = 1.0;
+        } else if (lower == "timestamp") {
+          col_t = i;
+          datetime = name == "TIMESTAMP";  // Azure's column holds datetimes
+          t_scale = opt.time_unit == TimeUnit::kSeconds ? 1.0 : 1e-3;
+        } else if (lower == "category") {
+          col_cat = i;
+        }
+        for (const char* k : kClientKeys) {
+          if (lower == k && col_client < 0) col_client = i;
+        }
+        for (const char* k : kInputKeys) {
+          std::string kl = k;
+          std::transform(kl.begin(), kl.end(), kl.begin(), [](unsigned char c) { return std::tolower(c); });
+          if (lower == kl && col_in < 0) col_in = i;
+        }
+        for (const char* k : kOutputKeys) {
+          std::string kl = k;
+          std::transform(kl.begin(), kl.end(), kl.begin(), [](unsigned char c) { return std::tolower(c); });
+          if (lower == kl && col_out < 0) col_out = i;
+        }
+      }
+      if (opt.time_unit == TimeUnit::kMilliseconds && col_t >= 0 && !datetime) t_scale = 1e-3;
+      if (col_t < 0 || col_in < 0 || col_out < 0) {
+        return Result<Trace>::Error(fmt::format(
+            "{}:{}: header must name a timestamp column (timestamp_ms, timestamp_s, timestamp or TIMESTAMP), an input "
+            "column (input_length, input_tokens, prompt_tokens, ContextTokens) and an output column (output_length, "
+            "output_tokens, completion_tokens, GeneratedTokens); found '{}'",
+            path, line_no, line));
+      }
+      header_done = true;
+      continue;
+    }
+    std::string problem;
+    const int needed = std::max({col_t, col_in, col_out, col_client, col_cat});
+    double t = 0;
+    int64_t in = 0, out = 0;
+    if (static_cast<int>(cols.size()) <= needed) {
+      problem = fmt::format("expected at least {} columns, found {}", needed + 1, cols.size());
+    } else {
+      const std::string& ts = cols[static_cast<size_t>(col_t)];
+      if (auto v = ParseDouble(ts); v && std::isfinite(*v)) {
+        t = *v * t_scale;
+      } else if (auto dt = ParseDateTime(ts)) {
+        t = *dt;
+      } else {
+        problem = fmt::format("timestamp '{}' is neither a number nor a datetime", ts);
+      }
+      const auto vi = ParseDouble(cols[static_cast<size_t>(col_in)]);
+      const auto vo = ParseDouble(cols[static_cast<size_t>(col_out)]);
+      if (problem.empty() && (!vi || *vi < 0 || !std::isfinite(*vi))) {
+        problem = fmt::format("input length '{}' is not a number >= 0", cols[static_cast<size_t>(col_in)]);
+      }
+      if (problem.empty() && (!vo || *vo < 0 || !std::isfinite(*vo))) {
+        problem = fmt::format("output length '{}' is not a number >= 0", cols[static_cast<size_t>(col_out)]);
+      }
+      if (problem.empty()) {
+        in = std::llround(*vi);
+        out = std::llround(*vo);
+      }
+    }
+    if (!problem.empty()) {
+      if (opt.lenient) {
+        ++b.trace().skipped_lines;
+        continue;
+      }
+      return Result<Trace>::Error(fmt::format("{}:{}: {}; pass --lenient to skip malformed lines", path, line_no, problem));
+    }
+    const std::string client = col_client >= 0 ? cols[static_cast<size_t>(col_client)] : std::string("all");
+    std::optional<std::string> cat;
+    if (col_cat >= 0) cat = cols[static_cast<size_t>(col_cat)];
+    b.Add(t, client, in, out, cat);
+  }
+  if (!header_done) return Result<Trace>::Error(path + ": empty CSV file: expected a header line and rows");
+  return b.Finish(col_client >= 0);
+}
+
+}  // namespace
+
+Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  const std::string_view text = file->view();
+  const std::string_view head = Trim(text.substr(0, 64));
+  Result<Trace> trace = Result<Trace>::Error("");
+  if (!head.empty() && head.front() == '{') {
+    trace = ReadJsonl(text, path, options);
+  } else {
+    trace = ReadCsv(text, path, options);
+  }
+  if (!trace.ok()) return trace;
+  if (trace->batch.requests.empty()) return Result<Trace>::Error(path + ": no requests in the trace");
+  if (trace->skipped_lines > 0) {
+    trace->notes.push_back(fmt::format("skipped {} malformed lines (--lenient)", trace->skipped_lines));
+  }
+  return trace;
+}
+
+}  // namespace llms::servegen

@@ -1,0 +1,39 @@
+// Reads request traces for replay, fitting and reports: servegen's own JSONL/CSV, Mooncake JSONL
+// (`timestamp` ms, `input_length`, `output_length`, `hash_ids`), Azure LLM inference CSV
+// (`TIMESTAMP` datetime, `ContextTokens`, `GeneratedTokens`) and generic CSV/JSONL logs whose
+// columns use common names (client_id/user_id, input_tokens/prompt_tokens, ...). Errors name
+// file:line; with `lenient`, malformed lines are skipped and counted instead.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "servegen/client_pool.h"
+#include "servegen/request.h"
+
+namespace llms::servegen {
+
+enum class TimeUnit { kAuto, kSeconds, kMilliseconds };
+Result<TimeUnit> ParseTimeUnit(const std::string& text);
+
+struct ReadOptions {
+  TimeUnit time_unit = TimeUnit::kAuto;  // auto: `timestamp` is ms (Mooncake), `*_s` columns seconds
+  bool lenient = false;
+};
+
+struct Trace {
+  Category category = Category::kLanguage;
+  bool has_client_ids = false;
+  std::vector<std::string> clients;  // names for Request::client
+  RequestBatch batch;                // timestamps in seconds, sorted ascending
+  int64_t skipped_lines = 0;
+  std::vector<std::string> notes;
+};
+
+Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options = {});
+
+// "2023-11-16 18:15:46.6805900" (or with 'T') to seconds since the Unix epoch, UTC.
+std::optional<double> ParseDateTime(std::string_view text);
+
+}  // namespace llms::servegen

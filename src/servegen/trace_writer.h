@@ -1,0 +1,53 @@
+// TraceWriter: streams requests to JSONL (Mooncake-compatible: `timestamp` in ms, `input_length`,
+// `output_length`, plus `client_id`, `category`, `window` and any reasoning or multimodal fields)
+// or CSV, with a fixed-size output buffer: memory does not grow with the number of requests.
+// Formatting is hand-written (to_chars) because it is the hot path of `servegen generate`.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "servegen/client_pool.h"
+#include "servegen/request.h"
+
+namespace llms::servegen {
+
+enum class TraceFormat { kJsonl, kCsv };
+// From a name ("jsonl", "csv") or, when empty, from the path's extension (default JSONL).
+Result<TraceFormat> ResolveTraceFormat(const std::string& name, const std::string& path);
+
+class TraceWriter {
+ public:
+  // `path` "-" writes to stdout. `client_names[i]` is the id written for Request::client == i;
+  // `window_starts_s[k]` the absolute start written for Request::window == k (may be empty).
+  static Result<TraceWriter> Open(const std::string& path, TraceFormat format, Category category,
+                                  std::vector<std::string> client_names, int64_t pool_start, int64_t window_seconds);
+  TraceWriter(TraceWriter&&) noexcept;
+  TraceWriter& operator=(TraceWriter&&) = delete;
+  ~TraceWriter();
+
+  Status Write(const RequestBatch& batch);
+  Status Close();
+  int64_t bytes_written() const { return bytes_; }
+
+ private:
+  TraceWriter() = default;
+  void Format(const RequestBatch& batch, const Request& r);
+  Status Flush();
+
+  std::FILE* file_ = nullptr;
+  bool owns_ = false;
+  std::string path_;
+  TraceFormat format_ = TraceFormat::kJsonl;
+  Category category_ = Category::kLanguage;
+  std::vector<std::string> names_json_;  // pre-escaped client ids
+  std::vector<std::string> names_csv_;
+  std::string category_json_;
+  int64_t pool_start_ = 0, window_seconds_ = 600;
+  std::string buf_;
+  int64_t bytes_ = 0;
+};
+
+}  // namespace llms::servegen
