@@ -393,6 +393,25 @@ Status CheckRequiredFields(const LengthWindow& w, Category category, const std::
 Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const std::string& source,
                                      const LoadOptions& options) {
   std::map<std::string, ChunkFiles, decltype(&IdLess)> chunks(&IdLess);
+  // Optional clients.csv (written by `servegen fit`): chunk id -> the original client id.
+  std::map<std::string, std::string> names;
+  for (const auto& f : files) {
+    if (f.name != "clients.csv") continue;
+    size_t line_no = 0;
+    for (std::string_view line : Split(f.content, '\n')) {
+      ++line_no;
+      line = Trim(line);
+      if (line.empty() || line_no == 1) continue;  // header
+      const size_t comma = line.find(',');
+      if (comma == std::string_view::npos) {
+        return Result<ClientPool>::Error(
+            fmt::format("{}/clients.csv:{}: expected 'chunk_id,client_id'", source, line_no));
+      }
+      std::string_view name = Trim(line.substr(comma + 1));
+      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+      names[std::string(Trim(line.substr(0, comma)))] = std::string(name);
+    }
+  }
   for (const auto& f : files) {
     std::string id;
     bool is_trace = false;
@@ -497,7 +516,8 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
       continue;
     }
     Client c;
-    c.id = p.id;
+    const auto named = names.find(p.id);
+    c.id = named != names.end() ? named->second : p.id;
     c.windows.assign(pool.num_windows, TraceWindow{});
     const ParsedTrace& t = *p.trace;
     const size_t offset = static_cast<size_t>((t.first_start - first) / step);
@@ -535,7 +555,7 @@ Result<ClientPool> LoadPoolFromDirectory(const std::string& dir, const LoadOptio
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("chunk-", 0) == 0) names.push_back(name);
+    if (name.rfind("chunk-", 0) == 0 || name == "clients.csv") names.push_back(name);
   }
   if (ec) return Result<ClientPool>::Error(dir + ": cannot list: " + ec.message());
   std::sort(names.begin(), names.end());

@@ -50,9 +50,16 @@ class TraceBuilder {
  public:
   void Add(double t, const std::string& client, int64_t in, int64_t out, std::optional<std::string> category) {
     Request r;
-    r.timestamp = t;
     r.input_tokens = in;
     r.output_tokens = out;
+    Add(t, client, r, {}, category);
+  }
+  // `r` carries the optional reasoning/multimodal fields; `items` its item tokens in order.
+  void Add(double t, const std::string& client, Request r, const std::vector<int64_t>& items,
+           std::optional<std::string> category) {
+    r.timestamp = t;
+    r.items_offset = static_cast<uint32_t>(trace_.batch.item_tokens.size());
+    trace_.batch.item_tokens.insert(trace_.batch.item_tokens.end(), items.begin(), items.end());
     auto it = ids_.find(client);
     if (it == ids_.end()) {
       it = ids_.emplace(client, static_cast<uint32_t>(trace_.clients.size())).first;
@@ -110,6 +117,8 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
     int64_t in = 0, out = 0;
     std::string client = "all";
     std::optional<std::string> category;
+    Request extra;
+    std::vector<int64_t> items;
     if (j.is_discarded() || !j.is_object()) {
       problem = "not a JSON object";
     } else {
@@ -161,6 +170,37 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
         }
         auto c = j.find("category");
         if (c != j.end() && c->is_string()) category = c->get<std::string>();
+        // Optional reasoning and multimodal fields, as servegen writes them.
+        extra = Request{};
+        items.clear();
+        if (auto it = j.find("reasoning_tokens"); it != j.end() && it->is_number()) {
+          extra.reasoning_tokens = it->get<int64_t>();
+          auto rr = j.find("reason_ratio");
+          extra.reason_ratio = rr != j.end() && rr->is_number() ? rr->get<double>()
+                               : out > 0 ? static_cast<double>(extra.reasoning_tokens) / static_cast<double>(out)
+                                         : 0.0;
+        }
+        if (auto it = j.find("text_tokens"); it != j.end() && it->is_number()) {
+          extra.text_tokens = it->get<int64_t>();
+          uint16_t* counts[] = {&extra.image_count, &extra.audio_count, &extra.video_count};
+          const char* keys[] = {"image_tokens", "audio_tokens", "video_tokens"};
+          for (int m = 0; m < 3 && problem.empty(); ++m) {
+            auto arr = j.find(keys[m]);
+            if (arr == j.end()) continue;
+            if (!arr->is_array()) {
+              problem = fmt::format("\"{}\" must be an array of per-item token counts", keys[m]);
+              break;
+            }
+            for (const auto& v : *arr) {
+              if (!v.is_number() || v.get<double>() < 0) {
+                problem = fmt::format("\"{}\" must hold numbers >= 0", keys[m]);
+                break;
+              }
+              items.push_back(v.get<int64_t>());
+            }
+            *counts[m] = static_cast<uint16_t>(arr->size());
+          }
+        }
       }
     }
     if (!problem.empty()) {
@@ -170,7 +210,9 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
       }
       return fail(problem + "; pass --lenient to skip malformed lines");
     }
-    b.Add(t, client, in, out, category);
+    extra.input_tokens = in;
+    extra.output_tokens = out;
+    b.Add(t, client, extra, items, category);
   }
   return b.Finish(has_ids);
 }

@@ -1,0 +1,174 @@
+// Fitter implementation.
+#include "servegen/fitter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "core/distribution_fit.h"
+#include "core/stats.h"
+
+namespace llms::servegen {
+
+namespace {
+
+// Histogram of one length field in one length window.
+using Histogram = std::map<double, double>;
+
+EmpiricalDistribution FromHistogram(const Histogram& h, size_t max_support, bool integral) {
+  double total = 0.0;
+  for (const auto& [v, c] : h) total += c;
+  std::vector<std::pair<double, double>> pairs;
+  pairs.reserve(h.size());
+  for (const auto& [v, c] : h) pairs.emplace_back(v, c / total);
+  auto d = EmpiricalDistribution::FromPairs(std::move(pairs), 1e-9);
+  EmpiricalDistribution out = std::move(d).value();
+  return max_support > 0 ? out.Compressed(max_support, integral) : out;
+}
+
+TraceWindow FitWindow(std::span<const double> times, double window, double min_gap, FitSummary& summary) {
+  TraceWindow w;
+  const size_t n = times.size();
+  if (n == 0) return w;
+  w.rate = static_cast<double>(n) / window;
+  std::vector<double> gaps;
+  gaps.reserve(n);
+  for (size_t i = 1; i < n; ++i) gaps.push_back(std::max(times[i] - times[i - 1], min_gap));
+  RunningStats s;
+  for (double g : gaps) s.Add(g);
+  const DistributionFit g = FitGamma(gaps);
+  const DistributionFit wb = FitWeibull(gaps);
+  if (gaps.size() >= 2 && (g.ok || wb.ok)) {
+    w.cv = s.cv();
+    const bool use_gamma = g.ok && (!wb.ok || g.log_likelihood >= wb.log_likelihood);
+    const DistributionFit& best = use_gamma ? g : wb;
+    w.pattern = use_gamma ? ArrivalPattern::kGamma : ArrivalPattern::kWeibull;
+    w.shape = best.shape;
+    w.scale = best.scale;
+    ++(use_gamma ? summary.gamma_windows : summary.weibull_windows);
+  } else {
+    // Too few arrivals to fit a shape: a Poisson window (Gamma with shape 1) at the observed rate.
+    w.cv = 1.0;
+    w.pattern = ArrivalPattern::kGamma;
+    w.shape = 1.0;
+    w.scale = 1.0 / w.rate;
+    ++summary.sparse_windows;
+  }
+  return w;
+}
+
+}  // namespace
+
+Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary* summary_out) {
+  FitSummary summary;
+  const auto& reqs = trace.batch.requests;
+  if (reqs.empty()) return Result<ClientPool>::Error("the request log is empty");
+  if (opt.window_seconds <= 0 || opt.length_window_seconds <= 0) {
+    return Result<ClientPool>::Error("--window and --length-window must be > 0 seconds");
+  }
+  const double w = static_cast<double>(opt.window_seconds);
+  const double first_t = reqs.front().timestamp;
+  const double last_t = reqs.back().timestamp;
+  const int64_t start = opt.start ? static_cast<int64_t>(std::floor(*opt.start))
+                                  : static_cast<int64_t>(std::floor(first_t / w) * w);
+  if (static_cast<double>(start) > first_t) {
+    return Result<ClientPool>::Error(fmt::format("--start {} is after the first request at {:.3f} s", start, first_t));
+  }
+  const size_t num_windows = std::max<size_t>(1, static_cast<size_t>(std::floor((last_t - static_cast<double>(start)) / w)) + 1);
+
+  // Requests per client (reqs are sorted by time, so each client's list is sorted too).
+  std::vector<std::vector<size_t>> by_client(trace.clients.size());
+  for (size_t i = 0; i < reqs.size(); ++i) by_client[reqs[i].client].push_back(i);
+  std::vector<size_t> order(trace.clients.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return by_client[a].size() > by_client[b].size(); });
+
+  ClientPool pool;
+  pool.category = trace.category;
+  pool.source = "fit";
+  pool.start = start;
+  pool.window_seconds = opt.window_seconds;
+  pool.num_windows = num_windows;
+  const int64_t lw = opt.length_window_seconds;
+  for (size_t ci : order) {
+    const auto& idx = by_client[ci];
+    if (idx.empty()) continue;
+    Client c;
+    c.id = trace.clients[ci];
+    c.windows.resize(num_windows);
+    // Rate windows.
+    std::vector<double> times;
+    size_t pos = 0;
+    for (size_t k = 0; k < num_windows; ++k) {
+      const double end = static_cast<double>(start) + static_cast<double>(k + 1) * w;
+      times.clear();
+      while (pos < idx.size() && (reqs[idx[pos]].timestamp < end || k + 1 == num_windows)) {
+        times.push_back(reqs[idx[pos]].timestamp);
+        ++pos;
+      }
+      c.windows[k] = FitWindow(times, w, opt.min_gap, summary);
+    }
+    // Length windows, aligned to multiples of the length window from the pool start.
+    std::map<int64_t, std::array<Histogram, kNumLengthFields>> hist;
+    for (size_t i : idx) {
+      const Request& r = reqs[i];
+      const int64_t lstart =
+          start + static_cast<int64_t>(std::floor((r.timestamp - static_cast<double>(start)) / static_cast<double>(lw))) * lw;
+      auto& h = hist[lstart];
+      auto add = [&](LengthField f, double v) { h[static_cast<int>(f)][v] += 1.0; };
+      if (trace.category == Category::kMultimodal) {
+        add(LengthField::kTextTokens, static_cast<double>(std::max<int64_t>(0, r.text_tokens)));
+        add(LengthField::kImageCount, r.image_count);
+        add(LengthField::kAudioCount, r.audio_count);
+        add(LengthField::kVideoCount, r.video_count);
+        const size_t img = r.items_offset, aud = img + r.image_count, vid = aud + r.audio_count;
+        for (size_t k = img; k < aud; ++k) add(LengthField::kImageTokens, static_cast<double>(trace.batch.item_tokens[k]));
+        for (size_t k = aud; k < vid; ++k) add(LengthField::kAudioTokens, static_cast<double>(trace.batch.item_tokens[k]));
+        for (size_t k = vid; k < vid + r.video_count; ++k) {
+          add(LengthField::kVideoTokens, static_cast<double>(trace.batch.item_tokens[k]));
+        }
+      } else {
+        add(LengthField::kInputTokens, static_cast<double>(r.input_tokens));
+      }
+      add(LengthField::kOutputTokens, static_cast<double>(r.output_tokens));
+      if (trace.category == Category::kReason) {
+        double ratio = r.reason_ratio >= 0 ? r.reason_ratio
+                       : r.output_tokens > 0 ? static_cast<double>(std::max<int64_t>(0, r.reasoning_tokens)) /
+                                                   static_cast<double>(r.output_tokens)
+                                             : 0.0;
+        ratio = std::clamp(std::round(ratio * 500.0) / 500.0, 0.0, 1.0);  // ServeGen's 1/500 grid
+        add(LengthField::kReasonRatio, ratio);
+      }
+    }
+    for (const auto& [lstart, fields] : hist) {
+      LengthWindow win;
+      win.start = lstart;
+      for (int f = 0; f < kNumLengthFields; ++f) {
+        if (fields[f].empty()) continue;
+        const bool integral = static_cast<LengthField>(f) != LengthField::kReasonRatio;
+        win.fields[f] = FromHistogram(fields[f], opt.max_support, integral);
+      }
+      // Multimodal windows with no items of a modality still need a (zero) token distribution.
+      for (LengthField f : {LengthField::kImageTokens, LengthField::kAudioTokens, LengthField::kVideoTokens}) {
+        if (trace.category == Category::kMultimodal && !win.fields[static_cast<int>(f)]) {
+          win.fields[static_cast<int>(f)] = std::move(EmpiricalDistribution::FromPairs({{0.0, 1.0}})).value();
+        }
+      }
+      c.lengths.push_back(std::move(win));
+    }
+    pool.clients.push_back(std::move(c));
+  }
+  summary.clients = pool.clients.size();
+  summary.windows = num_windows;
+  if (!trace.has_client_ids) {
+    pool.notes.push_back("the log has no client ids: fitted as one client \"all\"");
+  }
+  if (summary_out) *summary_out = summary;
+  return pool;
+}
+
+}  // namespace llms::servegen

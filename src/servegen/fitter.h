@@ -1,0 +1,37 @@
+// Fitter: learns a client pool in ServeGen's layout from a request log, so users can replay,
+// scale and what-if their own traffic. Per client and rate window (600 s by default): the rate
+// (requests / window), the inter-arrival CV, and Gamma or Weibull chosen by maximum likelihood on
+// the window's inter-arrival gaps. Per client and length window (6 h by default): empirical
+// distributions of every length field present (input/output; reasoning ratio; multimodal text,
+// item counts and per-item tokens).
+//
+// A log without client ids is fitted as one client named "all" (documented in docs/servegen.md):
+// its aggregate rate and burstiness are preserved, per-client structure cannot be recovered.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "servegen/client_pool.h"
+#include "servegen/trace_reader.h"
+
+namespace llms::servegen {
+
+struct FitOptions {
+  int64_t window_seconds = 600;
+  int64_t length_window_seconds = 21600;
+  std::optional<double> start;  // first window start (absolute s); default: floor(first timestamp)
+  size_t max_support = 0;       // > 0: compress each length distribution to at most this many values
+  double min_gap = 1e-6;        // zero gaps (same timestamp) are fitted as this many seconds
+};
+
+struct FitSummary {
+  size_t clients = 0;
+  size_t windows = 0;
+  size_t gamma_windows = 0, weibull_windows = 0, sparse_windows = 0;
+};
+
+Result<ClientPool> FitPool(const Trace& trace, const FitOptions& options, FitSummary* summary = nullptr);
+
+}  // namespace llms::servegen
