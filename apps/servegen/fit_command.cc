@@ -17,6 +17,7 @@ struct FitArgs {
   int64_t window = 600, length_window = 21600;
   std::optional<double> start;
   size_t max_support = 0;
+  double resolution = 0;
   bool lenient = false, quiet = false;
 };
 }  // namespace
@@ -42,6 +43,9 @@ or user_id. A log without client ids is fitted as a single client "all".)");
   app->add_option("--start", a->start, "first window start in seconds (default: first request, floored to --window)");
   app->add_option("--max-support", a->max_support,
                   "compress each length distribution to at most N values (equal-probability bins; default exact)");
+  app->add_option("--resolution", a->resolution,
+                  "timestamp resolution in seconds (default: the smallest positive gap); equal timestamps are fitted "
+                  "as gaps below it (left-censored)");
   app->add_option("--time-unit", a->time_unit, "unit of a plain 'timestamp': auto (ms), s or ms");
   app->add_option("--category", a->category, "language | multimodal | reason (default: from the log)");
   app->add_flag("--lenient", a->lenient, "skip malformed lines (counted) instead of failing");
@@ -66,6 +70,7 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.length_window_seconds = a->length_window;
       fo.start = a->start;
       fo.max_support = a->max_support;
+      fo.resolution = a->resolution;
       FitSummary summary;
       auto pool = FitPool(*trace, fo, &summary);
       if (!pool.ok()) return Fail(pool.message());
@@ -75,10 +80,10 @@ or user_id. A log without client ids is fitted as a single client "all".)");
         for (const auto& n : pool->notes) fmt::print(stderr, "note: {}\n", n);
         fmt::print(stderr,
                    "servegen: fitted {} requests from {}: {} {} clients x {} windows of {} s (Gamma {}, Weibull {}, "
-                   "sparse {}) in {:.2f} s -> {}\n",
+                   "sparse {}; resolution {:g} s) in {:.2f} s -> {}\n",
                    WithThousands(static_cast<int64_t>(trace->batch.requests.size())), a->input, summary.clients,
                    CategoryName(pool->category), summary.windows, a->window, summary.gamma_windows,
-                   summary.weibull_windows, summary.sparse_windows,
+                   summary.weibull_windows, summary.sparse_windows, summary.resolution,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), a->output);
       }
       return 0;

@@ -14,9 +14,17 @@ struct DistributionFit {
   bool ok = false;  // false when the sample is too small or degenerate (all equal)
 };
 
-// Samples must be > 0 (callers clamp zero gaps to their timestamp resolution). Needs >= 2 values.
+// Samples must be > 0. Needs >= 2 values.
 DistributionFit FitGamma(std::span<const double> xs);
 DistributionFit FitWeibull(std::span<const double> xs);
+
+// Fits with left-censoring: `exact` values were observed as they are; `censored` more values are
+// only known to be below `censor_at` (gaps that timestamp rounding made 0). Maximises
+//   sum log f(exact) + censored * log F(censor_at)
+// by Nelder-Mead on (log shape, log scale), started from the uncensored fit. Without censored
+// values this is exactly FitGamma / FitWeibull.
+DistributionFit FitGammaCensored(std::span<const double> exact, size_t censored, double censor_at);
+DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censored, double censor_at);
 
 double GammaLogLikelihood(std::span<const double> xs, double shape, double scale);
 double WeibullLogLikelihood(std::span<const double> xs, double shape, double scale);

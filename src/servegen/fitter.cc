@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -29,19 +30,23 @@ EmpiricalDistribution FromHistogram(const Histogram& h, size_t max_support, bool
   return max_support > 0 ? out.Compressed(max_support, integral) : out;
 }
 
-TraceWindow FitWindow(std::span<const double> times, double window, double min_gap, FitSummary& summary) {
+TraceWindow FitWindow(std::span<const double> times, double window, double resolution, FitSummary& summary) {
   TraceWindow w;
   const size_t n = times.size();
   if (n == 0) return w;
   w.rate = static_cast<double>(n) / window;
-  std::vector<double> gaps;
-  gaps.reserve(n);
-  for (size_t i = 1; i < n; ++i) gaps.push_back(std::max(times[i] - times[i - 1], min_gap));
+  std::vector<double> exact;
+  exact.reserve(n);
+  size_t censored = 0;
   RunningStats s;
-  for (double g : gaps) s.Add(g);
-  const DistributionFit g = FitGamma(gaps);
-  const DistributionFit wb = FitWeibull(gaps);
-  if (gaps.size() >= 2 && (g.ok || wb.ok)) {
+  for (size_t i = 1; i < n; ++i) {
+    const double gap = times[i] - times[i - 1];
+    s.Add(gap);
+    if (gap < resolution / 2) ++censored; else exact.push_back(gap);
+  }
+  const DistributionFit g = FitGammaCensored(exact, censored, resolution);
+  const DistributionFit wb = FitWeibullCensored(exact, censored, resolution);
+  if (exact.size() >= 2 && (g.ok || wb.ok)) {
     w.cv = s.cv();
     const bool use_gamma = g.ok && (!wb.ok || g.log_likelihood >= wb.log_likelihood);
     const DistributionFit& best = use_gamma ? g : wb;
@@ -79,6 +84,17 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
   }
   const size_t num_windows = std::max<size_t>(1, static_cast<size_t>(std::floor((last_t - static_cast<double>(start)) / w)) + 1);
 
+  double resolution = opt.resolution;
+  if (resolution <= 0) {
+    resolution = std::numeric_limits<double>::infinity();
+    for (size_t i = 1; i < reqs.size(); ++i) {
+      const double gap = reqs[i].timestamp - reqs[i - 1].timestamp;
+      if (gap > 0) resolution = std::min(resolution, gap);
+    }
+    if (!std::isfinite(resolution)) resolution = 1e-3;
+    resolution = std::clamp(resolution, 1e-9, 1.0);
+  }
+  summary.resolution = resolution;
   // Requests per client (reqs are sorted by time, so each client's list is sorted too).
   std::vector<std::vector<size_t>> by_client(trace.clients.size());
   for (size_t i = 0; i < reqs.size(); ++i) by_client[reqs[i].client].push_back(i);
@@ -110,7 +126,7 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
         times.push_back(reqs[idx[pos]].timestamp);
         ++pos;
       }
-      c.windows[k] = FitWindow(times, w, opt.min_gap, summary);
+      c.windows[k] = FitWindow(times, w, resolution, summary);
     }
     // Length windows, aligned to multiples of the length window from the pool start.
     std::map<int64_t, std::array<Histogram, kNumLengthFields>> hist;

@@ -23,13 +23,16 @@ struct FitOptions {
   int64_t length_window_seconds = 21600;
   std::optional<double> start;  // first window start (absolute s); default: floor(first timestamp)
   size_t max_support = 0;       // > 0: compress each length distribution to at most this many values
-  double min_gap = 1e-6;        // zero gaps (same timestamp) are fitted as this many seconds
+  // Timestamp resolution in seconds; 0 = the smallest positive gap between any two requests.
+  // Gaps below half of it (equal timestamps) are fitted as left-censored at the resolution.
+  double resolution = 0.0;
 };
 
 struct FitSummary {
   size_t clients = 0;
   size_t windows = 0;
   size_t gamma_windows = 0, weibull_windows = 0, sparse_windows = 0;
+  double resolution = 0.0;  // the timestamp resolution used
 };
 
 Result<ClientPool> FitPool(const Trace& trace, const FitOptions& options, FitSummary* summary = nullptr);
