@@ -18,6 +18,7 @@ struct FitArgs {
   std::optional<double> start;
   size_t max_support = 0;
   double resolution = 0;
+  double rate_multiplier = 1.0;
   bool lenient = false, quiet = false;
 };
 }  // namespace
@@ -43,6 +44,8 @@ or user_id. A log without client ids is fitted as a single client "all".)");
   app->add_option("--start", a->start, "first window start in seconds (default: first request, floored to --window)");
   app->add_option("--max-support", a->max_support,
                   "compress each length distribution to at most N values (equal-probability bins; default exact)");
+  app->add_option("--rate-multiplier", a->rate_multiplier,
+                  "multiply fitted rates by K (undo a 1/K thinning of the log; shapes are unchanged)");
   app->add_option("--resolution", a->resolution,
                   "timestamp resolution in seconds (default: the smallest positive gap); equal timestamps are fitted "
                   "as gaps below it (left-censored)");
@@ -71,6 +74,7 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.start = a->start;
       fo.max_support = a->max_support;
       fo.resolution = a->resolution;
+      fo.rate_multiplier = a->rate_multiplier;
       FitSummary summary;
       auto pool = FitPool(*trace, fo, &summary);
       if (!pool.ok()) return Fail(pool.message());

@@ -71,6 +71,9 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
   FitSummary summary;
   const auto& reqs = trace.batch.requests;
   if (reqs.empty()) return Result<ClientPool>::Error("the request log is empty");
+  if (!(opt.rate_multiplier > 0) || !std::isfinite(opt.rate_multiplier)) {
+    return Result<ClientPool>::Error("--rate-multiplier must be a finite number > 0");
+  }
   if (opt.window_seconds <= 0 || opt.length_window_seconds <= 0) {
     return Result<ClientPool>::Error("--window and --length-window must be > 0 seconds");
   }
@@ -127,6 +130,8 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
         ++pos;
       }
       c.windows[k] = FitWindow(times, w, resolution, summary);
+      c.windows[k].rate *= opt.rate_multiplier;
+      c.windows[k].scale /= opt.rate_multiplier;
     }
     // Length windows, aligned to multiples of the length window from the pool start.
     std::map<int64_t, std::array<Histogram, kNumLengthFields>> hist;

@@ -23,6 +23,9 @@ struct FitOptions {
   int64_t length_window_seconds = 21600;
   std::optional<double> start;  // first window start (absolute s); default: floor(first timestamp)
   size_t max_support = 0;       // > 0: compress each length distribution to at most this many values
+  // Multiplies every fitted rate (and divides the gap scales): fitting a log that was thinned or
+  // generated at a fraction 1/K of the real load with K restores the real rates; shapes are unchanged.
+  double rate_multiplier = 1.0;
   // Timestamp resolution in seconds; 0 = the smallest positive gap between any two requests.
   // Gaps below half of it (equal timestamps) are fitted as left-censored at the resolution.
   double resolution = 0.0;

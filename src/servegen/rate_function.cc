@@ -131,7 +131,8 @@ Result<RateSpec> ParseRateSpec(const std::string& text) {
     if (!v.ok()) return v.status();
     spec.kind = RateSpec::Kind::kScaled;
     spec.value = *v;
-  } else if (s.size() > 1 && s.back() == 'x' && ParseDouble(s.substr(0, s.size() - 1))) {
+  } else if (auto k = s.size() > 1 && s.back() == 'x' ? ParseDouble(s.substr(0, s.size() - 1)) : std::nullopt;
+             k && std::isfinite(*k) && *k >= 0) {
     spec.kind = RateSpec::Kind::kScaled;
     spec.value = *ParseDouble(s.substr(0, s.size() - 1));
   } else if (s.starts_with("bounded:") || s.starts_with("peak:")) {

@@ -107,7 +107,7 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
     ++line_no;
     if (line.empty()) continue;
     auto fail = [&](const std::string& what) -> Status {
-      return Status::Error(fmt::format("{}:{}: {}{}", path, line_no, what,
+      return Status::Error(fmt::format("{}:{}: {}{}; pass --lenient to skip malformed lines", path, line_no, what,
                                        last_unterminated ? " (the last line has no newline: the file may be truncated)"
                                                          : ""));
     };
@@ -208,7 +208,7 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
         ++b.trace().skipped_lines;
         continue;
       }
-      return fail(problem + "; pass --lenient to skip malformed lines");
+      return fail(problem);
     }
     extra.input_tokens = in;
     extra.output_tokens = out;
@@ -353,6 +353,7 @@ Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
   auto file = MappedFile::Open(path);
   if (!file.ok()) return file.status();
   const std::string_view text = file->view();
+  if (Trim(text).empty()) return Result<Trace>::Error(path + ": the file is empty: no requests");
   const std::string_view head = Trim(text.substr(0, 64));
   Result<Trace> trace = Result<Trace>::Error("");
   if (!head.empty() && head.front() == '{') {

@@ -1,0 +1,79 @@
+// Tests for the fidelity report: KS distance on hand-worked discrete cases, a workload compared
+// with itself, and a workload compared with the model it came from.
+#include "servegen/fidelity_report.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "servegen/fidelity_html.h"
+#include "servegen/generator.h"
+#include "servegen/test_pools.h"
+
+namespace llms::servegen {
+namespace {
+
+TEST(FidelityReportTest, KsDistanceOnDiscreteDistributions) {
+  auto a = DiscreteCdf::FromSorted({1, 2, 2, 3});  // F(1)=.25 F(2)=.75 F(3)=1
+  auto b = DiscreteCdf::FromSorted({2, 2, 3, 3});  // F(1)=0 F(2)=.5 F(3)=1
+  EXPECT_DOUBLE_EQ(KsDistance(a, b), 0.25);
+  EXPECT_DOUBLE_EQ(KsDistance(a, a), 0.0);
+  auto d = testing::Dist({{1, 0.25}, {2, 0.5}, {3, 0.25}});
+  auto mix = DiscreteCdf::Mixture({{&d, 1.0}});
+  EXPECT_DOUBLE_EQ(KsDistance(a, mix), 0.0);
+  EXPECT_DOUBLE_EQ(KsDistance(a, DiscreteCdf{}), 1.0);
+}
+
+Trace Sample(const ClientPool& pool, const RateFunction& rate, double duration, uint64_t seed) {
+  Trace t;
+  for (const auto& c : pool.clients) t.clients.push_back(c.id);
+  GenerateOptions o;
+  o.duration = duration;
+  o.seed = seed;
+  auto s = Generate(pool, rate, o, [&](const RequestBatch& b) {
+    t.batch.requests.insert(t.batch.requests.end(), b.requests.begin(), b.requests.end());
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok());
+  return t;
+}
+
+TEST(FidelityReportTest, WorkloadAgainstItselfIsPerfect) {
+  auto pool = testing::UniformPool(3, 6, 1.0);
+  auto w = ComputeWorkloadStats(Sample(pool, RateFunction::Constant(10, 3600), 3600, 1), "w", 0, 3600, 600);
+  auto r = CompareWorkloads(w, w);
+  EXPECT_DOUBLE_EQ(r.rate_mape, 0);
+  EXPECT_DOUBLE_EQ(r.share_distance, 0);
+  EXPECT_DOUBLE_EQ(r.ks_input_max, 0);
+  EXPECT_DOUBLE_EQ(r.total_error, 0);
+}
+
+TEST(FidelityReportTest, WorkloadAgainstItsModel) {
+  auto pool = testing::UniformPool(3, 6, 1.0, 1.0);
+  auto rate = RateFunction::Constant(20, 3600);
+  auto w = ComputeWorkloadStats(Sample(pool, rate, 3600, 1), "w", 0, 3600, 600);
+  auto sample = ComputeWorkloadStats(Sample(pool, rate, 3600, 2), "s", 0, 3600, 600);
+  auto r = CompareWithModel(w, pool, rate, 0, 3600, sample);
+  EXPECT_DOUBLE_EQ(r.ref_requests, 72000);
+  EXPECT_LT(r.rate_mape, 0.03);
+  EXPECT_LT(r.share_distance, 0.01);
+  EXPECT_LT(r.ks_input_max, 0.02);
+  EXPECT_LT(r.ks_output_max, 0.02);
+  ASSERT_EQ(r.clients.size(), 3u);
+  EXPECT_NEAR(r.clients[0].ref_share, 0.5, 1e-12);  // c2 first: the busiest
+  // A model that disagrees is caught: shift one client's lengths.
+  auto other = pool;
+  other.clients[2].lengths[0].fields[static_cast<int>(LengthField::kOutputTokens)] = testing::Dist({{99, 1.0}});
+  auto bad = CompareWithModel(w, other, rate, 0, 3600, sample);
+  EXPECT_GT(bad.ks_output_max, 0.9);
+  // JSON and HTML carry the figures.
+  auto j = nlohmann::json::parse(FidelityReportJson(r));
+  EXPECT_EQ(j["reference"]["kind"], "model");
+  EXPECT_EQ(j["clients"].size(), 3u);
+  const std::string html = RenderFidelityHtml(r);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained and static
+}
+
+}  // namespace
+}  // namespace llms::servegen
