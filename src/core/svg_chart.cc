@@ -95,7 +95,7 @@ std::string HtmlEscape(const std::string& s) {
 }
 
 std::string RenderLineChart(const LineChartSpec& spec) {
-  const double ml = 64, mr = 16, mt = 34, mb = 46;
+  const double ml = 64, mr = 28, mt = 48, mb = 46;
   const double W = spec.width, H = spec.height;
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   for (const auto& s : spec.series) {
@@ -138,6 +138,7 @@ std::string RenderLineChart(const LineChartSpec& spec) {
   out += fmt::format(
       "<text x=\"14\" y=\"{0}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">{1}</text>\n",
       (mt + H - mb) / 2, HtmlEscape(spec.y_label));
+  double legend_x = 0;
   for (size_t si = 0; si < spec.series.size(); ++si) {
     const auto& s = spec.series[si];
     std::string d;
@@ -158,12 +159,14 @@ std::string RenderLineChart(const LineChartSpec& spec) {
     const char* color = kColors[si % std::size(kColors)];
     out += fmt::format("<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>\n", d,
                        color, s.dashed ? " stroke-dasharray=\"5,3\"" : "");
-    const double ly = mt + 14 + 16 * static_cast<double>(si);
+    // Legend: one row above the plot area, so it never hides the data.
+    const double lx = ml + legend_x;
+    const double ly = mt - 8;
     out += fmt::format(
         "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"{5}/><text x=\"{4}\" "
         "y=\"{6}\" font-size=\"11\">{7}</text>\n",
-        W - mr - 150, ly, W - mr - 130, color, W - mr - 125, s.dashed ? " stroke-dasharray=\"5,3\"" : "", ly + 4,
-        HtmlEscape(s.name));
+        lx, ly, lx + 20, color, lx + 24, s.dashed ? " stroke-dasharray=\"5,3\"" : "", ly + 4, HtmlEscape(s.name));
+    legend_x += 34 + 6.5 * static_cast<double>(s.name.size());
   }
   out += "</svg>\n";
   return out;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds the sanitizer configuration (ASan + UBSan) and
+# the release binaries, and runs every test through CTest. Exit status 0 only if all tests pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
+# The release build is what users run (build/bin); its integration tests exercise the exact
+# acceptance commands at full speed.
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release -L integration

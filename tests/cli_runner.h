@@ -1,0 +1,49 @@
+// Helpers for the integration tests: run a project binary as a real process and capture its exit
+// code, stdout and stderr; locate ../shared and skip cleanly when it is absent.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace llms::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Runs `command` through /bin/sh with stdout and stderr captured to temporary files.
+inline CommandResult RunCommand(const std::string& command) {
+  static int counter = 0;
+  const std::string base = ::testing::TempDir() + "/cmd" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string full = "(" + command + ") >" + base + ".out 2>" + base + ".err";
+  const int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFile(base + ".out");
+  r.err = ReadFile(base + ".err");
+  std::filesystem::remove(base + ".out");
+  std::filesystem::remove(base + ".err");
+  return r;
+}
+
+inline std::string Bin(const std::string& name) { return std::string(LLMS_BIN_DIR) + "/" + name; }
+inline std::string SharedDir() { return LLMS_SHARED_DIR; }
+inline bool HaveShared() { return std::filesystem::exists(SharedDir() + "/data/servegen"); }
+
+#define LLMS_REQUIRE_SHARED()                                                                         \
+  do {                                                                                               \
+    if (!::llms::testing::HaveShared()) GTEST_SKIP() << "../shared is absent (a user's clone); CI has it"; \
+  } while (0)
+
+}  // namespace llms::testing
