@@ -4,11 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
 
 namespace llms::testing {
 
@@ -25,7 +26,8 @@ inline std::string ReadFile(const std::string& path) {
 // Runs `command` through /bin/sh with stdout and stderr captured to temporary files.
 inline CommandResult RunCommand(const std::string& command) {
   static int counter = 0;
-  const std::string base = ::testing::TempDir() + "/cmd" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string base =
+      ::testing::TempDir() + "/cmd" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   const std::string full = "(" + command + ") >" + base + ".out 2>" + base + ".err";
   const int status = std::system(full.c_str());
   CommandResult r;
@@ -37,13 +39,20 @@ inline CommandResult RunCommand(const std::string& command) {
   return r;
 }
 
-inline std::string Bin(const std::string& name) { return std::string(LLMS_BIN_DIR) + "/" + name; }
-inline std::string SharedDir() { return LLMS_SHARED_DIR; }
-inline bool HaveShared() { return std::filesystem::exists(SharedDir() + "/data/servegen"); }
+inline std::string Bin(const std::string& name) {
+  return std::string(LLMS_BIN_DIR) + "/" + name;
+}
+inline std::string SharedDir() {
+  return LLMS_SHARED_DIR;
+}
+inline bool HaveShared() {
+  return std::filesystem::exists(SharedDir() + "/data/servegen");
+}
 
-#define LLMS_REQUIRE_SHARED()                                                                         \
-  do {                                                                                               \
-    if (!::llms::testing::HaveShared()) GTEST_SKIP() << "../shared is absent (a user's clone); CI has it"; \
+#define LLMS_REQUIRE_SHARED()                                            \
+  do {                                                                   \
+    if (!::llms::testing::HaveShared())                                  \
+      GTEST_SKIP() << "../shared is absent (a user's clone); CI has it"; \
   } while (0)
 
 }  // namespace llms::testing

@@ -15,7 +15,9 @@ namespace {
 
 const std::string kServegen = Bin("servegen");
 
-std::string Tmp(const std::string& name) { return ::testing::TempDir() + "/sg_" + name; }
+std::string Tmp(const std::string& name) {
+  return ::testing::TempDir() + "/sg_" + name;
+}
 
 std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
   std::vector<nlohmann::json> rows;
@@ -24,12 +26,14 @@ std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
   return rows;
 }
 
-// One generated hour of m-large shared by the tests below (generated once per process).
+// One generated hour of m-large for the tests below, generated once per process into a file of its
+// own: CTest runs tests as parallel processes, which must not read each other's half-written files.
 const std::string& SourceWorkload() {
   static const std::string path = [] {
-    const std::string p = Tmp("w.jsonl");
-    auto r = RunCommand(kServegen + " generate --data " + SharedDir() +
-                        "/data/servegen/language/m-large --duration 3600 --rate 100 --seed 1 --output " + p);
+    const std::string p = Tmp("w" + std::to_string(::getpid()) + ".jsonl");
+    auto r = RunCommand(
+        kServegen + " generate --data " + SharedDir() +
+        "/data/servegen/language/m-large --duration 3600 --rate 100 --seed 1 --output " + p);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return p;
   }();
@@ -55,7 +59,8 @@ TEST(ServegenCliTest, AcceptanceGenerateFromServeGenData) {
 
 TEST(ServegenCliTest, AcceptancePresetIsByteIdenticalAcrossRunsAndThreads) {
   const std::string a = Tmp("p1.jsonl"), b = Tmp("p2.jsonl"), c = Tmp("p3.jsonl");
-  const std::string cmd = kServegen + " generate --preset language --duration 600 --rate 10 --seed 7 --output ";
+  const std::string cmd =
+      kServegen + " generate --preset language --duration 600 --rate 10 --seed 7 --output ";
   ASSERT_EQ(RunCommand(cmd + a).exit_code, 0);
   ASSERT_EQ(RunCommand(cmd + b).exit_code, 0);
   ASSERT_EQ(RunCommand(cmd + c + " --threads 3").exit_code, 0);
@@ -63,13 +68,15 @@ TEST(ServegenCliTest, AcceptancePresetIsByteIdenticalAcrossRunsAndThreads) {
   EXPECT_GT(first.size(), 100000u);
   EXPECT_EQ(first, ReadFile(b));
   EXPECT_EQ(first, ReadFile(c));
-  auto other = RunCommand(kServegen + " generate --preset language --duration 600 --rate 10 --seed 8 -o -");
+  auto other =
+      RunCommand(kServegen + " generate --preset language --duration 600 --rate 10 --seed 8 -o -");
   EXPECT_NE(other.out, first);
 }
 
 TEST(ServegenCliTest, EveryPresetGeneratesItsCategory) {
   for (const std::string p : {"language", "multimodal", "reason"}) {
-    auto r = RunCommand(kServegen + " generate --preset " + p + " --duration 300 --rate 5 --seed 1 -o - -q");
+    auto r = RunCommand(kServegen + " generate --preset " + p +
+                        " --duration 300 --rate 5 --seed 1 -o - -q");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::istringstream in(r.out);
     std::string line;
@@ -87,15 +94,18 @@ TEST(ServegenCliTest, EveryPresetGeneratesItsCategory) {
 
 TEST(ServegenCliTest, AcceptanceFitThenGenerateReproducesTheSource) {
   LLMS_REQUIRE_SHARED();
-  const std::string pool = Tmp("pool"), regen = Tmp("regen.jsonl"), json = Tmp("fit_report.json");
+  const std::string pool = Tmp("pool"), regen = Tmp("regen.jsonl"),
+                    json = Tmp("fit_report.json");  // one test only
   std::filesystem::remove_all(pool);
   auto fit = RunCommand(kServegen + " fit --input " + SourceWorkload() + " --output " + pool);
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_TRUE(std::filesystem::exists(pool + "/chunk-0-trace.csv"));
   EXPECT_TRUE(std::filesystem::exists(pool + "/clients.csv"));
-  auto gen = RunCommand(kServegen + " generate --data " + pool + " --duration 3600 --seed 2 --output " + regen);
+  auto gen = RunCommand(kServegen + " generate --data " + pool +
+                        " --duration 3600 --seed 2 --output " + regen);
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  auto rep = RunCommand(kServegen + " report --workload " + regen + " --baseline " + SourceWorkload() + " --json " + json);
+  auto rep = RunCommand(kServegen + " report --workload " + regen + " --baseline " +
+                        SourceWorkload() + " --json " + json);
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   auto j = nlohmann::json::parse(ReadFile(json));
   // Length distributions: KS < 0.05, overall and request-weighted per client.
@@ -113,8 +123,9 @@ TEST(ServegenCliTest, AcceptanceFitThenGenerateReproducesTheSource) {
 TEST(ServegenCliTest, AcceptanceReportAgainstTheModelRendersInChromium) {
   LLMS_REQUIRE_SHARED();
   const std::string html = Tmp("r.html"), json = Tmp("r.json");
-  auto r = RunCommand(kServegen + " report --data " + SharedDir() + "/data/servegen/language/m-large --workload " +
-                      SourceWorkload() + " --output " + html + " --json " + json);
+  auto r = RunCommand(kServegen + " report --data " + SharedDir() +
+                      "/data/servegen/language/m-large --workload " + SourceWorkload() +
+                      " --output " + html + " --json " + json);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(ReadFile(json));
   EXPECT_EQ(j["reference"]["kind"], "model");
@@ -135,26 +146,31 @@ TEST(ServegenCliTest, AcceptanceReportAgainstTheModelRendersInChromium) {
     GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
   }
   const std::string flags =
-      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-      "--disable-component-update --disable-sync --user-data-dir=" + Tmp("chrome-profile") + " ";
+      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking "
+      "--disable-component-update --disable-sync --user-data-dir=" +
+      Tmp("chrome-profile") + " ";
   auto dom = RunCommand(chromium + flags + "--dump-dom file://" + html);
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   // The browser parsed the page: five charts, the summary and client tables, no parser repairs.
   int svgs = 0;
-  for (size_t p = dom.out.find("<svg"); p != std::string::npos; p = dom.out.find("<svg", p + 1)) ++svgs;
+  for (size_t p = dom.out.find("<svg"); p != std::string::npos; p = dom.out.find("<svg", p + 1))
+    ++svgs;
   EXPECT_EQ(svgs, 5);
   EXPECT_NE(dom.out.find("id=\"summary\""), std::string::npos);
   EXPECT_NE(dom.out.find("id=\"clients\""), std::string::npos);
   const std::string png = Tmp("r.png");
-  auto shot = RunCommand(chromium + flags + "--window-size=1400,2400 --screenshot=" + png + " file://" + html);
+  auto shot = RunCommand(chromium + flags + "--window-size=1400,2400 --screenshot=" + png +
+                         " file://" + html);
   ASSERT_EQ(shot.exit_code, 0) << shot.err;
   EXPECT_GT(std::filesystem::file_size(png), 50000u);  // a blank page compresses to a few KB
 }
 
 TEST(ServegenCliTest, CompatModeDropsRequests) {
   LLMS_REQUIRE_SHARED();
-  auto r = RunCommand(kServegen + " generate --data " + SharedDir() +
-                      "/data/servegen/language/m-large --duration 3600 --rate 100 --seed 1 --compat -o /dev/null");
+  auto r = RunCommand(
+      kServegen + " generate --data " + SharedDir() +
+      "/data/servegen/language/m-large --duration 3600 --rate 100 --seed 1 --compat -o /dev/null");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("(compat mode)"), std::string::npos);
   // The reference draws ceil(expected) per client-window and drops the last arrival: up to one
@@ -189,7 +205,8 @@ TEST(ServegenCliTest, HelpShowsExamples) {
 }
 
 TEST(ServegenCliTest, ProgressIsShownOnRequest) {
-  auto r = RunCommand(kServegen + " generate --preset language --duration 3600 --rate 5 -o /dev/null --progress");
+  auto r = RunCommand(
+      kServegen + " generate --preset language --duration 3600 --rate 5 -o /dev/null --progress");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("generating ["), std::string::npos);
 }
@@ -202,10 +219,12 @@ TEST(ServegenCliTest, ErrorsAreClear) {
   const std::string bad_log = Tmp("bad.jsonl");
   {
     std::ofstream f(bad_log);
-    f << "{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1}\n{\"timestamp\": 2, \"input_len";
+    f << "{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1}\n{\"timestamp\": 2, "
+         "\"input_len";
   }
   const Case cases[] = {
-      {"generate --preset nope", "--preset 'nope' does not exist; available: language, multimodal, reason"},
+      {"generate --preset nope",
+       "--preset 'nope' does not exist; available: language, multimodal, reason"},
       {"generate", "give exactly one of --data DIR"},
       {"generate --preset language --data /tmp", "give exactly one of --data DIR"},
       {"generate --data /nonexistent", "/nonexistent: not a directory"},
@@ -215,7 +234,8 @@ TEST(ServegenCliTest, ErrorsAreClear) {
       {"generate --preset language --clients nobody", "client 'nobody' is not in preset:language"},
       {"generate --preset language --scale-client top1", "expected ID=FACTOR or topN=FACTOR"},
       {"generate --preset language --rate csv:/nonexistent.csv", "/nonexistent.csv: cannot open"},
-      {"generate --preset language -o /nonexistent/dir/x.jsonl", "/nonexistent/dir/x.jsonl: cannot create"},
+      {"generate --preset language -o /nonexistent/dir/x.jsonl",
+       "/nonexistent/dir/x.jsonl: cannot create"},
       {"fit --input " + bad_log + " --output " + Tmp("badpool"), "bad.jsonl:2: not a JSON object"},
       {"report --workload /nonexistent.jsonl --preset language", "/nonexistent.jsonl: cannot open"},
   };

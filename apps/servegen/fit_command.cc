@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "core/progress.h"
 #include "core/text.h"
+#include "pool_options.h"
 #include "servegen/fitter.h"
 #include "servegen/pool_writer.h"
 #include "servegen/trace_reader.h"
@@ -13,18 +15,20 @@ namespace llms::servegen::cli {
 
 namespace {
 struct FitArgs {
-  std::string input, output, time_unit = "auto", category;
+  std::string input, output, category;
   int64_t window = 600, length_window = 21600;
   std::optional<double> start;
   size_t max_support = 0;
   double resolution = 0;
   double rate_multiplier = 1.0;
-  bool lenient = false, quiet = false;
+  TraceReadArgs read;
+  bool quiet = false;
 };
 }  // namespace
 
 void RegisterFit(CLI::App& root, std::function<int()>& action) {
-  auto* app = root.add_subcommand("fit", "fit a client pool (ServeGen layout) to your own request log");
+  auto* app =
+      root.add_subcommand("fit", "fit a client pool (ServeGen layout) to your own request log");
   app->footer(R"(Examples:
   servegen fit --input requests.jsonl --output my-pool
   servegen fit --input azure_conv.csv --output azure-pool --window 300
@@ -38,34 +42,39 @@ or user_id. A log without client ids is fitted as a single client "all".)");
   auto a = std::make_shared<FitArgs>();
   app->add_option("-i,--input", a->input, "request log (JSONL or CSV)")->required();
   app->add_option("-o,--output", a->output, "output directory for the pool")->required();
-  app->add_option("--window", a->window, "rate window in seconds (default 600, as ServeGen)")->check(CLI::PositiveNumber);
-  app->add_option("--length-window", a->length_window, "length-distribution window in seconds (default 21600)")
+  app->add_option("--window", a->window, "rate window in seconds (default 600, as ServeGen)")
       ->check(CLI::PositiveNumber);
-  app->add_option("--start", a->start, "first window start in seconds (default: first request, floored to --window)");
+  app->add_option("--length-window", a->length_window,
+                  "length-distribution window in seconds (default 21600)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--start", a->start,
+                  "first window start in seconds (default: first request, floored to --window)");
   app->add_option("--max-support", a->max_support,
-                  "compress each length distribution to at most N values (equal-probability bins; default exact)");
-  app->add_option("--rate-multiplier", a->rate_multiplier,
-                  "multiply fitted rates by K (undo a 1/K thinning of the log; shapes are unchanged)");
+                  "compress each length distribution to at most N values (equal-probability bins; "
+                  "default exact)");
+  app->add_option(
+      "--rate-multiplier", a->rate_multiplier,
+      "multiply fitted rates by K (undo a 1/K thinning of the log; shapes are unchanged)");
   app->add_option("--resolution", a->resolution,
-                  "timestamp resolution in seconds (default: the smallest positive gap); equal timestamps are fitted "
+                  "timestamp resolution in seconds (default: the smallest positive gap); equal "
+                  "timestamps are fitted "
                   "as gaps below it (left-censored)");
-  app->add_option("--time-unit", a->time_unit, "unit of a plain 'timestamp': auto (ms), s or ms");
-  app->add_option("--category", a->category, "language | multimodal | reason (default: from the log)");
-  app->add_flag("--lenient", a->lenient, "skip malformed lines (counted) instead of failing");
+  app->add_option("--category", a->category,
+                  "language | multimodal | reason (default: from the log)");
+  a->read.Register(*app);
   app->add_flag("-q,--quiet", a->quiet, "no summary on stderr");
   app->callback([a, &action] {
     action = [a]() -> int {
       const auto t0 = std::chrono::steady_clock::now();
-      ReadOptions ro;
-      auto unit = ParseTimeUnit(a->time_unit);
-      if (!unit.ok()) return Fail(unit.message());
-      ro.time_unit = *unit;
-      ro.lenient = a->lenient;
+      auto read = a->read.ToReadOptions();
+      if (!read.ok()) return Fail(read.message());
+      const ReadOptions ro = *read;
       auto trace = ReadTrace(a->input, ro);
       if (!trace.ok()) return Fail(trace.message());
       if (!a->category.empty()) {
         auto c = ParseCategory(a->category);
-        if (!c) return Fail("--category '" + a->category + "': expected language, multimodal or reason");
+        if (!c)
+          return Fail("--category '" + a->category + "': expected language, multimodal or reason");
         trace->category = *c;
       }
       FitOptions fo;
@@ -75,20 +84,26 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.max_support = a->max_support;
       fo.resolution = a->resolution;
       fo.rate_multiplier = a->rate_multiplier;
+      ProgressBar bar("fitting", 1.0, !a->quiet && ProgressBar::StderrIsTerminal());
+      fo.progress = [&](double f) { bar.Update(f); };
       FitSummary summary;
       auto pool = FitPool(*trace, fo, &summary);
       if (!pool.ok()) return Fail(pool.message());
+      bar.Finish();
       if (auto s = WritePool(*pool, a->output, a->length_window); !s.ok()) return Fail(s.message());
       if (!a->quiet) {
         for (const auto& n : trace->notes) fmt::print(stderr, "note: {}\n", n);
         for (const auto& n : pool->notes) fmt::print(stderr, "note: {}\n", n);
         fmt::print(stderr,
-                   "servegen: fitted {} requests from {}: {} {} clients x {} windows of {} s (Gamma {}, Weibull {}, "
+                   "servegen: fitted {} requests from {}: {} {} clients x {} windows of {} s "
+                   "(Gamma {}, Weibull {}, "
                    "sparse {}; resolution {:g} s) in {:.2f} s -> {}\n",
-                   WithThousands(static_cast<int64_t>(trace->batch.requests.size())), a->input, summary.clients,
-                   CategoryName(pool->category), summary.windows, a->window, summary.gamma_windows,
-                   summary.weibull_windows, summary.sparse_windows, summary.resolution,
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), a->output);
+                   WithThousands(static_cast<int64_t>(trace->batch.requests.size())), a->input,
+                   summary.clients, CategoryName(pool->category), summary.windows, a->window,
+                   summary.gamma_windows, summary.weibull_windows, summary.sparse_windows,
+                   summary.resolution,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                   a->output);
       }
       return 0;
     };

@@ -43,17 +43,24 @@ boundaries. --compat reproduces the reference Python generator instead (restart 
 dropped request per client-window, one uniform for all length fields).)");
   auto args = std::make_shared<GenerateArgs>();
   args->pool.Register(*app, /*with_rate=*/true, /*with_span=*/true);
-  app->add_option("--seed", args->seed, "random seed; the same seed gives byte-identical output (default 0)");
-  app->add_flag("--compat", args->compat, "reproduce the reference implementation's behaviour (parity studies)");
-  app->add_option("--coupling", args->coupling, "length-field coupling: comonotone (default), independent, copula");
-  app->add_option("--rho", args->rho, "copula correlation of each field with the input length (default 0.5)");
+  app->add_option("--seed", args->seed,
+                  "random seed; the same seed gives byte-identical output (default 0)");
+  app->add_flag("--compat", args->compat,
+                "reproduce the reference implementation's behaviour (parity studies)");
+  app->add_option("--coupling", args->coupling,
+                  "length-field coupling: comonotone (default), independent, copula");
+  app->add_option("--rho", args->rho,
+                  "copula correlation of each field with the input length (default 0.5)");
   app->add_option("--arrival", args->arrival,
-                  "inter-arrival law: trace (the window's fitted Gamma/Weibull; default), exponential, gamma or "
+                  "inter-arrival law: trace (the window's fitted Gamma/Weibull; default), "
+                  "exponential, gamma or "
                   "weibull (matched to the window's CV)");
   app->add_option("-o,--output", args->output, "output file, '-' for stdout (default)");
-  app->add_option("--format", args->format, "jsonl or csv (default: from the file extension, else jsonl)");
+  app->add_option("--format", args->format,
+                  "jsonl or csv (default: from the file extension, else jsonl)");
   app->add_flag("-q,--quiet", args->quiet, "no summary on stderr");
-  app->add_flag("--progress", args->progress, "show a progress bar even when stderr is not a terminal");
+  app->add_flag("--progress", args->progress,
+                "show a progress bar even when stderr is not a terminal");
   app->callback([app, args, &action] {
     (void)app;
     action = [args]() -> int {
@@ -78,11 +85,12 @@ dropped request per client-window, one uniform for all length fields).)");
       if (!format.ok()) return Fail(format.message());
       std::vector<std::string> names;
       for (const auto& c : loaded->pool.clients) names.push_back(c.id);
-      auto writer = TraceWriter::Open(args->output, *format, loaded->pool.category, names, loaded->pool.start,
-                                      loaded->pool.window_seconds);
+      auto writer = TraceWriter::Open(args->output, *format, loaded->pool.category, names,
+                                      loaded->pool.start, loaded->pool.window_seconds);
       if (!writer.ok()) return Fail(writer.message());
       const auto t1 = std::chrono::steady_clock::now();
-      ProgressBar bar("generating", 1.0, !args->quiet && (args->progress || ProgressBar::StderrIsTerminal()));
+      ProgressBar bar("generating", 1.0,
+                      !args->quiet && (args->progress || ProgressBar::StderrIsTerminal()));
       auto summary = Generate(
           loaded->pool, *loaded->rate, opt, [&](const RequestBatch& b) { return writer->Write(b); },
           [&](double frac, int64_t n) { bar.Update(frac, WithThousands(n) + " requests"); });
@@ -93,12 +101,15 @@ dropped request per client-window, one uniform for all length fields).)");
       if (!args->quiet) {
         for (const auto& w : summary->warnings) fmt::print(stderr, "warning: {}\n", w);
         fmt::print(stderr,
-                   "servegen: {} requests (expected {:.0f}) from {} {} clients of {}, span [{}, {}) s, seed {}{}\n"
+                   "servegen: {} requests (expected {:.0f}) from {} {} clients of {}, span [{}, "
+                   "{}) s, seed {}{}\n"
                    "          load {:.3f} s, generate+write {:.3f} s, {} written to {}\n",
-                   WithThousands(summary->requests), summary->expected_requests, loaded->pool.clients.size(),
-                   CategoryName(loaded->pool.category), loaded->pool.source, loaded->span_start,
-                   loaded->span_start + loaded->duration, args->seed, args->compat ? " (compat mode)" : "",
-                   std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t1).count(),
+                   WithThousands(summary->requests), summary->expected_requests,
+                   loaded->pool.clients.size(), CategoryName(loaded->pool.category),
+                   loaded->pool.source, loaded->span_start, loaded->span_start + loaded->duration,
+                   args->seed, args->compat ? " (compat mode)" : "",
+                   std::chrono::duration<double>(t1 - t0).count(),
+                   std::chrono::duration<double>(t2 - t1).count(),
                    HumanBytes(static_cast<double>(writer->bytes_written())),
                    args->output == "-" ? std::string("stdout") : args->output);
       }

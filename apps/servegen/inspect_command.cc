@@ -43,10 +43,14 @@ Every trace row and every dataset window is parsed and validated (probabilities 
         if (!loaded.ok()) return Fail(loaded.message());
       }
       const ClientPool& pool = loaded->pool;
-      if (!po.preset.empty()) fmt::print("preset {}: {}\n", po.preset, PresetDescription(po.preset));
-      fmt::print("{}: {} pool, {} clients active in [{:.0f}, {:.0f}) s, {} windows of {} s (data covers [{}, {}) s)\n",
-                 pool.source, CategoryName(pool.category), pool.clients.size(), loaded->span_start,
-                 loaded->span_start + loaded->duration, pool.num_windows, pool.window_seconds, pool.start, pool.end());
+      if (!po.preset.empty())
+        fmt::print("preset {}: {}\n", po.preset, PresetDescription(po.preset));
+      fmt::print(
+          "{}: {} pool, {} clients active in [{:.0f}, {:.0f}) s, {} windows of {} s (data covers "
+          "[{}, {}) s)\n",
+          pool.source, CategoryName(pool.category), pool.clients.size(), loaded->span_start,
+          loaded->span_start + loaded->duration, pool.num_windows, pool.window_seconds, pool.start,
+          pool.end());
       const auto [first, last] = SpanWindows(pool, loaded->span_start, loaded->duration);
       std::vector<std::pair<const Client*, ClientSummary>> rows;
       double total_rate = 0.0;
@@ -54,18 +58,24 @@ Every trace row and every dataset window is parsed and validated (probabilities 
         rows.emplace_back(&c, SummarizeClient(pool, c, first, last));
         total_rate += rows.back().second.mean_rate;
       }
-      std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.second.mean_rate > y.second.mean_rate; });
-      fmt::print("total mean rate {:.3f} req/s\n\n{:>10} {:>11} {:>7} {:>8} {:>11} {:>11} {:>10} {:>10} {:>8}\n", total_rate,
-                 "client", "rate req/s", "share", "mean CV", "mean input", "mean output", "max input", "max output",
-                 "windows");
+      std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+        return x.second.mean_rate > y.second.mean_rate;
+      });
+      fmt::print(
+          "total mean rate {:.3f} req/s\n\n{:>10} {:>11} {:>7} {:>8} {:>11} {:>11} {:>10} {:>10} "
+          "{:>8}\n",
+          total_rate, "client", "rate req/s", "share", "mean CV", "mean input", "mean output",
+          "max input", "max output", "windows");
       const size_t n = a->rows == 0 ? rows.size() : std::min(a->rows, rows.size());
       for (size_t i = 0; i < n; ++i) {
         const auto& [c, s] = rows[i];
-        fmt::print("{:>10} {:>11.4f} {:>6.2f}% {:>8.3f} {:>11.1f} {:>11.1f} {:>10.0f} {:>10.0f} {:>8}\n", c->id,
-                   s.mean_rate, total_rate > 0 ? 100 * s.mean_rate / total_rate : 0.0, s.mean_cv, s.mean_input,
-                   s.mean_output, s.max_input, s.max_output, s.active_windows);
+        fmt::print(
+            "{:>10} {:>11.4f} {:>6.2f}% {:>8.3f} {:>11.1f} {:>11.1f} {:>10.0f} {:>10.0f} {:>8}\n",
+            c->id, s.mean_rate, total_rate > 0 ? 100 * s.mean_rate / total_rate : 0.0, s.mean_cv,
+            s.mean_input, s.mean_output, s.max_input, s.max_output, s.active_windows);
       }
-      if (n < rows.size()) fmt::print("... {} more clients (--rows 0 lists all)\n", rows.size() - n);
+      if (n < rows.size())
+        fmt::print("... {} more clients (--rows 0 lists all)\n", rows.size() - n);
       for (const auto& note : pool.notes) fmt::print("note: {}\n", note);
       fmt::print("validation: OK (every trace row and dataset window parsed)\n");
       return 0;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "core/log.h"
 
 namespace llms::servegen::cli {
 int Fail(const std::string& message) {
@@ -12,15 +13,20 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace llms::servegen::cli;
-  CLI::App app{"servegen: realistic per-client LLM-serving workloads (ServeGen), generated, fitted and compared"};
+  CLI::App app{
+      "servegen: realistic per-client LLM-serving workloads (ServeGen), generated, fitted and "
+      "compared"};
   app.footer(R"(Examples:
   servegen generate --preset language --duration 600 --rate 10 --seed 7 --output /tmp/p.jsonl
   servegen fit --input /tmp/p.jsonl --output /tmp/pool
   servegen report --data /tmp/pool --workload /tmp/p.jsonl --output /tmp/r.html --json /tmp/r.json
   servegen inspect --preset language
+  servegen -v generate --preset reason --rate 5 -o /dev/null     # with a log of what it does
 
 Run `servegen <command> --help` for each command's options.)");
   app.require_subcommand(1);
+  int verbosity = 0;
+  app.add_flag("-v,--verbose", verbosity, "log what the tool does to stderr (-v info, -vv debug)");
   std::function<int()> action;
   RegisterGenerate(app, action);
   RegisterFit(app, action);
@@ -31,5 +37,6 @@ Run `servegen <command> --help` for each command's options.)");
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  llms::InitLogging(verbosity);
   return action ? action() : 0;
 }

@@ -14,31 +14,41 @@
 namespace llms::servegen::cli {
 
 void PoolOptions::Register(CLI::App& app, bool with_rate, bool with_span) {
-  app.add_option("--data", data, "ServeGen data directory (chunk-<id>-trace.csv + chunk-<id>-dataset.json)");
+  app.add_option("--data", data,
+                 "ServeGen data directory (chunk-<id>-trace.csv + chunk-<id>-dataset.json)");
   app.add_option("--preset", preset,
-                 "embedded pool fitted from the ServeGen data: " + fmt::format("{}", fmt::join(PresetNames(), ", ")));
+                 "embedded pool fitted from the ServeGen data: " +
+                     fmt::format("{}", fmt::join(PresetNames(), ", ")));
   if (with_span) {
-    app.add_option("--start", start, "span start, seconds since the data's time 0 (default: the data's start)");
-    app.add_option("--duration", duration, "span length in seconds (default 3600)")->check(CLI::PositiveNumber);
+    app.add_option("--start", start,
+                   "span start, seconds since the data's time 0 (default: the data's start)");
+    app.add_option("--duration", duration, "span length in seconds (default 3600)")
+        ->check(CLI::PositiveNumber);
   }
   app.add_option("--clients", clients, "comma-separated client ids to keep");
   app.add_option("--top-k", top_k, "keep the K clients with the highest mean rate in the span");
-  app.add_option("--cv", cv, "keep clients whose rate-weighted mean inter-arrival CV is in MIN:MAX");
+  app.add_option("--cv", cv,
+                 "keep clients whose rate-weighted mean inter-arrival CV is in MIN:MAX");
   app.add_option("--mean-input", mean_input, "keep clients whose mean input length is in MIN:MAX");
-  app.add_option("--mean-output", mean_output, "keep clients whose mean output length is in MIN:MAX");
+  app.add_option("--mean-output", mean_output,
+                 "keep clients whose mean output length is in MIN:MAX");
   app.add_option("--max-input", max_input, "keep clients whose input lengths never exceed N");
   app.add_option("--max-output", max_output, "keep clients whose output lengths never exceed N");
   app.add_option("--scale-client", scale_client,
                  "multiply one client's rate: ID=FACTOR or topN=FACTOR (repeatable; e.g. top1=2)");
-  app.add_option("--category", category, "language | multimodal | reason (default: inferred from the data)");
+  app.add_option("--category", category,
+                 "language | multimodal | reason (default: inferred from the data)");
   if (with_rate) {
     app.add_option("--rate", rate,
-                   "target aggregate rate: N (constant req/s), trace (the data's totals; default), scale:K or Kx, "
+                   "target aggregate rate: N (constant req/s), trace (the data's totals; default), "
+                   "scale:K or Kx, "
                    "bounded:X (trace shape, peak X), csv:FILE (time_s,rate breakpoints, linear)");
-    app.add_option("--rate-resolution", rate_resolution,
-                   "average the rate function over steps of S seconds (any resolution; default: as given)");
+    app.add_option(
+        "--rate-resolution", rate_resolution,
+        "average the rate function over steps of S seconds (any resolution; default: as given)");
   }
-  app.add_option("--threads", threads, "worker threads (output does not depend on it)")->check(CLI::Range(1, 256));
+  app.add_option("--threads", threads, "worker threads (output does not depend on it)")
+      ->check(CLI::Range(1, 256));
 }
 
 Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
@@ -52,7 +62,9 @@ Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
   lo.validate_all = o.validate_all;
   if (!o.category.empty()) {
     auto c = ParseCategory(o.category);
-    if (!c) return Result<LoadedPool>::Error("--category '" + o.category + "': expected language, multimodal or reason");
+    if (!c)
+      return Result<LoadedPool>::Error("--category '" + o.category +
+                                       "': expected language, multimodal or reason");
     lo.category = c;
   }
   // The span is needed before loading so only the length windows it uses are parsed. Without
@@ -69,8 +81,8 @@ Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
   if (!o.preset.empty()) {
     auto files = PresetFiles(o.preset);
     if (!files) {
-      return Result<LoadedPool>::Error(fmt::format("--preset '{}' does not exist; available: {}", o.preset,
-                                                   fmt::join(PresetNames(), ", ")));
+      return Result<LoadedPool>::Error(fmt::format("--preset '{}' does not exist; available: {}",
+                                                   o.preset, fmt::join(PresetNames(), ", ")));
     }
     if (!o.start) lo.span_end = std::numeric_limits<double>::infinity();
     pool = LoadPoolFromFiles(*files, "preset:" + o.preset, lo);
@@ -132,6 +144,22 @@ Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
     out.rate = std::move(rate).value();
   }
   return out;
+}
+
+void TraceReadArgs::Register(CLI::App& app) {
+  app.add_option("--time-unit", time_unit,
+                 "unit of a plain 'timestamp' field: auto (ms, as Mooncake), s or ms");
+  app.add_flag("--lenient", lenient,
+               "skip malformed lines (and count them) instead of failing at file:line");
+}
+
+Result<ReadOptions> TraceReadArgs::ToReadOptions() const {
+  auto unit = ParseTimeUnit(time_unit);
+  if (!unit.ok()) return unit.status();
+  ReadOptions ro;
+  ro.time_unit = *unit;
+  ro.lenient = lenient;
+  return ro;
 }
 
 void PrintNotes(const ClientPool& pool, bool quiet) {

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "servegen/client_pool.h"
 #include "servegen/rate_function.h"
+#include "servegen/trace_reader.h"
 
 namespace llms::servegen::cli {
 
@@ -34,10 +35,18 @@ struct PoolOptions {
 };
 
 struct LoadedPool {
-  ClientPool pool;         // filtered and scaled
-  double span_start = 0;   // absolute
+  ClientPool pool;        // filtered and scaled
+  double span_start = 0;  // absolute
   double duration = 0;
   std::optional<RateFunction> rate;
+};
+
+// --time-unit and --lenient, shared by the subcommands that read request logs (fit, report).
+struct TraceReadArgs {
+  std::string time_unit = "auto";
+  bool lenient = false;
+  void Register(CLI::App& app);
+  Result<ReadOptions> ToReadOptions() const;
 };
 
 // Loads (directory or preset), applies the span, filters and scaling, builds the rate function.

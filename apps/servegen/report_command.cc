@@ -19,10 +19,11 @@ namespace {
 
 struct ReportArgs {
   PoolOptions pool;
-  std::string workload, baseline, html, json, time_unit = "auto";
+  std::string workload, baseline, html, json;
   double window = 0;
   uint64_t seed = 0;
-  bool lenient = false, quiet = false;
+  TraceReadArgs read;
+  bool quiet = false;
 };
 
 Status WriteFile(const std::string& path, const std::string& text) {
@@ -37,7 +38,8 @@ Status WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 void RegisterReport(CLI::App& root, std::function<int()>& action) {
-  auto* app = root.add_subcommand("report", "how realistic is a workload? compare it with its model or another one");
+  auto* app = root.add_subcommand(
+      "report", "how realistic is a workload? compare it with its model or another one");
   app->footer(R"(Examples:
   servegen report --data data/language/m-large --workload /tmp/w.jsonl --output /tmp/r.html --json /tmp/r.json
   servegen report --preset language --rate 10 --workload /tmp/p.jsonl --json -
@@ -49,23 +51,22 @@ was generated with (without --rate the model's rate is held at the workload's me
   auto a = std::make_shared<ReportArgs>();
   a->pool.Register(*app, /*with_rate=*/true, /*with_span=*/true);
   a->pool.rate = "";
-  app->add_option("-w,--workload", a->workload, "the workload to judge (JSONL or CSV trace)")->required();
+  app->add_option("-w,--workload", a->workload, "the workload to judge (JSONL or CSV trace)")
+      ->required();
   app->add_option("--baseline", a->baseline, "compare with this workload instead of a model");
   app->add_option("-o,--output", a->html, "write the HTML report here");
   app->add_option("--json", a->json, "write the JSON report here ('-' for stdout)");
   app->add_option("--window", a->window, "rate window in seconds (default: the model's, else 600)");
-  app->add_option("--seed", a->seed, "seed of the model sample used for the burstiness reference (default 0)");
-  app->add_option("--time-unit", a->time_unit, "unit of a plain 'timestamp': auto (ms), s or ms");
-  app->add_flag("--lenient", a->lenient, "skip malformed trace lines instead of failing");
+  app->add_option("--seed", a->seed,
+                  "seed of the model sample used for the burstiness reference (default 0)");
+  a->read.Register(*app);
   app->add_flag("-q,--quiet", a->quiet, "no summary on stderr");
   app->callback([app, a, &action] {
     const bool duration_given = app->count("--duration") > 0;
     action = [a, duration_given]() -> int {
-      ReadOptions ro;
-      auto unit = ParseTimeUnit(a->time_unit);
-      if (!unit.ok()) return Fail(unit.message());
-      ro.time_unit = *unit;
-      ro.lenient = a->lenient;
+      auto read = a->read.ToReadOptions();
+      if (!read.ok()) return Fail(read.message());
+      const ReadOptions ro = *read;
       auto trace = ReadTrace(a->workload, ro);
       if (!trace.ok()) return Fail(trace.message());
       const double last = trace->batch.requests.back().timestamp;
@@ -78,26 +79,31 @@ was generated with (without --rate the model's rate is held at the workload's me
         if (!base.ok()) return Fail(base.message());
         const double window = a->window > 0 ? a->window : 600.0;
         const double end = std::max(last, base->batch.requests.back().timestamp);
-        const double duration = duration_given ? a->pool.duration : std::ceil(end / window + 1e-12) * window;
+        const double duration =
+            duration_given ? a->pool.duration : std::ceil(end / window + 1e-12) * window;
         report = CompareWorkloads(ComputeWorkloadStats(*trace, a->workload, 0, duration, window),
                                   ComputeWorkloadStats(*base, a->baseline, 0, duration, window));
       } else {
         PoolOptions po = a->pool;
-        // Span: as given, else the workload's extent rounded up to whole windows (600 s until the pool is known).
+        // Span: as given, else the workload's extent rounded up to whole windows (600 s until the
+        // pool is known).
         if (!duration_given) po.duration = std::max(600.0, std::ceil(last / 600.0 + 1e-12) * 600.0);
         const bool mean_rate = po.rate.empty();
         if (mean_rate) po.rate = "1";
         auto loaded = LoadSelectedPool(po, true);
         if (!loaded.ok()) return Fail(loaded.message());
-        const double window = a->window > 0 ? a->window : static_cast<double>(loaded->pool.window_seconds);
+        const double window =
+            a->window > 0 ? a->window : static_cast<double>(loaded->pool.window_seconds);
         if (!duration_given && window != 600.0) {
           po.duration = std::max(window, std::ceil(last / window + 1e-12) * window);
           loaded = LoadSelectedPool(po, true);
           if (!loaded.ok()) return Fail(loaded.message());
         }
-        WorkloadStats stats = ComputeWorkloadStats(*trace, a->workload, 0, loaded->duration, window);
+        WorkloadStats stats =
+            ComputeWorkloadStats(*trace, a->workload, 0, loaded->duration, window);
         if (mean_rate) {
-          loaded->rate = RateFunction::Constant(static_cast<double>(stats.requests) / loaded->duration, loaded->duration);
+          loaded->rate = RateFunction::Constant(
+              static_cast<double>(stats.requests) / loaded->duration, loaded->duration);
         }
         // The burstiness reference: a sample of the model with a fixed seed.
         Trace sample;
@@ -109,13 +115,17 @@ was generated with (without --rate the model's rate is held at the workload's me
         go.seed = a->seed;
         go.threads = a->pool.threads;
         auto gen = Generate(loaded->pool, *loaded->rate, go, [&](const RequestBatch& b) {
-          sample.batch.requests.insert(sample.batch.requests.end(), b.requests.begin(), b.requests.end());
+          sample.batch.requests.insert(sample.batch.requests.end(), b.requests.begin(),
+                                       b.requests.end());
           return Status::Ok();
         });
         if (!gen.ok()) return Fail(gen.message());
-        report = CompareWithModel(stats, loaded->pool, *loaded->rate, loaded->span_start, loaded->duration,
-                                  ComputeWorkloadStats(sample, "model sample", 0, loaded->duration, window));
-        if (mean_rate) report.notes.push_back("no --rate given: the model's rate is held at the workload's mean rate");
+        report = CompareWithModel(
+            stats, loaded->pool, *loaded->rate, loaded->span_start, loaded->duration,
+            ComputeWorkloadStats(sample, "model sample", 0, loaded->duration, window));
+        if (mean_rate)
+          report.notes.push_back(
+              "no --rate given: the model's rate is held at the workload's mean rate");
       }
       for (const auto& n : trace->notes) report.notes.push_back(a->workload + ": " + n);
       const std::string json = FidelityReportJson(report);
@@ -127,12 +137,15 @@ was generated with (without --rate the model's rate is held at the workload's me
         }
       }
       if (!a->html.empty()) {
-        if (auto s = WriteFile(a->html, RenderFidelityHtml(report)); !s.ok()) return Fail(s.message());
+        if (auto s = WriteFile(a->html, RenderFidelityHtml(report)); !s.ok())
+          return Fail(s.message());
       }
       if (!a->quiet) {
         fmt::print(stderr,
-                   "servegen report: {} requests vs {:.0f} expected ({:+.2f}%); per-window rate error mean {:.2f}% max "
-                   "{:.2f}%;\n  KS input/output (request-weighted per client) {:.4f}/{:.4f}; client share distance "
+                   "servegen report: {} requests vs {:.0f} expected ({:+.2f}%); per-window rate "
+                   "error mean {:.2f}% max "
+                   "{:.2f}%;\n  KS input/output (request-weighted per client) {:.4f}/{:.4f}; "
+                   "client share distance "
                    "{:.4f}; inter-arrival CV {:.3f} vs {:.3f}\n",
                    WithThousands(report.requests), report.ref_requests, report.total_error * 100,
                    report.rate_mape * 100, report.rate_max_error * 100, report.ks_input_weighted,

@@ -91,7 +91,10 @@ DistributionFit FitWeibull(std::span<const double> xs) {
   }
   for (int i = 0; i < 100 && hi - lo > 1e-12; ++i) {
     const double mid = 0.5 * (lo + hi);
-    if (score(std::exp(mid)) < 0) lo = mid; else hi = mid;
+    if (score(std::exp(mid)) < 0)
+      lo = mid;
+    else
+      hi = mid;
   }
   const double c = std::exp(0.5 * (lo + hi));
   double mean_pow = 0.0;
@@ -112,7 +115,9 @@ std::pair<double, double> NelderMead(F f, std::pair<double, double> start, doubl
   struct P {
     double x, y, v;
   };
-  P s[3] = {{start.first, start.second, 0}, {start.first + step, start.second, 0}, {start.first, start.second + step, 0}};
+  P s[3] = {{start.first, start.second, 0},
+            {start.first + step, start.second, 0},
+            {start.first, start.second + step, 0}};
   for (auto& p : s) p.v = f(p.x, p.y);
   for (int it = 0; it < 400; ++it) {
     std::sort(s, s + 3, [](const P& a, const P& b) { return a.v < b.v; });
@@ -172,7 +177,8 @@ DistributionFit FitGammaCensored(std::span<const double> exact, size_t censored,
     if (!std::isfinite(k) || !std::isfinite(theta) || k < 1e-4 || k > 1e4) return 1e300;
     const double cdf = GammaCdf(censor_at, k, theta);
     if (!(cdf > 0)) return 1e300;
-    return -((k - 1) * sum_log - sum / theta - n * (k * std::log(theta) + std::lgamma(k)) + m * std::log(cdf));
+    return -((k - 1) * sum_log - sum / theta - n * (k * std::log(theta) + std::lgamma(k)) +
+             m * std::log(cdf));
   };
   const auto [lk, lt] = NelderMead(nll, {std::log(init.shape), std::log(init.scale)}, 0.3);
   DistributionFit fit;
@@ -183,7 +189,8 @@ DistributionFit FitGammaCensored(std::span<const double> exact, size_t censored,
   return fit;
 }
 
-DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censored, double censor_at) {
+DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censored,
+                                   double censor_at) {
   if (censored == 0 || censor_at <= 0) return FitWeibull(exact);
   const auto init_xs = WithStandIns(exact, censored, censor_at);
   DistributionFit init = FitWeibull(init_xs);
@@ -198,7 +205,8 @@ DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censore
     for (double x : exact) sum_pow += std::pow(x / lambda, c);
     const double cdf = WeibullCdf(censor_at, c, lambda);
     if (!(cdf > 0)) return 1e300;
-    return -(n * std::log(c / lambda) + (c - 1) * (sum_log - n * std::log(lambda)) - sum_pow + m * std::log(cdf));
+    return -(n * std::log(c / lambda) + (c - 1) * (sum_log - n * std::log(lambda)) - sum_pow +
+             m * std::log(cdf));
   };
   const auto [lc, ll] = NelderMead(nll, {std::log(init.shape), std::log(init.scale)}, 0.3);
   DistributionFit fit;

@@ -24,7 +24,8 @@ DistributionFit FitWeibull(std::span<const double> xs);
 // by Nelder-Mead on (log shape, log scale), started from the uncensored fit. Without censored
 // values this is exactly FitGamma / FitWeibull.
 DistributionFit FitGammaCensored(std::span<const double> exact, size_t censored, double censor_at);
-DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censored, double censor_at);
+DistributionFit FitWeibullCensored(std::span<const double> exact, size_t censored,
+                                   double censor_at);
 
 double GammaLogLikelihood(std::span<const double> xs, double shape, double scale);
 double WeibullLogLikelihood(std::span<const double> xs, double shape, double scale);

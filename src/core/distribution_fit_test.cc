@@ -68,7 +68,10 @@ TEST(DistributionFitTest, CensoredFitRecoversShapeDespiteRounding) {
   size_t censored = 0;
   for (double x : xs) {
     const double rounded = std::round(x / res) * res;
-    if (rounded < res / 2) ++censored; else exact.push_back(rounded);
+    if (rounded < res / 2)
+      ++censored;
+    else
+      exact.push_back(rounded);
   }
   ASSERT_GT(censored, xs.size() / 10);
   const auto fit = FitGammaCensored(exact, censored, res);
@@ -80,7 +83,8 @@ TEST(DistributionFitTest, CensoredFitRecoversShapeDespiteRounding) {
   EXPECT_GT(std::fabs(FitGamma(clamped).shape / k - 1.0), 0.2);  // the naive fit is far off
   const auto w = FitWeibullCensored(exact, censored, res);
   EXPECT_TRUE(w.ok);
-  EXPECT_GT(fit.log_likelihood, w.log_likelihood);  // and the censored likelihoods rank the laws right
+  EXPECT_GT(fit.log_likelihood,
+            w.log_likelihood);  // and the censored likelihoods rank the laws right
 }
 
 TEST(DistributionFitTest, CensoredFitWithoutCensoringIsThePlainFit) {

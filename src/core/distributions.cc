@@ -56,7 +56,10 @@ double WeibullShapeForCv(double cv) {
   double lo = std::log(1e-2), hi = std::log(1e3);
   for (int i = 0; i < 200; ++i) {
     const double mid = 0.5 * (lo + hi);
-    if (WeibullCv(std::exp(mid)) > cv) lo = mid; else hi = mid;
+    if (WeibullCv(std::exp(mid)) > cv)
+      lo = mid;
+    else
+      hi = mid;
   }
   return std::exp(0.5 * (lo + hi));
 }

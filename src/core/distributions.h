@@ -11,7 +11,9 @@
 
 namespace llms {
 
-inline double SampleExponential(Rng& rng) { return -std::log(rng.NextOpenUnit()); }
+inline double SampleExponential(Rng& rng) {
+  return -std::log(rng.NextOpenUnit());
+}
 
 // Standard normal by Marsaglia's polar method (one of the pair is discarded: no hidden state).
 double SampleStandardNormal(Rng& rng);

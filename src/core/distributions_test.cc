@@ -43,7 +43,8 @@ class GammaShapeTest : public ::testing::TestWithParam<double> {};
 TEST_P(GammaShapeTest, MatchesCdfAndMoments) {
   const double k = GetParam();
   auto xs = Draw([k](Rng& r) { return SampleGamma(k, r); }, 3);
-  EXPECT_LT(KsStatistic(xs, [k](double x) { return GammaCdf(x, k, 1.0); }), kKsBound) << "shape " << k;
+  EXPECT_LT(KsStatistic(xs, [k](double x) { return GammaCdf(x, k, 1.0); }), kKsBound)
+      << "shape " << k;
   EXPECT_NEAR(Mean(xs) / k, 1.0, 0.03);
   EXPECT_NEAR(CoefficientOfVariation(xs), 1.0 / std::sqrt(k), 0.05 / std::sqrt(k));
 }
@@ -54,7 +55,8 @@ class WeibullShapeTest : public ::testing::TestWithParam<double> {};
 TEST_P(WeibullShapeTest, MatchesCdfAndMoments) {
   const double c = GetParam();
   auto xs = Draw([c](Rng& r) { return SampleWeibull(c, r); }, 4);
-  EXPECT_LT(KsStatistic(xs, [c](double x) { return WeibullCdf(x, c, 1.0); }), kKsBound) << "shape " << c;
+  EXPECT_LT(KsStatistic(xs, [c](double x) { return WeibullCdf(x, c, 1.0); }), kKsBound)
+      << "shape " << c;
   EXPECT_NEAR(Mean(xs) / WeibullMean(c, 1.0), 1.0, 0.05);
   if (c >= 0.7) {
     EXPECT_NEAR(CoefficientOfVariation(xs), WeibullCv(c), 0.05 * WeibullCv(c));

@@ -66,6 +66,10 @@ MappedFile::~MappedFile() {
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Result<std::string>::Error(path + ": is a directory, expected a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Result<std::string>::Error(path + ": cannot open: " + std::strerror(errno));
   std::ostringstream ss;

@@ -19,7 +19,9 @@ ProgressBar::~ProgressBar() {
   if (enabled_ && !finished_) std::fputc('\n', stderr);
 }
 
-bool ProgressBar::StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool ProgressBar::StderrIsTerminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 void ProgressBar::Update(double done, const std::string& detail) {
   if (!enabled_) return;
@@ -42,7 +44,8 @@ void ProgressBar::Draw(double done, const std::string& detail) {
   const int filled = static_cast<int>(frac * width);
   std::string bar(filled, '#');
   bar.resize(width, '.');
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::fprintf(stderr, "\r%s [%s] %5.1f%% %6.1fs %s\033[K", label_.c_str(), bar.c_str(), frac * 100,
                elapsed, detail.c_str());
   std::fflush(stderr);

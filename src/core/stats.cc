@@ -6,8 +6,12 @@
 
 namespace llms {
 
-double RunningStats::stddev() const { return std::sqrt(variance()); }
-double RunningStats::cv() const { return mean_ != 0.0 ? stddev() / mean_ : 0.0; }
+double RunningStats::stddev() const {
+  return std::sqrt(variance());
+}
+double RunningStats::cv() const {
+  return mean_ != 0.0 ? stddev() / mean_ : 0.0;
+}
 
 double Mean(std::span<const double> xs) {
   RunningStats s;
@@ -36,7 +40,8 @@ double KsStatistic(std::vector<double> sample, const std::function<double(double
   double d = 0.0;
   for (size_t i = 0; i < sample.size(); ++i) {
     const double f = cdf(sample[i]);
-    d = std::max({d, std::fabs(static_cast<double>(i + 1) / n - f), std::fabs(f - static_cast<double>(i) / n)});
+    d = std::max({d, std::fabs(static_cast<double>(i + 1) / n - f),
+                  std::fabs(f - static_cast<double>(i) / n)});
   }
   return d;
 }

@@ -35,7 +35,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design, like StatusOr.
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design, like StatusOr.
   Result(Status status) : data_(std::move(status)) {}  // NOLINT
   static Result Error(std::string message) { return Result(Status::Error(std::move(message))); }
 
@@ -60,8 +60,8 @@ class Result {
 }  // namespace llms
 
 // Returns early from the enclosing function when `expr` (a Status) failed.
-#define LLMS_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    ::llms::Status llms_status_ = (expr);       \
+#define LLMS_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::llms::Status llms_status_ = (expr);        \
     if (!llms_status_.ok()) return llms_status_; \
   } while (0)

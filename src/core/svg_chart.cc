@@ -84,15 +84,36 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
+
+namespace {
+// The <svg> element's opening, accessible title and visible heading.
+std::string SvgOpen(double W, double H, const std::string& title) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n<title>{2}</title>\n"
+      "<text x=\"{3}\" y=\"20\" font-size=\"14\" font-weight=\"bold\" "
+      "text-anchor=\"middle\">{2}</text>\n",
+      W, H, HtmlEscape(title), W / 2);
+}
+}  // namespace
 
 std::string RenderLineChart(const LineChartSpec& spec) {
   const double ml = 64, mr = 28, mt = 48, mb = 46;
@@ -112,31 +133,31 @@ std::string RenderLineChart(const LineChartSpec& spec) {
   if (!spec.log_y && ylo > 0) ylo = 0;
   Axis ax = MakeAxis(xlo, xhi, spec.log_x);
   Axis ay = MakeAxis(ylo, yhi * (spec.log_y ? 1.0 : 1.05), spec.log_y);
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "role=\"img\" aria-label=\"{2}\">\n<title>{2}</title>\n"
-      "<text x=\"{3}\" y=\"20\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"middle\">{2}</text>\n",
-      W, H, HtmlEscape(spec.title), W / 2);
-  out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", ml, mt,
-                     W - ml - mr, H - mt - mb);
+  std::string out = SvgOpen(W, H, spec.title);
+  out += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", ml,
+      mt, W - ml - mr, H - mt - mb);
   for (double t : ax.Ticks()) {
     const double x = ax.Map(t, ml, W - mr);
     out += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#eee\"/><text x=\"{0:.1f}\" y=\"{3}\" "
+        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#eee\"/><text "
+        "x=\"{0:.1f}\" y=\"{3}\" "
         "font-size=\"11\" text-anchor=\"middle\">{4}</text>\n",
         x, mt, H - mb, H - mb + 14, FormatTick(t));
   }
   for (double t : ay.Ticks()) {
     const double y = ay.Map(t, H - mb, mt);
     out += fmt::format(
-        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eee\"/><text x=\"{3}\" y=\"{4:.1f}\" "
+        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eee\"/><text "
+        "x=\"{3}\" y=\"{4:.1f}\" "
         "font-size=\"11\" text-anchor=\"end\">{5}</text>\n",
         ml, y, W - mr, ml - 4, y + 4, FormatTick(t));
   }
-  out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n", (ml + W - mr) / 2,
-                     H - 8, HtmlEscape(spec.x_label));
+  out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
+                     (ml + W - mr) / 2, H - 8, HtmlEscape(spec.x_label));
   out += fmt::format(
-      "<text x=\"14\" y=\"{0}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">{1}</text>\n",
+      "<text x=\"14\" y=\"{0}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
+      "{0})\">{1}</text>\n",
       (mt + H - mb) / 2, HtmlEscape(spec.y_label));
   double legend_x = 0;
   for (size_t si = 0; si < spec.series.size(); ++si) {
@@ -145,27 +166,35 @@ std::string RenderLineChart(const LineChartSpec& spec) {
     double prev_y = 0;
     bool first = true;
     for (auto [x, y] : s.points) {
-      if (!std::isfinite(x) || !std::isfinite(y) || (spec.log_x && x <= 0) || (spec.log_y && y <= 0)) continue;
+      if (!std::isfinite(x) || !std::isfinite(y) || (spec.log_x && x <= 0) ||
+          (spec.log_y && y <= 0))
+        continue;
       const double px = ax.Map(x, ml, W - mr), py = ay.Map(y, H - mb, mt);
       if (first) {
         d += fmt::format("M{:.1f},{:.1f}", px, py);
         first = false;
       } else {
-        if (s.step) d += fmt::format("H{:.1f}V{:.1f}", px, py); else d += fmt::format("L{:.1f},{:.1f}", px, py);
+        if (s.step)
+          d += fmt::format("H{:.1f}V{:.1f}", px, py);
+        else
+          d += fmt::format("L{:.1f},{:.1f}", px, py);
       }
       prev_y = py;
     }
     (void)prev_y;
     const char* color = kColors[si % std::size(kColors)];
-    out += fmt::format("<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>\n", d,
-                       color, s.dashed ? " stroke-dasharray=\"5,3\"" : "");
+    out += fmt::format(
+        "<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>\n", d,
+        color, s.dashed ? " stroke-dasharray=\"5,3\"" : "");
     // Legend: one row above the plot area, so it never hides the data.
     const double lx = ml + legend_x;
     const double ly = mt - 8;
     out += fmt::format(
-        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"{5}/><text x=\"{4}\" "
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" "
+        "stroke-width=\"2\"{5}/><text x=\"{4}\" "
         "y=\"{6}\" font-size=\"11\">{7}</text>\n",
-        lx, ly, lx + 20, color, lx + 24, s.dashed ? " stroke-dasharray=\"5,3\"" : "", ly + 4, HtmlEscape(s.name));
+        lx, ly, lx + 20, color, lx + 24, s.dashed ? " stroke-dasharray=\"5,3\"" : "", ly + 4,
+        HtmlEscape(s.name));
     legend_x += 34 + 6.5 * static_cast<double>(s.name.size());
   }
   out += "</svg>\n";
@@ -180,20 +209,18 @@ std::string RenderBarChart(const BarChartSpec& spec) {
     for (double v : s) yhi = std::max(yhi, v);
   }
   Axis ay = MakeAxis(0, yhi * 1.05, false);
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "role=\"img\" aria-label=\"{2}\">\n<title>{2}</title>\n"
-      "<text x=\"{3}\" y=\"20\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"middle\">{2}</text>\n",
-      W, H, HtmlEscape(spec.title), W / 2);
+  std::string out = SvgOpen(W, H, spec.title);
   for (double t : ay.Ticks()) {
     const double y = ay.Map(t, H - mb, mt);
     out += fmt::format(
-        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eee\"/><text x=\"{3}\" y=\"{4:.1f}\" "
+        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eee\"/><text "
+        "x=\"{3}\" y=\"{4:.1f}\" "
         "font-size=\"11\" text-anchor=\"end\">{5}</text>\n",
         ml, y, W - mr, ml - 4, y + 4, FormatTick(t));
   }
   out += fmt::format(
-      "<text x=\"14\" y=\"{0}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">{1}</text>\n",
+      "<text x=\"14\" y=\"{0}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
+      "{0})\">{1}</text>\n",
       (mt + H - mb) / 2, HtmlEscape(spec.y_label));
   const size_t nc = std::max<size_t>(1, spec.categories.size());
   const size_t ns = std::max<size_t>(1, spec.values.size());
@@ -204,19 +231,24 @@ std::string RenderBarChart(const BarChartSpec& spec) {
     for (size_t s = 0; s < spec.values.size(); ++s) {
       const double v = c < spec.values[s].size() ? spec.values[s][c] : 0.0;
       const double y = ay.Map(v, H - mb, mt);
-      out += fmt::format("<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/>\n",
-                         gx + bar * static_cast<double>(s), y, bar * 0.95, std::max(0.0, H - mb - y),
-                         kColors[s % std::size(kColors)]);
+      out += fmt::format(
+          "<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+          "fill=\"{}\"/>\n",
+          gx + bar * static_cast<double>(s), y, bar * 0.95, std::max(0.0, H - mb - y),
+          kColors[s % std::size(kColors)]);
     }
     out += fmt::format(
-        "<text x=\"{0:.1f}\" y=\"{1}\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-45 {0:.1f} {1})\">{2}</text>\n",
+        "<text x=\"{0:.1f}\" y=\"{1}\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-45 "
+        "{0:.1f} {1})\">{2}</text>\n",
         gx + group * 0.4, H - mb + 12, HtmlEscape(spec.categories[c]));
   }
   for (size_t s = 0; s < spec.series_names.size(); ++s) {
     const double ly = mt + 14 + 16 * static_cast<double>(s);
     out += fmt::format(
-        "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n",
-        W - mr - 150, ly - 8, kColors[s % std::size(kColors)], W - mr - 134, ly + 1, HtmlEscape(spec.series_names[s]));
+        "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" "
+        "font-size=\"11\">{}</text>\n",
+        W - mr - 150, ly - 8, kColors[s % std::size(kColors)], W - mr - 134, ly + 1,
+        HtmlEscape(spec.series_names[s]));
   }
   out += "</svg>\n";
   return out;

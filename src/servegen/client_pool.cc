@@ -14,9 +14,12 @@ constexpr std::string_view kFieldNames[kNumLengthFields] = {
 
 std::string_view CategoryName(Category c) {
   switch (c) {
-    case Category::kLanguage: return "language";
-    case Category::kMultimodal: return "multimodal";
-    case Category::kReason: return "reason";
+    case Category::kLanguage:
+      return "language";
+    case Category::kMultimodal:
+      return "multimodal";
+    case Category::kReason:
+      return "reason";
   }
   return "language";
 }
@@ -30,15 +33,21 @@ std::optional<Category> ParseCategory(std::string_view name) {
 
 std::string_view PatternName(ArrivalPattern p) {
   switch (p) {
-    case ArrivalPattern::kNone: return "";
-    case ArrivalPattern::kGamma: return "Gamma";
-    case ArrivalPattern::kWeibull: return "Weibull";
-    case ArrivalPattern::kExponential: return "Exponential";
+    case ArrivalPattern::kNone:
+      return "";
+    case ArrivalPattern::kGamma:
+      return "Gamma";
+    case ArrivalPattern::kWeibull:
+      return "Weibull";
+    case ArrivalPattern::kExponential:
+      return "Exponential";
   }
   return "";
 }
 
-std::string_view FieldName(LengthField f) { return kFieldNames[static_cast<int>(f)]; }
+std::string_view FieldName(LengthField f) {
+  return kFieldNames[static_cast<int>(f)];
+}
 
 std::optional<LengthField> ParseFieldName(std::string_view name) {
   for (int i = 0; i < kNumLengthFields; ++i) {
@@ -65,7 +74,8 @@ double Client::MeanRate(size_t first, size_t last) const {
 
 size_t ClientPool::WindowAt(double t) const {
   if (num_windows == 0) return 0;
-  const double k = std::floor((t - static_cast<double>(start)) / static_cast<double>(window_seconds));
+  const double k =
+      std::floor((t - static_cast<double>(start)) / static_cast<double>(window_seconds));
   if (k <= 0) return 0;
   return std::min(num_windows - 1, static_cast<size_t>(k));
 }

@@ -14,7 +14,8 @@ Result<EmpiricalDistribution> EmpiricalDistribution::FromPairs(
   if (pairs.empty()) return Result<EmpiricalDistribution>::Error("distribution is empty");
   double total = 0.0;
   for (const auto& [v, p] : pairs) {
-    if (!std::isfinite(v)) return Result<EmpiricalDistribution>::Error(fmt::format("value {} is not finite", v));
+    if (!std::isfinite(v))
+      return Result<EmpiricalDistribution>::Error(fmt::format("value {} is not finite", v));
     if (!std::isfinite(p) || p < 0) {
       return Result<EmpiricalDistribution>::Error(
           fmt::format("probability {} of value {} is not a finite number >= 0", p, v));
@@ -64,7 +65,8 @@ void EmpiricalDistribution::BuildIndex() {
     acc += probs_[i];
     declared_cdf_[i] = acc;
   }
-  for (size_t i = 0; i < n; ++i) cdf_[i] = acc > 0 ? declared_cdf_[i] / acc : static_cast<double>(i + 1) / n;
+  for (size_t i = 0; i < n; ++i)
+    cdf_[i] = acc > 0 ? declared_cdf_[i] / acc : static_cast<double>(i + 1) / n;
   if (n > 0) cdf_[n - 1] = 1.0;
   const size_t g = std::max<size_t>(1, n);
   guide_.resize(g);
@@ -112,7 +114,8 @@ EmpiricalDistribution EmpiricalDistribution::Compressed(size_t max_points, bool 
   for (size_t b = 0; b < max_points && i < values_.size(); ++b) {
     const double upper = static_cast<double>(b + 1) / static_cast<double>(max_points);
     double mass = 0.0, weighted = 0.0;
-    // Whole values go to the bin their CDF midpoint falls in: the result stays a valid distribution.
+    // Whole values go to the bin their CDF midpoint falls in: the result stays a valid
+    // distribution.
     while (i < values_.size()) {
       const double mid = (prev_cdf + probs_[i] / total * 0.5);
       if (mid > upper && mass > 0) break;

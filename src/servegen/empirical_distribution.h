@@ -38,7 +38,8 @@ class EmpiricalDistribution {
   double Quantile(double u) const;
   // The reference implementation's lookup: searchsorted on the unnormalised cumulative sum. When
   // u exceeds the declared total it returns index size() (one past the end), which callers of
-  // the compatibility mode map to max value + 1 exactly as numpy's searchsorted on a dense pdf does.
+  // the compatibility mode map to max value + 1 exactly as numpy's searchsorted on a dense pdf
+  // does.
   size_t ReferenceIndex(double u) const;
   double Cdf(double x) const;
   double Mean() const;

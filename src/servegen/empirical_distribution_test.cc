@@ -13,8 +13,10 @@ namespace {
 
 TEST(EmpiricalDistributionTest, RejectsBadProbabilities) {
   EXPECT_NE(EmpiricalDistribution::FromPairs({}).message().find("empty"), std::string::npos);
-  EXPECT_NE(EmpiricalDistribution::FromPairs({{1, 0.5}, {2, 0.4}}).message().find("sum to 0.9"), std::string::npos);
-  EXPECT_NE(EmpiricalDistribution::FromPairs({{1, -0.5}, {2, 1.5}}).message().find(">= 0"), std::string::npos);
+  EXPECT_NE(EmpiricalDistribution::FromPairs({{1, 0.5}, {2, 0.4}}).message().find("sum to 0.9"),
+            std::string::npos);
+  EXPECT_NE(EmpiricalDistribution::FromPairs({{1, -0.5}, {2, 1.5}}).message().find(">= 0"),
+            std::string::npos);
   EXPECT_TRUE(EmpiricalDistribution::FromPairs({{1, 0.5}, {2, 0.4999995}}).ok());  // within 1e-6
 }
 
@@ -42,7 +44,8 @@ TEST(EmpiricalDistributionTest, GuideTableQuantileEqualsBinarySearch) {
   for (double p : d.probabilities()) cdf.push_back(acc += p);
   for (int i = 0; i < 100000; ++i) {
     const double u = rng.NextOpenUnit();
-    const size_t idx = std::min<size_t>(cdf.size() - 1, std::lower_bound(cdf.begin(), cdf.end(), u / acc) - cdf.begin());
+    const size_t idx = std::min<size_t>(
+        cdf.size() - 1, std::lower_bound(cdf.begin(), cdf.end(), u / acc) - cdf.begin());
     ASSERT_EQ(d.Quantile(u), d.values()[idx]) << "u=" << u;
   }
 }

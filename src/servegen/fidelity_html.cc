@@ -11,12 +11,15 @@ namespace llms::servegen {
 
 namespace {
 
-std::string Pct(double v) { return fmt::format("{:.2f}%", v * 100); }
+std::string Pct(double v) {
+  return fmt::format("{:.2f}%", v * 100);
+}
 
 }  // namespace
 
 std::string RenderFidelityHtml(const FidelityReport& r) {
-  const std::string ref_name = r.reference_kind == "model" ? "model (expected)" : "reference workload";
+  const std::string ref_name =
+      r.reference_kind == "model" ? "model (expected)" : "reference workload";
   std::string html = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>servegen fidelity report</title>
 <style>
@@ -28,28 +31,49 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 </style></head><body>
 )";
   html += "<h1>servegen fidelity report</h1>\n";
-  html += fmt::format("<p>Workload <b>{}</b> compared with the {} <b>{}</b>, span {:.0f} s from {:.0f} s, windows of {:.0f} s.</p>\n",
-                      HtmlEscape(r.workload_source), HtmlEscape(ref_name), HtmlEscape(r.reference_source), r.duration,
-                      r.start, r.window);
-  html += "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>measure</th><th>workload</th><th>reference</th><th>difference</th></tr>\n";
-  html += fmt::format("<tr><td>requests</td><td>{}</td><td>{:.0f}</td><td>{}</td></tr>\n", r.requests, r.ref_requests,
-                      Pct(r.total_error));
-  html += fmt::format("<tr><td>per-window rate error (mean / max)</td><td colspan=2></td><td>{} / {}</td></tr>\n",
-                      Pct(r.rate_mape), Pct(r.rate_max_error));
-  html += fmt::format("<tr><td>inter-arrival CV (aggregate)</td><td>{:.3f}</td><td>{:.3f}</td><td></td></tr>\n",
-                      r.interarrival_cv, r.ref_interarrival_cv);
-  for (size_t i = 0; i < r.timescales.size() && i < r.idc.size(); ++i) {
-    html += fmt::format("<tr><td>index of dispersion at {:g} s</td><td>{:.3f}</td><td>{:.3f}</td><td></td></tr>\n",
-                        r.timescales[i], r.idc[i], i < r.ref_idc.size() ? r.ref_idc[i] : 0.0);
+  html += fmt::format(
+      "<p>Workload <b>{}</b> compared with the {} <b>{}</b>, span {:.0f} s from {:.0f} s, windows "
+      "of {:.0f} s.</p>\n",
+      HtmlEscape(r.workload_source), HtmlEscape(ref_name), HtmlEscape(r.reference_source),
+      r.duration, r.start, r.window);
+  html +=
+      "<h2>Summary</h2>\n<table "
+      "id=\"summary\"><tr><th>measure</th><th>workload</th><th>reference</th><th>difference</th></"
+      "tr>\n";
+  html += fmt::format("<tr><td>requests</td><td>{}</td><td>{:.0f}</td><td>{}</td></tr>\n",
+                      r.requests, r.ref_requests, Pct(r.total_error));
+  html += fmt::format(
+      "<tr><td>per-window rate error (mean / max)</td><td colspan=2></td><td>{} / {}</td></tr>\n",
+      Pct(r.rate_mape), Pct(r.rate_max_error));
+  html += fmt::format(
+      "<tr><td>inter-arrival CV (aggregate)</td><td>{:.3f}</td><td>{:.3f}</td><td></td></tr>\n",
+      r.interarrival_cv, r.ref_interarrival_cv);
+  for (size_t i = 0; i < r.cv_timescales.size() && i < r.cv_by_timescale.size(); ++i) {
+    html += fmt::format(
+        "<tr><td>inter-arrival CV within {:g} s "
+        "bins</td><td>{:.3f}</td><td>{:.3f}</td><td></td></tr>\n",
+        r.cv_timescales[i], r.cv_by_timescale[i],
+        i < r.ref_cv_by_timescale.size() ? r.ref_cv_by_timescale[i] : 0.0);
   }
-  html += fmt::format("<tr><td>client shares (total variation distance)</td><td colspan=2></td><td>{:.4f}</td></tr>\n",
-                      r.share_distance);
-  html += fmt::format("<tr><td>KS input length (aggregate / request-weighted per client / max)</td><td colspan=2></td>"
-                      "<td>{:.4f} / {:.4f} / {:.4f}</td></tr>\n",
-                      KsDistance(r.input_cdf, r.ref_input_cdf), r.ks_input_weighted, r.ks_input_max);
-  html += fmt::format("<tr><td>KS output length (aggregate / request-weighted per client / max)</td><td colspan=2></td>"
-                      "<td>{:.4f} / {:.4f} / {:.4f}</td></tr>\n</table>\n",
-                      KsDistance(r.output_cdf, r.ref_output_cdf), r.ks_output_weighted, r.ks_output_max);
+  for (size_t i = 0; i < r.timescales.size() && i < r.idc.size(); ++i) {
+    html += fmt::format(
+        "<tr><td>index of dispersion at {:g} s</td><td>{:.3f}</td><td>{:.3f}</td><td></td></tr>\n",
+        r.timescales[i], r.idc[i], i < r.ref_idc.size() ? r.ref_idc[i] : 0.0);
+  }
+  html += fmt::format(
+      "<tr><td>client shares (total variation distance)</td><td "
+      "colspan=2></td><td>{:.4f}</td></tr>\n",
+      r.share_distance);
+  html += fmt::format(
+      "<tr><td>KS input length (aggregate / request-weighted per client / max)</td><td "
+      "colspan=2></td>"
+      "<td>{:.4f} / {:.4f} / {:.4f}</td></tr>\n",
+      KsDistance(r.input_cdf, r.ref_input_cdf), r.ks_input_weighted, r.ks_input_max);
+  html += fmt::format(
+      "<tr><td>KS output length (aggregate / request-weighted per client / max)</td><td "
+      "colspan=2></td>"
+      "<td>{:.4f} / {:.4f} / {:.4f}</td></tr>\n</table>\n",
+      KsDistance(r.output_cdf, r.ref_output_cdf), r.ks_output_weighted, r.ks_output_max);
   for (const auto& n : r.notes) html += "<p class=\"note\">" + HtmlEscape(n) + "</p>\n";
 
   html += "<h2>Rate and lengths</h2>\n<div class=\"charts\">\n";
@@ -60,10 +84,12 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
   ChartSeries wr{"workload", {}, true, false}, rr{ref_name, {}, true, true};
   for (size_t k = 0; k < r.window_rate.size(); ++k) {
     wr.points.emplace_back(static_cast<double>(k) * r.window, r.window_rate[k]);
-    if (k < r.ref_window_rate.size()) rr.points.emplace_back(static_cast<double>(k) * r.window, r.ref_window_rate[k]);
+    if (k < r.ref_window_rate.size())
+      rr.points.emplace_back(static_cast<double>(k) * r.window, r.ref_window_rate[k]);
   }
   if (!r.window_rate.empty()) {
-    wr.points.emplace_back(static_cast<double>(r.window_rate.size()) * r.window, r.window_rate.back());
+    wr.points.emplace_back(static_cast<double>(r.window_rate.size()) * r.window,
+                           r.window_rate.back());
     rr.points.emplace_back(static_cast<double>(r.ref_window_rate.size()) * r.window,
                            r.ref_window_rate.empty() ? 0.0 : r.ref_window_rate.back());
   }
@@ -85,7 +111,8 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
   idc.x_label = "timescale (s, log)";
   idc.y_label = "variance / mean (log)";
   idc.log_x = idc.log_y = true;
-  ChartSeries wi{"workload", {}, false, false}, ri{ref_name, {}, false, true}, poisson{"Poisson (= 1)", {}, false, true};
+  ChartSeries wi{"workload", {}, false, false}, ri{ref_name, {}, false, true},
+      poisson{"Poisson (= 1)", {}, false, true};
   for (size_t i = 0; i < r.timescales.size(); ++i) {
     if (i < r.idc.size()) wi.points.emplace_back(r.timescales[i], std::max(r.idc[i], 1e-3));
     if (i < r.ref_idc.size()) ri.points.emplace_back(r.timescales[i], std::max(r.ref_idc[i], 1e-3));
@@ -101,24 +128,33 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
   shares.values.resize(2);
   shares.width = 900;
   std::vector<ClientComparison> top = r.clients;
-  std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.ref_share + a.share > b.ref_share + b.share; });
+  std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+    return a.ref_share + a.share > b.ref_share + b.share;
+  });
   for (size_t i = 0; i < top.size() && i < 20; ++i) {
     shares.categories.push_back(top[i].id);
     shares.values[0].push_back(top[i].share);
     shares.values[1].push_back(top[i].ref_share);
   }
   html += RenderBarChart(shares);
-  html += "</div>\n<table id=\"clients\"><tr><th>client</th><th>requests</th><th>share</th><th>reference share</th>"
-          "<th>inter-arrival CV</th><th>reference CV</th><th>KS input</th><th>KS output</th></tr>\n";
+  html +=
+      "</div>\n<table "
+      "id=\"clients\"><tr><th>client</th><th>requests</th><th>share</th><th>reference share</th>"
+      "<th>inter-arrival CV</th><th>reference CV</th><th>KS input</th><th>KS output</th></tr>\n";
   for (const auto& c : top) {
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.4f}</td>"
-                        "<td>{:.4f}</td></tr>\n",
-                        HtmlEscape(c.id), c.requests, Pct(c.share), Pct(c.ref_share), c.cv, c.ref_cv, c.ks_input,
-                        c.ks_output);
+    html += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.4f}</"
+        "td>"
+        "<td>{:.4f}</td></tr>\n",
+        HtmlEscape(c.id), c.requests, Pct(c.share), Pct(c.ref_share), c.cv, c.ref_cv, c.ks_input,
+        c.ks_output);
   }
-  html += "</table>\n<p class=\"note\">Generated by servegen report. KS: Kolmogorov-Smirnov distance between the "
-          "workload's lengths and the reference's. Index of dispersion: variance over mean of request counts in bins "
-          "of the given timescale (1 for a Poisson process).</p>\n</body></html>\n";
+  html +=
+      "</table>\n<p class=\"note\">Generated by servegen report. KS: Kolmogorov-Smirnov distance "
+      "between the "
+      "workload's lengths and the reference's. Index of dispersion: variance over mean of request "
+      "counts in bins "
+      "of the given timescale (1 for a Poisson process).</p>\n</body></html>\n";
   return html;
 }
 

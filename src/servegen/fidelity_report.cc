@@ -23,12 +23,14 @@ DiscreteCdf DiscreteCdf::FromSorted(const std::vector<double>& xs) {
   return d;
 }
 
-DiscreteCdf DiscreteCdf::Mixture(const std::vector<std::pair<const EmpiricalDistribution*, double>>& parts) {
+DiscreteCdf DiscreteCdf::Mixture(
+    const std::vector<std::pair<const EmpiricalDistribution*, double>>& parts) {
   std::map<double, double> mass;
   double total = 0.0;
   for (const auto& [d, w] : parts) {
     if (!d || w <= 0) continue;
-    for (size_t i = 0; i < d->size(); ++i) mass[d->values()[i]] += w * d->probabilities()[i] / d->declared_total();
+    for (size_t i = 0; i < d->size(); ++i)
+      mass[d->values()[i]] += w * d->probabilities()[i] / d->declared_total();
     total += w;
   }
   DiscreteCdf out;
@@ -77,7 +79,9 @@ void FinishRates(FidelityReport& r) {
     r.rate_max_error = std::max(r.rate_max_error, e);
   }
   r.rate_mape = n > 0 ? abs_sum / n : 0.0;
-  r.total_error = r.ref_requests > 0 ? (static_cast<double>(r.requests) - r.ref_requests) / r.ref_requests : 0.0;
+  r.total_error = r.ref_requests > 0
+                      ? (static_cast<double>(r.requests) - r.ref_requests) / r.ref_requests
+                      : 0.0;
 }
 
 void FinishClients(FidelityReport& r) {
@@ -96,6 +100,18 @@ void FinishClients(FidelityReport& r) {
   r.ks_output_weighted = wsum > 0 ? wo / wsum : 0.0;
 }
 
+// The workload side of one client's row.
+ClientComparison FromWorkloadClient(const ClientStats& c, int64_t total_requests) {
+  ClientComparison cc;
+  cc.id = c.id;
+  cc.requests = c.requests;
+  cc.share = total_requests > 0
+                 ? static_cast<double>(c.requests) / static_cast<double>(total_requests)
+                 : 0.0;
+  cc.cv = c.interarrival_cv;
+  return cc;
+}
+
 FidelityReport Base(const WorkloadStats& w) {
   FidelityReport r;
   r.workload_source = w.source;
@@ -107,6 +123,8 @@ FidelityReport Base(const WorkloadStats& w) {
   r.timescales = kDispersionTimescales;
   r.idc = w.idc;
   r.interarrival_cv = w.interarrival_cv;
+  r.cv_timescales = kCvTimescales;
+  r.cv_by_timescale = w.cv_by_timescale;
   r.input_cdf = DiscreteCdf::FromSorted(w.all_input);
   r.output_cdf = DiscreteCdf::FromSorted(w.all_output);
   return r;
@@ -114,30 +132,36 @@ FidelityReport Base(const WorkloadStats& w) {
 
 }  // namespace
 
-FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool, const RateFunction& rate,
-                                double span_start, double duration, const WorkloadStats& sample) {
+FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool,
+                                const RateFunction& rate, double span_start, double duration,
+                                const WorkloadStats& sample) {
   FidelityReport r = Base(w);
   r.reference_source = pool.source;
   r.reference_kind = "model";
   r.ref_idc = sample.idc;
   r.ref_interarrival_cv = sample.interarrival_cv;
+  r.ref_cv_by_timescale = sample.cv_by_timescale;
   const size_t nw = r.window_rate.size();
   r.ref_window_rate.assign(nw, 0.0);
-  const LengthField input_field = pool.category == Category::kMultimodal ? LengthField::kTextTokens
-                                                                         : LengthField::kInputTokens;
+  const LengthField input_field =
+      pool.category == Category::kMultimodal ? LengthField::kTextTokens : LengthField::kInputTokens;
   if (pool.category == Category::kMultimodal) {
-    r.notes.push_back("multimodal: input lengths compare text tokens (items are counted separately)");
+    r.notes.push_back(
+        "multimodal: input lengths compare text tokens (items are counted separately)");
   }
   // Expected mass per (client, pool window) and per report window.
   const auto [first, last] = SpanWindows(pool, span_start, duration);
   std::vector<double> client_mass(pool.clients.size(), 0.0);
-  std::vector<std::vector<std::pair<const EmpiricalDistribution*, double>>> in_parts(pool.clients.size()),
+  std::vector<std::vector<std::pair<const EmpiricalDistribution*, double>>> in_parts(
+      pool.clients.size()),
       out_parts(pool.clients.size());
   std::vector<std::pair<const EmpiricalDistribution*, double>> all_in, all_out;
   const double pw = static_cast<double>(pool.window_seconds);
   for (size_t k = first; k < last; ++k) {
-    const double a = std::max(0.0, static_cast<double>(pool.start) + static_cast<double>(k) * pw - span_start);
-    const double b = std::min(duration, static_cast<double>(pool.start) + static_cast<double>(k + 1) * pw - span_start);
+    const double a =
+        std::max(0.0, static_cast<double>(pool.start) + static_cast<double>(k) * pw - span_start);
+    const double b = std::min(
+        duration, static_cast<double>(pool.start) + static_cast<double>(k + 1) * pw - span_start);
     if (b <= a) continue;
     const double total = pool.TotalRate(k);
     if (total <= 0) continue;
@@ -157,7 +181,8 @@ FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool, 
       if (!tw.active()) continue;
       const double m = mass * tw.rate * c.rate_scale / total;
       client_mass[i] += m;
-      const LengthWindow* lw = c.LengthsAt(pool.start + static_cast<int64_t>(k) * pool.window_seconds);
+      const LengthWindow* lw =
+          c.LengthsAt(pool.start + static_cast<int64_t>(k) * pool.window_seconds);
       if (!lw) continue;
       in_parts[i].emplace_back(lw->Get(input_field), m);
       out_parts[i].emplace_back(lw->Get(LengthField::kOutputTokens), m);
@@ -173,11 +198,7 @@ FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool, 
   for (const auto& c : sample.clients) sample_cv[c.id] = c.interarrival_cv;
   std::vector<bool> seen(pool.clients.size(), false);
   for (const auto& c : w.clients) {
-    ClientComparison cc;
-    cc.id = c.id;
-    cc.requests = c.requests;
-    cc.share = w.requests > 0 ? static_cast<double>(c.requests) / static_cast<double>(w.requests) : 0.0;
-    cc.cv = c.interarrival_cv;
+    ClientComparison cc = FromWorkloadClient(c, w.requests);
     auto it = model_index.find(c.id);
     if (it == model_index.end()) {
       cc.in_reference = false;
@@ -188,7 +209,8 @@ FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool, 
       cc.ref_share = r.ref_requests > 0 ? client_mass[i] / r.ref_requests : 0.0;
       cc.ref_cv = sample_cv.count(c.id) ? sample_cv[c.id] : 0.0;
       cc.ks_input = KsDistance(DiscreteCdf::FromSorted(c.input), DiscreteCdf::Mixture(in_parts[i]));
-      cc.ks_output = KsDistance(DiscreteCdf::FromSorted(c.output), DiscreteCdf::Mixture(out_parts[i]));
+      cc.ks_output =
+          KsDistance(DiscreteCdf::FromSorted(c.output), DiscreteCdf::Mixture(out_parts[i]));
     }
     r.clients.push_back(cc);
   }
@@ -214,25 +236,25 @@ FidelityReport CompareWorkloads(const WorkloadStats& w, const WorkloadStats& ref
   r.ref_window_rate.resize(r.window_rate.size(), 0.0);
   r.ref_idc = ref.idc;
   r.ref_interarrival_cv = ref.interarrival_cv;
+  r.ref_cv_by_timescale = ref.cv_by_timescale;
   r.ref_input_cdf = DiscreteCdf::FromSorted(ref.all_input);
   r.ref_output_cdf = DiscreteCdf::FromSorted(ref.all_output);
   std::unordered_map<std::string, const ClientStats*> index;
   for (const auto& c : ref.clients) index[c.id] = &c;
   for (const auto& c : w.clients) {
-    ClientComparison cc;
-    cc.id = c.id;
-    cc.requests = c.requests;
-    cc.share = w.requests > 0 ? static_cast<double>(c.requests) / static_cast<double>(w.requests) : 0.0;
-    cc.cv = c.interarrival_cv;
+    ClientComparison cc = FromWorkloadClient(c, w.requests);
     auto it = index.find(c.id);
     if (it == index.end()) {
       cc.in_reference = false;
     } else {
       const ClientStats& rc = *it->second;
-      cc.ref_share = ref.requests > 0 ? static_cast<double>(rc.requests) / static_cast<double>(ref.requests) : 0.0;
+      cc.ref_share = ref.requests > 0
+                         ? static_cast<double>(rc.requests) / static_cast<double>(ref.requests)
+                         : 0.0;
       cc.ref_cv = rc.interarrival_cv;
       cc.ks_input = KsDistance(DiscreteCdf::FromSorted(c.input), DiscreteCdf::FromSorted(rc.input));
-      cc.ks_output = KsDistance(DiscreteCdf::FromSorted(c.output), DiscreteCdf::FromSorted(rc.output));
+      cc.ks_output =
+          KsDistance(DiscreteCdf::FromSorted(c.output), DiscreteCdf::FromSorted(rc.output));
       index.erase(it);
     }
     r.clients.push_back(cc);
@@ -240,7 +262,9 @@ FidelityReport CompareWorkloads(const WorkloadStats& w, const WorkloadStats& ref
   for (const auto& [id, rc] : index) {
     ClientComparison cc;
     cc.id = id;
-    cc.ref_share = ref.requests > 0 ? static_cast<double>(rc->requests) / static_cast<double>(ref.requests) : 0.0;
+    cc.ref_share = ref.requests > 0
+                       ? static_cast<double>(rc->requests) / static_cast<double>(ref.requests)
+                       : 0.0;
     cc.ref_cv = rc->interarrival_cv;
     cc.ks_input = cc.ks_output = 1.0;
     r.clients.push_back(cc);
@@ -254,7 +278,8 @@ std::string FidelityReportJson(const FidelityReport& r) {
   using nlohmann::json;
   json j;
   j["workload"] = {{"source", r.workload_source}, {"requests", r.requests}};
-  j["reference"] = {{"kind", r.reference_kind}, {"source", r.reference_source}, {"requests", r.ref_requests}};
+  j["reference"] = {
+      {"kind", r.reference_kind}, {"source", r.reference_source}, {"requests", r.ref_requests}};
   j["span"] = {{"start_s", r.start}, {"duration_s", r.duration}, {"window_s", r.window}};
   j["rate"] = {{"workload_rps", r.window_rate},
                {"reference_rps", r.ref_window_rate},
@@ -265,7 +290,10 @@ std::string FidelityReportJson(const FidelityReport& r) {
                      {"index_of_dispersion", r.idc},
                      {"reference_index_of_dispersion", r.ref_idc},
                      {"interarrival_cv", r.interarrival_cv},
-                     {"reference_interarrival_cv", r.ref_interarrival_cv}};
+                     {"reference_interarrival_cv", r.ref_interarrival_cv},
+                     {"cv_timescales_s", r.cv_timescales},
+                     {"interarrival_cv_by_timescale", r.cv_by_timescale},
+                     {"reference_interarrival_cv_by_timescale", r.ref_cv_by_timescale}};
   json clients = json::array();
   for (const auto& c : r.clients) {
     clients.push_back({{"id", c.id},

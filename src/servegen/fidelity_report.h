@@ -22,7 +22,8 @@ struct DiscreteCdf {
   std::vector<double> cdf;
   static DiscreteCdf FromSorted(const std::vector<double>& sorted_samples);
   // Mixture of distributions with non-negative weights (normalised here).
-  static DiscreteCdf Mixture(const std::vector<std::pair<const EmpiricalDistribution*, double>>& parts);
+  static DiscreteCdf Mixture(
+      const std::vector<std::pair<const EmpiricalDistribution*, double>>& parts);
   double At(double x) const;
   // Up to `n` points for plotting (always keeps the first and last).
   std::vector<std::pair<double, double>> Points(size_t n) const;
@@ -48,6 +49,7 @@ struct FidelityReport {
   double rate_mape = 0.0, rate_max_error = 0.0, total_error = 0.0;
   std::vector<double> timescales, idc, ref_idc;
   double interarrival_cv = 0.0, ref_interarrival_cv = 0.0;
+  std::vector<double> cv_timescales, cv_by_timescale, ref_cv_by_timescale;
   std::vector<ClientComparison> clients;
   double share_distance = 0.0;  // total variation distance between share vectors
   double ks_input_weighted = 0.0, ks_output_weighted = 0.0, ks_input_max = 0.0, ks_output_max = 0.0;
@@ -57,8 +59,9 @@ struct FidelityReport {
 
 // `pool` must already be filtered for the span; `sample` is a workload generated from the same
 // model (used for the burstiness reference only).
-FidelityReport CompareWithModel(const WorkloadStats& workload, const ClientPool& pool, const RateFunction& rate,
-                                double span_start, double duration, const WorkloadStats& sample);
+FidelityReport CompareWithModel(const WorkloadStats& workload, const ClientPool& pool,
+                                const RateFunction& rate, double span_start, double duration,
+                                const WorkloadStats& sample);
 FidelityReport CompareWorkloads(const WorkloadStats& workload, const WorkloadStats& reference);
 
 std::string FidelityReportJson(const FidelityReport& report);

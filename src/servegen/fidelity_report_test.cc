@@ -38,9 +38,41 @@ Trace Sample(const ClientPool& pool, const RateFunction& rate, double duration, 
   return t;
 }
 
+TEST(WorkloadStatsTest, PeriodicAndClumpedStreams) {
+  Trace regular;
+  regular.clients = {"a"};
+  for (int i = 0; i < 3600; ++i) {
+    Request r;
+    r.timestamp = i + 0.5;
+    regular.batch.requests.push_back(r);
+  }
+  auto s = ComputeWorkloadStats(regular, "regular", 0, 3600, 600);
+  EXPECT_EQ(s.requests, 3600);
+  EXPECT_EQ(s.window_counts, std::vector<double>(6, 600.0));
+  for (double cv : s.cv_by_timescale) EXPECT_NEAR(cv, 0.0, 1e-9);
+  for (double idc : s.idc) EXPECT_NEAR(idc, 0.0, 1e-9);
+  // Pairs 1 ms apart every 2 s: gaps alternate 1 ms and 1.999 s. A 10 s bin holds 5 small and 4
+  // large gaps (CV 1.1168); a 600 s bin nearly equal numbers (CV -> 1). Counts stay regular at 10
+  // s.
+  Trace pairs;
+  pairs.clients = {"a"};
+  for (int i = 0; i < 1800; ++i) {
+    for (double d : {0.0, 0.001}) {
+      Request r;
+      r.timestamp = 2.0 * i + d;
+      pairs.batch.requests.push_back(r);
+    }
+  }
+  auto p = ComputeWorkloadStats(pairs, "pairs", 0, 3600, 600);
+  EXPECT_NEAR(p.cv_by_timescale[0], 1.1168, 0.001);
+  EXPECT_NEAR(p.cv_by_timescale[2], 1.0, 0.01);
+  EXPECT_NEAR(p.idc[1], 0.0, 1e-9);
+}
+
 TEST(FidelityReportTest, WorkloadAgainstItselfIsPerfect) {
   auto pool = testing::UniformPool(3, 6, 1.0);
-  auto w = ComputeWorkloadStats(Sample(pool, RateFunction::Constant(10, 3600), 3600, 1), "w", 0, 3600, 600);
+  auto w = ComputeWorkloadStats(Sample(pool, RateFunction::Constant(10, 3600), 3600, 1), "w", 0,
+                                3600, 600);
   auto r = CompareWorkloads(w, w);
   EXPECT_DOUBLE_EQ(r.rate_mape, 0);
   EXPECT_DOUBLE_EQ(r.share_distance, 0);
@@ -63,7 +95,8 @@ TEST(FidelityReportTest, WorkloadAgainstItsModel) {
   EXPECT_NEAR(r.clients[0].ref_share, 0.5, 1e-12);  // c2 first: the busiest
   // A model that disagrees is caught: shift one client's lengths.
   auto other = pool;
-  other.clients[2].lengths[0].fields[static_cast<int>(LengthField::kOutputTokens)] = testing::Dist({{99, 1.0}});
+  other.clients[2].lengths[0].fields[static_cast<int>(LengthField::kOutputTokens)] =
+      testing::Dist({{99, 1.0}});
   auto bad = CompareWithModel(w, other, rate, 0, 3600, sample);
   EXPECT_GT(bad.ks_output_max, 0.9);
   // JSON and HTML carry the figures.

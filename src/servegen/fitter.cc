@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/distribution_fit.h"
+#include "core/log.h"
 #include "core/stats.h"
 
 namespace llms::servegen {
@@ -30,7 +31,8 @@ EmpiricalDistribution FromHistogram(const Histogram& h, size_t max_support, bool
   return max_support > 0 ? out.Compressed(max_support, integral) : out;
 }
 
-TraceWindow FitWindow(std::span<const double> times, double window, double resolution, FitSummary& summary) {
+TraceWindow FitWindow(std::span<const double> times, double window, double resolution,
+                      FitSummary& summary) {
   TraceWindow w;
   const size_t n = times.size();
   if (n == 0) return w;
@@ -42,7 +44,10 @@ TraceWindow FitWindow(std::span<const double> times, double window, double resol
   for (size_t i = 1; i < n; ++i) {
     const double gap = times[i] - times[i - 1];
     s.Add(gap);
-    if (gap < resolution / 2) ++censored; else exact.push_back(gap);
+    if (gap < resolution / 2)
+      ++censored;
+    else
+      exact.push_back(gap);
   }
   const DistributionFit g = FitGammaCensored(exact, censored, resolution);
   const DistributionFit wb = FitWeibullCensored(exact, censored, resolution);
@@ -83,9 +88,11 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
   const int64_t start = opt.start ? static_cast<int64_t>(std::floor(*opt.start))
                                   : static_cast<int64_t>(std::floor(first_t / w) * w);
   if (static_cast<double>(start) > first_t) {
-    return Result<ClientPool>::Error(fmt::format("--start {} is after the first request at {:.3f} s", start, first_t));
+    return Result<ClientPool>::Error(
+        fmt::format("--start {} is after the first request at {:.3f} s", start, first_t));
   }
-  const size_t num_windows = std::max<size_t>(1, static_cast<size_t>(std::floor((last_t - static_cast<double>(start)) / w)) + 1);
+  const size_t num_windows = std::max<size_t>(
+      1, static_cast<size_t>(std::floor((last_t - static_cast<double>(start)) / w)) + 1);
 
   double resolution = opt.resolution;
   if (resolution <= 0) {
@@ -138,7 +145,9 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
     for (size_t i : idx) {
       const Request& r = reqs[i];
       const int64_t lstart =
-          start + static_cast<int64_t>(std::floor((r.timestamp - static_cast<double>(start)) / static_cast<double>(lw))) * lw;
+          start + static_cast<int64_t>(std::floor((r.timestamp - static_cast<double>(start)) /
+                                                  static_cast<double>(lw))) *
+                      lw;
       auto& h = hist[lstart];
       auto add = [&](LengthField f, double v) { h[static_cast<int>(f)][v] += 1.0; };
       if (trace.category == Category::kMultimodal) {
@@ -147,8 +156,10 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
         add(LengthField::kAudioCount, r.audio_count);
         add(LengthField::kVideoCount, r.video_count);
         const size_t img = r.items_offset, aud = img + r.image_count, vid = aud + r.audio_count;
-        for (size_t k = img; k < aud; ++k) add(LengthField::kImageTokens, static_cast<double>(trace.batch.item_tokens[k]));
-        for (size_t k = aud; k < vid; ++k) add(LengthField::kAudioTokens, static_cast<double>(trace.batch.item_tokens[k]));
+        for (size_t k = img; k < aud; ++k)
+          add(LengthField::kImageTokens, static_cast<double>(trace.batch.item_tokens[k]));
+        for (size_t k = aud; k < vid; ++k)
+          add(LengthField::kAudioTokens, static_cast<double>(trace.batch.item_tokens[k]));
         for (size_t k = vid; k < vid + r.video_count; ++k) {
           add(LengthField::kVideoTokens, static_cast<double>(trace.batch.item_tokens[k]));
         }
@@ -158,9 +169,10 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
       add(LengthField::kOutputTokens, static_cast<double>(r.output_tokens));
       if (trace.category == Category::kReason) {
         double ratio = r.reason_ratio >= 0 ? r.reason_ratio
-                       : r.output_tokens > 0 ? static_cast<double>(std::max<int64_t>(0, r.reasoning_tokens)) /
-                                                   static_cast<double>(r.output_tokens)
-                                             : 0.0;
+                       : r.output_tokens > 0
+                           ? static_cast<double>(std::max<int64_t>(0, r.reasoning_tokens)) /
+                                 static_cast<double>(r.output_tokens)
+                           : 0.0;
         ratio = std::clamp(std::round(ratio * 500.0) / 500.0, 0.0, 1.0);  // ServeGen's 1/500 grid
         add(LengthField::kReasonRatio, ratio);
       }
@@ -174,14 +186,20 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
         win.fields[f] = FromHistogram(fields[f], opt.max_support, integral);
       }
       // Multimodal windows with no items of a modality still need a (zero) token distribution.
-      for (LengthField f : {LengthField::kImageTokens, LengthField::kAudioTokens, LengthField::kVideoTokens}) {
+      for (LengthField f :
+           {LengthField::kImageTokens, LengthField::kAudioTokens, LengthField::kVideoTokens}) {
         if (trace.category == Category::kMultimodal && !win.fields[static_cast<int>(f)]) {
-          win.fields[static_cast<int>(f)] = std::move(EmpiricalDistribution::FromPairs({{0.0, 1.0}})).value();
+          win.fields[static_cast<int>(f)] =
+              std::move(EmpiricalDistribution::FromPairs({{0.0, 1.0}})).value();
         }
       }
       c.lengths.push_back(std::move(win));
     }
+    spdlog::debug("fitted client {}: {} requests, {} length windows", c.id, idx.size(),
+                  c.lengths.size());
     pool.clients.push_back(std::move(c));
+    if (opt.progress)
+      opt.progress(static_cast<double>(pool.clients.size()) / static_cast<double>(order.size()));
   }
   summary.clients = pool.clients.size();
   summary.windows = num_windows;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/status.h"
@@ -22,13 +23,15 @@ struct FitOptions {
   int64_t window_seconds = 600;
   int64_t length_window_seconds = 21600;
   std::optional<double> start;  // first window start (absolute s); default: floor(first timestamp)
-  size_t max_support = 0;       // > 0: compress each length distribution to at most this many values
+  size_t max_support = 0;  // > 0: compress each length distribution to at most this many values
   // Multiplies every fitted rate (and divides the gap scales): fitting a log that was thinned or
-  // generated at a fraction 1/K of the real load with K restores the real rates; shapes are unchanged.
+  // generated at a fraction 1/K of the real load with K restores the real rates; shapes are
+  // unchanged.
   double rate_multiplier = 1.0;
   // Timestamp resolution in seconds; 0 = the smallest positive gap between any two requests.
   // Gaps below half of it (equal timestamps) are fitted as left-censored at the resolution.
   double resolution = 0.0;
+  std::function<void(double)> progress;  // called with the fraction of clients fitted
 };
 
 struct FitSummary {
@@ -38,6 +41,7 @@ struct FitSummary {
   double resolution = 0.0;  // the timestamp resolution used
 };
 
-Result<ClientPool> FitPool(const Trace& trace, const FitOptions& options, FitSummary* summary = nullptr);
+Result<ClientPool> FitPool(const Trace& trace, const FitOptions& options,
+                           FitSummary* summary = nullptr);
 
 }  // namespace llms::servegen

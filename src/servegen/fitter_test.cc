@@ -33,7 +33,7 @@ Trace Generated(const ClientPool& pool, double duration, uint64_t seed) {
 }
 
 TEST(FitterTest, RecoversRatesShapesAndLaws) {
-  auto pool = testing::UniformPool(2, 4, 2.0, 0.4);  // Gamma(0.4) at 2 and 4 req/s
+  auto pool = testing::UniformPool(2, 4, 2.0, 0.4);               // Gamma(0.4) at 2 and 4 req/s
   pool.clients[1].windows[3].pattern = ArrivalPattern::kWeibull;  // one Weibull(0.6) window
   pool.clients[1].windows[3].shape = 0.6;
   auto fitted = FitPool(Generated(pool, 2400, 1), FitOptions{});
@@ -114,7 +114,8 @@ TEST(PoolWriterTest, RoundTripsThroughTheServeGenLayout) {
 }
 
 TEST(PoolWriterTest, PythonLiteralSpelling) {
-  EXPECT_EQ(FormatPyDictLiteral(testing::Dist({{224, 0.25}, {225, 0.75}}), false), "{224: 0.25, 225: 0.75}");
+  EXPECT_EQ(FormatPyDictLiteral(testing::Dist({{224, 0.25}, {225, 0.75}}), false),
+            "{224: 0.25, 225: 0.75}");
   EXPECT_EQ(FormatPyDictLiteral(testing::Dist({{0, 0.5}, {1, 0.5}}), true), "{0.0: 0.5, 1.0: 0.5}");
 }
 

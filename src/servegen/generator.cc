@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/distributions.h"
+#include "core/log.h"
 #include "servegen/length_sampler.h"
 #include "servegen/pool_filter.h"
 
@@ -19,8 +20,8 @@ Result<Coupling> ParseCoupling(const std::string& text) {
   if (text == "comonotone") return Coupling::kComonotone;
   if (text == "independent") return Coupling::kIndependent;
   if (text == "copula" || text == "gaussian") return Coupling::kGaussianCopula;
-  return Result<Coupling>::Error(
-      fmt::format("--coupling '{}': expected comonotone, independent or copula (with --rho)", text));
+  return Result<Coupling>::Error(fmt::format(
+      "--coupling '{}': expected comonotone, independent or copula (with --rho)", text));
 }
 
 Result<ArrivalChoice> ParseArrivalChoice(const std::string& text) {
@@ -49,7 +50,9 @@ struct GapLaw {
         g.pattern = w.pattern == ArrivalPattern::kNone ? ArrivalPattern::kExponential : w.pattern;
         g.shape = w.shape;
         break;
-      case ArrivalChoice::kExponential: g.pattern = ArrivalPattern::kExponential; break;
+      case ArrivalChoice::kExponential:
+        g.pattern = ArrivalPattern::kExponential;
+        break;
       case ArrivalChoice::kGamma:
         g.pattern = w.cv > 0 ? ArrivalPattern::kGamma : ArrivalPattern::kExponential;
         g.shape = w.cv > 0 ? 1.0 / (w.cv * w.cv) : 1.0;
@@ -59,34 +62,41 @@ struct GapLaw {
         g.shape = w.cv > 0 ? WeibullShapeForCv(w.cv) : 1.0;
         break;
     }
-    if (g.pattern == ArrivalPattern::kWeibull) g.inv_mean = std::exp(-std::lgamma(1.0 + 1.0 / g.shape));
+    if (g.pattern == ArrivalPattern::kWeibull)
+      g.inv_mean = std::exp(-std::lgamma(1.0 + 1.0 / g.shape));
     return g;
   }
   double Gap(Rng& rng) const {
     switch (pattern) {
-      case ArrivalPattern::kGamma: return SampleGamma(shape, rng) / shape;
-      case ArrivalPattern::kWeibull: return SampleWeibull(shape, rng) * inv_mean;
-      default: return SampleExponential(rng);
+      case ArrivalPattern::kGamma:
+        return SampleGamma(shape, rng) / shape;
+      case ArrivalPattern::kWeibull:
+        return SampleWeibull(shape, rng) * inv_mean;
+      default:
+        return SampleExponential(rng);
     }
   }
   // Forward-recurrence time of the stationary process: U times a length-biased gap.
   double EquilibriumGap(Rng& rng) const {
     switch (pattern) {
-      case ArrivalPattern::kGamma: return rng.NextOpenUnit() * SampleGamma(shape + 1.0, rng) / shape;
+      case ArrivalPattern::kGamma:
+        return rng.NextOpenUnit() * SampleGamma(shape + 1.0, rng) / shape;
       case ArrivalPattern::kWeibull:
-        return rng.NextOpenUnit() * std::pow(SampleGamma(1.0 + 1.0 / shape, rng), 1.0 / shape) * inv_mean;
-      default: return SampleExponential(rng);
+        return rng.NextOpenUnit() * std::pow(SampleGamma(1.0 + 1.0 / shape, rng), 1.0 / shape) *
+               inv_mean;
+      default:
+        return SampleExponential(rng);
     }
   }
 };
 
 // The span's windows on the relative time axis and the rate's integral at their boundaries.
 struct SpanGrid {
-  size_t first = 0;                // absolute pool window index of span window 0
-  std::vector<double> bounds;      // nw + 1 relative boundaries
-  std::vector<double> lambda;      // rate integral at each boundary
-  std::vector<double> total_rate;  // W[j]: sum of client weights in span window j
-  std::vector<double> last_before; // largest double below bounds[j + 1]
+  size_t first = 0;                 // absolute pool window index of span window 0
+  std::vector<double> bounds;       // nw + 1 relative boundaries
+  std::vector<double> lambda;       // rate integral at each boundary
+  std::vector<double> total_rate;   // W[j]: sum of client weights in span window j
+  std::vector<double> last_before;  // largest double below bounds[j + 1]
   size_t size() const { return bounds.size() - 1; }
 };
 
@@ -105,7 +115,10 @@ struct ClientProcess {
 class Engine {
  public:
   Engine(const ClientPool& pool, const RateFunction& rate, const GenerateOptions& opt)
-      : pool_(pool), rate_(rate), opt_(opt), lengths_(pool.category, opt.coupling, opt.rho, opt.compat) {}
+      : pool_(pool),
+        rate_(rate),
+        opt_(opt),
+        lengths_(pool.category, opt.coupling, opt.rho, opt.compat) {}
 
   Result<GenerateSummary> Run(const RequestSink& sink, const ProgressFn& progress) {
     BuildGrid();
@@ -118,9 +131,10 @@ class Engine {
       if (grid_.total_rate[j] > 0) {
         summary.expected_requests += window_mass;
       } else if (window_mass > 0) {
-        summary.warnings.push_back(fmt::format(
-            "window at {:.0f} s: target rate {:.3g} req/s but no selected client is active; no requests there",
-            grid_.bounds[j], window_mass / (grid_.bounds[j + 1] - grid_.bounds[j])));
+        summary.warnings.push_back(
+            fmt::format("window at {:.0f} s: target rate {:.3g} req/s but no selected client is "
+                        "active; no requests there",
+                        grid_.bounds[j], window_mass / (grid_.bounds[j + 1] - grid_.bounds[j])));
       }
     }
     RequestBatch batch;
@@ -130,14 +144,17 @@ class Engine {
       const int pieces = opt_.compat ? 1 : std::max(1, static_cast<int>(std::ceil(mass / 1e6)));
       for (int p = 0; p < pieces; ++p) {
         const double c0 = grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * p / pieces;
-        const double c1 = p + 1 == pieces ? grid_.bounds[j + 1]
-                                          : grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * (p + 1) / pieces;
+        const double c1 =
+            p + 1 == pieces
+                ? grid_.bounds[j + 1]
+                : grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * (p + 1) / pieces;
         RunChunk(j, c0, c1);
         Merge(batch);
         for (const auto& r : batch.requests) ++summary.per_client[r.client];
         summary.requests += static_cast<int64_t>(batch.requests.size());
         if (!batch.requests.empty()) LLMS_RETURN_IF_ERROR(sink(batch));
         if (progress) progress(c1 / opt_.duration, summary.requests);
+        spdlog::debug("chunk [{:.1f}, {:.1f}) s: {} requests", c0, c1, batch.requests.size());
       }
     }
     return summary;
@@ -156,7 +173,8 @@ class Engine {
     const double w = static_cast<double>(pool_.window_seconds);
     grid_.bounds.push_back(0.0);
     for (size_t k = first; k < last; ++k) {
-      const double end = static_cast<double>(pool_.start) + static_cast<double>(k + 1) * w - opt_.span_start;
+      const double end =
+          static_cast<double>(pool_.start) + static_cast<double>(k + 1) * w - opt_.span_start;
       grid_.bounds.push_back(std::min(end, opt_.duration));
     }
     for (double b : grid_.bounds) grid_.lambda.push_back(rate_.Integral(b));
@@ -230,7 +248,7 @@ class Engine {
       if (t < grid_.bounds[j]) t = grid_.bounds[j];
       if (t >= c1 || t >= grid_.bounds[j + 1]) {
         if (t < grid_.bounds[j + 1]) return;  // belongs to a later chunk of this window
-        t = grid_.last_before[j];             // rounding pushed it onto the boundary: keep it inside
+        t = grid_.last_before[j];  // rounding pushed it onto the boundary: keep it inside
         if (t >= c1) return;
       }
       Emit(i, p, t, j);
@@ -249,9 +267,15 @@ class Engine {
     double sum = 0.0;
     for (auto& g : gaps) {
       switch (w.pattern) {
-        case ArrivalPattern::kGamma: g = SampleGamma(w.shape, p.rng) * w.scale; break;
-        case ArrivalPattern::kWeibull: g = SampleWeibull(w.shape, p.rng) * w.scale; break;
-        default: g = SampleExponential(p.rng); break;
+        case ArrivalPattern::kGamma:
+          g = SampleGamma(w.shape, p.rng) * w.scale;
+          break;
+        case ArrivalPattern::kWeibull:
+          g = SampleWeibull(w.shape, p.rng) * w.scale;
+          break;
+        default:
+          g = SampleExponential(p.rng);
+          break;
       }
       sum += g;
     }
@@ -277,7 +301,8 @@ class Engine {
         AdvanceRenewal(i, c1);
       }
     };
-    const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, opt_.threads)), 1, std::max<size_t>(1, n));
+    const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, opt_.threads)), 1,
+                                              std::max<size_t>(1, n));
     if (threads == 1) {
       for (size_t i = 0; i < n; ++i) work(i);
       return;
@@ -307,7 +332,9 @@ class Engine {
       if (!reqs.empty()) heap.push_back({reqs[0].timestamp, static_cast<uint32_t>(i), 0});
     }
     batch.requests.reserve(total);
-    auto later = [](const Cursor& a, const Cursor& b) { return a.t > b.t || (a.t == b.t && a.client > b.client); };
+    auto later = [](const Cursor& a, const Cursor& b) {
+      return a.t > b.t || (a.t == b.t && a.client > b.client);
+    };
     std::make_heap(heap.begin(), heap.end(), later);
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), later);
@@ -343,12 +370,14 @@ class Engine {
 
 }  // namespace
 
-Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rate, const GenerateOptions& options,
-                                 const RequestSink& sink, const ProgressFn& progress) {
+Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rate,
+                                 const GenerateOptions& options, const RequestSink& sink,
+                                 const ProgressFn& progress) {
   if (!(options.duration > 0) || !std::isfinite(options.duration)) {
     return Result<GenerateSummary>::Error("--duration must be a finite number of seconds > 0");
   }
-  if (options.coupling == Coupling::kGaussianCopula && !(options.rho >= -1.0 && options.rho <= 1.0)) {
+  if (options.coupling == Coupling::kGaussianCopula &&
+      !(options.rho >= -1.0 && options.rho <= 1.0)) {
     return Result<GenerateSummary>::Error(fmt::format("--rho {} must be in [-1, 1]", options.rho));
   }
   if (pool.clients.empty()) return Result<GenerateSummary>::Error("the client pool is empty");

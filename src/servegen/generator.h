@@ -51,7 +51,8 @@ struct GenerateOptions {
 
 struct GenerateSummary {
   int64_t requests = 0;
-  double expected_requests = 0.0;  // integral of the rate over the span, where a client could take it
+  double expected_requests =
+      0.0;  // integral of the rate over the span, where a client could take it
   std::vector<int64_t> per_client;
   std::vector<std::string> warnings;
 };
@@ -62,7 +63,8 @@ using RequestSink = std::function<Status(const RequestBatch&)>;
 // Progress callback: fraction of the span done, requests so far.
 using ProgressFn = std::function<void(double, int64_t)>;
 
-Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rate, const GenerateOptions& options,
-                                 const RequestSink& sink, const ProgressFn& progress = nullptr);
+Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rate,
+                                 const GenerateOptions& options, const RequestSink& sink,
+                                 const ProgressFn& progress = nullptr);
 
 }  // namespace llms::servegen

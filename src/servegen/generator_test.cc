@@ -28,7 +28,8 @@ Collected GenerateAll(const ClientPool& pool, const RateFunction& rate, Generate
       const uint32_t off = r.items_offset;
       r.items_offset = static_cast<uint32_t>(out.items.size());
       const size_t n = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
-      out.items.insert(out.items.end(), b.item_tokens.begin() + off, b.item_tokens.begin() + off + static_cast<ptrdiff_t>(n));
+      out.items.insert(out.items.end(), b.item_tokens.begin() + off,
+                       b.item_tokens.begin() + off + static_cast<ptrdiff_t>(n));
       out.requests.push_back(r);
     }
     return Status::Ok();
@@ -88,13 +89,15 @@ TEST(GeneratorTest, ExpectedCountPerWindowIsPreserved) {
   }
   for (size_t k = 0; k < 6; ++k) {
     const double expected = rate.Integral(600.0 * (k + 1)) - rate.Integral(600.0 * k);
-    EXPECT_NEAR(mean[k] / expected, 1.0, 0.04) << "window " << k << " mean " << mean[k] << " expected " << expected;
+    EXPECT_NEAR(mean[k] / expected, 1.0, 0.04)
+        << "window " << k << " mean " << mean[k] << " expected " << expected;
   }
 }
 
 TEST(GeneratorTest, NoBurstAtWindowBoundariesUnlikeTheReference) {
   // A stationary process has the same intensity right after a boundary as anywhere else. The
-  // reference restarts each window with an ordinary renewal (a burst for shape < 1); compat shows it.
+  // reference restarts each window with an ordinary renewal (a burst for shape < 1); compat shows
+  // it.
   auto pool = testing::UniformPool(1, 12, 1.0, 0.2);
   auto rate = RateFunction::Constant(1.0, 7200);
   auto after_boundary_ratio = [&](bool compat) {
@@ -104,7 +107,10 @@ TEST(GeneratorTest, NoBurstAtWindowBoundariesUnlikeTheReference) {
       o.compat = compat;
       for (const auto& r : GenerateAll(pool, rate, o).requests) {
         const double phase = std::fmod(r.timestamp, 600.0);
-        if (phase < 5) near += 1; else if (phase >= 300 && phase < 305) elsewhere += 1;
+        if (phase < 5)
+          near += 1;
+        else if (phase >= 300 && phase < 305)
+          elsewhere += 1;
       }
     }
     return near / elsewhere;
@@ -178,8 +184,10 @@ TEST(GeneratorTest, LengthCouplings) {
   // Wide, continuous-ish distributions so rank correlations are well defined.
   std::vector<std::pair<double, double>> wide;
   for (int v = 1; v <= 1000; ++v) wide.emplace_back(v, 1.0 / 1000);
-  pool.clients[0].lengths[0].fields[static_cast<int>(LengthField::kInputTokens)] = testing::Dist(wide);
-  pool.clients[0].lengths[0].fields[static_cast<int>(LengthField::kOutputTokens)] = testing::Dist(wide);
+  pool.clients[0].lengths[0].fields[static_cast<int>(LengthField::kInputTokens)] =
+      testing::Dist(wide);
+  pool.clients[0].lengths[0].fields[static_cast<int>(LengthField::kOutputTokens)] =
+      testing::Dist(wide);
   auto rate = RateFunction::Constant(5, 3600);
   auto corr = [&](Coupling c, double rho) {
     GenerateOptions o = Opt(3600, 9);
@@ -202,7 +210,8 @@ TEST(GeneratorTest, LengthsFollowTheClientsDistribution) {
   auto pool = testing::UniformPool(1, 6, 1.0, 1.0);
   auto c = GenerateAll(pool, RateFunction::Constant(10, 3600), Opt(3600, 3));
   std::map<int64_t, double> out;
-  for (const auto& r : c.requests) out[r.output_tokens] += 1.0 / static_cast<double>(c.requests.size());
+  for (const auto& r : c.requests)
+    out[r.output_tokens] += 1.0 / static_cast<double>(c.requests.size());
   for (int v : {10, 20, 30, 40}) EXPECT_NEAR(out[v], 0.25, 0.02) << v;
 }
 
@@ -210,9 +219,11 @@ TEST(GeneratorTest, ReasoningAndMultimodalFields) {
   auto pool = testing::UniformPool(1, 1, 1.0, 1.0);
   pool.category = Category::kReason;
   auto& lw = pool.clients[0].lengths[0];
-  lw.fields[static_cast<int>(LengthField::kReasonRatio)] = testing::Dist({{0.0, 0.5}, {0.25, 0.25}, {0.998, 0.25}});
+  lw.fields[static_cast<int>(LengthField::kReasonRatio)] =
+      testing::Dist({{0.0, 0.5}, {0.25, 0.25}, {0.998, 0.25}});
   for (const auto& r : GenerateAll(pool, RateFunction::Constant(2, 600), Opt(600, 4)).requests) {
-    ASSERT_EQ(r.reasoning_tokens, std::llround(static_cast<double>(r.output_tokens) * r.reason_ratio));
+    ASSERT_EQ(r.reasoning_tokens,
+              std::llround(static_cast<double>(r.output_tokens) * r.reason_ratio));
     ASSERT_TRUE(r.reason_ratio == 0.0 || r.reason_ratio == 0.25 || r.reason_ratio == 0.998);
   }
   pool.category = Category::kMultimodal;
@@ -260,7 +271,8 @@ TEST(GeneratorTest, ArrivalOverrides) {
     o.arrival = a;
     std::vector<double> gaps;
     auto c = GenerateAll(pool, rate, o);
-    for (size_t i = 1; i < c.requests.size(); ++i) gaps.push_back(c.requests[i].timestamp - c.requests[i - 1].timestamp);
+    for (size_t i = 1; i < c.requests.size(); ++i)
+      gaps.push_back(c.requests[i].timestamp - c.requests[i - 1].timestamp);
     return CoefficientOfVariation(gaps);
   };
   EXPECT_NEAR(cv_of(ArrivalChoice::kExponential), 1.0, 0.05);
@@ -272,7 +284,8 @@ TEST(GeneratorTest, ArrivalOverrides) {
 TEST(GeneratorTest, WindowsWithoutActiveClientsAreWarned) {
   auto pool = testing::UniformPool(1, 2, 1.0);
   pool.clients[0].windows[1].rate = 0;
-  auto s = Generate(pool, RateFunction::Constant(5, 1200), Opt(1200, 1), [](const RequestBatch&) { return Status::Ok(); });
+  auto s = Generate(pool, RateFunction::Constant(5, 1200), Opt(1200, 1),
+                    [](const RequestBatch&) { return Status::Ok(); });
   ASSERT_TRUE(s.ok());
   ASSERT_EQ(s->warnings.size(), 1u);
   EXPECT_NE(s->warnings[0].find("no selected client is active"), std::string::npos);

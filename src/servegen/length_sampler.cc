@@ -17,7 +17,8 @@ class CoupledUniforms {
   CoupledUniforms(Coupling c, double rho, Rng& rng) : c_(c), rho_(rho), rng_(rng) {}
   double Next() {
     switch (c_) {
-      case Coupling::kIndependent: return rng_.NextOpenUnit();
+      case Coupling::kIndependent:
+        return rng_.NextOpenUnit();
       case Coupling::kComonotone:
         if (first_) {
           u0_ = rng_.NextOpenUnit();
@@ -47,7 +48,9 @@ class CoupledUniforms {
   double u0_ = 0.0, z0_ = 0.0;
 };
 
-int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
+int64_t Round(double v) {
+  return static_cast<int64_t>(std::llround(v));
+}
 
 // Reference lookup: value at searchsorted index, max + 1 when the index runs past the end.
 double ReferenceValue(const EmpiricalDistribution& d, double u) {
@@ -60,7 +63,8 @@ double ReferenceValue(const EmpiricalDistribution& d, double u) {
 LengthSampler::LengthSampler(Category category, Coupling coupling, double rho, bool compat)
     : category_(category), coupling_(coupling), rho_(rho), compat_(compat) {}
 
-void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vector<int64_t>& items) const {
+void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r,
+                           std::vector<int64_t>& items) const {
   const Coupling coupling = compat_ ? Coupling::kComonotone : coupling_;
   CoupledUniforms uniforms(coupling, rho_, rng);
   auto draw = [&](LengthField f) -> double {
@@ -89,7 +93,8 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vec
       double ratio = 0.0;
       if (d) {
         if (compat_) {
-          ratio = static_cast<double>(d->ReferenceIndex(u)) / static_cast<double>(std::max<size_t>(1, d->size() - 1));
+          ratio = static_cast<double>(d->ReferenceIndex(u)) /
+                  static_cast<double>(std::max<size_t>(1, d->size() - 1));
         } else {
           ratio = d->Quantile(u);
         }
@@ -101,13 +106,19 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vec
     case Category::kMultimodal: {
       r.text_tokens = Round(draw(LengthField::kTextTokens));
       r.output_tokens = Round(draw(LengthField::kOutputTokens));
-      r.image_count = static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kImageCount))));
-      r.audio_count = static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kAudioCount))));
-      r.video_count = static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kVideoCount))));
+      r.image_count =
+          static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kImageCount))));
+      r.audio_count =
+          static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kAudioCount))));
+      r.video_count =
+          static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kVideoCount))));
       int64_t total = r.text_tokens;
-      for (int i = 0; i < r.image_count; ++i) total += items.emplace_back(draw_item(LengthField::kImageTokens));
-      for (int i = 0; i < r.audio_count; ++i) total += items.emplace_back(draw_item(LengthField::kAudioTokens));
-      for (int i = 0; i < r.video_count; ++i) total += items.emplace_back(draw_item(LengthField::kVideoTokens));
+      for (int i = 0; i < r.image_count; ++i)
+        total += items.emplace_back(draw_item(LengthField::kImageTokens));
+      for (int i = 0; i < r.audio_count; ++i)
+        total += items.emplace_back(draw_item(LengthField::kAudioTokens));
+      for (int i = 0; i < r.video_count; ++i)
+        total += items.emplace_back(draw_item(LengthField::kVideoTokens));
       r.input_tokens = total;
       break;
     }

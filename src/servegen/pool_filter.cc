@@ -15,20 +15,26 @@ namespace llms::servegen {
 Result<Range> ParseRange(const std::string& text, const std::string& flag) {
   const auto parts = Split(text, ':');
   if (parts.size() != 2) {
-    return Result<Range>::Error(fmt::format("{} '{}': expected MIN:MAX (either side may be empty)", flag, text));
+    return Result<Range>::Error(
+        fmt::format("{} '{}': expected MIN:MAX (either side may be empty)", flag, text));
   }
   Range r{0.0, std::numeric_limits<double>::infinity()};
   if (!Trim(parts[0]).empty()) {
     const auto v = ParseDouble(parts[0]);
-    if (!v) return Result<Range>::Error(fmt::format("{} '{}': '{}' is not a number", flag, text, parts[0]));
+    if (!v)
+      return Result<Range>::Error(
+          fmt::format("{} '{}': '{}' is not a number", flag, text, parts[0]));
     r.min = *v;
   }
   if (!Trim(parts[1]).empty()) {
     const auto v = ParseDouble(parts[1]);
-    if (!v) return Result<Range>::Error(fmt::format("{} '{}': '{}' is not a number", flag, text, parts[1]));
+    if (!v)
+      return Result<Range>::Error(
+          fmt::format("{} '{}': '{}' is not a number", flag, text, parts[1]));
     r.max = *v;
   }
-  if (r.min > r.max) return Result<Range>::Error(fmt::format("{} '{}': MIN is larger than MAX", flag, text));
+  if (r.min > r.max)
+    return Result<Range>::Error(fmt::format("{} '{}': MIN is larger than MAX", flag, text));
   return r;
 }
 
@@ -50,16 +56,18 @@ std::pair<size_t, size_t> SpanWindows(const ClientPool& pool, double start, doub
   const double w = static_cast<double>(pool.window_seconds);
   const double rel0 = (start - static_cast<double>(pool.start)) / w;
   const double rel1 = (start + duration - static_cast<double>(pool.start)) / w;
-  const size_t first = static_cast<size_t>(std::clamp(std::floor(rel0), 0.0, static_cast<double>(pool.num_windows)));
-  const size_t last = static_cast<size_t>(std::clamp(std::ceil(rel1), 0.0, static_cast<double>(pool.num_windows)));
+  const size_t first =
+      static_cast<size_t>(std::clamp(std::floor(rel0), 0.0, static_cast<double>(pool.num_windows)));
+  const size_t last =
+      static_cast<size_t>(std::clamp(std::ceil(rel1), 0.0, static_cast<double>(pool.num_windows)));
   return {first, std::max(first, last)};
 }
 
 ClientSummary SummarizeClient(const ClientPool& pool, const Client& c, size_t first, size_t last) {
   ClientSummary s;
   double weight = 0.0;
-  const LengthField input = pool.category == Category::kMultimodal ? LengthField::kTextTokens
-                                                                    : LengthField::kInputTokens;
+  const LengthField input =
+      pool.category == Category::kMultimodal ? LengthField::kTextTokens : LengthField::kInputTokens;
   for (size_t k = first; k < last && k < c.windows.size(); ++k) {
     const TraceWindow& w = c.windows[k];
     s.mean_rate += w.active() ? w.rate : 0.0;
@@ -67,7 +75,8 @@ ClientSummary SummarizeClient(const ClientPool& pool, const Client& c, size_t fi
     ++s.active_windows;
     weight += w.rate;
     s.mean_cv += w.rate * w.cv;
-    const LengthWindow* lw = c.LengthsAt(pool.start + static_cast<int64_t>(k) * pool.window_seconds);
+    const LengthWindow* lw =
+        c.LengthsAt(pool.start + static_cast<int64_t>(k) * pool.window_seconds);
     if (!lw) continue;
     if (const auto* d = lw->Get(input)) {
       s.mean_input += w.rate * d->Mean();
@@ -87,24 +96,28 @@ ClientSummary SummarizeClient(const ClientPool& pool, const Client& c, size_t fi
   return s;
 }
 
-Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter, double span_start, double duration) {
+Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter, double span_start,
+                               double duration) {
   if (duration <= 0) return Result<ClientPool>::Error("--duration must be > 0 seconds");
-  if (span_start < static_cast<double>(pool.start) || span_start + duration > static_cast<double>(pool.end())) {
-    return Result<ClientPool>::Error(fmt::format(
-        "the span [{}, {}) s lies outside the data, which covers [{}, {}) s ({:.1f} days); choose --start and "
-        "--duration inside it",
-        span_start, span_start + duration, pool.start, pool.end(),
-        static_cast<double>(pool.end() - pool.start) / 86400.0));
+  if (span_start < static_cast<double>(pool.start) ||
+      span_start + duration > static_cast<double>(pool.end())) {
+    return Result<ClientPool>::Error(
+        fmt::format("the span [{}, {}) s lies outside the data, which covers [{}, {}) s ({:.1f} "
+                    "days); choose --start and "
+                    "--duration inside it",
+                    span_start, span_start + duration, pool.start, pool.end(),
+                    static_cast<double>(pool.end() - pool.start) / 86400.0));
   }
   const auto [first, last] = SpanWindows(pool, span_start, duration);
   ClientPool out = pool;
   out.clients.clear();
   std::set<std::string> wanted(filter.client_ids.begin(), filter.client_ids.end());
   for (const auto& id : wanted) {
-    const bool exists = std::any_of(pool.clients.begin(), pool.clients.end(), [&](const Client& c) { return c.id == id; });
+    const bool exists = std::any_of(pool.clients.begin(), pool.clients.end(),
+                                    [&](const Client& c) { return c.id == id; });
     if (!exists) {
-      return Result<ClientPool>::Error(fmt::format("--clients: client '{}' is not in {} (see `servegen inspect`)", id,
-                                                   pool.source));
+      return Result<ClientPool>::Error(fmt::format(
+          "--clients: client '{}' is not in {} (see `servegen inspect`)", id, pool.source));
     }
   }
   std::vector<std::pair<const Client*, ClientSummary>> kept;
@@ -122,8 +135,9 @@ Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter,
   // Rank by mean rate (ties by id order, which is the pool's order): stable.
   std::vector<size_t> order(kept.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return kept[a].second.mean_rate > kept[b].second.mean_rate; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return kept[a].second.mean_rate > kept[b].second.mean_rate;
+  });
   if (filter.top_k > 0 && order.size() > filter.top_k) {
     std::vector<bool> keep(kept.size(), false);
     for (size_t i = 0; i < filter.top_k; ++i) keep[order[i]] = true;
@@ -134,13 +148,15 @@ Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter,
     kept = std::move(top);
     order.resize(kept.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return kept[a].second.mean_rate > kept[b].second.mean_rate; });
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return kept[a].second.mean_rate > kept[b].second.mean_rate;
+    });
   }
   if (kept.empty()) {
-    return Result<ClientPool>::Error(fmt::format(
-        "no client of {} is active in [{}, {}) s after the filters; widen the filters or choose another span",
-        pool.source, span_start, span_start + duration));
+    return Result<ClientPool>::Error(
+        fmt::format("no client of {} is active in [{}, {}) s after the filters; widen the filters "
+                    "or choose another span",
+                    pool.source, span_start, span_start + duration));
   }
   for (const auto& [c, s] : kept) out.clients.push_back(*c);
   for (const auto& [selector, factor] : filter.scales) {
@@ -160,8 +176,9 @@ Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter,
       }
     }
     if (!found) {
-      return Result<ClientPool>::Error(fmt::format(
-          "--scale-client: no selected client matches '{}' ({} clients are selected)", selector, out.clients.size()));
+      return Result<ClientPool>::Error(
+          fmt::format("--scale-client: no selected client matches '{}' ({} clients are selected)",
+                      selector, out.clients.size()));
     }
   }
   return out;

@@ -38,21 +38,23 @@ Result<std::pair<std::string, double>> ParseClientScale(const std::string& text)
 
 // Per-client summary over a span, used by filters, `inspect` and the report.
 struct ClientSummary {
-  double mean_rate = 0.0;    // after rate_scale
-  double mean_cv = 0.0;      // rate-weighted
-  double mean_input = 0.0;   // rate-weighted mean of input (or text, for multimodal) tokens
+  double mean_rate = 0.0;   // after rate_scale
+  double mean_cv = 0.0;     // rate-weighted
+  double mean_input = 0.0;  // rate-weighted mean of input (or text, for multimodal) tokens
   double mean_output = 0.0;
   double max_input = 0.0;
   double max_output = 0.0;
   size_t active_windows = 0;
 };
-ClientSummary SummarizeClient(const ClientPool& pool, const Client& c, size_t first_window, size_t last_window);
+ClientSummary SummarizeClient(const ClientPool& pool, const Client& c, size_t first_window,
+                              size_t last_window);
 
 // Windows [first, last) that overlap the absolute span [start, start + duration).
 std::pair<size_t, size_t> SpanWindows(const ClientPool& pool, double start, double duration);
 
 // Returns the filtered, scaled pool. Fails with a clear message when the span lies outside the data
 // or when no client is left.
-Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter, double span_start, double duration);
+Result<ClientPool> ApplyFilter(const ClientPool& pool, const PoolFilter& filter, double span_start,
+                               double duration);
 
 }  // namespace llms::servegen

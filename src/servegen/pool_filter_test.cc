@@ -30,7 +30,8 @@ TEST(PoolFilterTest, FiltersByIdRankCvAndLength) {
   EXPECT_EQ(Ids(*ApplyFilter(pool, ids, 0, 3600)), (std::vector<std::string>{"c1", "c2"}));
   PoolFilter unknown;
   unknown.client_ids = {"zz"};
-  EXPECT_NE(ApplyFilter(pool, unknown, 0, 3600).message().find("client 'zz' is not in"), std::string::npos);
+  EXPECT_NE(ApplyFilter(pool, unknown, 0, 3600).message().find("client 'zz' is not in"),
+            std::string::npos);
   PoolFilter top;
   top.top_k = 2;
   EXPECT_EQ(Ids(*ApplyFilter(pool, top, 0, 3600)), (std::vector<std::string>{"c2", "c3"}));
@@ -62,7 +63,8 @@ TEST(PoolFilterTest, ScalingByIdAndRank) {
   EXPECT_DOUBLE_EQ(out.TotalRate(0), 0.5 + 2 + 6);
   PoolFilter bad;
   bad.scales = {{"top9", 2.0}};
-  EXPECT_NE(ApplyFilter(pool, bad, 0, 3600).message().find("no selected client matches 'top9'"), std::string::npos);
+  EXPECT_NE(ApplyFilter(pool, bad, 0, 3600).message().find("no selected client matches 'top9'"),
+            std::string::npos);
 }
 
 TEST(PoolFilterTest, ParsesRangesAndScales) {

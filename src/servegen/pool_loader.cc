@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
 #include "core/mapped_file.h"
 #include "core/text.h"
 #include "servegen/py_dict_literal.h"
@@ -26,8 +27,8 @@ Status LineError(const std::string& name, size_t line, const std::string& what) 
 
 }  // namespace
 
-Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& name, double span_start,
-                                  double span_end) {
+Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& name,
+                                  double span_start, double span_end) {
   ParsedTrace trace;
   size_t line_no = 0;
   size_t pos = 0;
@@ -64,16 +65,19 @@ Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& n
       }
     }
     if (ncols != 6) {
-      return LineError(name, line_no,
-                       fmt::format("expected 6 comma-separated columns (window_start_s, rate, cv, pattern, "
-                                   "shape, scale), found {}",
-                                   ncols));
+      return LineError(
+          name, line_no,
+          fmt::format("expected 6 comma-separated columns (window_start_s, rate, cv, pattern, "
+                      "shape, scale), found {}",
+                      ncols));
     }
     const auto start = ParseInt(cols[0]);
     if (!start) {
       // A header row is tolerated on the first line only.
       if (line_no == 1 && trace.windows.empty() && !ParseDouble(cols[0])) continue;
-      return LineError(name, line_no, fmt::format("column 1 (window_start_s) is '{}', expected an integer", cols[0]));
+      return LineError(
+          name, line_no,
+          fmt::format("column 1 (window_start_s) is '{}', expected an integer", cols[0]));
     }
     if (trace.windows.empty()) {
       trace.first_start = *start;
@@ -81,23 +85,26 @@ Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& n
       const int64_t step = *start - prev_start;
       if (step <= 0) {
         return LineError(name, line_no,
-                         fmt::format("window_start_s {} does not increase (previous row {})", *start, prev_start));
+                         fmt::format("window_start_s {} does not increase (previous row {})",
+                                     *start, prev_start));
       }
       if (trace.step == 0) {
         trace.step = step;
       } else if (step != trace.step) {
-        return LineError(name, line_no,
-                         fmt::format("windows not aligned: window_start_s {} is {} s after the previous row, "
-                                     "but earlier rows are {} s apart",
-                                     *start, step, trace.step));
+        return LineError(
+            name, line_no,
+            fmt::format("windows not aligned: window_start_s {} is {} s after the previous row, "
+                        "but earlier rows are {} s apart",
+                        *start, step, trace.step));
       }
     }
     prev_start = *start;
     TraceWindow w;
     // Rows wholly outside the span only need their position; their values stay inactive.
     const double s = static_cast<double>(*start);
-    const bool in_span = s < span_end && (trace.step == 0 || s + static_cast<double>(trace.step) > span_start ||
-                                          s >= span_start);
+    const bool in_span =
+        s < span_end &&
+        (trace.step == 0 || s + static_cast<double>(trace.step) > span_start || s >= span_start);
     if (!in_span) {
       trace.windows.push_back(w);
       continue;
@@ -122,19 +129,22 @@ Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& n
     } else if (pattern == "Exponential" || pattern == "Poisson") {
       w.pattern = ArrivalPattern::kExponential;
     } else {
-      return LineError(name, line_no,
-                       fmt::format("column 4 (pattern) is '{}', expected Gamma, Weibull, Exponential or empty",
-                                   pattern));
+      return LineError(
+          name, line_no,
+          fmt::format("column 4 (pattern) is '{}', expected Gamma, Weibull, Exponential or empty",
+                      pattern));
     }
     if ((w.pattern == ArrivalPattern::kGamma || w.pattern == ArrivalPattern::kWeibull) &&
         (w.shape <= 0 || w.scale <= 0)) {
-      return LineError(name, line_no,
-                       fmt::format("{} window needs shape > 0 and scale > 0, found shape {} scale {}",
-                                   pattern, w.shape, w.scale));
+      return LineError(
+          name, line_no,
+          fmt::format("{} window needs shape > 0 and scale > 0, found shape {} scale {}", pattern,
+                      w.shape, w.scale));
     }
     trace.windows.push_back(w);
   }
-  if (trace.windows.empty()) return Result<ParsedTrace>::Error(name + ": no rows: the trace file is empty");
+  if (trace.windows.empty())
+    return Result<ParsedTrace>::Error(name + ": no rows: the trace file is empty");
   return trace;
 }
 
@@ -173,7 +183,8 @@ class DatasetScanner {
       std::string_view key;
       if (!ReadString(key)) return Error("expected a window start in double quotes, e.g. \"0\"");
       const auto start = ParseInt(key);
-      if (!start) return Error(fmt::format("window key \"{}\" is not an integer number of seconds", key));
+      if (!start)
+        return Error(fmt::format("window key \"{}\" is not an integer number of seconds", key));
       w.start = *start;
       SkipSpace();
       if (!Consume(':')) return Error("expected ':' after the window key");
@@ -190,7 +201,8 @@ class DatasetScanner {
           if (!Consume(':')) return Error("expected ':' after the field name");
           SkipSpace();
           if (!ReadString(f.literal)) {
-            return Error(fmt::format("field \"{}\": expected a string holding a Python dict literal", f.field));
+            return Error(fmt::format(
+                "field \"{}\": expected a string holding a Python dict literal", f.field));
           }
           if (Trim(f.literal) == "{}") w.any_empty = true;
           w.fields.push_back(f);
@@ -201,8 +213,9 @@ class DatasetScanner {
         }
       }
       if (!windows.empty() && w.start <= windows.back().start) {
-        return Error(fmt::format("window \"{}\" does not come after window \"{}\": keys must ascend", w.start,
-                                 windows.back().start));
+        return Error(
+            fmt::format("window \"{}\" does not come after window \"{}\": keys must ascend",
+                        w.start, windows.back().start));
       }
       have_usable = have_usable || (!w.any_empty && !w.fields.empty());
       const bool stop = have_usable && static_cast<double>(w.start) >= stop_at;
@@ -248,7 +261,8 @@ class DatasetScanner {
     if (!q) return false;
     const char* end = static_cast<const char*>(q);
     out = std::string_view(begin, static_cast<size_t>(end - begin));
-    if (out.find('\\') != std::string_view::npos || out.find('\n') != std::string_view::npos) return false;
+    if (out.find('\\') != std::string_view::npos || out.find('\n') != std::string_view::npos)
+      return false;
     pos_ = static_cast<size_t>(end - text_.data()) + 1;
     return true;
   }
@@ -266,12 +280,16 @@ Result<LengthWindow> ParseWindow(const DatasetScanner::WindowRef& ref, const std
     const auto field = ParseFieldName(f.field);
     auto pairs = ParsePyDictLiteral(f.literal);
     if (!pairs.ok()) {
-      return LineError(name, f.line, fmt::format("window \"{}\" field \"{}\": {}", ref.start, f.field, pairs.message()));
+      return LineError(
+          name, f.line,
+          fmt::format("window \"{}\" field \"{}\": {}", ref.start, f.field, pairs.message()));
     }
     if (!field) continue;  // unknown fields are ignored (forward compatibility)
     auto dist = EmpiricalDistribution::FromPairs(std::move(pairs).value());
     if (!dist.ok()) {
-      return LineError(name, f.line, fmt::format("window \"{}\" field \"{}\": {}", ref.start, f.field, dist.message()));
+      return LineError(
+          name, f.line,
+          fmt::format("window \"{}\" field \"{}\": {}", ref.start, f.field, dist.message()));
     }
     w.fields[static_cast<int>(*field)] = std::move(dist).value();
   }
@@ -280,10 +298,12 @@ Result<LengthWindow> ParseWindow(const DatasetScanner::WindowRef& ref, const std
 
 }  // namespace
 
-Result<std::vector<LengthWindow>> ParseDatasetJson(std::string_view content, const std::string& name,
+Result<std::vector<LengthWindow>> ParseDatasetJson(std::string_view content,
+                                                   const std::string& name,
                                                    const LoadOptions& options) {
   DatasetScanner scanner(content, name);
-  auto refs = scanner.Scan(options.validate_all ? std::numeric_limits<double>::infinity() : options.span_end);
+  auto refs = scanner.Scan(options.validate_all ? std::numeric_limits<double>::infinity()
+                                                : options.span_end);
   if (!refs.ok()) return refs.status();
   // Windows with an empty field are inactive (the reference drops them as a whole).
   std::vector<const DatasetScanner::WindowRef*> usable;
@@ -320,7 +340,9 @@ Result<std::vector<LengthWindow>> ParseDatasetJson(std::string_view content, con
       for (const auto& f : r.fields) {
         auto pairs = ParsePyDictLiteral(f.literal);
         if (!pairs.ok()) {
-          return LineError(name, f.line, fmt::format("window \"{}\" field \"{}\": {}", r.start, f.field, pairs.message()));
+          return LineError(
+              name, f.line,
+              fmt::format("window \"{}\" field \"{}\": {}", r.start, f.field, pairs.message()));
         }
       }
     }
@@ -365,7 +387,8 @@ bool IdLess(const std::string& a, const std::string& b) {
 Category InferCategory(const std::vector<LengthWindow>& windows, Category fallback) {
   for (const auto& w : windows) {
     if (w.Get(LengthField::kReasonRatio)) return Category::kReason;
-    if (w.Get(LengthField::kTextTokens) || w.Get(LengthField::kImageCount)) return Category::kMultimodal;
+    if (w.Get(LengthField::kTextTokens) || w.Get(LengthField::kImageCount))
+      return Category::kMultimodal;
     if (w.Get(LengthField::kInputTokens)) return Category::kLanguage;
   }
   return fallback;
@@ -381,8 +404,9 @@ Status CheckRequiredFields(const LengthWindow& w, Category category, const std::
   }
   for (auto f : required) {
     if (!w.Get(f)) {
-      return Status::Error(fmt::format("{}: window \"{}\" has no \"{}\" field, which a {} pool needs", name, w.start,
-                                       FieldName(f), CategoryName(category)));
+      return Status::Error(
+          fmt::format("{}: window \"{}\" has no \"{}\" field, which a {} pool needs", name, w.start,
+                      FieldName(f), CategoryName(category)));
     }
   }
   return Status::Ok();
@@ -408,7 +432,8 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
             fmt::format("{}/clients.csv:{}: expected 'chunk_id,client_id'", source, line_no));
       }
       std::string_view name = Trim(line.substr(comma + 1));
-      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+      if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+        name = name.substr(1, name.size() - 2);
       names[std::string(Trim(line.substr(0, comma)))] = std::string(name);
     }
   }
@@ -419,8 +444,9 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
     (is_trace ? chunks[id].trace : chunks[id].dataset) = &f;
   }
   if (chunks.empty()) {
-    return Result<ClientPool>::Error(
-        source + ": no chunk-<id>-trace.csv files found; expected ServeGen's data layout (see docs/servegen.md)");
+    return Result<ClientPool>::Error(source +
+                                     ": no chunk-<id>-trace.csv files found; expected ServeGen's "
+                                     "data layout (see docs/servegen.md)");
   }
   struct Parsed {
     std::string id;
@@ -440,13 +466,17 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
     p.has_trace = cf.trace != nullptr;
     p.has_dataset = cf.dataset != nullptr;
     if (cf.trace) {
-      const double lo = options.validate_all ? -std::numeric_limits<double>::infinity() : options.span_start;
-      const double hi = options.validate_all ? std::numeric_limits<double>::infinity() : options.span_end;
+      const double lo =
+          options.validate_all ? -std::numeric_limits<double>::infinity() : options.span_start;
+      const double hi =
+          options.validate_all ? std::numeric_limits<double>::infinity() : options.span_end;
       p.trace = ParseTraceCsv(cf.trace->content, source + "/" + cf.trace->name, lo, hi);
     }
-    if (cf.dataset) p.lengths = ParseDatasetJson(cf.dataset->content, source + "/" + cf.dataset->name, options);
+    if (cf.dataset)
+      p.lengths = ParseDatasetJson(cf.dataset->content, source + "/" + cf.dataset->name, options);
   };
-  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, options.threads)), 1, parsed.size());
+  const size_t threads =
+      std::clamp<size_t>(static_cast<size_t>(std::max(1, options.threads)), 1, parsed.size());
   if (threads <= 1) {
     for (size_t i = 0; i < parsed.size(); ++i) work(i);
   } else {
@@ -465,7 +495,8 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
   bool any = false;
   for (auto& p : parsed) {
     if (!p.has_trace) {
-      pool.notes.push_back(fmt::format("client {}: dataset file without a trace file; skipped", p.id));
+      pool.notes.push_back(
+          fmt::format("client {}: dataset file without a trace file; skipped", p.id));
       continue;
     }
     if (!p.trace.ok()) return p.trace.status();
@@ -475,10 +506,11 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
       if (step == 0) {
         step = t.step;
       } else if (t.step != step) {
-        return Result<ClientPool>::Error(fmt::format(
-            "{}/chunk-{}-trace.csv: windows are {} s apart, but other clients' windows are {} s apart; all trace "
-            "files of a pool must use one window size",
-            source, p.id, t.step, step));
+        return Result<ClientPool>::Error(
+            fmt::format("{}/chunk-{}-trace.csv: windows are {} s apart, but other clients' windows "
+                        "are {} s apart; all trace "
+                        "files of a pool must use one window size",
+                        source, p.id, t.step, step));
       }
     }
     if (!any) {
@@ -493,11 +525,13 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
     if (!p.has_trace) continue;
     const ParsedTrace& t = *p.trace;
     if ((t.first_start - first) % step != 0) {
-      return Result<ClientPool>::Error(fmt::format(
-          "{}/chunk-{}-trace.csv: first window starts at {} s, not on the {} s grid that starts at {} s", source, p.id,
-          t.first_start, step, first));
+      return Result<ClientPool>::Error(
+          fmt::format("{}/chunk-{}-trace.csv: first window starts at {} s, not on the {} s grid "
+                      "that starts at {} s",
+                      source, p.id, t.first_start, step, first));
     }
-    last_end = std::max<int64_t>(last_end, t.first_start + static_cast<int64_t>(t.windows.size()) * step);
+    last_end =
+        std::max<int64_t>(last_end, t.first_start + static_cast<int64_t>(t.windows.size()) * step);
   }
   pool.start = first;
   pool.window_seconds = step;
@@ -507,12 +541,14 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
   for (auto& p : parsed) {
     if (!p.has_trace) continue;
     if (!p.has_dataset) {
-      pool.notes.push_back(fmt::format("client {}: no dataset file (chunk-{}-dataset.json); left out", p.id, p.id));
+      pool.notes.push_back(
+          fmt::format("client {}: no dataset file (chunk-{}-dataset.json); left out", p.id, p.id));
       continue;
     }
     auto lengths = std::move(p.lengths).value();
     if (lengths.empty()) {
-      pool.notes.push_back(fmt::format("client {}: dataset file has no active window; left out", p.id));
+      pool.notes.push_back(
+          fmt::format("client {}: dataset file has no active window; left out", p.id));
       continue;
     }
     Client c;
@@ -521,23 +557,33 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
     c.windows.assign(pool.num_windows, TraceWindow{});
     const ParsedTrace& t = *p.trace;
     const size_t offset = static_cast<size_t>((t.first_start - first) / step);
-    std::copy(t.windows.begin(), t.windows.end(), c.windows.begin() + static_cast<ptrdiff_t>(offset));
+    std::copy(t.windows.begin(), t.windows.end(),
+              c.windows.begin() + static_cast<ptrdiff_t>(offset));
     c.lengths = std::move(lengths);
     pool.clients.push_back(std::move(c));
   }
   if (pool.clients.empty()) {
     return Result<ClientPool>::Error(source + ": no client has both a trace and a dataset file");
   }
+  size_t length_windows = 0;
+  for (const auto& c : pool.clients) length_windows += c.lengths.size();
+  spdlog::info(
+      "loaded {}: {} clients, {} windows of {} s from {}, {} length windows parsed for span [{}, "
+      "{}), {} notes",
+      source, pool.clients.size(), pool.num_windows, pool.window_seconds, pool.start,
+      length_windows, options.span_start, options.span_end, pool.notes.size());
   Category fallback = Category::kLanguage;
   if (source.find("multimodal") != std::string::npos || source.find("mm-") != std::string::npos) {
     fallback = Category::kMultimodal;
   } else if (source.find("reason") != std::string::npos) {
     fallback = Category::kReason;
   }
-  pool.category = options.category ? *options.category : InferCategory(pool.clients.front().lengths, fallback);
+  pool.category =
+      options.category ? *options.category : InferCategory(pool.clients.front().lengths, fallback);
   for (const auto& c : pool.clients) {
     for (const auto& w : c.lengths) {
-      LLMS_RETURN_IF_ERROR(CheckRequiredFields(w, pool.category, source + "/chunk-" + c.id + "-dataset.json"));
+      LLMS_RETURN_IF_ERROR(
+          CheckRequiredFields(w, pool.category, source + "/chunk-" + c.id + "-dataset.json"));
     }
   }
   return pool;
@@ -547,8 +593,9 @@ Result<ClientPool> LoadPoolFromDirectory(const std::string& dir, const LoadOptio
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Result<ClientPool>::Error(dir + ": not a directory; pass a ServeGen data directory such as "
-                                           "data/language/m-large (or use --preset)");
+    return Result<ClientPool>::Error(dir +
+                                     ": not a directory; pass a ServeGen data directory such as "
+                                     "data/language/m-large (or use --preset)");
   }
   std::vector<MappedFile> maps;
   std::vector<PoolFile> files;

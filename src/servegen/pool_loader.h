@@ -7,9 +7,9 @@
 //
 // Only the dataset windows a time span needs are parsed (the others are scanned and skipped), so
 // loading one hour of a 14-day pool parses a fraction of the files: trace rows outside the span are
-// checked for shape and alignment only (left inactive), and dataset files are scanned only up to the
-// span's end. With `validate_all` every row and window is parsed and validated (what
-// `servegen inspect` does), so the whole pool is available.
+// checked for shape and alignment only (left inactive), and dataset files are scanned only up to
+// the span's end. With `validate_all` every row and window is parsed and validated (what `servegen
+// inspect` does), so the whole pool is available.
 #pragma once
 
 #include <limits>
@@ -29,7 +29,7 @@ struct LoadOptions {
   double span_end = std::numeric_limits<double>::infinity();
   bool validate_all = false;
   std::optional<Category> category;  // otherwise inferred from the fields present
-  int threads = 1;                   // files are parsed in parallel; the result does not depend on it
+  int threads = 1;  // files are parsed in parallel; the result does not depend on it
 };
 
 struct PoolFile {
@@ -52,7 +52,8 @@ struct ParsedTrace {
 Result<ParsedTrace> ParseTraceCsv(std::string_view content, const std::string& name,
                                   double span_start = -std::numeric_limits<double>::infinity(),
                                   double span_end = std::numeric_limits<double>::infinity());
-Result<std::vector<LengthWindow>> ParseDatasetJson(std::string_view content, const std::string& name,
+Result<std::vector<LengthWindow>> ParseDatasetJson(std::string_view content,
+                                                   const std::string& name,
                                                    const LoadOptions& options);
 
 }  // namespace llms::servegen

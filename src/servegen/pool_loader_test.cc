@@ -53,7 +53,9 @@ TEST(TraceCsvTest, MalformedRowsGiveFileLineErrors) {
 }
 
 TEST(TraceCsvTest, ParsesRowsAndInactiveWindows) {
-  auto r = ParseTraceCsv("window_start_s,rate,cv,pattern,shape,scale\n0,1.5,2,Weibull,0.5,0.3\n600,0,0,,0,0\n", "t.csv");
+  auto r = ParseTraceCsv(
+      "window_start_s,rate,cv,pattern,shape,scale\n0,1.5,2,Weibull,0.5,0.3\n600,0,0,,0,0\n",
+      "t.csv");
   ASSERT_TRUE(r.ok()) << r.message();
   ASSERT_EQ(r->windows.size(), 2u);
   EXPECT_EQ(r->step, 600);
@@ -70,11 +72,16 @@ TEST(DatasetJsonTest, MalformedFilesGiveFileLineErrors) {
   const Case cases[] = {
       {"[]", "d.json:1: expected '{' at the start"},
       {"{\n  \"x\": {}\n}", "d.json:2: window key \"x\" is not an integer"},
-      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 0.5}\"\n  }\n}", "d.json:3: window \"0\" field \"input_tokens\": probabilities sum to 0.5"},
-      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 0.5,, }\"\n  }\n}", "d.json:3: window \"0\" field \"input_tokens\": column 10"},
-      {"{\n  \"0\": {\n    \"input_tokens\": 5\n  }\n}", "d.json:3: field \"input_tokens\": expected a string"},
-      {"{\n  \"600\": {},\n  \"0\": {}\n}", "d.json:3: window \"0\" does not come after window \"600\""},
-      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 1.0}\"\n  }\n", "d.json:5: unexpected end of file"},
+      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 0.5}\"\n  }\n}",
+       "d.json:3: window \"0\" field \"input_tokens\": probabilities sum to 0.5"},
+      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 0.5,, }\"\n  }\n}",
+       "d.json:3: window \"0\" field \"input_tokens\": column 10"},
+      {"{\n  \"0\": {\n    \"input_tokens\": 5\n  }\n}",
+       "d.json:3: field \"input_tokens\": expected a string"},
+      {"{\n  \"600\": {},\n  \"0\": {}\n}",
+       "d.json:3: window \"0\" does not come after window \"600\""},
+      {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 1.0}\"\n  }\n",
+       "d.json:5: unexpected end of file"},
       {"{\n  \"0\": {\n    \"input_tokens\": \"{10: 1.0}\"", "expected ',' or '}' after a field"},
   };
   LoadOptions all;
@@ -117,7 +124,8 @@ TEST(DatasetJsonTest, SpanLoadingStopsBeforeLaterWindows) {
 
 TEST(PoolLoaderTest, ClientWithoutDatasetIsReportedNotFatal) {
   const std::string trace = "0,1,1,Gamma,1,1\n600,2,1,Gamma,1,1\n";
-  std::vector<PoolFile> files = {{"chunk-1-trace.csv", trace}, {"chunk-1-dataset.json", kDataset},
+  std::vector<PoolFile> files = {{"chunk-1-trace.csv", trace},
+                                 {"chunk-1-dataset.json", kDataset},
                                  {"chunk-2-trace.csv", trace}};
   auto pool = LoadPoolFromFiles(files, "mem", {});
   ASSERT_TRUE(pool.ok()) << pool.message();
@@ -136,7 +144,8 @@ TEST(PoolLoaderTest, MisalignedClientsAndMissingFieldsAreErrors) {
                              {"chunk-2-dataset.json", kDataset}};
   auto r = LoadPoolFromFiles(a, "mem", {});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.message().find("mem/chunk-2-trace.csv: windows are 300 s apart"), std::string::npos) << r.message();
+  EXPECT_NE(r.message().find("mem/chunk-2-trace.csv: windows are 300 s apart"), std::string::npos)
+      << r.message();
   std::vector<PoolFile> b = {{"chunk-1-trace.csv", "0,1,1,Gamma,1,1\n"},
                              {"chunk-1-dataset.json", "{\"0\": {\"input_tokens\": \"{1: 1.0}\"}}"}};
   auto m = LoadPoolFromFiles(b, "mem", {});
@@ -167,7 +176,8 @@ TEST(PoolLoaderTest, EveryPresetLoadsAndValidates) {
 
 TEST(PoolLoaderTest, RealServeGenData) {
   const std::string dir = std::string(LLMS_SHARED_DIR) + "/data/servegen/language/m-large";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "../shared/data/servegen is absent; this test runs in CI";
+  if (!std::filesystem::exists(dir))
+    GTEST_SKIP() << "../shared/data/servegen is absent; this test runs in CI";
   LoadOptions opt;
   opt.span_end = 3600;
   opt.threads = 2;
@@ -183,7 +193,8 @@ TEST(PoolLoaderTest, RealServeGenData) {
   auto again = LoadPoolFromDirectory(dir, opt);
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->clients.size(), pool->clients.size());
-  for (size_t i = 0; i < pool->clients.size(); ++i) EXPECT_EQ(again->clients[i].id, pool->clients[i].id);
+  for (size_t i = 0; i < pool->clients.size(); ++i)
+    EXPECT_EQ(again->clients[i].id, pool->clients[i].id);
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ void AppendPyFloat(std::string& out, double v) {
 
 Status WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
-  if (!f) return Status::Error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
+  if (!f)
+    return Status::Error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
   f << text;
   f.close();
   if (!f) return Status::Error(fmt::format("{}: write failed", path.string()));
@@ -99,14 +100,16 @@ Status WritePool(const ClientPool& pool, const std::string& dir, int64_t length_
         json += first_field ? "\n" : ",\n";
         first_field = false;
         const EmpiricalDistribution* d = lw ? lw->Get(f) : nullptr;
-        const std::string literal = d ? FormatPyDictLiteral(*d, f == LengthField::kReasonRatio) : "{}";
+        const std::string literal =
+            d ? FormatPyDictLiteral(*d, f == LengthField::kReasonRatio) : "{}";
         json += fmt::format("    \"{}\": \"{}\"", FieldName(f), literal);
       }
       json += "\n  }";
     }
     json += "\n}\n";
     LLMS_RETURN_IF_ERROR(WriteText(fs::path(dir) / fmt::format("chunk-{}-dataset.json", i), json));
-    index += fmt::format("{},{}\n", i, c.id.find_first_of(",\"\n") == std::string::npos ? c.id : "\"" + c.id + "\"");
+    index += fmt::format(
+        "{},{}\n", i, c.id.find_first_of(",\"\n") == std::string::npos ? c.id : "\"" + c.id + "\"");
   }
   return WriteText(fs::path(dir) / "clients.csv", index);
 }

@@ -8,7 +8,9 @@
 namespace llms::servegen {
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 
@@ -67,7 +69,8 @@ Result<std::vector<std::pair<double, double>>> ParsePyDictLiteral(std::string_vi
         ++i;
         break;
       }
-      return error(i >= n ? "unexpected end: the dict is not closed with '}'" : "expected ',' or '}'");
+      return error(i >= n ? "unexpected end: the dict is not closed with '}'"
+                          : "expected ',' or '}'");
     }
   }
   skip();

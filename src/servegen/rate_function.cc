@@ -12,20 +12,22 @@
 
 namespace llms::servegen {
 
-Result<RateFunction> RateFunction::FromBreakpoints(std::vector<double> times, std::vector<double> rates) {
+Result<RateFunction> RateFunction::FromBreakpoints(std::vector<double> times,
+                                                   std::vector<double> rates) {
   if (times.empty() || times.size() != rates.size()) {
-    return Result<RateFunction>::Error("a rate function needs at least one (time, rate) breakpoint");
+    return Result<RateFunction>::Error(
+        "a rate function needs at least one (time, rate) breakpoint");
   }
   for (size_t i = 0; i < times.size(); ++i) {
     if (!std::isfinite(times[i]) || !std::isfinite(rates[i]) || rates[i] < 0) {
-      return Result<RateFunction>::Error(
-          fmt::format("breakpoint {} (t={}, rate={}) must have a finite time and a finite rate >= 0", i + 1,
-                      times[i], rates[i]));
+      return Result<RateFunction>::Error(fmt::format(
+          "breakpoint {} (t={}, rate={}) must have a finite time and a finite rate >= 0", i + 1,
+          times[i], rates[i]));
     }
     if (i > 0 && times[i] < times[i - 1]) {
-      return Result<RateFunction>::Error(
-          fmt::format("breakpoint {} at t={} comes before the previous one at t={}: times must not decrease", i + 1,
-                      times[i], times[i - 1]));
+      return Result<RateFunction>::Error(fmt::format(
+          "breakpoint {} at t={} comes before the previous one at t={}: times must not decrease",
+          i + 1, times[i], times[i - 1]));
     }
   }
   RateFunction f;
@@ -84,7 +86,8 @@ double RateFunction::InverseIntegral(double lambda) const {
     return t_.back() + (lambda - cum_.back()) / r_.back();
   }
   // First breakpoint whose cumulative reaches lambda.
-  const size_t i = static_cast<size_t>(std::lower_bound(cum_.begin(), cum_.end(), lambda) - cum_.begin());
+  const size_t i =
+      static_cast<size_t>(std::lower_bound(cum_.begin(), cum_.end(), lambda) - cum_.begin());
   const double seg = t_[i] - t_[i - 1];
   const double slope = seg > 0 ? (r_[i] - r_[i - 1]) / seg : 0.0;
   const double dt = SolveSegment(r_[i - 1], slope, lambda - cum_[i - 1]);
@@ -119,8 +122,8 @@ Result<RateSpec> ParseRateSpec(const std::string& text) {
   auto number_after = [&](std::string_view prefix, const char* what) -> Result<double> {
     const auto v = ParseDouble(s.substr(prefix.size()));
     if (!v || !std::isfinite(*v) || *v < 0) {
-      return Result<double>::Error(fmt::format("--rate {}: '{}' is not a {} (a finite number >= 0)", text,
-                                               s.substr(prefix.size()), what));
+      return Result<double>::Error(fmt::format("--rate {}: '{}' is not a {} (a finite number >= 0)",
+                                               text, s.substr(prefix.size()), what));
     }
     return *v;
   };
@@ -131,7 +134,8 @@ Result<RateSpec> ParseRateSpec(const std::string& text) {
     if (!v.ok()) return v.status();
     spec.kind = RateSpec::Kind::kScaled;
     spec.value = *v;
-  } else if (auto k = s.size() > 1 && s.back() == 'x' ? ParseDouble(s.substr(0, s.size() - 1)) : std::nullopt;
+  } else if (auto k = s.size() > 1 && s.back() == 'x' ? ParseDouble(s.substr(0, s.size() - 1))
+                                                      : std::nullopt;
              k && std::isfinite(*k) && *k >= 0) {
     spec.kind = RateSpec::Kind::kScaled;
     spec.value = *ParseDouble(s.substr(0, s.size() - 1));
@@ -151,11 +155,13 @@ Result<RateSpec> ParseRateSpec(const std::string& text) {
     spec.kind = RateSpec::Kind::kConstant;
     spec.value = *v;
   } else {
-    return Result<RateSpec>::Error(fmt::format(
-        "--rate '{}' is not understood; use a number (constant req/s), 'trace' (the data's own totals), "
-        "'scale:K' or 'Kx' (K times the totals), 'bounded:X' (the trace's shape with peak X req/s) or "
-        "'csv:FILE' (time_s,rate breakpoints, linear between them)",
-        text));
+    return Result<RateSpec>::Error(
+        fmt::format("--rate '{}' is not understood; use a number (constant req/s), 'trace' (the "
+                    "data's own totals), "
+                    "'scale:K' or 'Kx' (K times the totals), 'bounded:X' (the trace's shape with "
+                    "peak X req/s) or "
+                    "'csv:FILE' (time_s,rate breakpoints, linear between them)",
+                    text));
   }
   return spec;
 }
@@ -174,17 +180,17 @@ Result<RateFunction> ReadRateCsv(const std::string& path) {
     const auto r = cols.size() == 2 ? ParseDouble(cols[1]) : std::nullopt;
     if (!t || !r) {
       if (ts.empty() && line_no == 1) continue;  // header
-      return Result<RateFunction>::Error(
-          fmt::format("{}:{}: expected 'time_s,rate' with two numbers, found '{}'", path, line_no, line));
+      return Result<RateFunction>::Error(fmt::format(
+          "{}:{}: expected 'time_s,rate' with two numbers, found '{}'", path, line_no, line));
     }
     if (!std::isfinite(*t) || !std::isfinite(*r) || *r < 0 || *t < 0) {
-      return Result<RateFunction>::Error(
-          fmt::format("{}:{}: time and rate must be finite and >= 0, found '{}'", path, line_no, line));
+      return Result<RateFunction>::Error(fmt::format(
+          "{}:{}: time and rate must be finite and >= 0, found '{}'", path, line_no, line));
     }
     if (!ts.empty() && *t < ts.back()) {
       return Result<RateFunction>::Error(
-          fmt::format("{}:{}: time {} is before the previous row's {}; rows must be in time order", path, line_no,
-                      *t, ts.back()));
+          fmt::format("{}:{}: time {} is before the previous row's {}; rows must be in time order",
+                      path, line_no, *t, ts.back()));
     }
     ts.push_back(*t);
     rs.push_back(*r);
@@ -193,8 +199,8 @@ Result<RateFunction> ReadRateCsv(const std::string& path) {
   return RateFunction::FromBreakpoints(std::move(ts), std::move(rs));
 }
 
-Result<RateFunction> BuildRateFunction(const RateSpec& spec, const ClientPool& pool, double span_start,
-                                       double duration) {
+Result<RateFunction> BuildRateFunction(const RateSpec& spec, const ClientPool& pool,
+                                       double span_start, double duration) {
   Result<RateFunction> f = RateFunction::Constant(spec.value, duration);
   if (spec.kind == RateSpec::Kind::kCsv) {
     f = ReadRateCsv(spec.csv_path);
@@ -207,7 +213,8 @@ Result<RateFunction> BuildRateFunction(const RateSpec& spec, const ClientPool& p
     for (double a = 0; a < duration;) {
       const double abs = span_start + a;
       const size_t k = pool.WindowAt(abs);
-      const double window_end = static_cast<double>(pool.start) + static_cast<double>(k + 1) * w - span_start;
+      const double window_end =
+          static_cast<double>(pool.start) + static_cast<double>(k + 1) * w - span_start;
       const double b = std::min(duration, std::max(window_end, a + 1e-9));
       const double total = pool.TotalRate(k);
       peak = std::max(peak, total);

@@ -54,8 +54,8 @@ struct RateSpec {
 Result<RateSpec> ParseRateSpec(const std::string& text);
 
 // Builds R on [0, duration) for a pool whose span starts at absolute time `span_start`.
-Result<RateFunction> BuildRateFunction(const RateSpec& spec, const ClientPool& pool, double span_start,
-                                       double duration);
+Result<RateFunction> BuildRateFunction(const RateSpec& spec, const ClientPool& pool,
+                                       double span_start, double duration);
 // Reads "time_s,rate" rows (a header line is allowed) into breakpoints; errors name file:line.
 Result<RateFunction> ReadRateCsv(const std::string& path);
 

@@ -42,9 +42,11 @@ TEST(RateFunctionTest, ResampledKeepsTheIntegral) {
 
 TEST(RateFunctionTest, RejectsBadBreakpoints) {
   EXPECT_FALSE(RateFunction::FromBreakpoints({}, {}).ok());
-  EXPECT_NE(RateFunction::FromBreakpoints({0, 5, 3}, {1, 1, 1}).message().find("times must not decrease"),
+  EXPECT_NE(
+      RateFunction::FromBreakpoints({0, 5, 3}, {1, 1, 1}).message().find("times must not decrease"),
+      std::string::npos);
+  EXPECT_NE(RateFunction::FromBreakpoints({0}, {-1}).message().find("finite rate >= 0"),
             std::string::npos);
-  EXPECT_NE(RateFunction::FromBreakpoints({0}, {-1}).message().find("finite rate >= 0"), std::string::npos);
 }
 
 TEST(RateSpecTest, ParsesEveryForm) {
@@ -66,7 +68,7 @@ TEST(RateSpecTest, ParsesEveryForm) {
 
 TEST(RateSpecTest, TraceBuildersFollowThePool) {
   auto pool = testing::UniformPool(3, 4, 1.0);  // total rate 1 + 2 + 3 = 6 in every window
-  pool.clients[0].windows[2].rate = 7.0;           // window 2 totals 12
+  pool.clients[0].windows[2].rate = 7.0;        // window 2 totals 12
   RateSpec trace = *ParseRateSpec("trace");
   auto t = *BuildRateFunction(trace, pool, 0, 2400);
   EXPECT_DOUBLE_EQ(t.At(100), 6);
@@ -100,7 +102,8 @@ TEST(RateCsvTest, ReadsBreakpointsAndReportsErrors) {
     std::ofstream g(path);
     g << "time_s,rate\n0,1\n60,x\n";
   }
-  EXPECT_NE(ReadRateCsv(path).message().find("rate.csv:3: expected 'time_s,rate'"), std::string::npos);
+  EXPECT_NE(ReadRateCsv(path).message().find("rate.csv:3: expected 'time_s,rate'"),
+            std::string::npos);
   {
     std::ofstream g(path);
     g << "0,1\n60,2\n30,1\n";

@@ -36,7 +36,8 @@ inline ClientPool UniformPool(int clients, size_t windows, double base_rate, dou
     std::vector<std::pair<double, double>> in;
     for (int v = 0; v < 10; ++v) in.emplace_back(100.0 * (i + 1) + v, 0.1);
     lw.fields[static_cast<int>(LengthField::kInputTokens)] = Dist(in);
-    lw.fields[static_cast<int>(LengthField::kOutputTokens)] = Dist({{10, 0.25}, {20, 0.25}, {30, 0.25}, {40, 0.25}});
+    lw.fields[static_cast<int>(LengthField::kOutputTokens)] =
+        Dist({{10, 0.25}, {20, 0.25}, {30, 0.25}, {40, 0.25}});
     c.lengths.push_back(lw);
     pool.clients.push_back(c);
   }

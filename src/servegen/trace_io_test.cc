@@ -45,15 +45,18 @@ RequestBatch SampleBatch() {
 
 TEST(TraceIoTest, JsonlIsMooncakeCompatibleAndRoundTrips) {
   const std::string path = ::testing::TempDir() + "/t.jsonl";
-  auto w = TraceWriter::Open(path, TraceFormat::kJsonl, Category::kMultimodal, {"alpha", "be\"ta"}, 0, 600);
+  auto w = TraceWriter::Open(path, TraceFormat::kJsonl, Category::kMultimodal, {"alpha", "be\"ta"},
+                             0, 600);
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE(w->Write(SampleBatch()).ok());
   ASSERT_TRUE(w->Close().ok());
   const std::string text = ReadAll(path);
-  EXPECT_EQ(text.substr(0, text.find('\n')),
-            "{\"timestamp\":1234.568,\"client_id\":\"alpha\",\"category\":\"multimodal\",\"window\":0,"
-            "\"input_length\":100,\"output_length\":20,\"text_tokens\":-1,\"image_tokens\":[],\"audio_tokens\":[],"
-            "\"video_tokens\":[]}");
+  EXPECT_EQ(
+      text.substr(0, text.find('\n')),
+      "{\"timestamp\":1234.568,\"client_id\":\"alpha\",\"category\":\"multimodal\",\"window\":0,"
+      "\"input_length\":100,\"output_length\":20,\"text_tokens\":-1,\"image_tokens\":[],\"audio_"
+      "tokens\":[],"
+      "\"video_tokens\":[]}");
   auto t = ReadTrace(path);
   ASSERT_TRUE(t.ok()) << t.message();
   ASSERT_EQ(t->batch.requests.size(), 2u);
@@ -81,9 +84,10 @@ TEST(TraceIoTest, CsvRoundTrips) {
 }
 
 TEST(TraceIoTest, ReadsMooncakeAndAzureTraces) {
-  auto mooncake = ReadTrace(Write("m.jsonl",
-                                  "{\"timestamp\": 0, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": [0, 1]}\n"
-                                  "{\"timestamp\": 3052, \"input_length\": 6472, \"output_length\": 26, \"hash_ids\": [2]}\n"));
+  auto mooncake = ReadTrace(Write(
+      "m.jsonl",
+      "{\"timestamp\": 0, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": [0, 1]}\n"
+      "{\"timestamp\": 3052, \"input_length\": 6472, \"output_length\": 26, \"hash_ids\": [2]}\n"));
   ASSERT_TRUE(mooncake.ok()) << mooncake.message();
   EXPECT_FALSE(mooncake->has_client_ids);
   EXPECT_DOUBLE_EQ(mooncake->batch.requests[1].timestamp, 3.052);
@@ -92,10 +96,12 @@ TEST(TraceIoTest, ReadsMooncakeAndAzureTraces) {
                                "2023-11-16 18:15:46.6805900,374,44\n"
                                "2023-11-16 18:15:50.9951690,396,109\n"));
   ASSERT_TRUE(azure.ok()) << azure.message();
-  EXPECT_NEAR(azure->batch.requests[1].timestamp - azure->batch.requests[0].timestamp, 4.314579, 1e-6);
+  EXPECT_NEAR(azure->batch.requests[1].timestamp - azure->batch.requests[0].timestamp, 4.314579,
+              1e-6);
   EXPECT_NEAR(azure->batch.requests[0].timestamp, 1700158546.68059, 1e-4);
   EXPECT_EQ(azure->batch.requests[1].output_tokens, 109);
-  auto generic = ReadTrace(Write("g.csv", "user_id,timestamp_s,prompt_tokens,completion_tokens\nu1,5,10,2\nu2,1,3,4\n"));
+  auto generic = ReadTrace(
+      Write("g.csv", "user_id,timestamp_s,prompt_tokens,completion_tokens\nu1,5,10,2\nu2,1,3,4\n"));
   ASSERT_TRUE(generic.ok()) << generic.message();
   EXPECT_EQ(generic->clients[generic->batch.requests[0].client], "u2");  // sorted by time
   ASSERT_EQ(generic->notes.size(), 1u);
@@ -108,13 +114,19 @@ TEST(TraceIoTest, MalformedLogsGiveTheirErrors) {
     const char* error;
   };
   const Case cases[] = {
-      {"a.jsonl", "{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1}\n{\"timestamp\": 2,", "a.jsonl:2: not a JSON object (the last line has no newline: the file may be truncated)"},
-      {"b.jsonl", "{\"input_length\": 5, \"output_length\": 1}\n", "b.jsonl:1: no \"timestamp\" field"},
-      {"c.jsonl", "{\"timestamp\": 1, \"input_length\": -5, \"output_length\": 1}\n", "c.jsonl:1: \"input_length\" must be a number >= 0"},
+      {"a.jsonl",
+       "{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1}\n{\"timestamp\": 2,",
+       "a.jsonl:2: not a JSON object (the last line has no newline: the file may be truncated)"},
+      {"b.jsonl", "{\"input_length\": 5, \"output_length\": 1}\n",
+       "b.jsonl:1: no \"timestamp\" field"},
+      {"c.jsonl", "{\"timestamp\": 1, \"input_length\": -5, \"output_length\": 1}\n",
+       "c.jsonl:1: \"input_length\" must be a number >= 0"},
       {"d.jsonl", "{\"timestamp\": 1, \"output_length\": 1}\n", "d.jsonl:1: no input length field"},
-      {"e.jsonl", "{\"timestamp\": \"soon\", \"input_length\": 5, \"output_length\": 1}\n", "not a 'YYYY-MM-DD HH:MM:SS' datetime"},
+      {"e.jsonl", "{\"timestamp\": \"soon\", \"input_length\": 5, \"output_length\": 1}\n",
+       "not a 'YYYY-MM-DD HH:MM:SS' datetime"},
       {"f.csv", "when,input,output\n1,2,3\n", "f.csv:1: header must name a timestamp column"},
-      {"g.csv", "timestamp_s,input_tokens,output_tokens\n1,2\n", "g.csv:2: expected at least 3 columns"},
+      {"g.csv", "timestamp_s,input_tokens,output_tokens\n1,2\n",
+       "g.csv:2: expected at least 3 columns"},
       {"h.csv", "timestamp_s,input_tokens,output_tokens\nx,2,3\n", "g.csv:2"},
       {"i.csv", "", "i.csv: the file is empty"},
       {"k.csv", "timestamp_s,input_tokens,output_tokens\n", "k.csv: no requests in the trace"},
@@ -124,7 +136,9 @@ TEST(TraceIoTest, MalformedLogsGiveTheirErrors) {
     auto r = ReadTrace(Write(c.name, c.text));
     ASSERT_FALSE(r.ok()) << c.name;
     if (std::string(c.name) == "h.csv") {
-      EXPECT_NE(r.message().find("timestamp 'x' is neither a number nor a datetime"), std::string::npos) << r.message();
+      EXPECT_NE(r.message().find("timestamp 'x' is neither a number nor a datetime"),
+                std::string::npos)
+          << r.message();
       continue;
     }
     EXPECT_NE(r.message().find(c.error), std::string::npos) << c.name << " gave: " << r.message();
@@ -148,7 +162,8 @@ TEST(TraceIoTest, LenientSkipsAndCountsBadLines) {
 TEST(TraceIoTest, TimeUnitsAndDatetimes) {
   ReadOptions seconds;
   seconds.time_unit = TimeUnit::kSeconds;
-  auto t = ReadTrace(Write("s.jsonl", "{\"timestamp\": 7, \"input_length\": 5, \"output_length\": 1}\n"), seconds);
+  auto t = ReadTrace(
+      Write("s.jsonl", "{\"timestamp\": 7, \"input_length\": 5, \"output_length\": 1}\n"), seconds);
   EXPECT_DOUBLE_EQ(t->batch.requests[0].timestamp, 7.0);
   EXPECT_DOUBLE_EQ(*ParseDateTime("1970-01-02 00:00:01"), 86401.0);
   EXPECT_DOUBLE_EQ(*ParseDateTime("2000-03-01T00:00:00Z"), 951868800.0);

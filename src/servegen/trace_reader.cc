@@ -24,16 +24,18 @@ Result<TimeUnit> ParseTimeUnit(const std::string& text) {
 
 std::optional<double> ParseDateTime(std::string_view s) {
   s = Trim(s);
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-      s[16] != ':') {
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
+      s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
-  const auto y = ParseInt(s.substr(0, 4)), mo = ParseInt(s.substr(5, 2)), d = ParseInt(s.substr(8, 2));
+  const auto y = ParseInt(s.substr(0, 4)), mo = ParseInt(s.substr(5, 2)),
+             d = ParseInt(s.substr(8, 2));
   const auto h = ParseInt(s.substr(11, 2)), mi = ParseInt(s.substr(14, 2));
   std::string_view sec = s.substr(17);
   if (!sec.empty() && (sec.back() == 'Z')) sec.remove_suffix(1);
   const auto se = ParseDouble(sec);
-  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) return std::nullopt;
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31)
+    return std::nullopt;
   // Days from civil (Howard Hinnant's algorithm).
   const int64_t yy = *y - (*mo <= 2);
   const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
@@ -48,7 +50,8 @@ namespace {
 
 class TraceBuilder {
  public:
-  void Add(double t, const std::string& client, int64_t in, int64_t out, std::optional<std::string> category) {
+  void Add(double t, const std::string& client, int64_t in, int64_t out,
+           std::optional<std::string> category) {
     Request r;
     r.input_tokens = in;
     r.output_tokens = out;
@@ -71,8 +74,12 @@ class TraceBuilder {
   }
   Trace Finish(bool has_ids) {
     auto& reqs = trace_.batch.requests;
-    if (!std::is_sorted(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.timestamp < b.timestamp; })) {
-      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.timestamp < b.timestamp; });
+    if (!std::is_sorted(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) {
+          return a.timestamp < b.timestamp;
+        })) {
+      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) {
+        return a.timestamp < b.timestamp;
+      });
       trace_.notes.push_back("requests were not in timestamp order; sorted");
     }
     trace_.has_client_ids = has_ids;
@@ -90,7 +97,8 @@ class TraceBuilder {
 };
 
 const char* kClientKeys[] = {"client_id", "user_id", "client", "user", "tenant", "tenant_id"};
-const char* kInputKeys[] = {"input_length", "input_tokens", "prompt_tokens", "prompt_len", "input_len", "ContextTokens"};
+const char* kInputKeys[] = {"input_length", "input_tokens", "prompt_tokens",
+                            "prompt_len",   "input_len",    "ContextTokens"};
 const char* kOutputKeys[] = {"output_length", "output_tokens", "completion_tokens", "output_len",
                              "GeneratedTokens"};
 
@@ -107,9 +115,9 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
     ++line_no;
     if (line.empty()) continue;
     auto fail = [&](const std::string& what) -> Status {
-      return Status::Error(fmt::format("{}:{}: {}{}; pass --lenient to skip malformed lines", path, line_no, what,
-                                       last_unterminated ? " (the last line has no newline: the file may be truncated)"
-                                                         : ""));
+      return Status::Error(fmt::format(
+          "{}:{}: {}{}; pass --lenient to skip malformed lines", path, line_no, what,
+          last_unterminated ? " (the last line has no newline: the file may be truncated)" : ""));
     };
     const auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
     std::string problem;
@@ -176,9 +184,10 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
         if (auto it = j.find("reasoning_tokens"); it != j.end() && it->is_number()) {
           extra.reasoning_tokens = it->get<int64_t>();
           auto rr = j.find("reason_ratio");
-          extra.reason_ratio = rr != j.end() && rr->is_number() ? rr->get<double>()
-                               : out > 0 ? static_cast<double>(extra.reasoning_tokens) / static_cast<double>(out)
-                                         : 0.0;
+          extra.reason_ratio =
+              rr != j.end() && rr->is_number() ? rr->get<double>()
+              : out > 0 ? static_cast<double>(extra.reasoning_tokens) / static_cast<double>(out)
+                        : 0.0;
         }
         if (auto it = j.find("text_tokens"); it != j.end() && it->is_number()) {
           extra.text_tokens = it->get<int64_t>();
@@ -264,7 +273,8 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
       for (int i = 0; i < static_cast<int>(cols.size()); ++i) {
         std::string name(Trim(cols[static_cast<size_t>(i)]));
         std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         if (lower == "timestamp_ms") {
           col_t = i;
           t_scale = 1e-3;
@@ -283,22 +293,26 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
         }
         for (const char* k : kInputKeys) {
           std::string kl = k;
-          std::transform(kl.begin(), kl.end(), kl.begin(), [](unsigned char c) { return std::tolower(c); });
+          std::transform(kl.begin(), kl.end(), kl.begin(),
+                         [](unsigned char c) { return std::tolower(c); });
           if (lower == kl && col_in < 0) col_in = i;
         }
         for (const char* k : kOutputKeys) {
           std::string kl = k;
-          std::transform(kl.begin(), kl.end(), kl.begin(), [](unsigned char c) { return std::tolower(c); });
+          std::transform(kl.begin(), kl.end(), kl.begin(),
+                         [](unsigned char c) { return std::tolower(c); });
           if (lower == kl && col_out < 0) col_out = i;
         }
       }
       if (opt.time_unit == TimeUnit::kMilliseconds && col_t >= 0 && !datetime) t_scale = 1e-3;
       if (col_t < 0 || col_in < 0 || col_out < 0) {
-        return Result<Trace>::Error(fmt::format(
-            "{}:{}: header must name a timestamp column (timestamp_ms, timestamp_s, timestamp or TIMESTAMP), an input "
-            "column (input_length, input_tokens, prompt_tokens, ContextTokens) and an output column (output_length, "
-            "output_tokens, completion_tokens, GeneratedTokens); found '{}'",
-            path, line_no, line));
+        return Result<Trace>::Error(
+            fmt::format("{}:{}: header must name a timestamp column (timestamp_ms, timestamp_s, "
+                        "timestamp or TIMESTAMP), an input "
+                        "column (input_length, input_tokens, prompt_tokens, ContextTokens) and an "
+                        "output column (output_length, "
+                        "output_tokens, completion_tokens, GeneratedTokens); found '{}'",
+                        path, line_no, line));
       }
       header_done = true;
       continue;
@@ -321,10 +335,12 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
       const auto vi = ParseDouble(cols[static_cast<size_t>(col_in)]);
       const auto vo = ParseDouble(cols[static_cast<size_t>(col_out)]);
       if (problem.empty() && (!vi || *vi < 0 || !std::isfinite(*vi))) {
-        problem = fmt::format("input length '{}' is not a number >= 0", cols[static_cast<size_t>(col_in)]);
+        problem = fmt::format("input length '{}' is not a number >= 0",
+                              cols[static_cast<size_t>(col_in)]);
       }
       if (problem.empty() && (!vo || *vo < 0 || !std::isfinite(*vo))) {
-        problem = fmt::format("output length '{}' is not a number >= 0", cols[static_cast<size_t>(col_out)]);
+        problem = fmt::format("output length '{}' is not a number >= 0",
+                              cols[static_cast<size_t>(col_out)]);
       }
       if (problem.empty()) {
         in = std::llround(*vi);
@@ -336,23 +352,28 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
         ++b.trace().skipped_lines;
         continue;
       }
-      return Result<Trace>::Error(fmt::format("{}:{}: {}; pass --lenient to skip malformed lines", path, line_no, problem));
+      return Result<Trace>::Error(
+          fmt::format("{}:{}: {}; pass --lenient to skip malformed lines", path, line_no, problem));
     }
-    const std::string client = col_client >= 0 ? cols[static_cast<size_t>(col_client)] : std::string("all");
+    const std::string client =
+        col_client >= 0 ? cols[static_cast<size_t>(col_client)] : std::string("all");
     std::optional<std::string> cat;
     if (col_cat >= 0) cat = cols[static_cast<size_t>(col_cat)];
     b.Add(t, client, in, out, cat);
   }
-  if (!header_done) return Result<Trace>::Error(path + ": empty CSV file: expected a header line and rows");
+  if (!header_done)
+    return Result<Trace>::Error(path + ": empty CSV file: expected a header line and rows");
   return b.Finish(col_client >= 0);
 }
 
 }  // namespace
 
 Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
-  auto file = MappedFile::Open(path);
+  // Read, not mmap: a log that another process truncates while we read it must give an error,
+  // not SIGBUS.
+  auto file = ReadFileToString(path);
   if (!file.ok()) return file.status();
-  const std::string_view text = file->view();
+  const std::string_view text = *file;
   if (Trim(text).empty()) return Result<Trace>::Error(path + ": the file is empty: no requests");
   const std::string_view head = Trim(text.substr(0, 64));
   Result<Trace> trace = Result<Trace>::Error("");
@@ -362,9 +383,11 @@ Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
     trace = ReadCsv(text, path, options);
   }
   if (!trace.ok()) return trace;
-  if (trace->batch.requests.empty()) return Result<Trace>::Error(path + ": no requests in the trace");
+  if (trace->batch.requests.empty())
+    return Result<Trace>::Error(path + ": no requests in the trace");
   if (trace->skipped_lines > 0) {
-    trace->notes.push_back(fmt::format("skipped {} malformed lines (--lenient)", trace->skipped_lines));
+    trace->notes.push_back(
+        fmt::format("skipped {} malformed lines (--lenient)", trace->skipped_lines));
   }
   return trace;
 }

@@ -18,7 +18,8 @@ enum class TimeUnit { kAuto, kSeconds, kMilliseconds };
 Result<TimeUnit> ParseTimeUnit(const std::string& text);
 
 struct ReadOptions {
-  TimeUnit time_unit = TimeUnit::kAuto;  // auto: `timestamp` is ms (Mooncake), `*_s` columns seconds
+  TimeUnit time_unit =
+      TimeUnit::kAuto;  // auto: `timestamp` is ms (Mooncake), `*_s` columns seconds
   bool lenient = false;
 };
 

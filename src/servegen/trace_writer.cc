@@ -19,21 +19,23 @@ constexpr size_t kFlushAt = 1 << 20;
 Result<TraceFormat> ResolveTraceFormat(const std::string& name, const std::string& path) {
   if (name == "jsonl" || name == "json") return TraceFormat::kJsonl;
   if (name == "csv") return TraceFormat::kCsv;
-  if (!name.empty()) return Result<TraceFormat>::Error(fmt::format("--format '{}': expected jsonl or csv", name));
+  if (!name.empty())
+    return Result<TraceFormat>::Error(fmt::format("--format '{}': expected jsonl or csv", name));
   if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return TraceFormat::kCsv;
   return TraceFormat::kJsonl;
 }
 
-Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat format, Category category,
-                                      std::vector<std::string> client_names, int64_t pool_start,
-                                      int64_t window_seconds) {
+Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat format,
+                                      Category category, std::vector<std::string> client_names,
+                                      int64_t pool_start, int64_t window_seconds) {
   TraceWriter w;
   if (path == "-") {
     w.file_ = stdout;
   } else {
     w.file_ = std::fopen(path.c_str(), "wb");
     if (!w.file_) {
-      return Result<TraceWriter>::Error(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+      return Result<TraceWriter>::Error(
+          fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
     }
     w.owns_ = true;
   }
@@ -58,7 +60,8 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat forma
   w.buf_.reserve(kFlushAt + 4096);
   if (format == TraceFormat::kCsv) {
     w.buf_ +=
-        "timestamp_ms,client_id,category,window_s,input_length,output_length,reasoning_tokens,text_tokens,"
+        "timestamp_ms,client_id,category,window_s,input_length,output_length,reasoning_tokens,text_"
+        "tokens,"
         "image_tokens,audio_tokens,video_tokens\n";
   }
   return w;
@@ -81,13 +84,17 @@ TraceWriter::TraceWriter(TraceWriter&& o) noexcept
   o.owns_ = false;
 }
 
-TraceWriter::~TraceWriter() { (void)Close(); }
+TraceWriter::~TraceWriter() {
+  (void)Close();
+}
 
 namespace {
 
 // Writes the decimal digits of v at p and returns the end. (to_chars through std::string append
 // was a third of the writer's time.)
-inline char* PutInt(char* p, int64_t v) { return std::to_chars(p, p + 24, v).ptr; }
+inline char* PutInt(char* p, int64_t v) {
+  return std::to_chars(p, p + 24, v).ptr;
+}
 inline char* Put(char* p, std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
@@ -107,7 +114,8 @@ inline char* PutMillis(char* p, double seconds) {
 
 void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
   const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
-  const size_t max_len = 256 + names_json_[r.client].size() * 2 + category_json_.size() + 24 * items;
+  const size_t max_len =
+      256 + names_json_[r.client].size() * 2 + category_json_.size() + 24 * items;
   const size_t old = buf_.size();
   buf_.resize(old + max_len);
   char* const begin = buf_.data() + old;
@@ -204,7 +212,8 @@ Status TraceWriter::Close() {
   if (!file_) return Status::Ok();
   Status s = Flush();
   if (owns_) {
-    if (std::fclose(file_) != 0 && s.ok()) s = Status::Error(fmt::format("{}: close failed: {}", path_, std::strerror(errno)));
+    if (std::fclose(file_) != 0 && s.ok())
+      s = Status::Error(fmt::format("{}: close failed: {}", path_, std::strerror(errno)));
   } else {
     std::fflush(file_);
   }

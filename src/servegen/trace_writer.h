@@ -23,7 +23,8 @@ class TraceWriter {
   // `path` "-" writes to stdout. `client_names[i]` is the id written for Request::client == i;
   // `window_starts_s[k]` the absolute start written for Request::window == k (may be empty).
   static Result<TraceWriter> Open(const std::string& path, TraceFormat format, Category category,
-                                  std::vector<std::string> client_names, int64_t pool_start, int64_t window_seconds);
+                                  std::vector<std::string> client_names, int64_t pool_start,
+                                  int64_t window_seconds);
   TraceWriter(TraceWriter&&) noexcept;
   TraceWriter& operator=(TraceWriter&&) = delete;
   ~TraceWriter();

@@ -9,8 +9,8 @@
 
 namespace llms::servegen {
 
-WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source, double start, double duration,
-                                   double window) {
+WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source, double start,
+                                   double duration, double window) {
   WorkloadStats s;
   s.source = source;
   s.start = start;
@@ -38,8 +38,9 @@ WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source
     ClientStats& c = s.clients[r.client];
     ++c.requests;
     // Multimodal: compare the text part, which is what a pool's input distribution describes.
-    const double in = static_cast<double>(trace.category == Category::kMultimodal && r.text_tokens >= 0 ? r.text_tokens
-                                                                                                         : r.input_tokens);
+    const double in = static_cast<double>(
+        trace.category == Category::kMultimodal && r.text_tokens >= 0 ? r.text_tokens
+                                                                      : r.input_tokens);
     const double out = static_cast<double>(r.output_tokens);
     c.input.push_back(in);
     c.output.push_back(out);
@@ -53,6 +54,22 @@ WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source
     return g.cv();
   };
   s.interarrival_cv = gaps_cv(times);
+  for (double ts : kCvTimescales) {
+    double weighted = 0.0, weight = 0.0;
+    size_t i = 0;
+    while (i < times.size()) {
+      const double bin_end = (std::floor(times[i] / ts) + 1) * ts;
+      RunningStats g;
+      size_t j = i + 1;
+      for (; j < times.size() && times[j] < bin_end; ++j) g.Add(times[j] - times[j - 1]);
+      if (g.count() >= 2) {
+        weighted += g.cv() * static_cast<double>(g.count());
+        weight += static_cast<double>(g.count());
+      }
+      i = j;
+    }
+    s.cv_by_timescale.push_back(weight > 0 ? weighted / weight : 0.0);
+  }
   for (size_t i = 0; i < s.clients.size(); ++i) {
     s.clients[i].interarrival_cv = gaps_cv(client_times[i]);
     std::sort(s.clients[i].input.begin(), s.clients[i].input.end());
@@ -60,10 +77,12 @@ WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source
   }
   std::sort(s.all_input.begin(), s.all_input.end());
   std::sort(s.all_output.begin(), s.all_output.end());
-  s.clients.erase(std::remove_if(s.clients.begin(), s.clients.end(), [](const ClientStats& c) { return c.requests == 0; }),
+  s.clients.erase(std::remove_if(s.clients.begin(), s.clients.end(),
+                                 [](const ClientStats& c) { return c.requests == 0; }),
                   s.clients.end());
-  std::stable_sort(s.clients.begin(), s.clients.end(),
-                   [](const ClientStats& a, const ClientStats& b) { return a.requests > b.requests; });
+  std::stable_sort(
+      s.clients.begin(), s.clients.end(),
+      [](const ClientStats& a, const ClientStats& b) { return a.requests > b.requests; });
   return s;
 }
 

@@ -11,12 +11,13 @@
 namespace llms::servegen {
 
 inline const std::vector<double> kDispersionTimescales = {1, 10, 60, 600};
+inline const std::vector<double> kCvTimescales = {10, 60, 600};
 
 struct ClientStats {
   std::string id;
   int64_t requests = 0;
   double interarrival_cv = 0.0;
-  std::vector<double> input;  // sorted
+  std::vector<double> input;   // sorted
   std::vector<double> output;  // sorted
 };
 
@@ -29,12 +30,15 @@ struct WorkloadStats {
   std::vector<double> window_counts;
   std::vector<double> idc;  // index of dispersion at kDispersionTimescales
   double interarrival_cv = 0.0;
-  std::vector<ClientStats> clients;  // by decreasing request count
+  // Inter-arrival CV within bins of kCvTimescales seconds (gap-weighted mean over bins): burstiness
+  // at each timescale with the slower rate changes removed.
+  std::vector<double> cv_by_timescale;
+  std::vector<ClientStats> clients;           // by decreasing request count
   std::vector<double> all_input, all_output;  // sorted
 };
 
 // Windows of `window` seconds from `start` over `duration` (duration <= 0: up to the last request).
-WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source, double start, double duration,
-                                   double window);
+WorkloadStats ComputeWorkloadStats(const Trace& trace, const std::string& source, double start,
+                                   double duration, double window);
 
 }  // namespace llms::servegen
