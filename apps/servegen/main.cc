@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
 Run `servegen <command> --help` for each command's options.)");
   app.require_subcommand(1);
   int verbosity = 0;
-  app.add_flag("-v,--verbose", verbosity, "log what the tool does to stderr (-v info, -vv debug)");
+  app.add_flag("-v,--verbose", verbosity,
+               "log what the tool does to stderr (files read, chunks, fits)");
   std::function<int()> action;
   RegisterGenerate(app, action);
   RegisterFit(app, action);

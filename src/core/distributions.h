@@ -11,11 +11,10 @@
 
 namespace llms {
 
-inline double SampleExponential(Rng& rng) {
-  return -std::log(rng.NextOpenUnit());
-}
+// Exponential(1) by the ziggurat method.
+double SampleExponential(Rng& rng);
 
-// Standard normal by Marsaglia's polar method (one of the pair is discarded: no hidden state).
+// Standard normal by the ziggurat method (no hidden state between calls).
 double SampleStandardNormal(Rng& rng);
 
 // Gamma(shape, 1) by Marsaglia-Tsang; shapes below 1 use the boost G(k) = G(k+1) * U^(1/k).

@@ -42,6 +42,7 @@ struct GapLaw {
   ArrivalPattern pattern = ArrivalPattern::kExponential;
   double shape = 1.0;
   double inv_mean = 1.0;  // Weibull: 1 / Gamma(1 + 1/c)
+  double inv_shape = 1.0;
 
   static GapLaw For(const TraceWindow& w, ArrivalChoice choice) {
     GapLaw g;
@@ -62,16 +63,18 @@ struct GapLaw {
         g.shape = w.cv > 0 ? WeibullShapeForCv(w.cv) : 1.0;
         break;
     }
-    if (g.pattern == ArrivalPattern::kWeibull)
+    if (g.pattern == ArrivalPattern::kWeibull) {
       g.inv_mean = std::exp(-std::lgamma(1.0 + 1.0 / g.shape));
+    }
+    g.inv_shape = 1.0 / g.shape;
     return g;
   }
   double Gap(Rng& rng) const {
     switch (pattern) {
       case ArrivalPattern::kGamma:
-        return SampleGamma(shape, rng) / shape;
-      case ArrivalPattern::kWeibull:
-        return SampleWeibull(shape, rng) * inv_mean;
+        return SampleGamma(shape, rng) * inv_shape;
+      case ArrivalPattern::kWeibull:  // E^(1/c) as exp(log(E) / c): cheaper than pow
+        return std::exp(std::log(SampleExponential(rng)) * inv_shape) * inv_mean;
       default:
         return SampleExponential(rng);
     }
@@ -97,18 +100,22 @@ struct SpanGrid {
   std::vector<double> lambda;       // rate integral at each boundary
   std::vector<double> total_rate;   // W[j]: sum of client weights in span window j
   std::vector<double> last_before;  // largest double below bounds[j + 1]
+  std::vector<bool> flat;           // R is constant over span window j
   size_t size() const { return bounds.size() - 1; }
 };
 
 struct ClientProcess {
   Rng rng{0};
-  std::vector<double> u;  // cumulative operational time at span boundaries (nw + 1)
+  std::vector<double> u;               // cumulative operational time at span boundaries (nw + 1)
+  std::vector<double> seconds_per_op;  // per window where R is flat: seconds per unit of u; else 0
   double u_next = 0.0;
   size_t j = 0;
   bool started = false;
   bool done = false;
   size_t law_for = SIZE_MAX;
   GapLaw law;
+  size_t lengths_for = SIZE_MAX;
+  const LengthWindow* lengths = nullptr;
   RequestBatch out;  // this chunk's requests
 };
 
@@ -180,6 +187,9 @@ class Engine {
     for (double b : grid_.bounds) grid_.lambda.push_back(rate_.Integral(b));
     for (size_t j = 0; j + 1 < grid_.bounds.size(); ++j) {
       grid_.last_before.push_back(std::nextafter(grid_.bounds[j + 1], 0.0));
+      double value = 0;
+      grid_.flat.push_back(rate_.ConstantOn(grid_.bounds[j], grid_.bounds[j + 1], &value) &&
+                           value > 0);
     }
     grid_.total_rate.assign(grid_.size(), 0.0);
     for (size_t j = 0; j < grid_.size(); ++j) {
@@ -195,6 +205,12 @@ class Engine {
       const double share = grid_.total_rate[j] > 0 ? Weight(i, j) / grid_.total_rate[j] : 0.0;
       p.u[j + 1] = p.u[j] + share * (grid_.lambda[j + 1] - grid_.lambda[j]);
     }
+    p.seconds_per_op.assign(grid_.size(), 0.0);
+    for (size_t j = 0; j < grid_.size(); ++j) {
+      const double ops = p.u[j + 1] - p.u[j];
+      if (grid_.flat[j] && ops > 0)
+        p.seconds_per_op[j] = (grid_.bounds[j + 1] - grid_.bounds[j]) / ops;
+    }
   }
 
   const GapLaw& LawAt(ClientProcess& p, size_t j, size_t client) {
@@ -205,9 +221,14 @@ class Engine {
     return p.law;
   }
 
-  const LengthWindow& LengthsAt(size_t client, size_t j) const {
-    const int64_t abs = pool_.start + static_cast<int64_t>(grid_.first + j) * pool_.window_seconds;
-    return *pool_.clients[client].LengthsAt(abs);
+  const LengthWindow& LengthsAt(ClientProcess& p, size_t client, size_t j) const {
+    if (p.lengths_for != j) {
+      const int64_t abs =
+          pool_.start + static_cast<int64_t>(grid_.first + j) * pool_.window_seconds;
+      p.lengths = pool_.clients[client].LengthsAt(abs);
+      p.lengths_for = j;
+    }
+    return *p.lengths;
   }
 
   void Emit(size_t client, ClientProcess& p, double t, size_t j) {
@@ -215,7 +236,7 @@ class Engine {
     r.timestamp = t;
     r.client = static_cast<uint32_t>(client);
     r.window = static_cast<uint32_t>(grid_.first + j);
-    lengths_.Sample(LengthsAt(client, j), p.rng, r, p.out.item_tokens);
+    lengths_.Sample(LengthsAt(p, client, j), p.rng, r, p.out.item_tokens);
     p.out.requests.push_back(r);
   }
 
@@ -242,9 +263,13 @@ class Engine {
         return;
       }
       const size_t j = p.j;
-      const double share = (p.u[j + 1] - p.u[j]) / (grid_.lambda[j + 1] - grid_.lambda[j]);
-      const double target = grid_.lambda[j] + (p.u_next - p.u[j]) / share;
-      double t = rate_.InverseIntegral(target);
+      double t;
+      if (p.seconds_per_op[j] > 0) {  // R is flat in this window: invert with one multiplication
+        t = grid_.bounds[j] + (p.u_next - p.u[j]) * p.seconds_per_op[j];
+      } else {
+        const double share = (p.u[j + 1] - p.u[j]) / (grid_.lambda[j + 1] - grid_.lambda[j]);
+        t = rate_.InverseIntegral(grid_.lambda[j] + (p.u_next - p.u[j]) / share);
+      }
       if (t < grid_.bounds[j]) t = grid_.bounds[j];
       if (t >= c1 || t >= grid_.bounds[j + 1]) {
         if (t < grid_.bounds[j + 1]) return;  // belongs to a later chunk of this window
@@ -316,47 +341,65 @@ class Engine {
     for (auto& th : pool) th.join();
   }
 
-  // K-way merge of the clients' sorted chunk outputs by (timestamp, client index).
+  // K-way merge of the clients' sorted chunk outputs by (timestamp, client index), with a loser
+  // tree: one comparison per level per request (a binary heap needs two to three times as many).
   void Merge(RequestBatch& batch) {
     batch.clear();
-    struct Cursor {
-      double t;
-      uint32_t client;
-      uint32_t pos;
+    struct Player {
+      double t;  // timestamp of the next request, +inf when exhausted
+      const Request* next;
+      const Request* end;
+      const RequestBatch* src;
     };
-    std::vector<Cursor> heap;
+    std::vector<Player> players;
     size_t total = 0;
-    for (size_t i = 0; i < procs_.size(); ++i) {
-      const auto& reqs = procs_[i].out.requests;
+    for (const auto& p : procs_) {
+      const auto& reqs = p.out.requests;
       total += reqs.size();
-      if (!reqs.empty()) heap.push_back({reqs[0].timestamp, static_cast<uint32_t>(i), 0});
+      if (!reqs.empty())
+        players.push_back({reqs[0].timestamp, reqs.data(), reqs.data() + reqs.size(), &p.out});
     }
     batch.requests.reserve(total);
-    auto later = [](const Cursor& a, const Cursor& b) {
-      return a.t > b.t || (a.t == b.t && a.client > b.client);
+    const size_t k = players.size();
+    if (k == 0) return;
+    // a beats b: earlier timestamp, ties to the lower client index (players are in index order).
+    auto beats = [&](int a, int b) {
+      const double ta = players[static_cast<size_t>(a)].t, tb = players[static_cast<size_t>(b)].t;
+      return ta < tb || (ta == tb && a < b);
     };
-    std::make_heap(heap.begin(), heap.end(), later);
-    while (!heap.empty()) {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      Cursor& c = heap.back();
-      const RequestBatch& src = procs_[c.client].out;
-      Request r = src.requests[c.pos];
+    std::vector<int> tree(k, -1);  // tree[0]: winner; tree[1..k-1]: losers of internal matches
+    for (size_t i = 0; i < k; ++i) {
+      int w = static_cast<int>(i);
+      for (size_t node = (i + k) / 2; node > 0; node /= 2) {
+        if (tree[node] < 0) {
+          tree[node] = w;
+          w = -1;
+          break;
+        }
+        if (beats(tree[node], w)) std::swap(tree[node], w);
+      }
+      if (w >= 0) tree[0] = w;
+    }
+    for (size_t n = 0; n < total; ++n) {
+      const int w = tree[0];
+      Player& pl = players[static_cast<size_t>(w)];
+      Request r = *pl.next++;
+      pl.t = pl.next < pl.end ? pl.next->timestamp : kInf;
       const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
+      const uint32_t off = r.items_offset;
+      r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
       if (items > 0) {
-        const uint32_t off = r.items_offset;
-        r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
-        batch.item_tokens.insert(batch.item_tokens.end(), src.item_tokens.begin() + off,
-                                 src.item_tokens.begin() + off + static_cast<ptrdiff_t>(items));
-      } else {
-        r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
+        const auto& src = pl.src->item_tokens;
+        batch.item_tokens.insert(batch.item_tokens.end(), src.begin() + off,
+                                 src.begin() + off + static_cast<ptrdiff_t>(items));
       }
       batch.requests.push_back(r);
-      if (++c.pos < src.requests.size()) {
-        c.t = src.requests[c.pos].timestamp;
-        std::push_heap(heap.begin(), heap.end(), later);
-      } else {
-        heap.pop_back();
+      // Replay the winner's path with its next request.
+      int cur = w;
+      for (size_t node = (static_cast<size_t>(w) + k) / 2; node > 0; node /= 2) {
+        if (beats(tree[node], cur)) std::swap(tree[node], cur);
       }
+      tree[0] = cur;
     }
   }
 

@@ -567,7 +567,7 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
   }
   size_t length_windows = 0;
   for (const auto& c : pool.clients) length_windows += c.lengths.size();
-  spdlog::info(
+  spdlog::debug(
       "loaded {}: {} clients, {} windows of {} s from {}, {} length windows parsed for span [{}, "
       "{}), {} notes",
       source, pool.clients.size(), pool.num_windows, pool.window_seconds, pool.start,

@@ -102,6 +102,21 @@ double RateFunction::Max(double duration) const {
   return std::max(m, At(duration));
 }
 
+bool RateFunction::ConstantOn(double a, double b, double* value) const {
+  const double v = At(a);
+  // Every piece of R that overlaps (a, b) must be flat at v: the extrapolated ends and each
+  // segment between consecutive breakpoints.
+  if (a < t_.front() && r_.front() != v) return false;
+  if (b > t_.back() && r_.back() != v) return false;
+  for (size_t i = 0; i + 1 < t_.size(); ++i) {
+    const double lo = std::max(a, t_[i]), hi = std::min(b, t_[i + 1]);
+    if (hi <= lo) continue;
+    if (r_[i] != v || r_[i + 1] != v) return false;
+  }
+  *value = v;
+  return true;
+}
+
 RateFunction RateFunction::Resampled(double step, double duration) const {
   std::vector<double> ts, rs;
   for (double a = 0; a < duration; a += step) {

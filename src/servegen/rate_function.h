@@ -30,6 +30,9 @@ class RateFunction {
   // when R is 0 there.
   double InverseIntegral(double lambda) const;
   double Max(double duration) const;
+  // True when R is constant on [a, b) (then *value holds it): the generator inverts such stretches
+  // with one multiplication instead of a search.
+  bool ConstantOn(double a, double b, double* value) const;
   // A step function holding the mean of R over consecutive bins of `step` seconds on [0, duration).
   RateFunction Resampled(double step, double duration) const;
 

@@ -28,6 +28,18 @@ TEST(RateFunctionTest, IntegralAndInverseOnLinearPieces) {
   EXPECT_DOUBLE_EQ(f.Max(30), 10);
 }
 
+TEST(RateFunctionTest, ConstantOnDetectsFlatStretches) {
+  auto f = *RateFunction::FromBreakpoints({0, 10, 20, 20, 30}, {5, 5, 5, 2, 4});
+  double v = 0;
+  EXPECT_TRUE(f.ConstantOn(0, 20, &v));
+  EXPECT_EQ(v, 5);
+  EXPECT_TRUE(f.ConstantOn(-5, 10, &v));
+  EXPECT_FALSE(f.ConstantOn(15, 25, &v));  // crosses the step
+  EXPECT_FALSE(f.ConstantOn(20, 30, &v));  // a ramp
+  EXPECT_TRUE(f.ConstantOn(40, 50, &v));   // constant after the last breakpoint
+  EXPECT_EQ(v, 4);
+}
+
 TEST(RateFunctionTest, ZeroRateTailIsInfinite) {
   auto f = *RateFunction::FromBreakpoints({0, 10}, {1, 0});
   EXPECT_TRUE(std::isinf(f.InverseIntegral(f.Integral(10) + 1)));

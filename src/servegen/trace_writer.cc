@@ -57,12 +57,13 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat forma
     w.names_csv_.push_back(std::move(c));
   }
   AppendJsonString(w.category_json_, CategoryName(category));
-  w.buf_.reserve(kFlushAt + 4096);
+  w.buf_.resize(kFlushAt + 64 * 1024);
   if (format == TraceFormat::kCsv) {
-    w.buf_ +=
-        "timestamp_ms,client_id,category,window_s,input_length,output_length,reasoning_tokens,text_"
-        "tokens,"
-        "image_tokens,audio_tokens,video_tokens\n";
+    static constexpr std::string_view kHeader =
+        "timestamp_ms,client_id,category,window_s,input_length,output_length,reasoning_tokens,"
+        "text_tokens,image_tokens,audio_tokens,video_tokens\n";
+    std::memcpy(w.buf_.data(), kHeader.data(), kHeader.size());
+    w.len_ = kHeader.size();
   }
   return w;
 }
@@ -79,6 +80,7 @@ TraceWriter::TraceWriter(TraceWriter&& o) noexcept
       pool_start_(o.pool_start_),
       window_seconds_(o.window_seconds_),
       buf_(std::move(o.buf_)),
+      len_(o.len_),
       bytes_(o.bytes_) {
   o.file_ = nullptr;
   o.owns_ = false;
@@ -92,15 +94,42 @@ namespace {
 
 // Writes the decimal digits of v at p and returns the end. (to_chars through std::string append
 // was a third of the writer's time.)
+// Two digits at a time from a table (libstdc++'s to_chars was a quarter of the writer's time).
 inline char* PutInt(char* p, int64_t v) {
-  return std::to_chars(p, p + 24, v).ptr;
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  uint64_t u = static_cast<uint64_t>(v);
+  if (v < 0) {
+    *p++ = '-';
+    u = 0 - u;
+  }
+  char tmp[20];
+  char* t = tmp + sizeof(tmp);
+  while (u >= 100) {
+    const unsigned pair = static_cast<unsigned>(u % 100) * 2;
+    u /= 100;
+    *--t = kPairs[pair + 1];
+    *--t = kPairs[pair];
+  }
+  if (u >= 10) {
+    const unsigned pair = static_cast<unsigned>(u) * 2;
+    *--t = kPairs[pair + 1];
+    *--t = kPairs[pair];
+  } else {
+    *--t = static_cast<char>('0' + u);
+  }
+  const size_t n = static_cast<size_t>(tmp + sizeof(tmp) - t);
+  std::memcpy(p, t, n);
+  return p + n;
 }
 inline char* Put(char* p, std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 inline char* PutMillis(char* p, double seconds) {
-  const int64_t us = static_cast<int64_t>(std::llround(seconds * 1e6));
+  const int64_t us = static_cast<int64_t>(seconds * 1e6 + 0.5);  // seconds >= 0
   p = PutInt(p, us / 1000);
   const int64_t frac = us % 1000;
   p[0] = '.';
@@ -116,9 +145,8 @@ void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
   const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
   const size_t max_len =
       256 + names_json_[r.client].size() * 2 + category_json_.size() + 24 * items;
-  const size_t old = buf_.size();
-  buf_.resize(old + max_len);
-  char* const begin = buf_.data() + old;
+  if (len_ + max_len > buf_.size()) buf_.resize(len_ + max_len);  // only for huge lines
+  char* const begin = buf_.data() + len_;
   char* p = begin;
   const int64_t window_start = pool_start_ + static_cast<int64_t>(r.window) * window_seconds_;
   auto put_items = [&](size_t offset, int count, char sep) {
@@ -186,25 +214,25 @@ void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
     }
     *p++ = '\n';
   }
-  buf_.resize(old + static_cast<size_t>(p - begin));
+  len_ += static_cast<size_t>(p - begin);
 }
 
 Status TraceWriter::Write(const RequestBatch& batch) {
   if (!file_) return Status::Error(path_ + ": writer is closed");
   for (const auto& r : batch.requests) {
     Format(batch, r);
-    if (buf_.size() >= kFlushAt) LLMS_RETURN_IF_ERROR(Flush());
+    if (len_ >= kFlushAt) LLMS_RETURN_IF_ERROR(Flush());
   }
   return Status::Ok();
 }
 
 Status TraceWriter::Flush() {
-  if (buf_.empty()) return Status::Ok();
-  if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+  if (len_ == 0) return Status::Ok();
+  if (std::fwrite(buf_.data(), 1, len_, file_) != len_) {
     return Status::Error(fmt::format("{}: write failed: {}", path_, std::strerror(errno)));
   }
-  bytes_ += static_cast<int64_t>(buf_.size());
-  buf_.clear();
+  bytes_ += static_cast<int64_t>(len_);
+  len_ = 0;
   return Status::Ok();
 }
 

@@ -47,7 +47,8 @@ class TraceWriter {
   std::vector<std::string> names_csv_;
   std::string category_json_;
   int64_t pool_start_ = 0, window_seconds_ = 600;
-  std::string buf_;
+  std::string buf_;  // fixed-size output buffer; [0, len_) holds formatted lines
+  size_t len_ = 0;
   int64_t bytes_ = 0;
 };
 
