@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "core/log.h"
+#include "core/cli_app.h"
 
 namespace llms::servegen::cli {
 int Fail(const std::string& message) {
@@ -24,20 +24,6 @@ int main(int argc, char** argv) {
   servegen -v generate --preset reason --rate 5 -o /dev/null     # with a log of what it does
 
 Run `servegen <command> --help` for each command's options.)");
-  app.require_subcommand(1);
-  int verbosity = 0;
-  app.add_flag("-v,--verbose", verbosity,
-               "log what the tool does to stderr (files read, chunks, fits)");
-  std::function<int()> action;
-  RegisterGenerate(app, action);
-  RegisterFit(app, action);
-  RegisterReport(app, action);
-  RegisterInspect(app, action);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  llms::InitLogging(verbosity);
-  return action ? action() : 0;
+  return llms::RunCliApp(app, {RegisterGenerate, RegisterFit, RegisterReport, RegisterInspect},
+                         argc, argv, "log what the tool does to stderr (files read, chunks, fits)");
 }

@@ -104,6 +104,11 @@ struct SpanGrid {
   size_t size() const { return bounds.size() - 1; }
 };
 
+struct Arrival {
+  double t;
+  uint32_t window;
+};
+
 struct ClientProcess {
   Rng rng{0};
   std::vector<double> u;               // cumulative operational time at span boundaries (nw + 1)
@@ -116,7 +121,8 @@ struct ClientProcess {
   GapLaw law;
   size_t lengths_for = SIZE_MAX;
   const LengthWindow* lengths = nullptr;
-  RequestBatch out;  // this chunk's requests
+  Rng length_rng{0};         // a separate stream for request contents
+  std::vector<Arrival> out;  // this chunk's arrivals, in time order
 };
 
 class Engine {
@@ -199,7 +205,9 @@ class Engine {
 
   void InitClient(size_t i) {
     ClientProcess& p = procs_[i];
-    p.rng = Rng::ForStream(opt_.seed, Rng::HashString(pool_.clients[i].id));
+    const uint64_t stream = Rng::HashString(pool_.clients[i].id);
+    p.rng = Rng::ForStream(opt_.seed, stream);
+    p.length_rng = Rng::ForStream(opt_.seed, stream ^ 0x5bd1e9955bd1e995ULL);
     p.u.assign(grid_.size() + 1, 0.0);
     for (size_t j = 0; j < grid_.size(); ++j) {
       const double share = grid_.total_rate[j] > 0 ? Weight(i, j) / grid_.total_rate[j] : 0.0;
@@ -231,13 +239,8 @@ class Engine {
     return *p.lengths;
   }
 
-  void Emit(size_t client, ClientProcess& p, double t, size_t j) {
-    Request r;
-    r.timestamp = t;
-    r.client = static_cast<uint32_t>(client);
-    r.window = static_cast<uint32_t>(grid_.first + j);
-    lengths_.Sample(LengthsAt(p, client, j), p.rng, r, p.out.item_tokens);
-    p.out.requests.push_back(r);
+  void Emit(ClientProcess& p, double t, size_t j) {
+    p.out.push_back({t, static_cast<uint32_t>(grid_.first + j)});
   }
 
   // Default mode: advance client i's process over [c0, c1).
@@ -276,7 +279,7 @@ class Engine {
         t = grid_.last_before[j];  // rounding pushed it onto the boundary: keep it inside
         if (t >= c1) return;
       }
-      Emit(i, p, t, j);
+      Emit(p, t, j);
       p.u_next += LawAt(p, j, i).Gap(p.rng);
     }
   }
@@ -311,7 +314,7 @@ class Engine {
       cum += g * factor;
       const double t = grid_.bounds[j] + cum;
       if (t >= grid_.bounds[j + 1]) break;  // the reference's strict '<' drops the last arrival
-      Emit(i, p, t, j);
+      Emit(p, t, j);
     }
   }
 
@@ -341,25 +344,26 @@ class Engine {
     for (auto& th : pool) th.join();
   }
 
-  // K-way merge of the clients' sorted chunk outputs by (timestamp, client index), with a loser
-  // tree: one comparison per level per request (a binary heap needs two to three times as many).
+  // K-way merge of the clients' arrivals by (timestamp, client index) with a loser tree (one
+  // comparison per level per request); each request's contents are drawn as it leaves the merge,
+  // from its client's own length stream, straight into the output batch.
   void Merge(RequestBatch& batch) {
     batch.clear();
     struct Player {
-      double t;  // timestamp of the next request, +inf when exhausted
-      const Request* next;
-      const Request* end;
-      const RequestBatch* src;
+      double t;  // timestamp of the next arrival, +inf when exhausted
+      const Arrival* next;
+      const Arrival* end;
+      uint32_t client;
     };
     std::vector<Player> players;
     size_t total = 0;
-    for (const auto& p : procs_) {
-      const auto& reqs = p.out.requests;
-      total += reqs.size();
-      if (!reqs.empty())
-        players.push_back({reqs[0].timestamp, reqs.data(), reqs.data() + reqs.size(), &p.out});
+    for (size_t i = 0; i < procs_.size(); ++i) {
+      const auto& a = procs_[i].out;
+      total += a.size();
+      if (!a.empty())
+        players.push_back({a[0].t, a.data(), a.data() + a.size(), static_cast<uint32_t>(i)});
     }
-    batch.requests.reserve(total);
+    batch.requests.resize(total);
     const size_t k = players.size();
     if (k == 0) return;
     // a beats b: earlier timestamp, ties to the lower client index (players are in index order).
@@ -383,18 +387,17 @@ class Engine {
     for (size_t n = 0; n < total; ++n) {
       const int w = tree[0];
       Player& pl = players[static_cast<size_t>(w)];
-      Request r = *pl.next++;
-      pl.t = pl.next < pl.end ? pl.next->timestamp : kInf;
-      const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
-      const uint32_t off = r.items_offset;
-      r.items_offset = static_cast<uint32_t>(batch.item_tokens.size());
-      if (items > 0) {
-        const auto& src = pl.src->item_tokens;
-        batch.item_tokens.insert(batch.item_tokens.end(), src.begin() + off,
-                                 src.begin() + off + static_cast<ptrdiff_t>(items));
-      }
-      batch.requests.push_back(r);
-      // Replay the winner's path with its next request.
+      const Arrival a = *pl.next++;
+      pl.t = pl.next < pl.end ? pl.next->t : kInf;
+      Request& r = batch.requests[n];
+      r = Request{};
+      r.timestamp = a.t;
+      r.client = pl.client;
+      r.window = a.window;
+      ClientProcess& p = procs_[pl.client];
+      lengths_.Sample(LengthsAt(p, pl.client, a.window - grid_.first), p.length_rng, r,
+                      batch.item_tokens);
+      // Replay the winner's path with its next arrival.
       int cur = w;
       for (size_t node = (static_cast<size_t>(w) + k) / 2; node > 0; node /= 2) {
         if (beats(tree[node], cur)) std::swap(tree[node], cur);

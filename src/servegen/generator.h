@@ -14,7 +14,8 @@
 // at every window and dropping the last arrival; one uniform draw shared by all length fields,
 // looked up without clipping (so one value past the end can appear).
 //
-// Each client draws from its own RNG stream keyed by (seed, client id), so the output depends on
+// Each client draws arrivals and contents from two RNG streams keyed by (seed, client id) (contents
+// as its requests leave the time-ordered merge), so the output depends on
 // the seed only, never on the thread count. Output is delivered in chunks (one trace window by
 // default) in timestamp order; memory is bounded by one chunk.
 #pragma once

@@ -1,0 +1,94 @@
+// `aegaeon run` implementation.
+#include "run_command.h"
+
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "engine/generation.h"
+#include "engine/llama2c_loader.h"
+#include "engine/sentencepiece_tokenizer.h"
+
+namespace llms::aegaeon::cli {
+
+namespace {
+struct RunArgs {
+  std::string model, tokenizer, prompt;
+  engine::GenerationOptions gen;
+  bool quiet = false;
+};
+
+int Fail(const std::string& m) {
+  fmt::print(stderr, "aegaeon: error: {}\n", m);
+  return 1;
+}
+}  // namespace
+
+void RegisterRun(CLI::App& root, std::function<int()>& action) {
+  auto* app = root.add_subcommand("run", "generate text for one prompt with the CPU engine");
+  app->footer(R"(Examples:
+  aegaeon run --model ../shared/models/stories260K/stories260K.bin --tokenizer ../shared/models/stories260K/tok512.bin \
+      --prompt "Once upon a time" --temperature 0 --max-tokens 100
+  aegaeon run --model m.bin --tokenizer tok.bin --prompt "Tom" --temperature 0.8 --top-p 0.9 --seed 42 --stop ".")");
+  auto a = std::make_shared<RunArgs>();
+  a->gen.sampling.temperature = 1.0f;
+  app->add_option("-m,--model", a->model, "model file: llama2.c .bin (GGUF support is in progress)")
+      ->required();
+  app->add_option("--tokenizer", a->tokenizer, "tokenizer file for llama2.c models (tok*.bin)");
+  app->add_option("-p,--prompt", a->prompt, "the prompt (default: empty)");
+  app->add_option("-n,--max-tokens", a->gen.max_tokens, "tokens to generate (default 256)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("-t,--temperature", a->gen.sampling.temperature, "0 for greedy (default 1.0)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--top-k", a->gen.sampling.top_k, "keep the k most likely tokens (default off)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--top-p", a->gen.sampling.top_p, "nucleus sampling mass (default 1 = off)")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--repetition-penalty", a->gen.sampling.repetition_penalty,
+                  "> 1 discourages repeats (default 1)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("-s,--seed", a->gen.sampling.seed, "random seed for sampling (default 0)");
+  app->add_option("--stop", a->gen.stop, "stop when this text appears (repeatable; not printed)");
+  app->add_flag("-q,--quiet", a->quiet, "no statistics on stderr");
+  app->callback([a, &action] {
+    action = [a]() -> int {
+      char magic[4] = {};
+      if (std::FILE* f = std::fopen(a->model.c_str(), "rb")) {
+        const size_t got = std::fread(magic, 1, 4, f);
+        std::fclose(f);
+        if (got == 4 && std::string_view(magic, 4) == "GGUF") {
+          return Fail(a->model +
+                      ": GGUF models are not supported by this build yet; use a llama2.c .bin "
+                      "model with --tokenizer");
+        }
+      }
+      auto model = engine::LoadLlama2cModel(a->model);
+      if (!model.ok()) return Fail(model.message());
+      if (a->tokenizer.empty())
+        return Fail("a llama2.c model needs --tokenizer FILE (its tok*.bin)");
+      auto tok =
+          engine::SentencePieceTokenizer::LoadLlama2c(a->tokenizer, model->config.vocab_size);
+      if (!tok.ok()) return Fail(tok.message());
+      auto result =
+          engine::GenerateText(*model, *tok, a->prompt, a->gen, [](std::string_view text) {
+            std::fwrite(text.data(), 1, text.size(), stdout);
+            std::fflush(stdout);
+          });
+      std::fputc('\n', stdout);
+      if (!result.ok()) return Fail(result.message());
+      if (!a->quiet) {
+        const double pre = result->prefill_seconds, dec = result->decode_seconds;
+        fmt::print(stderr,
+                   "aegaeon run: {} prompt tokens ({:.0f} tok/s prefill), {} generated ({:.0f} "
+                   "tok/s decode), finish: {}\n",
+                   result->prompt_tokens.size(), pre > 0 ? result->prompt_tokens.size() / pre : 0.0,
+                   result->tokens.size(), dec > 0 ? result->tokens.size() / dec : 0.0,
+                   result->finish_reason);
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace llms::aegaeon::cli

@@ -1,0 +1,24 @@
+// The common driver of the project's command-line tools (see cli_app.h).
+#include "core/cli_app.h"
+
+#include "core/log.h"
+
+namespace llms {
+
+int RunCliApp(CLI::App& app, const std::vector<CliRegistrar>& subcommands, int argc, char** argv,
+              const char* verbose_help) {
+  app.require_subcommand(1);
+  int verbosity = 0;
+  app.add_flag("-v,--verbose", verbosity, verbose_help);
+  CliAction action;
+  for (const auto& add : subcommands) add(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  InitLogging(verbosity);
+  return action ? action() : 0;
+}
+
+}  // namespace llms

@@ -1,0 +1,110 @@
+// GenerateText: prefill + decode loop with streaming and stop handling.
+#include "engine/generation.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "engine/kv_cache.h"
+#include "engine/transformer.h"
+
+namespace llms::engine {
+
+Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& tokenizer,
+                                      std::string_view prompt, const GenerationOptions& options,
+                                      const std::function<void(std::string_view)>& on_text) {
+  using Clock = std::chrono::steady_clock;
+  GenerationResult result;
+  result.prompt_tokens = tokenizer.Encode(prompt, /*add_bos=*/true);
+  const int n_prompt = static_cast<int>(result.prompt_tokens.size());
+  const int ctx = model.config.seq_len;
+  if (n_prompt >= ctx) {
+    return Result<GenerationResult>::Error(fmt::format(
+        "the prompt is {} tokens but the model's context is {}; shorten it", n_prompt, ctx));
+  }
+  if (options.max_tokens < 0) return Result<GenerationResult>::Error("max_tokens must be >= 0");
+  const int total = std::min(ctx, n_prompt + options.max_tokens);
+  KvCache cache(model.config, (total + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens);
+  BlockTable seq;
+  cache.Reserve(seq, total);
+  Transformer transformer(model, cache);
+  Sampler sampler(options.sampling);
+  Utf8Stream utf8;
+  size_t held = 0;  // bytes of result.text not yet streamed (held back for stop strings)
+  size_t max_stop = 0;
+  for (const auto& s : options.stop) max_stop = std::max(max_stop, s.size());
+  auto emit = [&](bool final) {
+    if (!on_text) return;
+    const size_t keep = final ? 0 : (max_stop > 0 ? max_stop - 1 : 0);
+    const size_t streamed = result.text.size() - held;
+    if (held > keep) {
+      on_text(std::string_view(result.text).substr(streamed, held - keep));
+      held = keep;
+    }
+  };
+  if (options.echo_prompt && on_text) {
+    std::string echo;
+    for (int i = 1; i < n_prompt; ++i)
+      echo += utf8.Push(tokenizer.DecodePiece(result.prompt_tokens[static_cast<size_t>(i - 1)],
+                                              result.prompt_tokens[static_cast<size_t>(i)]));
+    on_text(echo);
+  }
+  // Prefill: every prompt position in one batch; logits for the last one only.
+  const auto t0 = Clock::now();
+  std::vector<BatchRow> rows;
+  for (int p = 0; p < n_prompt; ++p)
+    rows.push_back({&seq, result.prompt_tokens[static_cast<size_t>(p)], p, p == n_prompt - 1});
+  std::vector<float> logits = transformer.Forward(rows);
+  const auto t1 = Clock::now();
+  result.prefill_seconds = std::chrono::duration<double>(t1 - t0).count();
+  std::vector<int> context = result.prompt_tokens;
+  int prev = result.prompt_tokens.back();
+  result.finish_reason = "length";
+  for (int pos = n_prompt; result.tokens.size() < static_cast<size_t>(options.max_tokens); ++pos) {
+    const int next = sampler.Sample(logits, context);
+    if (next == tokenizer.eos() || next == tokenizer.bos()) {
+      result.finish_reason = "stop";
+      break;
+    }
+    result.tokens.push_back(next);
+    context.push_back(next);
+    const std::string piece = utf8.Push(tokenizer.DecodePiece(prev, next));
+    result.text += piece;
+    held += piece.size();
+    prev = next;
+    bool stopped = false;
+    for (const auto& s : options.stop) {
+      const size_t at =
+          s.empty() ? std::string::npos
+                    : result.text.find(
+                          s, result.text.size() - std::min(result.text.size(), held + s.size()));
+      if (at != std::string::npos) {
+        held -= std::min(held, result.text.size() - at);
+        result.text.resize(at);
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) {
+      result.finish_reason = "stop";
+      break;
+    }
+    emit(false);
+    if (result.tokens.size() == static_cast<size_t>(options.max_tokens)) break;
+    if (pos >= total) {
+      result.finish_reason = "context";
+      break;
+    }
+    BatchRow row{&seq, next, pos, true};
+    logits = transformer.Forward(std::span<const BatchRow>(&row, 1));
+  }
+  const std::string tail = utf8.Flush();
+  result.text += tail;
+  held += tail.size();
+  emit(true);
+  result.decode_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  return result;
+}
+
+}  // namespace llms::engine

@@ -1,0 +1,37 @@
+// Tokenizer: text <-> token ids, the interface the engine and the server use whatever the model's
+// vocabulary kind (SentencePiece-style BPE here; GPT-2 byte-level BPE to follow). Implementations
+// are immutable after loading and safe to share across threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llms::engine {
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  virtual std::vector<int> Encode(std::string_view text, bool add_bos) const = 0;
+  // The bytes `token` contributes to the text when it follows `prev` (pieces may be partial UTF-8
+  // sequences; Utf8Stream assembles them).
+  virtual std::string DecodePiece(int prev, int token) const = 0;
+  virtual int vocab_size() const = 0;
+  virtual int bos() const = 0;
+  virtual int eos() const = 0;
+};
+
+// Buffers decoded bytes and releases only complete UTF-8 sequences, so text streams out piece by
+// piece without ever emitting half a character. Invalid bytes are replaced by U+FFFD.
+class Utf8Stream {
+ public:
+  // Appends bytes; returns the longest prefix of complete, valid UTF-8 now available.
+  std::string Push(std::string_view bytes);
+  // Whatever is left (an incomplete sequence at the end becomes U+FFFD).
+  std::string Flush();
+
+ private:
+  std::string pending_;
+};
+
+}  // namespace llms::engine
