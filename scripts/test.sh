@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds the sanitizer configuration (ASan + UBSan) and
-# the release binaries, and runs every test through CTest. Exit status 0 only if all tests pass.
+# the release binaries, runs every test through CTest, then fuzzes the GGUF reader for a minute.
+# Exit status 0 only if all tests pass and the fuzzer finds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,3 +15,5 @@ ctest --preset asan
 cmake --preset release >/dev/null
 cmake --build --preset release
 ctest --preset release -L integration
+# A bounded libFuzzer run of the GGUF reader (and the model/tokenizer loading behind it).
+bash scripts/fuzz.sh 60

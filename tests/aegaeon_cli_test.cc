@@ -1,6 +1,7 @@
 // End-to-end tests of the aegaeon binary as a user runs it: `aegaeon run` on the real stories260K
-// model reproduces llama2.c's golden text on stdout with statistics on stderr, and bad input gets
-// clear errors.
+// model reproduces llama2.c's golden text on stdout with statistics on stderr, also after
+// `aegaeon model convert` to GGUF; `model dummy` writes a 1B Q8_0 model that `model info`
+// describes and `run` loads; `model quantize` works; bad input gets clear errors.
 #include <gtest/gtest.h>
 
 #include "cli_runner.h"
@@ -27,6 +28,52 @@ TEST(AegaeonCliTest, AcceptanceRunPrintsTheGoldenText) {
   EXPECT_EQ(r.out.find("tok/s"), std::string::npos);
 }
 
+TEST(AegaeonCliTest, AcceptanceConvertToGgufThenRunPrintsTheSameText) {
+  if (!std::filesystem::exists(Stories())) GTEST_SKIP() << "../shared/models is absent; CI has it";
+  const std::string out = ::testing::TempDir() + "/s.gguf";
+  auto c = RunCommand(kAegaeon + " model convert --input " + Stories() +
+                      "/stories260K.bin --tokenizer " + Stories() + "/tok512.bin --output " + out);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string args = " --prompt \"Once upon a time\" --temperature 0 --max-tokens 100";
+  auto bin = RunCommand(kAegaeon + " run --model " + Stories() + "/stories260K.bin --tokenizer " +
+                        Stories() + "/tok512.bin" + args);
+  auto gguf = RunCommand(kAegaeon + " run --model " + out + args);
+  ASSERT_EQ(gguf.exit_code, 0) << gguf.err;
+  EXPECT_EQ(gguf.out, bin.out);
+  std::string golden = ReadFile(Stories() + "/golden-once-upon-a-time-64.txt");
+  while (!golden.empty() && golden.back() == '\n') golden.pop_back();
+  EXPECT_EQ(gguf.out.substr(0, golden.size()), golden);
+  // Requantized to Q8_0 it still runs and tells its type.
+  const std::string q8 = ::testing::TempDir() + "/s-q8.gguf";
+  auto q = RunCommand(kAegaeon + " model quantize --input " + out + " --type q8_0 --output " + q8);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto info = RunCommand(kAegaeon + " model info " + q8 + " --tensors");
+  EXPECT_NE(info.out.find("blk.0.attn_q.weight"), std::string::npos);
+  EXPECT_NE(info.out.find("Q8_0"), std::string::npos);
+  EXPECT_EQ(RunCommand(kAegaeon + " run --model " + q8 + args).exit_code, 0);
+}
+
+TEST(AegaeonCliTest, AcceptanceDummyOneBillionQ8ModelAndInfo) {
+  const std::string out = ::testing::TempDir() + "/d.gguf";
+  auto d = RunCommand(kAegaeon + " model dummy --preset llama-1b --type q8_0 --output " + out);
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_NE(d.err.find("1.236 B parameters"), std::string::npos) << d.err;
+  auto info = RunCommand(kAegaeon + " model info " + out);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  for (const char* want : {"GGUF v3", "llama.embedding_length                   2048",
+                           "Q8_0     113 tensors", "heads / kv heads  32 / 8 (head size 64)",
+                           "vocabulary        128256", "tokenizer: 128256 tokens"}) {
+    EXPECT_NE(info.out.find(want), std::string::npos) << want << "\n" << info.out;
+  }
+  auto run =
+      RunCommand(kAegaeon + " run --model " + out + " --prompt hello --max-tokens 2 --seed 1");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.rfind("hello", 0), 0u);
+  std::filesystem::remove(out);
+  auto list = RunCommand(kAegaeon + " model dummy --list");
+  EXPECT_NE(list.out.find("qwen2-0.5b"), std::string::npos);
+}
+
 TEST(AegaeonCliTest, ErrorsAreClear) {
   const std::string model = Stories() + "/stories260K.bin";
   const std::string gguf = ::testing::TempDir() + "/fake.gguf";
@@ -36,8 +83,14 @@ TEST(AegaeonCliTest, ErrorsAreClear) {
   };
   const Case cases[] = {
       {"run --model /nonexistent.bin --tokenizer x", "/nonexistent.bin: cannot open"},
-      {"run --model " + gguf, "GGUF models are not supported by this build yet"},
-      {"run --model " + model, "needs --tokenizer"},
+      {"run --model " + gguf, "truncated header"},
+      {"model dummy --preset nope --output /tmp/x.gguf", "unknown preset 'nope'"},
+      {"model dummy --preset llama-tiny --type q5_1 --output /tmp/x.gguf", "unknown type 'q5_1'"},
+      {"model dummy --preset llama-tiny --heads 7 --output /tmp/x.gguf", "inconsistent shape"},
+      {"model info /nonexistent.gguf", "cannot open"},
+      {"model convert --input " + model + " --tokenizer /nonexistent --output /tmp/x.gguf",
+       "/nonexistent: cannot open"},
+      {"run --model " + model, "pass it with --tokenizer"},
       {"run --model " + model + " --tokenizer " + model, "does the tokenizer match the model"},
   };
   for (const auto& c : cases) {

@@ -1,18 +1,25 @@
 // aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands available so far:
-// `run` (generate text with the CPU engine). `serve`, `sim` and `bench` follow (issues 4 and 5).
+// `run` (generate text with the CPU engine) and `model` (convert, quantize, dummy, info). `serve`,
+// `sim` and `bench` follow (issues 4 and 5).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "core/cli_app.h"
+#include "model_command.h"
 #include "run_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "aegaeon: serve many LLMs from one pool of accelerators (CPU engine available: `aegaeon "
-      "run`)"};
+      "run`, `aegaeon model`)"};
   app.footer(R"(Examples:
   aegaeon run --model stories260K.bin --tokenizer tok512.bin --prompt "Once upon a time" --temperature 0
+  aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
+  aegaeon run --model /tmp/s.gguf --prompt "Once upon a time" --temperature 0
+  aegaeon model dummy --preset llama-1b --type q8_0 --output /tmp/d.gguf
+  aegaeon model info /tmp/d.gguf
 
 Run `aegaeon <command> --help` for each command's options.)");
-  return llms::RunCliApp(app, {llms::aegaeon::cli::RegisterRun}, argc, argv);
+  return llms::RunCliApp(app, {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel},
+                         argc, argv);
 }

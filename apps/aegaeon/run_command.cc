@@ -7,8 +7,7 @@
 #include <fmt/format.h>
 
 #include "engine/generation.h"
-#include "engine/llama2c_loader.h"
-#include "engine/sentencepiece_tokenizer.h"
+#include "engine/model_loader.h"
 
 namespace llms::aegaeon::cli {
 
@@ -30,12 +29,16 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
   app->footer(R"(Examples:
   aegaeon run --model ../shared/models/stories260K/stories260K.bin --tokenizer ../shared/models/stories260K/tok512.bin \
       --prompt "Once upon a time" --temperature 0 --max-tokens 100
-  aegaeon run --model m.bin --tokenizer tok.bin --prompt "Tom" --temperature 0.8 --top-p 0.9 --seed 42 --stop ".")");
+  aegaeon run --model /tmp/s.gguf --prompt "Tom" --temperature 0.8 --top-p 0.9 --seed 42 --stop "."
+  aegaeon run --model /tmp/d.gguf --prompt "hello" --max-tokens 32 --threads 2)");
   auto a = std::make_shared<RunArgs>();
   a->gen.sampling.temperature = 1.0f;
-  app->add_option("-m,--model", a->model, "model file: llama2.c .bin (GGUF support is in progress)")
+  app->add_option("-m,--model", a->model,
+                  "model file: GGUF (tokenizer embedded) or llama2.c .bin (needs --tokenizer)")
       ->required();
-  app->add_option("--tokenizer", a->tokenizer, "tokenizer file for llama2.c models (tok*.bin)");
+  app->add_option("--tokenizer", a->tokenizer,
+                  "llama2.c tokenizer file (tok*.bin); required for .bin models, replaces a GGUF "
+                  "model's own");
   app->add_option("-p,--prompt", a->prompt, "the prompt (default: empty)");
   app->add_option("-n,--max-tokens", a->gen.max_tokens, "tokens to generate (default 256)")
       ->check(CLI::NonNegativeNumber);
@@ -50,31 +53,19 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
       ->check(CLI::PositiveNumber);
   app->add_option("-s,--seed", a->gen.sampling.seed, "random seed for sampling (default 0)");
   app->add_option("--stop", a->gen.stop, "stop when this text appears (repeatable; not printed)");
+  app->add_option("--threads", a->gen.threads, "compute threads (default 0: one per core)")
+      ->check(CLI::NonNegativeNumber);
   app->add_flag("-q,--quiet", a->quiet, "no statistics on stderr");
   app->callback([a, &action] {
     action = [a]() -> int {
-      char magic[4] = {};
-      if (std::FILE* f = std::fopen(a->model.c_str(), "rb")) {
-        const size_t got = std::fread(magic, 1, 4, f);
-        std::fclose(f);
-        if (got == 4 && std::string_view(magic, 4) == "GGUF") {
-          return Fail(a->model +
-                      ": GGUF models are not supported by this build yet; use a llama2.c .bin "
-                      "model with --tokenizer");
-        }
-      }
-      auto model = engine::LoadLlama2cModel(a->model);
-      if (!model.ok()) return Fail(model.message());
-      if (a->tokenizer.empty())
-        return Fail("a llama2.c model needs --tokenizer FILE (its tok*.bin)");
-      auto tok =
-          engine::SentencePieceTokenizer::LoadLlama2c(a->tokenizer, model->config.vocab_size);
-      if (!tok.ok()) return Fail(tok.message());
-      auto result =
-          engine::GenerateText(*model, *tok, a->prompt, a->gen, [](std::string_view text) {
-            std::fwrite(text.data(), 1, text.size(), stdout);
-            std::fflush(stdout);
-          });
+      auto loaded = engine::LoadModelFiles(a->model, a->tokenizer);
+      if (!loaded.ok()) return Fail(loaded.message());
+      const engine::Model& model = loaded->model;
+      const engine::Tokenizer& tok = *loaded->tokenizer;
+      auto result = engine::GenerateText(model, tok, a->prompt, a->gen, [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+      });
       std::fputc('\n', stdout);
       if (!result.ok()) return Fail(result.message());
       if (!a->quiet) {

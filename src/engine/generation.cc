@@ -28,7 +28,8 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
   KvCache cache(model.config, (total + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens);
   BlockTable seq;
   cache.Reserve(seq, total);
-  Transformer transformer(model, cache);
+  ThreadPool pool(options.threads);
+  Transformer transformer(model, cache, &pool);
   Sampler sampler(options.sampling);
   Utf8Stream utf8;
   size_t held = 0;  // bytes of result.text not yet streamed (held back for stop strings)

@@ -21,6 +21,7 @@ struct GenerationOptions {
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings (not included in the output)
   bool echo_prompt = true;        // stream the prompt's text first, as llama2.c prints it
+  int threads = 0;                // compute threads (0: one per core)
 };
 
 struct GenerationResult {

@@ -48,11 +48,20 @@ class KvCache {
     return const_cast<KvCache*>(this)->Slot(layer, 1, t, pos);
   }
 
+  // The kBlockTokens keys (values) of one block for one layer: [kBlockTokens][kv_dim] floats.
+  const float* KeyBlock(int layer, int block) const { return BlockBase(layer, 0, block); }
+  const float* ValueBlock(int layer, int block) const { return BlockBase(layer, 1, block); }
+  size_t kv_dim() const { return kv_dim_; }
+
   // Whole-block copies (BlockBytes each) to and from host memory.
   void CopyBlockOut(int block, float* host) const;
   void CopyBlockIn(int block, const float* host);
 
  private:
+  const float* BlockBase(int layer, int kv, int block) const {
+    return data_ + static_cast<size_t>(block) * block_floats_ +
+           (static_cast<size_t>(layer) * 2 + static_cast<size_t>(kv)) * kBlockTokens * kv_dim_;
+  }
   float* Slot(int layer, int kv, const BlockTable& t, int pos) {
     const int block = t.blocks[static_cast<size_t>(pos / kBlockTokens)];
     return data_ + static_cast<size_t>(block) * block_floats_ +

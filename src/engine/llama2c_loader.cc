@@ -60,7 +60,7 @@ Result<Model> LoadLlama2cModel(const std::string& path) {
   }
   const float* p = reinterpret_cast<const float*>(bytes.data() + kHeader);
   auto take = [&](int64_t rows, int64_t cols) {
-    TensorF32 t{p, rows, cols};
+    Tensor t{GgmlType::kF32, p, rows, cols};
     p += rows * cols;
     return t;
   };

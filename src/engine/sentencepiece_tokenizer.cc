@@ -1,7 +1,6 @@
 // SentencePieceTokenizer implementation (follows llama2.c's encode/decode exactly).
 #include "engine/sentencepiece_tokenizer.h"
 
-#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -9,6 +8,21 @@
 #include "core/mapped_file.h"
 
 namespace llms::engine {
+
+namespace {
+// The byte a piece "<0xHH>" stands for (two hex digits exactly), or -1.
+int BytePiece(std::string_view p) {
+  if (p.size() != 6 || p.substr(0, 3) != "<0x" || p[5] != '>') return -1;
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int hi = hex(p[3]), lo = hex(p[4]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+}  // namespace
 
 SentencePieceTokenizer SentencePieceTokenizer::FromPieces(std::vector<std::string> pieces,
                                                           std::vector<float> scores, int bos,
@@ -21,11 +35,9 @@ SentencePieceTokenizer SentencePieceTokenizer::FromPieces(std::vector<std::strin
   t.byte_piece_.assign(256, -1);
   for (size_t i = 0; i < t.pieces_.size(); ++i) {
     t.index_.emplace(t.pieces_[i], static_cast<int>(i));  // first occurrence wins, as bsearch would
-    const std::string& p = t.pieces_[i];
-    unsigned int byte = 0;
-    if (p.size() == 6 && p.compare(0, 3, "<0x") == 0 && p[5] == '>' &&
-        std::sscanf(p.c_str(), "<0x%02X>", &byte) == 1) {
-      t.byte_piece_[byte] = static_cast<int>(i);
+    const int byte = BytePiece(t.pieces_[i]);
+    if (byte >= 0 && t.byte_piece_[static_cast<size_t>(byte)] < 0) {
+      t.byte_piece_[static_cast<size_t>(byte)] = static_cast<int>(i);
     }
   }
   return t;
@@ -129,11 +141,7 @@ std::string SentencePieceTokenizer::DecodePiece(int prev, int token) const {
   if (token < 0 || token >= vocab_size()) return "";
   std::string_view p = pieces_[static_cast<size_t>(token)];
   if (prev == bos_ && !p.empty() && p[0] == ' ') p.remove_prefix(1);
-  unsigned int byte = 0;
-  if (p.size() == 6 && p.substr(0, 3) == "<0x" && p[5] == '>' &&
-      std::sscanf(std::string(p).c_str(), "<0x%02X>", &byte) == 1) {
-    return std::string(1, static_cast<char>(byte));
-  }
+  if (const int byte = BytePiece(p); byte >= 0) return std::string(1, static_cast<char>(byte));
   return std::string(p);
 }
 

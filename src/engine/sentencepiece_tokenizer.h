@@ -28,6 +28,7 @@ class SentencePieceTokenizer : public Tokenizer {
   int bos() const override { return bos_; }
   int eos() const override { return eos_; }
   const std::string& piece(int id) const { return pieces_[static_cast<size_t>(id)]; }
+  float score(int id) const { return scores_[static_cast<size_t>(id)]; }
 
  private:
   int Lookup(std::string_view s) const;

@@ -51,6 +51,17 @@ TEST(SentencePieceTokenizerTest, RejectsMismatchedFiles) {
   EXPECT_FALSE(SentencePieceTokenizer::LoadLlama2c("/nonexistent", 512).ok());
 }
 
+// Found by the GGUF fuzzer: pieces that look like "<0xHH>" but are not two hex digits (sscanf
+// accepted "<0x-1>" as byte 0xFFFFFFFF) are ordinary pieces, not byte fallbacks.
+TEST(SentencePieceTokenizerTest, OnlyTwoHexDigitPiecesAreBytes) {
+  const auto t = SentencePieceTokenizer::FromPieces(
+      {"<unk>", "<s>", "</s>", "<0x-1>", "<0x 1>", "<0x41>", " "}, {0, 0, 0, 0, 0, 0, 0}, 1, 2);
+  EXPECT_EQ(t.DecodePiece(5, 3), "<0x-1>");
+  EXPECT_EQ(t.DecodePiece(5, 4), "<0x 1>");
+  EXPECT_EQ(t.DecodePiece(5, 5), "A");
+  EXPECT_EQ(t.Encode("A", false), (std::vector<int>{6, 5}));  // " " then the byte piece of 'A'
+}
+
 TEST(Utf8StreamTest, ReleasesOnlyCompleteCharacters) {
   Utf8Stream s;
   const std::string euro = "\xE2\x82\xAC";  // U+20AC in three bytes

@@ -5,23 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/kernels.h"
+
 namespace llms::engine {
 
 namespace {
-
-// out[r][o] = W[o] . in[r] for every row r: each weight row is read once for the whole batch.
-void MatMul(float* out, const TensorF32& w, const float* in, size_t n) {
-  const int64_t rows = w.rows, cols = w.cols;
-  for (int64_t o = 0; o < rows; ++o) {
-    const float* wr = w.Row(o);
-    for (size_t r = 0; r < n; ++r) {
-      const float* x = in + r * static_cast<size_t>(cols);
-      float val = 0.0f;
-      for (int64_t j = 0; j < cols; ++j) val += wr[j] * x[j];
-      out[r * static_cast<size_t>(rows) + static_cast<size_t>(o)] = val;
-    }
-  }
-}
 
 void RmsNorm(float* o, const float* x, const float* weight, int size, float eps) {
   float ss = 0.0f;
@@ -32,20 +20,22 @@ void RmsNorm(float* o, const float* x, const float* weight, int size, float eps)
   for (int j = 0; j < size; ++j) o[j] = weight[j] * (ss * x[j]);
 }
 
-void Softmax(float* x, int size) {
-  float max_val = x[0];
-  for (int i = 1; i < size; ++i) max_val = std::max(max_val, x[i]);
-  float sum = 0.0f;
-  for (int i = 0; i < size; ++i) {
-    x[i] = std::exp(x[i] - max_val);
-    sum += x[i];
+void AddBias(float* x, const Tensor& bias, size_t n) {
+  if (!bias.data) return;
+  const int64_t d = bias.cols;
+  for (size_t r = 0; r < n; ++r) {
+    for (int64_t i = 0; i < d; ++i) x[static_cast<int64_t>(r) * d + i] += bias.f32()[i];
   }
-  for (int i = 0; i < size; ++i) x[i] /= sum;
 }
 
 }  // namespace
 
-Transformer::Transformer(const Model& model, KvCache& cache) : model_(model), cache_(cache) {}
+Transformer::Transformer(const Model& model, KvCache& cache, ThreadPool* pool)
+    : model_(model), cache_(cache), pool_(pool) {}
+
+void Transformer::MatMul(float* out, const Tensor& w, const float* in, size_t n) {
+  engine::MatMul(w, in, static_cast<int64_t>(n), out, pool_);
+}
 
 const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
   const ModelConfig& c = model_.config;
@@ -62,76 +52,105 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
   v_.resize(n * static_cast<size_t>(kv_dim));
   hb_.resize(n * static_cast<size_t>(hidden));
   hb2_.resize(n * static_cast<size_t>(hidden));
-  att_.resize(static_cast<size_t>(max_pos) + 1);
   for (size_t r = 0; r < n; ++r) {
-    std::copy_n(model_.token_embedding.Row(rows[r].token), dim,
-                x_.data() + r * static_cast<size_t>(dim));
+    GetRow(model_.token_embedding, rows[r].token, x_.data() + r * static_cast<size_t>(dim));
+  }
+  // RoPE rotations for each row's position, shared by all layers: entry j rotates the pair whose
+  // first element is 2j (adjacent layout) or j (NeoX layout) within a head.
+  const int half = hs / 2;
+  rope_.resize(n * static_cast<size_t>(hs));
+  for (size_t r = 0; r < n; ++r) {
+    for (int j = 0; j < half; ++j) {
+      const float freq =
+          1.0f / std::pow(c.rope_theta, static_cast<float>(2 * j) / static_cast<float>(hs));
+      const float val = static_cast<float>(rows[r].pos) * freq;
+      rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j)] = std::cos(val);
+      rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j + 1)] = std::sin(val);
+    }
   }
   const float inv_sqrt_hs = 1.0f / std::sqrt(static_cast<float>(hs));
+  const DotKernels& kernels = ActiveKernels();
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = model_.layers[static_cast<size_t>(l)];
     for (size_t r = 0; r < n; ++r) {
-      RmsNorm(&xb_[r * static_cast<size_t>(dim)], &x_[r * static_cast<size_t>(dim)], w.rms_att.data,
-              dim, c.rms_eps);
+      RmsNorm(&xb_[r * static_cast<size_t>(dim)], &x_[r * static_cast<size_t>(dim)],
+              w.rms_att.f32(), dim, c.rms_eps);
     }
-    MatMul(q_.data(), w.wq, xb_.data(), n);
-    MatMul(k_.data(), w.wk, xb_.data(), n);
-    MatMul(v_.data(), w.wv, xb_.data(), n);
-    // RoPE on adjacent pairs within each head, then store K and V in the cache.
+    const MatMulJob qkv[] = {{&w.wq, q_.data()}, {&w.wk, k_.data()}, {&w.wv, v_.data()}};
+    MatMulGroup(qkv, xb_.data(), static_cast<int64_t>(n), pool_);
+    AddBias(q_.data(), w.bq, n);
+    AddBias(k_.data(), w.bk, n);
+    AddBias(v_.data(), w.bv, n);
+    // RoPE within each head, then store K and V in the cache.
     for (size_t r = 0; r < n; ++r) {
       float* q = &q_[r * static_cast<size_t>(dim)];
       float* k = &k_[r * static_cast<size_t>(kv_dim)];
       const int pos = rows[r].pos;
-      for (int i = 0; i < dim; i += 2) {
-        const int head_dim = i % hs;
-        const float freq =
-            1.0f / std::pow(c.rope_theta, static_cast<float>(head_dim) / static_cast<float>(hs));
-        const float val = static_cast<float>(pos) * freq;
-        const float fcr = std::cos(val), fci = std::sin(val);
-        const int rotn = i < kv_dim ? 2 : 1;
-        for (int vv = 0; vv < rotn; ++vv) {
-          float* vec = vv == 0 ? q : k;
-          const float v0 = vec[i], v1 = vec[i + 1];
-          vec[i] = v0 * fcr - v1 * fci;
-          vec[i + 1] = v0 * fci + v1 * fcr;
+      const float* rot = &rope_[r * static_cast<size_t>(hs)];
+      for (int h = 0; h < c.n_heads; ++h) {
+        const bool has_kv = h < c.n_kv_heads;
+        for (int j = 0; j < half; ++j) {
+          const int a = c.rope_neox ? j : 2 * j, b = c.rope_neox ? j + half : 2 * j + 1;
+          const float fcr = rot[2 * j], fci = rot[2 * j + 1];
+          for (float* vec : {q + h * hs, has_kv ? k + h * hs : nullptr}) {
+            if (!vec) continue;
+            const float v0 = vec[a], v1 = vec[b];
+            vec[a] = v0 * fcr - v1 * fci;
+            vec[b] = v0 * fci + v1 * fcr;
+          }
         }
       }
       std::copy_n(k, kv_dim, cache_.Key(l, *rows[r].sequence, pos));
       std::copy_n(&v_[r * static_cast<size_t>(kv_dim)], kv_dim,
                   cache_.Value(l, *rows[r].sequence, pos));
     }
-    // Causal grouped-query attention per row over its own sequence's cache.
-    for (size_t r = 0; r < n; ++r) {
-      const BlockTable& seq = *rows[r].sequence;
-      const int pos = rows[r].pos;
-      for (int h = 0; h < c.n_heads; ++h) {
+    // Causal grouped-query attention per (row, head) over the row's own sequence's cache.
+    auto attend = [&](int64_t begin, int64_t end) {
+      thread_local std::vector<float> att;
+      att.resize(static_cast<size_t>(max_pos) + 1);
+      for (int64_t item = begin; item < end; ++item) {
+        const size_t r = static_cast<size_t>(item / c.n_heads);
+        const int h = static_cast<int>(item % c.n_heads);
+        const BlockTable& seq = *rows[r].sequence;
+        const int pos = rows[r].pos;
         const float* q = &q_[r * static_cast<size_t>(dim) + static_cast<size_t>(h * hs)];
         const int kv_off = (h / kv_mul) * hs;
-        for (int t = 0; t <= pos; ++t) {
-          const float* k = cache_.Key(l, seq, t) + kv_off;
-          float score = 0.0f;
-          for (int i = 0; i < hs; ++i) score += q[i] * k[i];
-          att_[static_cast<size_t>(t)] = score * inv_sqrt_hs;
+        const int64_t stride = kv_dim;
+        // Block by block over the sequence's positions 0..pos.
+        for (int t0 = 0; t0 <= pos; t0 += KvCache::kBlockTokens) {
+          const int block = seq.blocks[static_cast<size_t>(t0 / KvCache::kBlockTokens)];
+          const int count = std::min(KvCache::kBlockTokens, pos + 1 - t0);
+          kernels.attn_scores(q, cache_.KeyBlock(l, block) + kv_off, stride, count, hs, inv_sqrt_hs,
+                              &att[static_cast<size_t>(t0)]);
         }
-        Softmax(att_.data(), pos + 1);
+        kernels.softmax(att.data(), pos + 1);
         float* out = &xb_[r * static_cast<size_t>(dim) + static_cast<size_t>(h * hs)];
         std::fill_n(out, hs, 0.0f);
-        for (int t = 0; t <= pos; ++t) {
-          const float* v = cache_.Value(l, seq, t) + kv_off;
-          const float a = att_[static_cast<size_t>(t)];
-          for (int i = 0; i < hs; ++i) out[i] += a * v[i];
+        for (int t0 = 0; t0 <= pos; t0 += KvCache::kBlockTokens) {
+          const int block = seq.blocks[static_cast<size_t>(t0 / KvCache::kBlockTokens)];
+          const int count = std::min(KvCache::kBlockTokens, pos + 1 - t0);
+          kernels.attn_accumulate(&att[static_cast<size_t>(t0)],
+                                  cache_.ValueBlock(l, block) + kv_off, stride, count, hs, out);
         }
       }
+    };
+    const int64_t items = static_cast<int64_t>(n) * c.n_heads;
+    int64_t context = 0;
+    for (const auto& row : rows) context += row.pos + 1;
+    if (pool_ && context * dim >= (int64_t{1} << 16)) {
+      pool_->ParallelFor(items, attend);
+    } else {
+      attend(0, items);
     }
     MatMul(xb2_.data(), w.wo, xb_.data(), n);
     for (size_t i = 0; i < n * static_cast<size_t>(dim); ++i) x_[i] += xb2_[i];
     // SwiGLU feed-forward.
     for (size_t r = 0; r < n; ++r) {
-      RmsNorm(&xb_[r * static_cast<size_t>(dim)], &x_[r * static_cast<size_t>(dim)], w.rms_ffn.data,
-              dim, c.rms_eps);
+      RmsNorm(&xb_[r * static_cast<size_t>(dim)], &x_[r * static_cast<size_t>(dim)],
+              w.rms_ffn.f32(), dim, c.rms_eps);
     }
-    MatMul(hb_.data(), w.w1, xb_.data(), n);
-    MatMul(hb2_.data(), w.w3, xb_.data(), n);
+    const MatMulJob gate_up[] = {{&w.w1, hb_.data()}, {&w.w3, hb2_.data()}};
+    MatMulGroup(gate_up, xb_.data(), static_cast<int64_t>(n), pool_);
     for (size_t i = 0; i < n * static_cast<size_t>(hidden); ++i) {
       float val = hb_[i];
       val *= 1.0f / (1.0f + std::exp(-val));
@@ -150,7 +169,7 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
     rows[r].sequence->length = std::max(rows[r].sequence->length, rows[r].pos + 1);
     if (!rows[r].want_logits) continue;
     RmsNorm(&normed[k * static_cast<size_t>(dim)], &x_[r * static_cast<size_t>(dim)],
-            model_.rms_final.data, dim, c.rms_eps);
+            model_.rms_final.f32(), dim, c.rms_eps);
     ++k;
   }
   MatMul(logits_.data(), model_.classifier, normed.data(), want);

@@ -1,7 +1,8 @@
 // Tests of the forward pass on the real stories260K model: llama2.c's golden greedy output, the
 // batched prefill equal to token-by-token, a batched decode of 8 different prompts equal to each
-// decoded alone (also after its KV blocks were moved out to host memory and back), and the
-// loader's errors on corrupt files.
+// decoded alone (also after its KV blocks were moved out to host memory and back, with and without
+// threads, and on quantized random-weight llama/qwen2 GGUF models), and the llama2.c loader's
+// errors on corrupt files.
 #include "engine/transformer.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include "core/mapped_file.h"
 #include "engine/generation.h"
 #include "engine/llama2c_loader.h"
+#include "engine/model_loader.h"
+#include "engine/model_writer.h"
 #include "engine/sentencepiece_tokenizer.h"
 #include "engine/test_models.h"
 
@@ -54,11 +57,12 @@ TEST(TransformerTest, ReproducesLlama2cGoldenOutput) {
   EXPECT_EQ(streamed.substr(0, expected.size()), expected);
 }
 
-std::vector<int> DecodeAlone(const Model& m, const std::vector<int>& prompt, int steps) {
+std::vector<int> DecodeAlone(const Model& m, const std::vector<int>& prompt, int steps,
+                             ThreadPool* pool) {
   KvCache cache(m.config, 8);
   BlockTable seq;
   EXPECT_TRUE(cache.Reserve(seq, static_cast<int>(prompt.size()) + steps));
-  Transformer tf(m, cache);
+  Transformer tf(m, cache, pool);
   std::vector<int> out;
   int token = prompt[0];
   for (int pos = 0; pos < static_cast<int>(prompt.size()) + steps - 1; ++pos) {
@@ -97,9 +101,14 @@ TEST(TransformerTest, BatchedPrefillEqualsTokenByToken) {
   EXPECT_EQ(a.length, static_cast<int>(prompt.size()));
 }
 
-TEST(TransformerTest, BatchedDecodeOfEightPromptsEqualsEachAloneEvenAfterKvMoves) {
-  LLMS_REQUIRE_STORIES();
-  const auto& s = Load();
+// Prefills 8 prompts one by one, then decodes them together; each must get exactly the tokens it
+// gets decoded alone, also after its KV blocks were copied out, overwritten and copied back.
+void ExpectBatchedDecodeEqualsAlone(const Model& model, const Tokenizer& tokenizer,
+                                    ThreadPool* pool) {
+  struct {
+    const Model& model;
+    const Tokenizer& tokenizer;
+  } s{model, tokenizer};
   const char* texts[] = {
       "Once upon a time", "Tom had a red ball", "The sun",  "A cat and a dog were friends",
       "Lily liked to",    "One day, a bird",    "Mom said", "The big tree in the garden was"};
@@ -107,10 +116,10 @@ TEST(TransformerTest, BatchedDecodeOfEightPromptsEqualsEachAloneEvenAfterKvMoves
   std::vector<std::vector<int>> prompts, alone;
   for (const char* t : texts) {
     prompts.push_back(s.tokenizer.Encode(t, true));
-    alone.push_back(DecodeAlone(s.model, prompts.back(), steps));
+    alone.push_back(DecodeAlone(s.model, prompts.back(), steps, pool));
   }
   KvCache cache(s.model.config, 64);
-  Transformer tf(s.model, cache);
+  Transformer tf(s.model, cache, pool);
   std::vector<BlockTable> seqs(8);
   std::vector<std::vector<int>> got(8);
   std::vector<int> next(8);
@@ -152,6 +161,35 @@ TEST(TransformerTest, BatchedDecodeOfEightPromptsEqualsEachAloneEvenAfterKvMoves
   }
   for (size_t i = 0; i < 8; ++i) got[i].push_back(next[i]);
   for (size_t i = 0; i < 8; ++i) EXPECT_EQ(got[i], alone[i]) << texts[i];
+}
+
+TEST(TransformerTest, BatchedDecodeOfEightPromptsEqualsEachAloneEvenAfterKvMoves) {
+  LLMS_REQUIRE_STORIES();
+  ExpectBatchedDecodeEqualsAlone(Load().model, Load().tokenizer, nullptr);
+  ThreadPool pool(3);
+  ExpectBatchedDecodeEqualsAlone(Load().model, Load().tokenizer, &pool);
+}
+
+// The same on random-weight GGUF models of both architectures and quantized types, so biases,
+// NeoX RoPE, grouped-query heads and the integer kernels are covered with several threads.
+TEST(TransformerTest, BatchedDecodeEqualsAloneOnQuantizedLlamaAndQwen2) {
+  for (const char* arch : {"llama", "qwen2"}) {
+    for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16}) {
+      ModelConfig c = FindModelPreset("llama-tiny")->config;
+      c.architecture = arch;
+      c.n_layers = 2;
+      const std::string path = ::testing::TempDir() + "/tiny-" + arch + ".gguf";
+      ASSERT_TRUE(WriteRandomModel(c, true, type, 7, path, "tiny").ok());
+      auto loaded = LoadModelFiles(path);
+      ASSERT_TRUE(loaded.ok()) << loaded.message();
+      EXPECT_EQ(loaded->model.config.rope_neox, std::string(arch) == "qwen2");
+      EXPECT_EQ(loaded->model.layers[0].bq.data != nullptr, std::string(arch) == "qwen2");
+      ThreadPool pool(2);
+      SCOPED_TRACE(std::string(arch) + " " +
+                   std::string(GgmlTypeName(static_cast<uint32_t>(type))));
+      ExpectBatchedDecodeEqualsAlone(loaded->model, *loaded->tokenizer, &pool);
+    }
+  }
 }
 
 TEST(Llama2cLoaderTest, CorruptFilesGiveClearErrors) {

@@ -1,0 +1,253 @@
+// Google Benchmark programs for the CPU engine, reported against this machine's own limits measured
+// in the same run: memory read bandwidth and FMA peak (2 threads), decode of a 1B Q8_0
+// random-weight model as achieved bandwidth (weight bytes x tokens/s), prefill as GFLOP/s, batched
+// decode for batch 1..64, and stories260K on one thread against the scalar path that repeats
+// llama2.c's loops.
+//   build/bin/engine_bench                                   # everything (about 3 minutes)
+//   build/bin/engine_bench --benchmark_filter='Peak|Decode/1B'
+// Built with -mavx2 -mfma (the peak measurements use AVX2 directly): runs on AVX2 machines only.
+// The 1B model is written once to $LLMS_BENCH_DIR (default /tmp) by `aegaeon model dummy`'s code.
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "engine/kernels.h"
+#include "engine/kv_cache.h"
+#include "engine/model_loader.h"
+#include "engine/model_writer.h"
+#include "engine/transformer.h"
+
+namespace llms::engine {
+namespace {
+
+constexpr int kThreads = 2;
+
+// Read bandwidth: kThreads threads sum disjoint halves of a 1 GiB buffer (AVX2 loads).
+double ReadOnce(const std::vector<uint64_t>& buf, ThreadPool& pool) {
+  std::vector<uint64_t> sums(static_cast<size_t>(pool.size()) * 8, 0);
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t chunks = pool.size();
+  pool.ParallelFor(chunks, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const size_t n = buf.size() / static_cast<size_t>(chunks);
+      const auto* p = reinterpret_cast<const __m256i*>(buf.data() + static_cast<size_t>(c) * n);
+      __m256i a = _mm256_setzero_si256(), b = a, d = a, e = a;
+      for (size_t i = 0; i + 4 <= n / 4; i += 4) {
+        a = _mm256_add_epi64(a, _mm256_load_si256(p + i));
+        b = _mm256_add_epi64(b, _mm256_load_si256(p + i + 1));
+        d = _mm256_add_epi64(d, _mm256_load_si256(p + i + 2));
+        e = _mm256_add_epi64(e, _mm256_load_si256(p + i + 3));
+      }
+      a = _mm256_add_epi64(_mm256_add_epi64(a, b), _mm256_add_epi64(d, e));
+      sums[static_cast<size_t>(c) * 8] = static_cast<uint64_t>(_mm256_extract_epi64(a, 0));
+    }
+  });
+  benchmark::DoNotOptimize(sums.data());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// FMA peak: independent chains of 256-bit FMAs on every thread.
+double FmaOnce(ThreadPool& pool, int64_t iters) {
+  const auto start = std::chrono::steady_clock::now();
+  pool.ParallelFor(pool.size(), [&](int64_t, int64_t) {
+    __m256 acc[10];
+    for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+    for (int64_t it = 0; it < iters; ++it) {
+      for (auto& x : acc) x = _mm256_fmadd_ps(x, m, a);
+    }
+    float out[8];
+    __m256 s = acc[0];
+    for (int i = 1; i < 10; ++i) s = _mm256_add_ps(s, acc[i]);
+    _mm256_storeu_ps(out, s);
+    benchmark::DoNotOptimize(out[0]);
+  });
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Peaks {
+  double read_gbs = 0, fma_gflops = 0;
+};
+
+const Peaks& MachinePeaks() {
+  static const Peaks p = [] {
+    Peaks r;
+    ThreadPool pool(kThreads);
+    std::vector<uint64_t> buf((size_t{1} << 30) / 8, 1);  // 1 GiB, touched (resident)
+    std::vector<double> t;
+    for (int i = 0; i < 7; ++i) t.push_back(ReadOnce(buf, pool));
+    std::sort(t.begin(), t.end());
+    r.read_gbs = static_cast<double>(buf.size() * 8) / t[0] / 1e9;  // best of 7
+    const int64_t iters = 50'000'000;
+    double best = 1e9;
+    for (int i = 0; i < 3; ++i) best = std::min(best, FmaOnce(pool, iters));
+    r.fma_gflops =
+        static_cast<double>(kThreads) * static_cast<double>(iters) * 10 * 8 * 2 / best / 1e9;
+    return r;
+  }();
+  return p;
+}
+
+void BM_PeakReadBandwidth(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(MachinePeaks());
+  state.counters["GB/s"] = MachinePeaks().read_gbs;
+}
+BENCHMARK(BM_PeakReadBandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_PeakFma(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(MachinePeaks());
+  state.counters["GFLOP/s"] = MachinePeaks().fma_gflops;
+}
+BENCHMARK(BM_PeakFma)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+const LoadedModel& OneB() {
+  static const LoadedModel m = [] {
+    const char* dir = std::getenv("LLMS_BENCH_DIR");
+    const std::string path = std::string(dir ? dir : "/tmp") + "/llms-bench-llama-1b-q8_0.gguf";
+    if (!std::filesystem::exists(path)) {
+      const ModelPreset* p = FindModelPreset("llama-1b");
+      const Status s = WriteRandomModel(p->config, p->tied, GgmlType::kQ8_0, 0, path, "llama-1b");
+      if (!s.ok()) std::abort();
+    }
+    auto r = LoadModelFiles(path);
+    if (!r.ok()) std::abort();
+    return std::move(r).value();
+  }();
+  return m;
+}
+
+size_t WeightBytes(const Model& m) {
+  size_t b = 0;
+  for (const Tensor* t : const_cast<Model&>(m).AllTensors()) b += t->bytes();
+  return b;
+}
+
+int64_t MatrixParams(const Model& m) {
+  int64_t p = 0;
+  for (const Tensor* t : const_cast<Model&>(m).AllTensors()) {
+    if (t->rows > 1 && t != &m.token_embedding) p += t->rows * t->cols;
+  }
+  if (m.classifier.data == m.token_embedding.data) p += m.classifier.rows * m.classifier.cols;
+  return p;
+}
+
+// One decode step for `batch` sequences of `context` tokens each; reports tokens/s, achieved
+// weight bandwidth and its share of the measured read bandwidth.
+void DecodeSteps(benchmark::State& state, const Model& m, int batch, int context, int threads) {
+  ThreadPool pool(threads);
+  const int per_seq = (context + 1 + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens + 1;
+  KvCache cache(m.config, per_seq * batch);
+  Transformer tf(m, cache, &pool);
+  std::vector<BlockTable> seqs(static_cast<size_t>(batch));
+  for (auto& s : seqs) {
+    cache.Reserve(s, context + 1);
+    s.length = context;  // the cache content does not matter for speed
+  }
+  std::vector<BatchRow> rows;
+  for (auto& s : seqs) rows.push_back({&s, 42, context, true});
+  for (auto _ : state) benchmark::DoNotOptimize(tf.Forward(rows).data());
+  const double steps = static_cast<double>(state.iterations());
+  state.counters["tok/s"] = benchmark::Counter(steps * batch, benchmark::Counter::kIsRate);
+  const double bytes = static_cast<double>(WeightBytes(m));
+  state.counters["weights_GB/s"] =
+      benchmark::Counter(steps * bytes / 1e9, benchmark::Counter::kIsRate);
+  state.counters["bw_share"] = benchmark::Counter(steps * bytes / 1e9 / MachinePeaks().read_gbs,
+                                                  benchmark::Counter::kIsRate);
+}
+
+void BM_Decode1B(benchmark::State& state) {
+  MachinePeaks();
+  DecodeSteps(state, OneB().model, static_cast<int>(state.range(0)), 64,
+              static_cast<int>(state.range(1)));
+}
+BENCHMARK(BM_Decode1B)
+    ->Name("Decode/1B-Q8_0/batch/threads")
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Args({2, 2})
+    ->Args({4, 2})
+    ->Args({8, 2})
+    ->Args({16, 2})
+    ->Args({32, 2})
+    ->Args({64, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+void BM_Prefill1B(benchmark::State& state) {
+  MachinePeaks();
+  const Model& m = OneB().model;
+  const int n = static_cast<int>(state.range(0));
+  ThreadPool pool(kThreads);
+  KvCache cache(m.config, n / KvCache::kBlockTokens + 1);
+  Transformer tf(m, cache, &pool);
+  BlockTable seq;
+  cache.Reserve(seq, n);
+  std::vector<BatchRow> rows;
+  for (int p = 0; p < n; ++p) rows.push_back({&seq, 100 + p, p, p + 1 == n});
+  for (auto _ : state) benchmark::DoNotOptimize(tf.Forward(rows).data());
+  const double tokens = static_cast<double>(state.iterations()) * n;
+  state.counters["tok/s"] = benchmark::Counter(tokens, benchmark::Counter::kIsRate);
+  const double flops = 2.0 * static_cast<double>(MatrixParams(m)) * tokens;
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  state.counters["fma_share"] =
+      benchmark::Counter(flops / 1e9 / MachinePeaks().fma_gflops, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Prefill1B)
+    ->Name("Prefill/1B-Q8_0/tokens")
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+// stories260K decode on one thread, the way `aegaeon run` decodes (one row per step, contexts
+// 1..256), with the active (SIMD) kernels and with the scalar ones that repeat llama2.c's loops.
+void BM_Stories(benchmark::State& state) {
+  const std::string dir = std::string(LLMS_SHARED_DIR) + "/models/stories260K";
+  auto loaded = LoadModelFiles(dir + "/stories260K.bin", dir + "/tok512.bin");
+  if (!loaded.ok()) {
+    state.SkipWithError("../shared/models/stories260K is absent");
+    return;
+  }
+  const Model& m = loaded->model;
+  const bool scalar = state.range(0) == 1;
+  if (scalar) SetActiveKernels(&ScalarKernels());
+  KvCache cache(m.config, 256 / KvCache::kBlockTokens);
+  Transformer tf(m, cache);
+  int64_t tokens = 0;
+  for (auto _ : state) {
+    BlockTable seq;
+    cache.Reserve(seq, 256);
+    int token = 1;
+    for (int pos = 0; pos < 256; ++pos) {
+      BatchRow row{&seq, token, pos, true};
+      const auto& logits = tf.Forward(std::span<const BatchRow>(&row, 1));
+      token = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+    cache.Release(seq);
+    tokens += 256;
+  }
+  SetActiveKernels(nullptr);
+  state.counters["tok/s"] =
+      benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+  state.SetLabel(scalar ? "scalar (llama2.c's loops)" : std::string(ActiveKernels().name));
+}
+BENCHMARK(BM_Stories)
+    ->Name("Stories260K/1-thread/scalar")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+}  // namespace
+}  // namespace llms::engine
+
+BENCHMARK_MAIN();

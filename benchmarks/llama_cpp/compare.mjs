@@ -1,0 +1,29 @@
+// Times llama.cpp (through node-llama-cpp's prebuilt CPU binaries) on a GGUF file: prefill of the
+// prompt's tokens and greedy decode of N tokens at batch 1, with a fixed thread count. Prints one
+// JSON line. Used by benchmarks/llama_cpp_compare.sh next to `aegaeon run` on the same file.
+//   node compare.mjs MODEL.gguf THREADS DECODE_TOKENS "PROMPT"
+import {getLlama} from "node-llama-cpp";
+
+const [modelPath, threadsArg, decodeArg, prompt] = process.argv.slice(2);
+const threads = Number(threadsArg), decode = Number(decodeArg);
+const llama = await getLlama({gpu: false, build: "never", logLevel: "error", maxThreads: threads});
+const model = await llama.loadModel({modelPath, gpuLayers: 0});
+const context = await model.createContext({contextSize: 1024, batchSize: 512, threads, sequences: 1});
+const tokens = model.tokenize(prompt, true);
+const run = async () => {
+  const sequence = context.getSequence();
+  const t0 = performance.now();
+  let first = 0, n = 0;
+  for await (const token of sequence.evaluate(tokens, {temperature: 0})) {
+    if (n === 0) first = performance.now();
+    if (++n > decode) break;
+  }
+  const t1 = performance.now();
+  sequence.dispose();
+  return {prefill_tok_s: tokens.length / ((first - t0) / 1000), decode_tok_s: decode / ((t1 - first) / 1000)};
+};
+await run();  // warm-up: page in the weights
+const r = await run();
+console.log(JSON.stringify({engine: "llama.cpp", threads, prompt_tokens: tokens.length, decode, ...r}));
+await context.dispose();
+await model.dispose();

@@ -1,0 +1,84 @@
+// ThreadPool implementation: workers wait for a new generation, run their chunk, report back.
+#include "core/thread_pool.h"
+
+#include <algorithm>
+
+namespace llms {
+
+ThreadPool::ThreadPool(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  start_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+namespace {
+void Chunk(int64_t n, int parts, int index, int64_t& begin, int64_t& end) {
+  begin = n * index / parts;
+  end = n * (index + 1) / parts;
+}
+// About 50 microseconds of polling before a thread sleeps on its condition variable.
+constexpr int kSpins = 4000;
+inline void Pause() {
+  __builtin_ia32_pause();
+}
+}  // namespace
+
+void ThreadPool::WorkerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; gen == seen && spin < kSpins && !stop_.load(std::memory_order_relaxed);
+         ++spin) {
+      Pause();
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    if (gen == seen) {
+      std::unique_lock<std::mutex> lock(mu_);
+      start_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    if (stop_) return;
+    seen = gen;
+    int64_t begin, end;
+    Chunk(n_, size(), index, begin, end);
+    if (begin < end) (*fn_)(begin, end);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (workers_.empty() || n <= 1) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  fn_ = &fn;
+  n_ = n;
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  start_.notify_all();
+  int64_t begin, end;
+  Chunk(n, size(), 0, begin, end);
+  if (begin < end) fn(begin, end);
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0 && spin < kSpins; ++spin)
+    Pause();
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+}
+
+}  // namespace llms

@@ -1,0 +1,148 @@
+// Tests of GGUF models end to end on the real stories260K model: conversion from llama2.c keeps
+// the golden output and the tokenizer, F16/BF16/Q8_0/Q4_0 logits stay within the stated error of
+// F32, and a model placed in a caller's arena (with its KV cache) computes the same logits.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/mapped_file.h"
+#include "engine/generation.h"
+#include "engine/llama2c_loader.h"
+#include "engine/model_loader.h"
+#include "engine/model_writer.h"
+#include "engine/sentencepiece_tokenizer.h"
+#include "engine/test_models.h"
+#include "engine/transformer.h"
+#include "engine/weights_arena.h"
+
+namespace llms::engine {
+namespace {
+
+std::string Converted(GgmlType type) {
+  const std::string path = ::testing::TempDir() + "/stories-" +
+                           std::string(GgmlTypeName(static_cast<uint32_t>(type))) + ".gguf";
+  const Status s = ConvertLlama2cToGguf(testing::StoriesDir() + "/stories260K.bin",
+                                        testing::StoriesDir() + "/tok512.bin", path, type);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return path;
+}
+
+// Logits of the last position after a batched prefill of `prompt`.
+std::vector<float> LastLogits(const Model& m, const std::vector<int>& prompt) {
+  KvCache cache(m.config, 4);
+  BlockTable seq;
+  EXPECT_TRUE(cache.Reserve(seq, static_cast<int>(prompt.size())));
+  Transformer tf(m, cache);
+  std::vector<BatchRow> rows;
+  for (size_t p = 0; p < prompt.size(); ++p)
+    rows.push_back({&seq, prompt[p], static_cast<int>(p), p + 1 == prompt.size()});
+  return tf.Forward(rows);
+}
+
+TEST(GgufModelTest, ConvertedStoriesGivesTheGoldenTextAndTheSameTokens) {
+  LLMS_REQUIRE_STORIES();
+  auto gguf = LoadModelFiles(Converted(GgmlType::kF32));
+  ASSERT_TRUE(gguf.ok()) << gguf.message();
+  auto bin = LoadModelFiles(testing::StoriesDir() + "/stories260K.bin",
+                            testing::StoriesDir() + "/tok512.bin");
+  ASSERT_TRUE(bin.ok()) << bin.message();
+  EXPECT_EQ(gguf->format, "gguf");
+  EXPECT_EQ(gguf->name, "stories260K");
+  for (const char* text : {"Once upon a time", "Lily's mom said, \"no!\"\n", "héllo 🙂"}) {
+    EXPECT_EQ(gguf->tokenizer->Encode(text, true), bin->tokenizer->Encode(text, true)) << text;
+  }
+  GenerationOptions opt;
+  opt.sampling.temperature = 0;
+  opt.max_tokens = 100;
+  auto a = GenerateText(gguf->model, *gguf->tokenizer, "Once upon a time", opt);
+  auto b = GenerateText(bin->model, *bin->tokenizer, "Once upon a time", opt);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->tokens, b->tokens);
+  auto golden = ReadFileToString(testing::StoriesDir() + "/golden-once-upon-a-time-64.txt");
+  ASSERT_TRUE(golden.ok());
+  std::string expected = *golden;
+  while (!expected.empty() && expected.back() == '\n') expected.pop_back();
+  EXPECT_EQ(("Once upon a time" + a->text).substr(0, expected.size()), expected);
+}
+
+TEST(GgufModelTest, QuantizedLogitsStayWithinTheStatedErrorOfF32) {
+  LLMS_REQUIRE_STORIES();
+  auto ref_model = LoadModelFiles(Converted(GgmlType::kF32));
+  ASSERT_TRUE(ref_model.ok());
+  const auto prompt = ref_model->tokenizer->Encode("Once upon a time, there was a little", true);
+  const auto ref = LastLogits(ref_model->model, prompt);
+  double norm = 0;
+  for (float v : ref) norm += v * v;
+  // Relative RMS error of the logits (stories260K's 64-wide rows are the worst case: few blocks
+  // per row). Measured: F16 ~3e-4, BF16 ~3e-3, Q8_0 ~5e-3, Q4_0 ~9e-2.
+  struct {
+    GgmlType type;
+    double bound;
+  } cases[] = {{GgmlType::kF16, 2e-3},
+               {GgmlType::kBF16, 1e-2},
+               {GgmlType::kQ8_0, 2e-2},
+               {GgmlType::kQ4_0, 2e-1}};
+  for (const auto& c : cases) {
+    auto m = LoadModelFiles(Converted(c.type));
+    ASSERT_TRUE(m.ok()) << m.message();
+    EXPECT_EQ(m->model.layers[0].wq.type, c.type);
+    const auto got = LastLogits(m->model, prompt);
+    double err = 0;
+    for (size_t i = 0; i < got.size(); ++i) err += (got[i] - ref[i]) * (got[i] - ref[i]);
+    const double rel = std::sqrt(err / norm);
+    EXPECT_LT(rel, c.bound) << GgmlTypeName(static_cast<uint32_t>(c.type));
+    std::printf("%s relative logit error %.2e\n",
+                std::string(GgmlTypeName(static_cast<uint32_t>(c.type))).c_str(), rel);
+  }
+}
+
+TEST(GgufModelTest, QuantizeRewritesWeightsAndKeepsMetadata) {
+  LLMS_REQUIRE_STORIES();
+  const std::string out = ::testing::TempDir() + "/stories-requant.gguf";
+  ASSERT_TRUE(QuantizeGguf(Converted(GgmlType::kF32), out, GgmlType::kQ8_0).ok());
+  auto m = LoadModelFiles(out);
+  ASSERT_TRUE(m.ok()) << m.message();
+  EXPECT_EQ(m->model.layers[0].wq.type, GgmlType::kQ8_0);
+  EXPECT_EQ(m->model.layers[0].w2.type, GgmlType::kF16);  // 172 columns: not whole Q8_0 blocks
+  EXPECT_EQ(m->model.rms_final.type, GgmlType::kF32);
+  EXPECT_EQ(m->tokenizer->Encode("Once upon a time", true).size(), 5u);
+}
+
+TEST(GgufModelTest, ModelAndKvCacheRunFromOneCallerArena) {
+  LLMS_REQUIRE_STORIES();
+  auto loaded = LoadModelFiles(Converted(GgmlType::kQ8_0));
+  ASSERT_TRUE(loaded.ok());
+  const Model& m = loaded->model;
+  const size_t weights = WeightsArenaBytes(m);
+  size_t tensor_bytes = 0;
+  for (const Tensor* t : const_cast<Model&>(m).AllTensors()) tensor_bytes += t->bytes();
+  EXPECT_GE(weights, tensor_bytes);
+  EXPECT_LT(weights, tensor_bytes + 64 * const_cast<Model&>(m).AllTensors().size());
+  const int blocks = 4;
+  const size_t total = weights + KvCache::BytesFor(m.config, blocks);
+  void* arena = std::aligned_alloc(kArenaAlignment, total);
+  auto too_small = PlaceWeights(m, arena, weights - 1);
+  EXPECT_NE(too_small.message().find("need"), std::string::npos);
+  auto placed = PlaceWeights(m, arena, weights);
+  ASSERT_TRUE(placed.ok()) << placed.message();
+  EXPECT_EQ(placed->file, nullptr);
+  for (Tensor* t : placed->AllTensors()) {
+    const auto* p = static_cast<const uint8_t*>(t->data);
+    ASSERT_TRUE(p >= static_cast<uint8_t*>(arena) &&
+                p + t->bytes() <= static_cast<uint8_t*>(arena) + weights);
+  }
+  KvCache cache(m.config, blocks, reinterpret_cast<float*>(static_cast<uint8_t*>(arena) + weights));
+  const auto prompt = loaded->tokenizer->Encode("The cat sat", true);
+  BlockTable seq;
+  ASSERT_TRUE(cache.Reserve(seq, static_cast<int>(prompt.size())));
+  Transformer tf(*placed, cache);
+  std::vector<BatchRow> rows;
+  for (size_t p = 0; p < prompt.size(); ++p)
+    rows.push_back({&seq, prompt[p], static_cast<int>(p), p + 1 == prompt.size()});
+  EXPECT_EQ(tf.Forward(rows), LastLogits(m, prompt));
+  std::free(arena);
+}
+
+}  // namespace
+}  // namespace llms::engine

@@ -1,0 +1,231 @@
+// Scalar reference kernels, dispatch and the matrix product driver.
+#include "engine/kernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace llms::engine {
+
+namespace {
+
+// Sequential sums in index order: for F32 this is llama2.c's arithmetic exactly.
+float DotF32(const float* w, const float* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t i = 0; i < n; ++i) s += w[i] * x[i];
+  return s;
+}
+float DotF16(const uint16_t* w, const float* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t i = 0; i < n; ++i) s += F16ToF32(w[i]) * x[i];
+  return s;
+}
+float DotBF16(const uint16_t* w, const float* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t i = 0; i < n; ++i) s += BF16ToF32(w[i]) * x[i];
+  return s;
+}
+float DotQ8(const BlockQ8_0* w, const BlockQ8_0* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t b = 0; b < n / kQBlock; ++b) {
+    int32_t acc = 0;
+    for (int j = 0; j < kQBlock; ++j) acc += w[b].qs[j] * x[b].qs[j];
+    s += F16ToF32(w[b].d) * F16ToF32(x[b].d) * static_cast<float>(acc);
+  }
+  return s;
+}
+float DotQ4(const BlockQ4_0* w, const BlockQ8_0* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t b = 0; b < n / kQBlock; ++b) {
+    int32_t acc = 0;
+    for (int j = 0; j < kQBlock / 2; ++j) {
+      acc += ((w[b].qs[j] & 0xf) - 8) * x[b].qs[j];
+      acc += ((w[b].qs[j] >> 4) - 8) * x[b].qs[j + kQBlock / 2];
+    }
+    s += F16ToF32(w[b].d) * F16ToF32(x[b].d) * static_cast<float>(acc);
+  }
+  return s;
+}
+
+// One weight row and one activation row at a time.
+template <typename W, float (*Dot)(const W*, const float*, int64_t)>
+void FloatRows(const MatArgs& a) {
+  for (int64_t o = 0; o < a.rows; ++o) {
+    const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
+    for (int64_t j = 0; j < a.nx; ++j)
+      a.out[j * a.out_stride + o] = Dot(w, a.x + j * a.x_stride, a.n);
+  }
+}
+template <typename W, float (*Dot)(const W*, const BlockQ8_0*, int64_t)>
+void QuantRows(const MatArgs& a) {
+  for (int64_t o = 0; o < a.rows; ++o) {
+    const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
+    for (int64_t j = 0; j < a.nx; ++j)
+      a.out[j * a.out_stride + o] = Dot(w, a.xq + j * a.x_stride, a.n);
+  }
+}
+
+void AttnScores(const float* q, const float* k, int64_t stride, int count, int hs, float scale,
+                float* out) {
+  for (int t = 0; t < count; ++t) {
+    const float* kt = k + t * stride;
+    float score = 0.0f;
+    for (int i = 0; i < hs; ++i) score += q[i] * kt[i];
+    out[t] = score * scale;
+  }
+}
+void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, int hs, float* out) {
+  for (int t = 0; t < count; ++t) {
+    const float* vt = v + t * stride;
+    for (int i = 0; i < hs; ++i) out[i] += a[t] * vt[i];
+  }
+}
+// llama2.c's softmax.
+void Softmax(float* x, int size) {
+  float max_val = x[0];
+  for (int i = 1; i < size; ++i) max_val = std::max(max_val, x[i]);
+  float sum = 0.0f;
+  for (int i = 0; i < size; ++i) {
+    x[i] = std::exp(x[i] - max_val);
+    sum += x[i];
+  }
+  for (int i = 0; i < size; ++i) x[i] /= sum;
+}
+
+constexpr DotKernels kScalar{"scalar",
+                             FloatRows<float, DotF32>,
+                             FloatRows<uint16_t, DotF16>,
+                             FloatRows<uint16_t, DotBF16>,
+                             QuantRows<BlockQ8_0, DotQ8>,
+                             QuantRows<BlockQ4_0, DotQ4>,
+                             AttnScores,
+                             AttnAccumulate,
+                             Softmax};
+
+}  // namespace
+
+const DotKernels* Avx2KernelsIfBuilt();  // kernels_avx2.cc
+
+const DotKernels& ScalarKernels() {
+  return kScalar;
+}
+
+const DotKernels* Avx2Kernels() {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("f16c")) {
+    return nullptr;
+  }
+  return Avx2KernelsIfBuilt();
+}
+
+namespace {
+const DotKernels* DefaultKernels() {
+  const char* force = std::getenv("LLMS_KERNELS");
+  if (force && std::strcmp(force, "scalar") == 0) return &kScalar;
+  const DotKernels* avx2 = Avx2Kernels();
+  return avx2 ? avx2 : &kScalar;
+}
+std::atomic<const DotKernels*> active_kernels{nullptr};
+}  // namespace
+
+const DotKernels& ActiveKernels() {
+  const DotKernels* k = active_kernels.load(std::memory_order_acquire);
+  if (!k) {
+    k = DefaultKernels();
+    active_kernels.store(k, std::memory_order_release);
+  }
+  return *k;
+}
+
+void SetActiveKernels(const DotKernels* kernels) {
+  active_kernels.store(kernels);
+}
+
+void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, ThreadPool* pool,
+                 const DotKernels& k) {
+  if (jobs.empty()) return;
+  const int64_t cols = jobs[0].w->cols;
+  bool quantized = false;
+  int64_t total_rows = 0;
+  for (const MatMulJob& job : jobs) {
+    quantized |= job.w->type == GgmlType::kQ8_0 || job.w->type == GgmlType::kQ4_0;
+    total_rows += job.w->rows;
+  }
+  // Quantized weights multiply Q8_0 activations, quantized once for the whole group.
+  thread_local std::vector<BlockQ8_0> xq;
+  thread_local std::vector<float> xd;
+  const int64_t blocks = cols / kQBlock;
+  if (quantized) {
+    xq.resize(static_cast<size_t>(n * blocks));
+    xd.resize(xq.size());
+    for (int64_t r = 0; r < n; ++r) {
+      QuantizeRow(GgmlType::kQ8_0, in + r * cols, &xq[static_cast<size_t>(r * blocks)], cols);
+    }
+    for (size_t b = 0; b < xq.size(); ++b) xd[b] = F16ToF32(xq[b].d);
+  }
+  const BlockQ8_0* xq_data = xq.data();
+  const float* xd_data = xd.data();
+  // Rows of all jobs form one index space [0, total_rows), split over the threads.
+  auto body = [&](int64_t g0, int64_t g1) {
+    int64_t base = 0;
+    for (const MatMulJob& job : jobs) {
+      const Tensor& w = *job.w;
+      const int64_t lo = std::max(g0, base), hi = std::min(g1, base + w.rows);
+      if (lo < hi) {
+        const bool q = w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0;
+        const MatArgs args{
+            static_cast<const uint8_t*>(w.data) + static_cast<size_t>(lo - base) * w.row_bytes(),
+            w.row_bytes(),
+            hi - lo,
+            in,
+            xq_data,
+            xd_data,
+            q ? blocks : cols,
+            n,
+            cols,
+            job.out + (lo - base),
+            w.rows};
+        switch (w.type) {
+          case GgmlType::kF32:
+            k.f32(args);
+            break;
+          case GgmlType::kF16:
+            k.f16(args);
+            break;
+          case GgmlType::kBF16:
+            k.bf16(args);
+            break;
+          case GgmlType::kQ8_0:
+            k.q8_0(args);
+            break;
+          case GgmlType::kQ4_0:
+            k.q4_0(args);
+            break;
+        }
+      }
+      base += w.rows;
+    }
+  };
+  // Below about 256K multiply-adds a thread hand-off costs more than it saves.
+  if (pool && pool->size() > 1 && total_rows * cols * n >= (int64_t{1} << 18)) {
+    pool->ParallelFor(total_rows, body);
+  } else {
+    body(0, total_rows);
+  }
+}
+
+void MatMul(const Tensor& w, const float* in, int64_t n, float* out, ThreadPool* pool,
+            const DotKernels& k) {
+  const MatMulJob job{&w, out};
+  MatMulGroup(std::span<const MatMulJob>(&job, 1), in, n, pool, k);
+}
+
+void GetRow(const Tensor& w, int64_t row, float* out) {
+  DequantizeRow(w.type, w.Row(row), out, w.cols);
+}
+
+}  // namespace llms::engine

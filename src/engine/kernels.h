@@ -1,0 +1,76 @@
+// Kernels: the engine's matrix products over weights of any supported type, with a scalar
+// reference implementation and an AVX2/FMA/F16C one chosen at run time from the CPU's features
+// (LLMS_KERNELS=scalar in the environment forces the reference). Quantized weights (Q8_0, Q4_0) are
+// never dequantized as a whole: the activations are quantized to Q8_0 blocks once per call and
+// each weight block is multiplied in integers with its scale applied per block, as ggml does.
+// MatMul splits the output rows over a ThreadPool when the product is large enough to pay for it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/thread_pool.h"
+#include "engine/ggml_types.h"
+#include "engine/model.h"
+
+namespace llms::engine {
+
+// Matrix kernels: out[j * out_stride + o] = W_o . X_j for weight rows o < rows (W_o at
+// w + o * w_stride bytes) and activation rows j < nx (X_j at x + j * x_stride floats, or for
+// quantized weights the Q8_0 blocks xq + j * x_stride with their scales as floats in xd). Inside,
+// each weight row is loaded once per tile of kTileRows activation rows. The arithmetic for one
+// activation row is the same whatever nx, so a sequence's results do not depend on its batch.
+constexpr int kTileRows = 4;
+struct MatArgs {
+  const uint8_t* w;
+  size_t w_stride;
+  int64_t rows;
+  const float* x;
+  const BlockQ8_0* xq;
+  const float* xd;
+  int64_t x_stride;
+  int64_t nx;
+  int64_t n;  // values per row
+  float* out;
+  int64_t out_stride;
+};
+using MatKernel = void (*)(const MatArgs&);
+
+struct DotKernels {
+  std::string_view name;
+  MatKernel f32, f16, bf16, q8_0, q4_0;
+  // Attention over the `count` positions of one KV block, rows t at k + t * stride:
+  // out[t] = scale * (q . k_t), and out += sum_t a[t] * v_t (hs values each).
+  void (*attn_scores)(const float* q, const float* k, int64_t stride, int count, int hs,
+                      float scale, float* out);
+  void (*attn_accumulate)(const float* a, const float* v, int64_t stride, int count, int hs,
+                          float* out);
+  // In place: x = softmax(x) over n values.
+  void (*softmax)(float* x, int n);
+};
+
+const DotKernels& ScalarKernels();
+const DotKernels* Avx2Kernels();  // null when the CPU (or the build) lacks AVX2, FMA and F16C
+const DotKernels& ActiveKernels();
+// Replaces the active kernels (benchmarks compare implementations in one run); null restores the
+// CPU-dependent default. Not thread-safe: call before computing.
+void SetActiveKernels(const DotKernels* kernels);
+
+// out[r * w.rows + o] = W[o] . in[r * w.cols ...] for every row r < n and output o < w.rows.
+void MatMul(const Tensor& w, const float* in, int64_t n, float* out, ThreadPool* pool = nullptr,
+            const DotKernels& k = ActiveKernels());
+
+// Several products of the same input (Q, K and V; gate and up) in one parallel pass: fewer thread
+// hand-offs per layer, activations quantized once. All weights have the same column count.
+struct MatMulJob {
+  const Tensor* w;
+  float* out;  // [n][w->rows]
+};
+void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n,
+                 ThreadPool* pool = nullptr, const DotKernels& k = ActiveKernels());
+
+// Row `row` of w as floats (token embeddings of any type).
+void GetRow(const Tensor& w, int64_t row, float* out);
+
+}  // namespace llms::engine

@@ -1,0 +1,303 @@
+// GGUF writing of converted, requantized and random-weight models.
+#include "engine/model_writer.h"
+
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/rng.h"
+#include "core/thread_pool.h"
+#include "engine/gguf.h"
+#include "engine/gguf_loader.h"
+#include "engine/gguf_writer.h"
+#include "engine/llama2c_loader.h"
+#include "engine/sentencepiece_tokenizer.h"
+
+namespace llms::engine {
+
+namespace {
+
+// llama.cpp's general.file_type numbers for the types a whole file can be in.
+uint32_t FileType(GgmlType t) {
+  switch (t) {
+    case GgmlType::kF32:
+      return 0;
+    case GgmlType::kF16:
+      return 1;
+    case GgmlType::kQ4_0:
+      return 2;
+    case GgmlType::kQ8_0:
+      return 7;
+    case GgmlType::kBF16:
+      return 32;
+  }
+  return 0;
+}
+
+GgmlType StorageType(GgmlType wanted, int64_t rows, int64_t cols) {
+  if (rows == 1) return GgmlType::kF32;  // norms and biases
+  const auto t = *TraitsOf(static_cast<uint32_t>(wanted));
+  return cols % t.block_values == 0 ? wanted : GgmlType::kF16;
+}
+
+void SetModelMetadata(GgufWriter& w, const ModelConfig& c, const std::string& name, GgmlType type) {
+  const std::string& a = c.architecture;
+  w.SetString("general.architecture", a);
+  w.SetString("general.name", name);
+  w.SetUint32("general.file_type", FileType(type));
+  w.SetUint32("general.alignment", 32);
+  w.SetUint32(a + ".context_length", static_cast<uint32_t>(c.seq_len));
+  w.SetUint32(a + ".embedding_length", static_cast<uint32_t>(c.dim));
+  w.SetUint32(a + ".block_count", static_cast<uint32_t>(c.n_layers));
+  w.SetUint32(a + ".feed_forward_length", static_cast<uint32_t>(c.hidden_dim));
+  w.SetUint32(a + ".attention.head_count", static_cast<uint32_t>(c.n_heads));
+  w.SetUint32(a + ".attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
+  w.SetUint32(a + ".rope.dimension_count", static_cast<uint32_t>(c.head_dim()));
+  w.SetFloat32(a + ".rope.freq_base", c.rope_theta);
+  w.SetFloat32(a + ".attention.layer_norm_rms_epsilon", c.rms_eps);
+  w.SetUint32(a + ".vocab_size", static_cast<uint32_t>(c.vocab_size));
+}
+
+// A SentencePiece vocabulary as GGUF stores it: spaces as U+2581, token types 2 unknown, 3
+// control, 6 byte, 1 normal.
+void SetSentencePieceVocab(GgufWriter& w, const std::vector<std::string>& pieces,
+                           const std::vector<float>& scores, int bos, int eos) {
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    std::string t;
+    for (char ch : pieces[i]) t += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
+    tokens.push_back(std::move(t));
+    const std::string& p = pieces[i];
+    int type = 1;
+    if (i == 0) {
+      type = 2;
+    } else if (static_cast<int>(i) == bos || static_cast<int>(i) == eos) {
+      type = 3;
+    } else if (p.size() == 6 && p.compare(0, 3, "<0x") == 0 && p[5] == '>') {
+      type = 6;
+    }
+    types.push_back(type);
+  }
+  w.SetString("tokenizer.ggml.model", "llama");
+  w.SetStringArray("tokenizer.ggml.tokens", tokens);
+  w.SetFloatArray("tokenizer.ggml.scores", scores);
+  w.SetInt32Array("tokenizer.ggml.token_type", types);
+  w.SetUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(bos));
+  w.SetUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(eos));
+  w.SetUint32("tokenizer.ggml.unknown_token_id", 0);
+  w.SetBool("tokenizer.ggml.add_bos_token", true);
+  w.SetBool("tokenizer.ggml.add_eos_token", false);
+}
+
+// Adds a Model tensor converted row by row to `type` (rows in parallel).
+void AddConverted(GgufWriter& w, const std::string& name, const Tensor& src, GgmlType type,
+                  ThreadPool& pool) {
+  w.AddTensor(name, type, {src.cols, src.rows}, [src, type, &pool](uint8_t* dst) {
+    const size_t out_row = RowBytes(type, src.cols);
+    pool.ParallelFor(src.rows, [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(static_cast<size_t>(src.cols));
+      for (int64_t r = r0; r < r1; ++r) {
+        DequantizeRow(src.type, src.Row(r), row.data(), src.cols);
+        QuantizeRow(type, row.data(), dst + static_cast<size_t>(r) * out_row, src.cols);
+      }
+    });
+  });
+}
+
+Status WriteWithProgress(const GgufWriter& w, const std::string& output,
+                         const WriteProgress& progress) {
+  return w.Write(output, progress);
+}
+
+}  // namespace
+
+Status ConvertLlama2cToGguf(const std::string& model_path, const std::string& tokenizer_path,
+                            const std::string& output, GgmlType type,
+                            const WriteProgress& progress) {
+  auto model = LoadLlama2cModel(model_path);
+  if (!model.ok()) return model.status();
+  auto tok = SentencePieceTokenizer::LoadLlama2c(tokenizer_path, model->config.vocab_size);
+  if (!tok.ok()) return tok.status();
+  GgufWriter w;
+  std::string name = model_path.substr(model_path.find_last_of('/') + 1);
+  if (name.size() > 4 && name.ends_with(".bin")) name.resize(name.size() - 4);
+  SetModelMetadata(w, model->config, name, type);
+  w.SetString("general.source.llama2c", model_path);
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  for (int i = 0; i < tok->vocab_size(); ++i) {
+    pieces.push_back(tok->piece(i));
+    scores.push_back(tok->score(i));
+  }
+  SetSentencePieceVocab(w, pieces, scores, tok->bos(), tok->eos());
+  ThreadPool pool(0);
+  Model& m = *model;
+  const bool tied = m.classifier.data == m.token_embedding.data;
+  for (const GgufTensorSlot& slot : GgufTensorSlots(m)) {
+    if (slot.name == "output.weight" && tied) continue;
+    const Tensor& t = *slot.tensor;
+    AddConverted(w, slot.name, t, StorageType(type, t.rows, t.cols), pool);
+  }
+  return WriteWithProgress(w, output, progress);
+}
+
+Status QuantizeGguf(const std::string& input, const std::string& output, GgmlType type,
+                    const WriteProgress& progress) {
+  auto file = GgufFile::Open(input);
+  if (!file.ok()) return file.status();
+  auto model = LoadGgufModel(*file);
+  if (!model.ok()) return model.status();
+  GgufWriter w;
+  for (const auto& [key, value] : file->metadata()) {
+    if (key == "general.file_type") {
+      w.SetUint32("general.file_type", FileType(type));
+    } else {
+      w.SetValue(std::string(key), value);
+    }
+  }
+  ThreadPool pool(0);
+  for (const GgufTensor& t : file->tensors()) {
+    const GgmlType src_type = static_cast<GgmlType>(t.type);
+    const Tensor view{src_type, t.data, t.rows(), t.cols()};
+    if (t.dims.size() == 2) {
+      AddConverted(w, std::string(t.name), view, StorageType(type, view.rows, view.cols), pool);
+    } else {  // vectors and other tensors are copied as they are
+      w.AddTensor(std::string(t.name), src_type, t.dims,
+                  [t](uint8_t* dst) { std::memcpy(dst, t.data, t.bytes); });
+    }
+  }
+  return WriteWithProgress(w, output, progress);
+}
+
+const std::vector<ModelPreset>& ModelPresets() {
+  static const std::vector<ModelPreset> presets = [] {
+    auto make = [](std::string name, std::string desc, std::string arch, int dim, int hidden,
+                   int layers, int heads, int kv, int vocab, int ctx, float theta, float eps,
+                   bool tied) {
+      ModelPreset p;
+      p.name = std::move(name);
+      p.description = std::move(desc);
+      ModelConfig& c = p.config;
+      c.architecture = std::move(arch);
+      c.dim = dim;
+      c.hidden_dim = hidden;
+      c.n_layers = layers;
+      c.n_heads = heads;
+      c.n_kv_heads = kv;
+      c.vocab_size = vocab;
+      c.seq_len = ctx;
+      c.rope_theta = theta;
+      c.rms_eps = eps;
+      c.rope_neox = c.architecture == "qwen2";
+      p.tied = tied;
+      return p;
+    };
+    // Shapes from the models' published configurations (config.json on their model cards).
+    return std::vector<ModelPreset>{
+        make("llama-tiny", "a 4-layer Llama for tests (about 7M parameters)", "llama", 256, 768, 4,
+             8, 4, 4096, 2048, 10000.0f, 1e-5f, true),
+        make("qwen2-0.5b", "Qwen2/Qwen2.5 0.5B shape", "qwen2", 896, 4864, 24, 14, 2, 151936, 32768,
+             1000000.0f, 1e-6f, true),
+        make("qwen2-1.5b", "Qwen2/Qwen2.5 1.5B shape", "qwen2", 1536, 8960, 28, 12, 2, 151936,
+             32768, 1000000.0f, 1e-6f, true),
+        make("llama-1b", "Llama 3.2 1B shape", "llama", 2048, 8192, 16, 32, 8, 128256, 131072,
+             500000.0f, 1e-5f, true),
+        make("llama-3b", "Llama 3.2 3B shape", "llama", 3072, 8192, 28, 24, 8, 128256, 131072,
+             500000.0f, 1e-5f, true),
+        make("qwen2-7b", "Qwen2/Qwen2.5 7B shape", "qwen2", 3584, 18944, 28, 28, 4, 152064, 32768,
+             1000000.0f, 1e-6f, false),
+        make("llama-7b", "Llama 2 7B shape", "llama", 4096, 11008, 32, 32, 32, 32000, 4096,
+             10000.0f, 1e-5f, false),
+        make("mistral-7b", "Mistral 7B v0.2 shape", "llama", 4096, 14336, 32, 32, 8, 32000, 32768,
+             1000000.0f, 1e-5f, false),
+        make("llama-8b", "Llama 3/3.1 8B shape", "llama", 4096, 14336, 32, 32, 8, 128256, 131072,
+             500000.0f, 1e-5f, false),
+        make("llama-13b", "Llama 2 13B shape", "llama", 5120, 13824, 40, 40, 40, 32000, 4096,
+             10000.0f, 1e-5f, false),
+    };
+  }();
+  return presets;
+}
+
+const ModelPreset* FindModelPreset(const std::string& name) {
+  for (const auto& p : ModelPresets()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+int64_t ParameterCount(const ModelConfig& c, bool tied) {
+  const int64_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
+  int64_t per_layer = 2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * dim * hidden;
+  if (c.architecture == "qwen2") per_layer += dim + 2 * kv;
+  return vocab * dim * (tied ? 1 : 2) + dim + c.n_layers * per_layer;
+}
+
+Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uint64_t seed,
+                        const std::string& output, const std::string& name,
+                        const WriteProgress& progress) {
+  if (config.dim % config.n_heads != 0 || config.n_heads % config.n_kv_heads != 0 ||
+      config.head_dim() % 2 != 0 || config.vocab_size < 512) {
+    return Status::Error(fmt::format(
+        "inconsistent shape: dim {} must be a multiple of heads {} (with an even head size), "
+        "heads a multiple of kv-heads {}, and the vocabulary at least 512 tokens",
+        config.dim, config.n_heads, config.n_kv_heads));
+  }
+  GgufWriter w;
+  SetModelMetadata(w, config, name, type);
+  w.SetString("general.source", fmt::format("random weights (aegaeon model dummy, seed {})", seed));
+  // Synthetic vocabulary: specials, byte fallback, ASCII, then letter sequences with a leading
+  // space, shortest first, so every piece can be formed by merging a shorter one and a letter.
+  std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
+  for (int b = 0; b < 256; ++b) pieces.push_back(fmt::format("<0x{:02X}>", b));
+  for (char ch = 32; ch < 127; ++ch) pieces.emplace_back(1, ch);
+  std::vector<std::string> level{" "};
+  const auto vocab = static_cast<size_t>(config.vocab_size);
+  while (pieces.size() < vocab) {
+    std::vector<std::string> next;
+    for (const auto& prefix : level) {
+      for (char ch = 'a'; ch <= 'z' && pieces.size() < vocab; ++ch) {
+        pieces.push_back(prefix + ch);
+        next.push_back(pieces.back());
+      }
+    }
+    level = std::move(next);
+  }
+  pieces.resize(vocab);
+  std::vector<float> scores(vocab);
+  for (size_t i = 0; i < vocab; ++i) scores[i] = -static_cast<float>(i);
+  SetSentencePieceVocab(w, pieces, scores, 1, 2);
+
+  Model m;
+  m.config = config;
+  m.layers.resize(static_cast<size_t>(config.n_layers));
+  ThreadPool pool(0);
+  for (const GgufTensorSlot& slot : GgufTensorSlots(m)) {
+    if (slot.name == "output.weight" && tied) continue;
+    const GgmlType t = StorageType(type, slot.rows, slot.cols);
+    const bool norm = slot.name.ends_with("norm.weight");
+    const bool bias = slot.name.ends_with(".bias");
+    const uint64_t stream = Rng::HashString(slot.name);
+    const int64_t rows = slot.rows, cols = slot.cols;
+    w.AddTensor(slot.name, t, {cols, rows}, [=, &pool](uint8_t* dst) {
+      const size_t row_bytes = RowBytes(t, cols);
+      pool.ParallelFor(rows, [&](int64_t r0, int64_t r1) {
+        std::vector<float> row(static_cast<size_t>(cols));
+        // Uniform on [-a, a] has standard deviation a / sqrt(3): 0.02 for weights, less for biases.
+        const double a = bias ? 0.002 * 1.7320508 : 0.02 * 1.7320508;
+        for (int64_t r = r0; r < r1; ++r) {
+          Rng rng = Rng::ForStream(seed, stream ^ static_cast<uint64_t>(r));
+          for (auto& v : row) {
+            v = norm ? 1.0f : static_cast<float>((2.0 * rng.NextOpenUnit() - 1.0) * a);
+          }
+          QuantizeRow(t, row.data(), dst + static_cast<size_t>(r) * row_bytes, cols);
+        }
+      });
+    });
+  }
+  return WriteWithProgress(w, output, progress);
+}
+
+}  // namespace llms::engine

@@ -1,0 +1,23 @@
+// Placing a model's weights in caller-provided memory: the fixed-size "device memory" arena an
+// Aegaeon instance manages. WeightsArenaBytes says exactly how many bytes a model needs (each
+// tensor 64-byte aligned, a tied output embedding stored once); PlaceWeights copies the weights
+// there and returns a Model that reads them from the arena. Together with KvCache::BytesFor and a
+// KvCache built on arena storage, a model and its KV cache live entirely inside one region.
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+#include "engine/model.h"
+
+namespace llms::engine {
+
+constexpr size_t kArenaAlignment = 64;
+
+size_t WeightsArenaBytes(const Model& model);
+
+// `arena` must be kArenaAlignment-aligned and hold `size` bytes; an error (nothing copied) when
+// the model does not fit. The result stays valid while the arena memory does.
+Result<Model> PlaceWeights(const Model& model, void* arena, size_t size);
+
+}  // namespace llms::engine
