@@ -71,7 +71,7 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
       if (!a->quiet) {
         const double pre = result->prefill_seconds, dec = result->decode_seconds;
         fmt::print(stderr,
-                   "aegaeon run: {} prompt tokens ({:.0f} tok/s prefill), {} generated ({:.0f} "
+                   "aegaeon run: {} prompt tokens ({:.1f} tok/s prefill), {} generated ({:.1f} "
                    "tok/s decode), finish: {}\n",
                    result->prompt_tokens.size(), pre > 0 ? result->prompt_tokens.size() / pre : 0.0,
                    result->tokens.size(), dec > 0 ? result->tokens.size() / dec : 0.0,
