@@ -28,24 +28,25 @@ float DotBF16(const uint16_t* w, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) s += BF16ToF32(w[i]) * x[i];
   return s;
 }
-float DotQ8(const BlockQ8_0* w, const BlockQ8_0* x, int64_t n) {
+// x: 32 int8 per block, xd: the blocks' scales.
+float DotQ8(const BlockQ8_0* w, const int8_t* x, const float* xd, int64_t n) {
   float s = 0.0f;
   for (int64_t b = 0; b < n / kQBlock; ++b) {
     int32_t acc = 0;
-    for (int j = 0; j < kQBlock; ++j) acc += w[b].qs[j] * x[b].qs[j];
-    s += F16ToF32(w[b].d) * F16ToF32(x[b].d) * static_cast<float>(acc);
+    for (int j = 0; j < kQBlock; ++j) acc += w[b].qs[j] * x[b * kQBlock + j];
+    s += F16ToF32(w[b].d) * xd[b] * static_cast<float>(acc);
   }
   return s;
 }
-float DotQ4(const BlockQ4_0* w, const BlockQ8_0* x, int64_t n) {
+float DotQ4(const BlockQ4_0* w, const int8_t* x, const float* xd, int64_t n) {
   float s = 0.0f;
   for (int64_t b = 0; b < n / kQBlock; ++b) {
     int32_t acc = 0;
     for (int j = 0; j < kQBlock / 2; ++j) {
-      acc += ((w[b].qs[j] & 0xf) - 8) * x[b].qs[j];
-      acc += ((w[b].qs[j] >> 4) - 8) * x[b].qs[j + kQBlock / 2];
+      acc += ((w[b].qs[j] & 0xf) - 8) * x[b * kQBlock + j];
+      acc += ((w[b].qs[j] >> 4) - 8) * x[b * kQBlock + j + kQBlock / 2];
     }
-    s += F16ToF32(w[b].d) * F16ToF32(x[b].d) * static_cast<float>(acc);
+    s += F16ToF32(w[b].d) * xd[b] * static_cast<float>(acc);
   }
   return s;
 }
@@ -59,12 +60,13 @@ void FloatRows(const MatArgs& a) {
       a.out[j * a.out_stride + o] = Dot(w, a.x + j * a.x_stride, a.n);
   }
 }
-template <typename W, float (*Dot)(const W*, const BlockQ8_0*, int64_t)>
+template <typename W, float (*Dot)(const W*, const int8_t*, const float*, int64_t)>
 void QuantRows(const MatArgs& a) {
   for (int64_t o = 0; o < a.rows; ++o) {
     const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
     for (int64_t j = 0; j < a.nx; ++j)
-      a.out[j * a.out_stride + o] = Dot(w, a.xq + j * a.x_stride, a.n);
+      a.out[j * a.out_stride + o] =
+          Dot(w, a.xq + j * a.x_stride * kQBlock, a.xd + j * a.x_stride, a.n);
   }
 }
 
@@ -156,18 +158,28 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
     total_rows += job.w->rows;
   }
   // Quantized weights multiply Q8_0 activations, quantized once for the whole group.
-  thread_local std::vector<BlockQ8_0> xq;
+  // Activations as Q8_0, split: values 32-byte aligned (aligned SIMD loads), scales as floats.
+  thread_local std::vector<BlockQ8_0> blocks_buf;
+  thread_local std::vector<int8_t> xq_buf;
   thread_local std::vector<float> xd;
+  int8_t* xq = nullptr;
   const int64_t blocks = cols / kQBlock;
   if (quantized) {
-    xq.resize(static_cast<size_t>(n * blocks));
-    xd.resize(xq.size());
+    const size_t total = static_cast<size_t>(n * blocks);
+    blocks_buf.resize(total);
+    xq_buf.resize(total * kQBlock + 32);
+    xd.resize(total);
     for (int64_t r = 0; r < n; ++r) {
-      QuantizeRow(GgmlType::kQ8_0, in + r * cols, &xq[static_cast<size_t>(r * blocks)], cols);
+      QuantizeRow(GgmlType::kQ8_0, in + r * cols, &blocks_buf[static_cast<size_t>(r * blocks)],
+                  cols);
     }
-    for (size_t b = 0; b < xq.size(); ++b) xd[b] = F16ToF32(xq[b].d);
+    xq = xq_buf.data() + (32 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 32) % 32;
+    for (size_t b = 0; b < total; ++b) {
+      std::memcpy(xq + b * kQBlock, blocks_buf[b].qs, kQBlock);
+      xd[b] = F16ToF32(blocks_buf[b].d);
+    }
   }
-  const BlockQ8_0* xq_data = xq.data();
+  const int8_t* xq_data = xq;
   const float* xd_data = xd.data();
   // Rows of all jobs form one index space [0, total_rows), split over the threads.
   auto body = [&](int64_t g0, int64_t g1) {

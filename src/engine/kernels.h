@@ -18,7 +18,8 @@ namespace llms::engine {
 
 // Matrix kernels: out[j * out_stride + o] = W_o . X_j for weight rows o < rows (W_o at
 // w + o * w_stride bytes) and activation rows j < nx (X_j at x + j * x_stride floats, or for
-// quantized weights the Q8_0 blocks xq + j * x_stride with their scales as floats in xd). Inside,
+// quantized weights the Q8_0 values xq + j * x_stride * 32 (32-byte aligned, 32 per block) with
+// their block scales as floats at xd + j * x_stride). Inside,
 // each weight row is loaded once per tile of kTileRows activation rows. The arithmetic for one
 // activation row is the same whatever nx, so a sequence's results do not depend on its batch.
 constexpr int kTileRows = 4;
@@ -27,7 +28,7 @@ struct MatArgs {
   size_t w_stride;
   int64_t rows;
   const float* x;
-  const BlockQ8_0* xq;
+  const int8_t* xq;
   const float* xd;
   int64_t x_stride;
   int64_t nx;

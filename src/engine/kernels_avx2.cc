@@ -85,8 +85,8 @@ inline __m256 MulSumI8(__m256i abs_w, __m256i w, __m256i x) {
 constexpr int kPrefetchBlocks = 64;  // about 2 KiB ahead
 
 template <int NX, typename W, typename Unpack>
-void QuantTile(const W* w, Unpack unpack, const BlockQ8_0* x, const float* xd, int64_t xs,
-               int64_t n, float* out) {
+void QuantTile(const W* w, Unpack unpack, const int8_t* x, const float* xd, int64_t xs, int64_t n,
+               float* out) {
   __m256 acc0[NX], acc1[NX];  // even and odd blocks (plain arrays unrolled into registers)
   for (int j = 0; j < NX; ++j) acc0[j] = acc1[j] = _mm256_setzero_ps();
   const int64_t nb = n / kQBlock;
@@ -95,8 +95,8 @@ void QuantTile(const W* w, Unpack unpack, const BlockQ8_0* x, const float* xd, i
     const __m256i aw = _mm256_sign_epi8(qw, qw);
     const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[b].d));
     for (int j = 0; j < NX; ++j) {
-      const BlockQ8_0& xb = x[j * xs + b];
-      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
+      const __m256i qx =
+          _mm256_load_si256(reinterpret_cast<const __m256i*>(x + (j * xs + b) * kQBlock));
       // The block scale product in vector registers (a broadcast load, one multiply).
       const __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(&xd[j * xs + b]));
       acc[j] = _mm256_fmadd_ps(d, MulSumI8(aw, qw, qx), acc[j]);
@@ -176,7 +176,7 @@ void QuantRows(const MatArgs& a) {
     const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
     for (int64_t r = 0; r < a.nx; r += kTileRows) {
       const int k = static_cast<int>(std::min<int64_t>(kTileRows, a.nx - r));
-      const BlockQ8_0* x = a.xq + r * a.x_stride;
+      const int8_t* x = a.xq + r * a.x_stride * kQBlock;
       const float* xd = a.xd + r * a.x_stride;
       for (int64_t o = o0; o < o1; ++o) {
         const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
