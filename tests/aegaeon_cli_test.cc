@@ -74,6 +74,22 @@ TEST(AegaeonCliTest, AcceptanceDummyOneBillionQ8ModelAndInfo) {
   EXPECT_NE(list.out.find("qwen2-0.5b"), std::string::npos);
 }
 
+TEST(AegaeonCliTest, LatencyFitsTheArtifactProfiles) {
+  const std::string csv = SharedDir() + "/data/aegaeon-profiles/latency.csv";
+  if (!std::filesystem::exists(csv)) GTEST_SKIP() << "../shared/data is absent; CI has it";
+  const std::string json = ::testing::TempDir() + "/fits.json";
+  auto r = RunCommand(kAegaeon + " latency --profiles " + csv + " --gpu A100 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("llama2_7b                A100"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("H800"), std::string::npos);  // filtered
+  const std::string written = ReadFile(json);
+  EXPECT_NE(written.find("\"prefill_error\""), std::string::npos);
+  EXPECT_NE(written.find("\"r2\""), std::string::npos);
+  auto none = RunCommand(kAegaeon + " latency --profiles " + csv + " --model nope");
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("no profile rows match"), std::string::npos);
+}
+
 TEST(AegaeonCliTest, ErrorsAreClear) {
   const std::string model = Stories() + "/stories260K.bin";
   const std::string gguf = ::testing::TempDir() + "/fake.gguf";

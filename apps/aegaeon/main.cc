@@ -1,10 +1,11 @@
 // aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands available so far:
-// `run` (generate text with the CPU engine) and `model` (convert, quantize, dummy, info). `serve`,
-// `sim` and `bench` follow (issues 4 and 5).
+// `run` (generate text with the CPU engine), `model` (convert, quantize, dummy, info) and `latency`
+// (the simulator's latency-model fits). `serve`, `sim` and `bench` follow (issues 4 and 5).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "core/cli_app.h"
+#include "latency_command.h"
 #include "model_command.h"
 #include "run_command.h"
 
@@ -18,8 +19,11 @@ int main(int argc, char** argv) {
   aegaeon run --model /tmp/s.gguf --prompt "Once upon a time" --temperature 0
   aegaeon model dummy --preset llama-1b --type q8_0 --output /tmp/d.gguf
   aegaeon model info /tmp/d.gguf
+  aegaeon latency --profiles ../shared/data/aegaeon-profiles/latency.csv
 
 Run `aegaeon <command> --help` for each command's options.)");
-  return llms::RunCliApp(app, {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel},
+  return llms::RunCliApp(app,
+                         {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel,
+                          llms::aegaeon::cli::RegisterLatency},
                          argc, argv);
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/progress.h"
+#include "core/text.h"
 #include "engine/gguf.h"
 #include "engine/gguf_loader.h"
 #include "engine/kv_cache.h"
@@ -45,13 +46,6 @@ engine::WriteProgress Progress(std::shared_ptr<ProgressBar>& bar, const std::str
   };
 }
 
-std::string Bytes(double b) {
-  if (b >= 1e9) return fmt::format("{:.2f} GB", b / 1e9);
-  if (b >= 1e6) return fmt::format("{:.2f} MB", b / 1e6);
-  if (b >= 1e3) return fmt::format("{:.1f} kB", b / 1e3);
-  return fmt::format("{:.0f} B", b);
-}
-
 void PrintConfig(const engine::Model& m) {
   const engine::ModelConfig& c = m.config;
   int64_t params = 0;
@@ -63,7 +57,7 @@ void PrintConfig(const engine::Model& m) {
   fmt::print("model:\n");
   fmt::print("  architecture      {}\n", c.architecture);
   fmt::print("  parameters        {} ({:.3f} B)\n", params, static_cast<double>(params) / 1e9);
-  fmt::print("  weights           {} ({} bytes)\n", Bytes(static_cast<double>(weight_bytes)),
+  fmt::print("  weights           {} ({} bytes)\n", HumanBytes(static_cast<double>(weight_bytes)),
              weight_bytes);
   fmt::print("  dim / hidden      {} / {}\n", c.dim, c.hidden_dim);
   fmt::print("  layers            {}\n", c.n_layers);
@@ -77,8 +71,8 @@ void PrintConfig(const engine::Model& m) {
                                              : "separate");
   const size_t block = engine::KvCache::BlockBytes(c);
   fmt::print("  KV cache          {} per token, {} per {}-token block (F32)\n",
-             Bytes(static_cast<double>(block) / engine::KvCache::kBlockTokens),
-             Bytes(static_cast<double>(block)), engine::KvCache::kBlockTokens);
+             HumanBytes(static_cast<double>(block) / engine::KvCache::kBlockTokens),
+             HumanBytes(static_cast<double>(block)), engine::KvCache::kBlockTokens);
 }
 
 int Info(const std::string& path, bool tensors, size_t max_elems) {
@@ -86,14 +80,14 @@ int Info(const std::string& path, bool tensors, size_t max_elems) {
     auto m = engine::LoadLlama2cModel(path);
     if (!m.ok()) return Fail(m.message());
     fmt::print("file: {} (llama2.c, {})\n", path,
-               Bytes(static_cast<double>(std::filesystem::file_size(path))));
+               HumanBytes(static_cast<double>(std::filesystem::file_size(path))));
     PrintConfig(*m);
     return 0;
   }
   auto f = engine::GgufFile::Open(path);
   if (!f.ok()) return Fail(f.message());
   fmt::print("file: {} (GGUF v{}, {}, alignment {})\n", path, f->version(),
-             Bytes(static_cast<double>(std::filesystem::file_size(path))), f->alignment());
+             HumanBytes(static_cast<double>(std::filesystem::file_size(path))), f->alignment());
   fmt::print("metadata ({} keys):\n", f->metadata().size());
   for (const auto& [key, value] : f->metadata()) {
     fmt::print("  {:<40} {}\n", key, engine::FormatGgufValue(value, max_elems));
@@ -106,7 +100,8 @@ int Info(const std::string& path, bool tensors, size_t max_elems) {
   }
   fmt::print("tensors ({}):\n", f->tensors().size());
   for (const auto& [type, e] : by_type) {
-    fmt::print("  {:<6} {:>5} tensors  {}\n", type, e.first, Bytes(static_cast<double>(e.second)));
+    fmt::print("  {:<6} {:>5} tensors  {}\n", type, e.first,
+               HumanBytes(static_cast<double>(e.second)));
   }
   if (tensors) {
     for (const auto& t : f->tensors()) {
@@ -167,7 +162,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
                                                     Progress(bar, a->output));
       if (!s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon model convert: wrote {} ({})\n", a->output,
-                 Bytes(static_cast<double>(std::filesystem::file_size(a->output))));
+                 HumanBytes(static_cast<double>(std::filesystem::file_size(a->output))));
       return 0;
     };
   });
@@ -185,7 +180,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
       const Status s = engine::QuantizeGguf(a->input, a->output, *type, Progress(bar, a->output));
       if (!s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon model quantize: wrote {} ({})\n", a->output,
-                 Bytes(static_cast<double>(std::filesystem::file_size(a->output))));
+                 HumanBytes(static_cast<double>(std::filesystem::file_size(a->output))));
       return 0;
     };
   });
@@ -252,7 +247,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
                                                 Progress(bar, a->output));
       if (!s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon model dummy: wrote {} ({}, {:.3f} B parameters)\n", a->output,
-                 Bytes(static_cast<double>(std::filesystem::file_size(a->output))),
+                 HumanBytes(static_cast<double>(std::filesystem::file_size(a->output))),
                  static_cast<double>(engine::ParameterCount(c, preset->tied)) / 1e9);
       return 0;
     };
