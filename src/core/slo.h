@@ -1,0 +1,53 @@
+// Serving-latency metrics shared by the simulator and the benchmark client: per request, the
+// arrival time and the time each output token arrived (or an error); per run, TTFT, TBT and TPOT
+// distributions, SLO attainment as the Aegaeon paper defines it, the conventional fraction of
+// requests meeting both SLOs, and goodput.
+//
+// Token-level SLO attainment (Aegaeon): token k of a request (k = 0 for the first) has the
+// deadline base + k' * TPOT, where base starts at arrival + TTFT with k' = k; when a token is
+// late, deadlines restart from it (base = its arrival time, k' counted from it). The request's
+// score is the fraction of its service time (arrival to last token) during which no token is
+// overdue: a late token makes the time between its deadline (or the previous token, if later)
+// and its arrival bad. Attainment is the mean score over requests; a failed request scores 0.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace llms {
+
+struct SloTargets {
+  double ttft_s = 10.0;  // Aegaeon's defaults
+  double tpot_s = 0.1;
+};
+
+struct RequestTiming {
+  double arrival_s = 0.0;
+  std::vector<double> token_s;  // arrival time of each output token, non-decreasing
+  bool failed = false;          // ended in an error (or produced no token)
+};
+
+// The request's token-level score in [0, 1] (see above).
+double SloScore(const RequestTiming& r, const SloTargets& slo);
+// TTFT <= slo.ttft_s and mean time per output token (after the first) <= slo.tpot_s.
+bool MeetsBothSlos(const RequestTiming& r, const SloTargets& slo);
+
+struct Percentiles {
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+Percentiles Summarize(std::vector<double> values);
+
+struct SloSummary {
+  int64_t completed = 0, failed = 0;
+  Percentiles ttft_s, tbt_s, tpot_s, e2e_s;
+  double slo_attainment = 0;           // mean token-level score (Aegaeon's definition)
+  double conventional_attainment = 0;  // fraction meeting both TTFT and mean-TPOT SLOs
+  double goodput_rps = 0;              // requests meeting both SLOs per second of `duration_s`
+  double output_tokens_per_s = 0;
+};
+
+// `duration_s`: the run's length for rates (first arrival to last token when 0).
+SloSummary SummarizeRequests(const std::vector<RequestTiming>& requests, const SloTargets& slo,
+                             double duration_s = 0.0);
+
+}  // namespace llms

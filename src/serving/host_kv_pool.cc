@@ -1,0 +1,64 @@
+// HostKvPool implementation.
+#include "serving/host_kv_pool.h"
+
+namespace llms::serving {
+
+HostKvPool::HostKvPool(size_t slab_bytes, size_t capacity)
+    : slab_bytes_(slab_bytes), max_slabs_(static_cast<int>(capacity / slab_bytes)) {}
+
+std::optional<HostKvBlock> HostKvPool::Allocate(size_t block_bytes) {
+  if (block_bytes == 0 || block_bytes > slab_bytes_) return std::nullopt;
+  int unbound = -1;
+  for (int s = 0; s < static_cast<int>(slabs_.size()); ++s) {
+    Slab& slab = slabs_[static_cast<size_t>(s)];
+    if (slab.block_bytes == block_bytes && !slab.free_blocks.empty()) {
+      const int index = slab.free_blocks.back();
+      slab.free_blocks.pop_back();
+      ++slab.used;
+      in_use_ += block_bytes;
+      return HostKvBlock{s, index};
+    }
+    if (slab.block_bytes == 0 && unbound < 0) unbound = s;
+  }
+  if (unbound < 0) {
+    if (static_cast<int>(slabs_.size()) >= max_slabs_) return std::nullopt;
+    slabs_.push_back(Slab{std::make_unique<std::byte[]>(slab_bytes_), 0, {}, 0});
+    unbound = static_cast<int>(slabs_.size()) - 1;
+  }
+  Slab& slab = slabs_[static_cast<size_t>(unbound)];
+  slab.block_bytes = block_bytes;
+  const int blocks = static_cast<int>(slab_bytes_ / block_bytes);
+  slab.free_blocks.clear();
+  for (int i = blocks - 1; i >= 1; --i) slab.free_blocks.push_back(i);
+  slab.used = 1;
+  in_use_ += block_bytes;
+  return HostKvBlock{unbound, 0};
+}
+
+void HostKvPool::Free(HostKvBlock block) {
+  Slab& slab = slabs_[static_cast<size_t>(block.slab)];
+  slab.free_blocks.push_back(block.index);
+  in_use_ -= slab.block_bytes;
+  if (--slab.used == 0) {  // empty: any shape may take it now
+    slab.block_bytes = 0;
+    slab.free_blocks.clear();
+  }
+}
+
+std::byte* HostKvPool::Data(HostKvBlock block) {
+  Slab& slab = slabs_[static_cast<size_t>(block.slab)];
+  return slab.memory.get() + static_cast<size_t>(block.index) * slab.block_bytes;
+}
+
+size_t HostKvPool::bytes_in_slabs() const {
+  size_t n = 0;
+  for (const Slab& s : slabs_) n += s.block_bytes ? slab_bytes_ : 0;
+  return n;
+}
+
+double HostKvPool::fragmentation() const {
+  const size_t held = bytes_in_slabs();
+  return held ? 1.0 - static_cast<double>(in_use_) / static_cast<double>(held) : 0.0;
+}
+
+}  // namespace llms::serving
