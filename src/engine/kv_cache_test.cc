@@ -6,19 +6,13 @@
 
 #include <set>
 
+#include "engine/test_models.h"
+
 namespace llms::engine {
 namespace {
 
 ModelConfig Tiny() {
-  ModelConfig c;
-  c.dim = 8;
-  c.hidden_dim = 16;
-  c.n_layers = 2;
-  c.n_heads = 2;
-  c.n_kv_heads = 1;
-  c.vocab_size = 10;
-  c.seq_len = 64;
-  return c;
+  return testing::TinyConfig();
 }
 
 TEST(KvCacheTest, ReservesWholeBlocksAndReleasesThem) {

@@ -1,4 +1,5 @@
-// Test helpers for the engine: where the shared stories260K model lives, and a skip when absent.
+// Test helpers for the engine: where the shared stories260K model lives, a skip when absent, and a
+// tiny model shape for cache and memory tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -6,7 +7,22 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/model.h"
+
 namespace llms::engine::testing {
+
+// 2 layers, 2 query heads sharing 1 KV head of 4 values: small enough to check by hand.
+inline ModelConfig TinyConfig() {
+  ModelConfig c;
+  c.dim = 8;
+  c.hidden_dim = 16;
+  c.n_layers = 2;
+  c.n_heads = 2;
+  c.n_kv_heads = 1;
+  c.vocab_size = 10;
+  c.seq_len = 64;
+  return c;
+}
 
 inline std::string StoriesDir() {
   return std::string(LLMS_SHARED_DIR) + "/models/stories260K";

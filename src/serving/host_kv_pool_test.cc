@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/kv_cache.h"
+#include "engine/test_models.h"
 
 namespace llms::serving {
 namespace {
@@ -43,14 +44,7 @@ TEST(HostKvPoolTest, OneShapePerSlabAndSlabsAreReused) {
 }
 
 TEST(HostKvPoolTest, KvBlocksRoundTripThroughThePool) {
-  engine::ModelConfig c;
-  c.dim = 32;
-  c.hidden_dim = 64;
-  c.n_layers = 2;
-  c.n_heads = 4;
-  c.n_kv_heads = 2;
-  c.vocab_size = 16;
-  c.seq_len = 64;
+  const engine::ModelConfig c = engine::testing::TinyConfig();
   engine::KvCache cache(c, 4);
   engine::BlockTable seq;
   ASSERT_TRUE(cache.Reserve(seq, 40));  // three blocks

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/model_writer.h"
+
 namespace llms::sim {
 namespace {
 
@@ -63,13 +65,7 @@ TEST(LatencyModelTest, FitsTheArtifactProfilesWell) {
 TEST(LatencyModelTest, RooflineIsALowerBoundOfMeasurements) {
   auto rows = LoadLatencyProfiles(ProfilesPath());
   if (!rows.ok()) GTEST_SKIP() << "../shared/data/aegaeon-profiles is absent; CI has it";
-  engine::ModelConfig llama2_7b;  // Llama 2 7B's published shape
-  llama2_7b.dim = 4096;
-  llama2_7b.hidden_dim = 11008;
-  llama2_7b.n_layers = 32;
-  llama2_7b.n_heads = 32;
-  llama2_7b.n_kv_heads = 32;
-  llama2_7b.vocab_size = 32000;
+  const engine::ModelConfig llama2_7b = engine::FindModelPreset("llama-7b")->config;
   int checked = 0;
   const FitOptions valid;  // the measurements that are real steps (see FitOptions)
   for (const auto& r : *rows) {
