@@ -169,14 +169,26 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
     blocks_buf.resize(total);
     xq_buf.resize(total * kQBlock + 32);
     xd.resize(total);
-    for (int64_t r = 0; r < n; ++r) {
-      QuantizeRow(GgmlType::kQ8_0, in + r * cols, &blocks_buf[static_cast<size_t>(r * blocks)],
-                  cols);
-    }
-    xq = xq_buf.data() + (32 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 32) % 32;
-    for (size_t b = 0; b < total; ++b) {
-      std::memcpy(xq + b * kQBlock, blocks_buf[b].qs, kQBlock);
-      xd[b] = F16ToF32(blocks_buf[b].d);
+    int8_t* const xq_out =
+        xq_buf.data() + (32 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 32) % 32;
+    xq = xq_out;
+    BlockQ8_0* const tmp = blocks_buf.data();
+    float* const scales = xd.data();
+    auto quantize = [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        BlockQ8_0* row = tmp + r * blocks;
+        QuantizeRow(GgmlType::kQ8_0, in + r * cols, row, cols);
+        for (int64_t b = 0; b < blocks; ++b) {
+          std::memcpy(xq_out + (r * blocks + b) * kQBlock, row[b].qs, kQBlock);
+          scales[r * blocks + b] = F16ToF32(row[b].d);
+        }
+      }
+    };
+    // A prefill quantizes many rows: split them over the threads too.
+    if (pool && pool->size() > 1 && n * cols >= (int64_t{1} << 16)) {
+      pool->ParallelFor(n, quantize);
+    } else {
+      quantize(0, n);
     }
   }
   const int8_t* xq_data = xq;

@@ -151,10 +151,18 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
     }
     const MatMulJob gate_up[] = {{&w.w1, hb_.data()}, {&w.w3, hb2_.data()}};
     MatMulGroup(gate_up, xb_.data(), static_cast<int64_t>(n), pool_);
-    for (size_t i = 0; i < n * static_cast<size_t>(hidden); ++i) {
-      float val = hb_[i];
-      val *= 1.0f / (1.0f + std::exp(-val));
-      hb_[i] = val * hb2_[i];
+    auto swiglu = [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        float val = hb_[static_cast<size_t>(i)];
+        val *= 1.0f / (1.0f + std::exp(-val));
+        hb_[static_cast<size_t>(i)] = val * hb2_[static_cast<size_t>(i)];
+      }
+    };
+    const int64_t hidden_values = static_cast<int64_t>(n) * hidden;
+    if (pool_ && hidden_values >= (int64_t{1} << 16)) {
+      pool_->ParallelFor(hidden_values, swiglu);
+    } else {
+      swiglu(0, hidden_values);
     }
     MatMul(xb_.data(), w.w2, hb_.data(), n);
     for (size_t i = 0; i < n * static_cast<size_t>(dim); ++i) x_[i] += xb_[i];
