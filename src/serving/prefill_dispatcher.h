@@ -1,0 +1,67 @@
+// PrefillDispatcher: Aegaeon's grouped FCFS prefill placement. A new request joins a queued
+// (not yet started) group of its model that has room (at most max_group requests) on any prefill
+// instance, preferring the least-loaded such instance; otherwise it opens a new group on the
+// least-loaded instance. An instance's load is the predicted time of its queued groups plus the
+// model switches between them. Groups run in FCFS order per instance; the model of the group
+// after the running one is the prefetch hint. Pure bookkeeping: the caller runs the groups.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace llms::serving {
+
+struct PrefillRequest {
+  uint64_t id = 0;
+  std::string model;
+  int prompt_tokens = 0;
+};
+
+struct PrefillGroup {
+  std::string model;
+  std::vector<PrefillRequest> requests;
+};
+
+struct PrefillPlacement {
+  int instance = -1;
+  bool new_group = false;
+};
+
+class PrefillDispatcher {
+ public:
+  // Predicted prefill time of one batch of `model` with these prompt lengths.
+  using PrefillPredictor = std::function<double(const std::string& model, std::span<const int>)>;
+  // Predicted time to switch an instance to `model`.
+  using SwitchPredictor = std::function<double(const std::string& model)>;
+
+  PrefillDispatcher(int instances, PrefillPredictor prefill, SwitchPredictor switch_cost,
+                    int max_group = 8);
+
+  PrefillPlacement Submit(const PrefillRequest& request);
+  // Removes and returns the next group of `instance` (FCFS); nullopt when none is queued.
+  std::optional<PrefillGroup> NextGroup(int instance);
+  // The model of the group `instance` will run after the next one (prefetch it meanwhile).
+  std::optional<std::string> PrefetchHint(int instance) const;
+  // Tells the dispatcher which model an instance holds now (after it ran a group).
+  void SetResident(int instance, const std::string& model);
+
+  double Load(int instance) const;
+  size_t queued_groups(int instance) const;
+
+ private:
+  struct Instance {
+    std::deque<PrefillGroup> queue;
+    std::string resident;
+  };
+  PrefillPredictor prefill_;
+  SwitchPredictor switch_;
+  int max_group_;
+  std::vector<Instance> instances_;
+};
+
+}  // namespace llms::serving
