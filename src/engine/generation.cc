@@ -16,7 +16,11 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
                                       const std::function<void(std::string_view)>& on_text) {
   using Clock = std::chrono::steady_clock;
   GenerationResult result;
-  result.prompt_tokens = tokenizer.Encode(prompt, /*add_bos=*/true);
+  result.prompt_tokens = tokenizer.Encode(prompt, tokenizer.add_bos());
+  if (result.prompt_tokens.empty()) {
+    return Result<GenerationResult>::Error(
+        "the prompt is empty and this model's tokenizer adds no BOS token: give a prompt");
+  }
   const int n_prompt = static_cast<int>(result.prompt_tokens.size());
   const int ctx = model.config.seq_len;
   if (n_prompt >= ctx) {

@@ -160,6 +160,9 @@ Result<std::unique_ptr<Tokenizer>> LoadGgufTokenizer(const GgufFile& f) {
                     "vocabulary",
                     name, bos, eos, n));
   }
+  auto add_bos_r = f.GetBool("tokenizer.ggml.add_bos_token");
+  if (!add_bos_r.ok()) return add_bos_r.status();
+  const std::optional<bool> add_bos = add_bos_r.value();
   if (*kind.value() == "llama") {
     auto scores = f.GetFloatArray("tokenizer.ggml.scores");
     if (!scores.ok()) return scores.status();
@@ -182,10 +185,11 @@ Result<std::unique_ptr<Tokenizer>> LoadGgufTokenizer(const GgufFile& f) {
       }
       pieces.push_back(std::move(s));
     }
-    return std::unique_ptr<Tokenizer>(
-        std::make_unique<SentencePieceTokenizer>(SentencePieceTokenizer::FromPieces(
-            std::move(pieces), std::move(scores).value(), static_cast<int>(bos < 0 ? 1 : bos),
-            static_cast<int>(eos < 0 ? 2 : eos))));
+    auto t = std::make_unique<SentencePieceTokenizer>(SentencePieceTokenizer::FromPieces(
+        std::move(pieces), std::move(scores).value(), static_cast<int>(bos < 0 ? 1 : bos),
+        static_cast<int>(eos < 0 ? 2 : eos)));
+    t->set_add_bos(add_bos.value_or(true));
+    return std::unique_ptr<Tokenizer>(std::move(t));
   }
   if (*kind.value() == "gpt2") {
     auto merges = f.GetStringArray("tokenizer.ggml.merges");
@@ -202,7 +206,9 @@ Result<std::unique_ptr<Tokenizer>> LoadGgufTokenizer(const GgufFile& f) {
     auto t = Gpt2Tokenizer::FromVocab(std::move(toks), merge_list, std::move(type_list), *pre,
                                       static_cast<int>(bos), static_cast<int>(eos));
     if (!t.ok()) return Status::Error(name + ": " + t.message());
-    return std::unique_ptr<Tokenizer>(std::make_unique<Gpt2Tokenizer>(std::move(t).value()));
+    auto tok = std::make_unique<Gpt2Tokenizer>(std::move(t).value());
+    tok->set_add_bos(add_bos.value_or(false));  // llama.cpp's default for BPE vocabularies
+    return std::unique_ptr<Tokenizer>(std::move(tok));
   }
   return Status::Error(
       fmt::format("{}: tokenizer kind '{}' is not supported (supported: llama, "

@@ -49,6 +49,7 @@ TEST(GgufModelTest, ConvertedStoriesGivesTheGoldenTextAndTheSameTokens) {
   ASSERT_TRUE(bin.ok()) << bin.message();
   EXPECT_EQ(gguf->format, "gguf");
   EXPECT_EQ(gguf->name, "stories260K");
+  EXPECT_TRUE(gguf->tokenizer->add_bos());
   for (const char* text : {"Once upon a time", "Lily's mom said, \"no!\"\n", "héllo 🙂"}) {
     EXPECT_EQ(gguf->tokenizer->Encode(text, true), bin->tokenizer->Encode(text, true)) << text;
   }

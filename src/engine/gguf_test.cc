@@ -182,6 +182,7 @@ TEST(GgufTest, EmbeddedGpt2TokenizerMatchesTheOpenAiFiles) {
     EXPECT_EQ((*tok)->Encode(text, false), files->Encode(text, false)) << text;
   }
   EXPECT_EQ((*tok)->Encode("hello world", false), (std::vector<int>{31373, 995}));
+  EXPECT_FALSE((*tok)->add_bos());  // no tokenizer.ggml.add_bos_token: BPE vocabularies add none
   // An unknown pre-tokenizer is an error, not a silent guess.
   GgufWriter bad;
   bad.SetString("tokenizer.ggml.model", "gpt2");

@@ -1,6 +1,9 @@
 // GGUF v3 writing.
 #include "engine/gguf_writer.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -157,7 +160,11 @@ Status GgufWriter::Write(const std::string& path,
     offset += (t.bytes + kAlignment - 1) / kAlignment * kAlignment;
   }
   head.resize((head.size() + kAlignment - 1) / kAlignment * kAlignment, '\0');
-  const std::string tmp = path + ".tmp";
+  // A name of this process and call: concurrent writers of one path (parallel tests, two
+  // converts) never share a temporary, and the rename publishes a complete file atomically.
+  static std::atomic<int> counter{0};
+  const std::string tmp =
+      fmt::format("{}.tmp.{}.{}", path, static_cast<long>(::getpid()), counter.fetch_add(1));
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) {
     return Status::Error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));

@@ -34,7 +34,8 @@ class GgufWriter {
   void AddTensor(const std::string& name, GgmlType type, std::vector<int64_t> dims, Fill fill);
   size_t tensor_count() const { return tensors_.size(); }
 
-  // Writes the file (to a temporary name, renamed into place on success). `progress` (optional)
+  // Writes the file (to a temporary name unique to this process and call, renamed into place on
+  // success, so readers never see a partial file). `progress` (optional)
   // is called after each tensor with (tensors written, total).
   Status Write(const std::string& path,
                const std::function<void(size_t, size_t)>& progress = nullptr) const;

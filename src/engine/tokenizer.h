@@ -19,6 +19,12 @@ class Tokenizer {
   virtual int vocab_size() const = 0;
   virtual int bos() const = 0;
   virtual int eos() const = 0;
+  // Whether prompts start with BOS (GGUF `tokenizer.ggml.add_bos_token`: Llama yes, Qwen2 no).
+  bool add_bos() const { return add_bos_; }
+  void set_add_bos(bool add) { add_bos_ = add; }
+
+ private:
+  bool add_bos_ = true;
 };
 
 // Buffers decoded bytes and releases only complete UTF-8 sequences, so text streams out piece by
