@@ -200,6 +200,15 @@ Result<std::unique_ptr<Tokenizer>> LoadGgufTokenizer(const GgufFile& f) {
     if (!pre_name.ok()) return pre_name.status();
     auto pre = Gpt2Tokenizer::PreTokenizerFromName(pre_name.value().value_or("default"));
     if (!pre.ok()) return Status::Error(name + ": " + pre.message());
+    // Files that name no EOS get "<|endoftext|>" (GPT-2, Qwen2) when the vocabulary has it;
+    // without a BOS id, BOS is EOS (it is only prepended when add_bos_token asks).
+    for (int64_t i = 0; eos < 0 && i < n; ++i) {
+      if ((*tokens)[static_cast<size_t>(i)] == "<|endoftext|>") eos = i;
+    }
+    if (eos < 0) {
+      return Status::Error(name + ": no 'tokenizer.ggml.eos_token_id' and no <|endoftext|> token");
+    }
+    if (bos < 0) bos = eos;
     std::vector<std::string> toks(tokens->begin(), tokens->end());
     std::vector<std::string> merge_list(merges->begin(), merges->end());
     std::vector<int> type_list(types->begin(), types->end());

@@ -183,6 +183,19 @@ TEST(GgufTest, EmbeddedGpt2TokenizerMatchesTheOpenAiFiles) {
   }
   EXPECT_EQ((*tok)->Encode("hello world", false), (std::vector<int>{31373, 995}));
   EXPECT_FALSE((*tok)->add_bos());  // no tokenizer.ggml.add_bos_token: BPE vocabularies add none
+  // Without bos/eos ids the end-of-text token serves as both.
+  GgufWriter no_ids;
+  no_ids.SetString("tokenizer.ggml.model", "gpt2");
+  no_ids.SetString("tokenizer.ggml.pre", "gpt2");
+  no_ids.SetStringArray("tokenizer.ggml.tokens", tokens);
+  no_ids.SetStringArray("tokenizer.ggml.merges", merges);
+  ASSERT_TRUE(no_ids.Write(TempPath("gpt2-no-ids.gguf")).ok());
+  auto h = GgufFile::Open(TempPath("gpt2-no-ids.gguf"));
+  ASSERT_TRUE(h.ok());
+  auto defaulted = LoadGgufTokenizer(*h);
+  ASSERT_TRUE(defaulted.ok()) << defaulted.message();
+  EXPECT_EQ((*defaulted)->eos(), 50256);
+  EXPECT_EQ((*defaulted)->bos(), 50256);
   // An unknown pre-tokenizer is an error, not a silent guess.
   GgufWriter bad;
   bad.SetString("tokenizer.ggml.model", "gpt2");
