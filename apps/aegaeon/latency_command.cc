@@ -30,14 +30,17 @@ nlohmann::json ErrorJson(const sim::FitError& e) {
 void RegisterLatency(CLI::App& root, std::function<int()>& action) {
   auto* app = root.add_subcommand(
       "latency",
-      "fit the simulator's latency models (prefill a + b*sum(l) + c*sum(l^2); decode step a + "
-      "b*sum(context) + c*batch) to measured profiles and report each fit's error");
-  app->footer(R"(Examples:
+      "fit the simulator's latency models to measured GPU profiles and report each fit's error");
+  app->footer(R"(Models, per (model, GPU), by least squares:
+  prefill of prompt lengths l_i:  a + b * sum(l) + c * sum(l^2)
+  one decode step:                a + b * sum(context lengths) + c * batch_size
+
+Examples:
   aegaeon latency --profiles ../shared/data/aegaeon-profiles/latency.csv
   aegaeon latency --profiles latency.csv --model llama2_7b --gpu A100 --json /tmp/fits.json
 
 Rows whose batch holds more than --max-prefill-tokens prompt tokens are left out of the prefill
-fit (the profiler measured only the first chunk of those), and rows whose context reaches
+fit (the profiler measured only the first chunk of those), and rows whose context exceeds
 --max-decode-context are left out of the decode fit (those decode steps did not run).)");
   struct Args {
     std::string profiles, model, gpu, json;

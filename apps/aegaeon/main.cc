@@ -11,8 +11,10 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "aegaeon: serve many LLMs from one pool of accelerators (CPU engine available: `aegaeon "
-      "run`, `aegaeon model`)"};
+      "aegaeon: serve many LLMs from one pool of accelerators. Available now: the CPU engine "
+      "(`run`, "
+      "`model`) and the simulator's latency models (`latency`); `serve`, `sim` and `bench` are to "
+      "come"};
   app.footer(R"(Examples:
   aegaeon run --model stories260K.bin --tokenizer tok512.bin --prompt "Once upon a time" --temperature 0
   aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
