@@ -125,15 +125,9 @@ const LoadedModel& OneB() {
   return m;
 }
 
-size_t WeightBytes(const Model& m) {
-  size_t b = 0;
-  for (const Tensor* t : const_cast<Model&>(m).AllTensors()) b += t->bytes();
-  return b;
-}
-
 int64_t MatrixParams(const Model& m) {
   int64_t p = 0;
-  for (const Tensor* t : const_cast<Model&>(m).AllTensors()) {
+  for (const Tensor* t : m.AllTensors()) {
     if (t->rows > 1 && t != &m.token_embedding) p += t->rows * t->cols;
   }
   if (m.classifier.data == m.token_embedding.data) p += m.classifier.rows * m.classifier.cols;
@@ -157,7 +151,7 @@ void DecodeSteps(benchmark::State& state, const Model& m, int batch, int context
   for (auto _ : state) benchmark::DoNotOptimize(tf.Forward(rows).data());
   const double steps = static_cast<double>(state.iterations());
   state.counters["tok/s"] = benchmark::Counter(steps * batch, benchmark::Counter::kIsRate);
-  const double bytes = static_cast<double>(WeightBytes(m));
+  const double bytes = static_cast<double>(m.WeightBytes());
   state.counters["weights_GB/s"] =
       benchmark::Counter(steps * bytes / 1e9, benchmark::Counter::kIsRate);
   state.counters["bw_share"] = benchmark::Counter(steps * bytes / 1e9 / MachinePeaks().read_gbs,

@@ -6,17 +6,15 @@
 #include <memory>
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
+#include "errors.h"
 #include "sim/latency_model.h"
 
 namespace llms::aegaeon::cli {
 
 namespace {
-int Fail(const std::string& m) {
-  fmt::print(stderr, "aegaeon: error: {}\n", m);
-  return 1;
-}
 
 nlohmann::json ErrorJson(const sim::FitError& e) {
   return {{"points", e.points},

@@ -16,15 +16,11 @@
 #include "engine/llama2c_loader.h"
 #include "engine/model_loader.h"
 #include "engine/model_writer.h"
+#include "errors.h"
 
 namespace llms::aegaeon::cli {
 
 namespace {
-
-int Fail(const std::string& m) {
-  fmt::print(stderr, "aegaeon: error: {}\n", m);
-  return 1;
-}
 
 Result<engine::GgmlType> ParseType(const std::string& name) {
   auto t = engine::GgmlTypeFromName(name);
@@ -49,11 +45,8 @@ engine::WriteProgress Progress(std::shared_ptr<ProgressBar>& bar, const std::str
 void PrintConfig(const engine::Model& m) {
   const engine::ModelConfig& c = m.config;
   int64_t params = 0;
-  size_t weight_bytes = 0;
-  for (const engine::Tensor* t : const_cast<engine::Model&>(m).AllTensors()) {
-    params += t->rows * t->cols;
-    weight_bytes += t->bytes();
-  }
+  for (const engine::Tensor* t : m.AllTensors()) params += t->rows * t->cols;
+  const size_t weight_bytes = m.WeightBytes();
   fmt::print("model:\n");
   fmt::print("  architecture      {}\n", c.architecture);
   fmt::print("  parameters        {} ({:.3f} B)\n", params, static_cast<double>(params) / 1e9);

@@ -8,6 +8,7 @@
 
 #include "engine/generation.h"
 #include "engine/model_loader.h"
+#include "errors.h"
 
 namespace llms::aegaeon::cli {
 
@@ -18,10 +19,6 @@ struct RunArgs {
   bool quiet = false;
 };
 
-int Fail(const std::string& m) {
-  fmt::print(stderr, "aegaeon: error: {}\n", m);
-  return 1;
-}
 }  // namespace
 
 void RegisterRun(CLI::App& root, std::function<int()>& action) {

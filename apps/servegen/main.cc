@@ -6,8 +6,7 @@
 
 namespace llms::servegen::cli {
 int Fail(const std::string& message) {
-  fmt::print(stderr, "servegen: error: {}\n", message);
-  return 1;
+  return CliError("servegen", message);
 }
 }  // namespace llms::servegen::cli
 

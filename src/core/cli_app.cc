@@ -1,9 +1,16 @@
 // The common driver of the project's command-line tools (see cli_app.h).
 #include "core/cli_app.h"
 
+#include <fmt/format.h>
+
 #include "core/log.h"
 
 namespace llms {
+
+int CliError(const char* tool, const std::string& message) {
+  fmt::print(stderr, "{}: error: {}\n", tool, message);
+  return 1;
+}
 
 int RunCliApp(CLI::App& app, const std::vector<CliRegistrar>& subcommands, int argc, char** argv,
               const char* verbose_help) {

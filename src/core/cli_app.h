@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace llms {
@@ -13,6 +14,9 @@ namespace llms {
 using CliAction = std::function<int()>;
 // Adds one subcommand (with its options) to the app.
 using CliRegistrar = std::function<void(CLI::App&, CliAction&)>;
+
+// Prints "<tool>: error: <message>" to stderr and returns the failing exit status (1).
+int CliError(const char* tool, const std::string& message);
 
 int RunCliApp(CLI::App& app, const std::vector<CliRegistrar>& subcommands, int argc, char** argv,
               const char* verbose_help = "log what the tool does to stderr");

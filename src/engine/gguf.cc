@@ -45,7 +45,9 @@ class Reader {
   const char* base_;
 };
 
-size_t ScalarSize(GgufValueType t) {
+}  // namespace
+
+size_t GgufScalarSize(GgufValueType t) {
   switch (t) {
     case GgufValueType::kUint8:
     case GgufValueType::kInt8:
@@ -66,6 +68,8 @@ size_t ScalarSize(GgufValueType t) {
       return 0;
   }
 }
+
+namespace {
 
 // Reads one scalar of type t (not string/array) into v.
 void DecodeScalar(GgufValueType t, const uint8_t* p, GgufValue& v) {
@@ -132,7 +136,7 @@ std::string_view GgufValueTypeName(GgufValueType t) {
 }
 
 bool GgufValue::is_integer() const {
-  const size_t s = ScalarSize(type);
+  const size_t s = GgufScalarSize(type);
   return s != 0 && !is_float();
 }
 
@@ -209,7 +213,7 @@ Result<GgufFile> GgufFile::Parse(std::string_view bytes, const std::string& name
           if (!r.ReadString(s)) return fail(fmt::format("truncated header in {}", where));
         }
       } else {
-        const size_t es = ScalarSize(v.elem_type);
+        const size_t es = GgufScalarSize(v.elem_type);
         if (es == 0) {
           return fail(fmt::format("{} is an array of {} (type {}), which is not supported", where,
                                   GgufValueTypeName(v.elem_type), et));
@@ -219,7 +223,7 @@ Result<GgufFile> GgufFile::Parse(std::string_view bytes, const std::string& name
         r.Skip(v.count * es);
       }
     } else {
-      const size_t s = ScalarSize(v.type);
+      const size_t s = GgufScalarSize(v.type);
       if (s == 0) return fail(fmt::format("{} has unknown value type {}", where, type));
       if (r.left() < s) return fail(fmt::format("truncated header in {}", where));
       DecodeScalar(v.type, r.here(), v);
@@ -365,11 +369,11 @@ Result<std::vector<std::string_view>> GgufFile::GetStringArray(std::string_view 
 Result<std::vector<float>> GgufFile::GetFloatArray(std::string_view key) const {
   const GgufValue* v = Find(key);
   if (!v) return std::vector<float>();
-  if (v->type != GgufValueType::kArray || ScalarSize(v->elem_type) == 0) {
+  if (v->type != GgufValueType::kArray || GgufScalarSize(v->elem_type) == 0) {
     return WrongType(name_, key, *v, "an array of numbers");
   }
   std::vector<float> out(v->count);
-  const size_t es = ScalarSize(v->elem_type);
+  const size_t es = GgufScalarSize(v->elem_type);
   for (uint64_t i = 0; i < v->count; ++i) {
     GgufValue e;
     e.type = v->elem_type;
@@ -382,12 +386,12 @@ Result<std::vector<float>> GgufFile::GetFloatArray(std::string_view key) const {
 Result<std::vector<int64_t>> GgufFile::GetIntArray(std::string_view key) const {
   const GgufValue* v = Find(key);
   if (!v) return std::vector<int64_t>();
-  const bool ok = v->type == GgufValueType::kArray && ScalarSize(v->elem_type) != 0 &&
+  const bool ok = v->type == GgufValueType::kArray && GgufScalarSize(v->elem_type) != 0 &&
                   v->elem_type != GgufValueType::kFloat32 &&
                   v->elem_type != GgufValueType::kFloat64;
   if (!ok) return WrongType(name_, key, *v, "an array of integers");
   std::vector<int64_t> out(v->count);
-  const size_t es = ScalarSize(v->elem_type);
+  const size_t es = GgufScalarSize(v->elem_type);
   for (uint64_t i = 0; i < v->count; ++i) {
     GgufValue e;
     DecodeScalar(v->elem_type, v->elems + i * es, e);
@@ -437,7 +441,7 @@ std::string FormatGgufValue(const GgufValue& v, size_t max_elems) {
         } else {
           GgufValue e;
           e.type = v.elem_type;
-          DecodeScalar(v.elem_type, v.elems + i * ScalarSize(v.elem_type), e);
+          DecodeScalar(v.elem_type, v.elems + i * GgufScalarSize(v.elem_type), e);
           out += FormatGgufValue(e);
         }
       }

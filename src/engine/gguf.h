@@ -35,6 +35,8 @@ enum class GgufValueType : uint32_t {
   kFloat64 = 12,
 };
 std::string_view GgufValueTypeName(GgufValueType t);
+// Bytes of one scalar of type t; 0 for strings, arrays and unknown types.
+size_t GgufScalarSize(GgufValueType t);
 
 // One metadata value. Scalars are widened: integers and bools to `i` (uint64 values above INT64_MAX
 // wrap; callers use `u`), floats to `f`. Arrays keep their element type and count; numeric arrays

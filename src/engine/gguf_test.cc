@@ -164,18 +164,25 @@ TEST(GgufTest, EmbeddedGpt2TokenizerMatchesTheOpenAiFiles) {
     if (!line.empty()) merges.push_back(line);
     start = end == std::string::npos ? bpe->size() : end + 1;
   }
-  GgufWriter w;
-  w.SetString("tokenizer.ggml.model", "gpt2");
-  w.SetString("tokenizer.ggml.pre", "gpt-2");
-  w.SetStringArray("tokenizer.ggml.tokens", tokens);
-  w.SetInt32Array("tokenizer.ggml.token_type", types);
-  w.SetStringArray("tokenizer.ggml.merges", merges);
-  w.SetUint32("tokenizer.ggml.bos_token_id", 50256);
-  w.SetUint32("tokenizer.ggml.eos_token_id", 50256);
-  ASSERT_TRUE(w.Write(TempPath("gpt2-vocab.gguf")).ok());
-  auto f = GgufFile::Open(TempPath("gpt2-vocab.gguf"));
-  ASSERT_TRUE(f.ok()) << f.message();
-  auto tok = LoadGgufTokenizer(*f);
+  // Writes the vocabulary as GGUF metadata with this pre-tokenizer (ids and types only when asked)
+  // and loads the tokenizer back.
+  auto write_and_load = [&](const std::string& name, const std::string& pre, bool ids) {
+    GgufWriter w;
+    w.SetString("tokenizer.ggml.model", "gpt2");
+    w.SetString("tokenizer.ggml.pre", pre);
+    w.SetStringArray("tokenizer.ggml.tokens", tokens);
+    w.SetStringArray("tokenizer.ggml.merges", merges);
+    if (ids) {
+      w.SetInt32Array("tokenizer.ggml.token_type", types);
+      w.SetUint32("tokenizer.ggml.bos_token_id", 50256);
+      w.SetUint32("tokenizer.ggml.eos_token_id", 50256);
+    }
+    EXPECT_TRUE(w.Write(TempPath(name)).ok());
+    auto f = GgufFile::Open(TempPath(name));
+    EXPECT_TRUE(f.ok()) << f.message();
+    return LoadGgufTokenizer(*f);
+  };
+  auto tok = write_and_load("gpt2-vocab.gguf", "gpt-2", true);
   ASSERT_TRUE(tok.ok()) << tok.message();
   for (const char* text : {"hello world", "Hello, I'm 12345 years old!\n\n  ok",
                            "héllo 世界 🙂", "x<|endoftext|>y"}) {
@@ -184,28 +191,13 @@ TEST(GgufTest, EmbeddedGpt2TokenizerMatchesTheOpenAiFiles) {
   EXPECT_EQ((*tok)->Encode("hello world", false), (std::vector<int>{31373, 995}));
   EXPECT_FALSE((*tok)->add_bos());  // no tokenizer.ggml.add_bos_token: BPE vocabularies add none
   // Without bos/eos ids the end-of-text token serves as both.
-  GgufWriter no_ids;
-  no_ids.SetString("tokenizer.ggml.model", "gpt2");
-  no_ids.SetString("tokenizer.ggml.pre", "gpt2");
-  no_ids.SetStringArray("tokenizer.ggml.tokens", tokens);
-  no_ids.SetStringArray("tokenizer.ggml.merges", merges);
-  ASSERT_TRUE(no_ids.Write(TempPath("gpt2-no-ids.gguf")).ok());
-  auto h = GgufFile::Open(TempPath("gpt2-no-ids.gguf"));
-  ASSERT_TRUE(h.ok());
-  auto defaulted = LoadGgufTokenizer(*h);
+  auto defaulted = write_and_load("gpt2-no-ids.gguf", "gpt2", false);
   ASSERT_TRUE(defaulted.ok()) << defaulted.message();
   EXPECT_EQ((*defaulted)->eos(), 50256);
   EXPECT_EQ((*defaulted)->bos(), 50256);
   // An unknown pre-tokenizer is an error, not a silent guess.
-  GgufWriter bad;
-  bad.SetString("tokenizer.ggml.model", "gpt2");
-  bad.SetString("tokenizer.ggml.pre", "mystery");
-  bad.SetStringArray("tokenizer.ggml.tokens", tokens);
-  bad.SetStringArray("tokenizer.ggml.merges", merges);
-  ASSERT_TRUE(bad.Write(TempPath("gpt2-bad.gguf")).ok());
-  auto g = GgufFile::Open(TempPath("gpt2-bad.gguf"));
-  ASSERT_TRUE(g.ok());
-  EXPECT_NE(LoadGgufTokenizer(*g).message().find("mystery"), std::string::npos);
+  EXPECT_NE(write_and_load("gpt2-bad.gguf", "mystery", false).message().find("mystery"),
+            std::string::npos);
 }
 
 }  // namespace

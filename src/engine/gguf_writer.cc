@@ -83,28 +83,7 @@ void GgufWriter::SetValue(const std::string& key, const GgufValue& v) {
       if (v.elem_type == GgufValueType::kString) {
         for (auto s : v.strings) PutString(kv_, s);
       } else {
-        GgufValue probe;
-        probe.type = v.elem_type;
-        size_t es = 0;
-        switch (v.elem_type) {
-          case GgufValueType::kUint8:
-          case GgufValueType::kInt8:
-          case GgufValueType::kBool:
-            es = 1;
-            break;
-          case GgufValueType::kUint16:
-          case GgufValueType::kInt16:
-            es = 2;
-            break;
-          case GgufValueType::kUint64:
-          case GgufValueType::kInt64:
-          case GgufValueType::kFloat64:
-            es = 8;
-            break;
-          default:
-            es = 4;
-        }
-        kv_.append(reinterpret_cast<const char*>(v.elems), v.count * es);
+        kv_.append(reinterpret_cast<const char*>(v.elems), v.count * GgufScalarSize(v.elem_type));
       }
       break;
     }

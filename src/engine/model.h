@@ -63,6 +63,16 @@ struct Model {
 
   // Every weight tensor, for placement and byte accounting (the classifier only when separate).
   std::vector<Tensor*> AllTensors();
+  std::vector<const Tensor*> AllTensors() const {
+    const std::vector<Tensor*> all = const_cast<Model*>(this)->AllTensors();
+    return {all.begin(), all.end()};
+  }
+  // Bytes of all weight tensors as stored (no alignment; see WeightsArenaBytes for placement).
+  size_t WeightBytes() const {
+    size_t bytes = 0;
+    for (const Tensor* t : AllTensors()) bytes += t->bytes();
+    return bytes;
+  }
 };
 
 inline std::vector<Tensor*> Model::AllTensors() {

@@ -17,7 +17,7 @@ size_t Align(size_t n) {
 
 size_t WeightsArenaBytes(const Model& model) {
   size_t total = 0;
-  for (const Tensor* t : const_cast<Model&>(model).AllTensors()) total += Align(t->bytes());
+  for (const Tensor* t : model.AllTensors()) total += Align(t->bytes());
   return total;
 }
 
