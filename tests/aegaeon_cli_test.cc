@@ -1,8 +1,11 @@
 // End-to-end tests of the aegaeon binary as a user runs it: `aegaeon run` on the real stories260K
 // model reproduces llama2.c's golden text on stdout with statistics on stderr, also after
 // `aegaeon model convert` to GGUF; `model dummy` writes a 1B Q8_0 model that `model info`
-// describes and `run` loads; `model quantize` works; bad input gets clear errors.
+// describes and `run` loads; `model quantize` works; `sim sweep` and `sim run` on the paper's
+// experiment write their CSV, JSON and HTML; bad input gets clear errors.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "cli_runner.h"
 
@@ -88,6 +91,53 @@ TEST(AegaeonCliTest, LatencyFitsTheArtifactProfiles) {
   auto none = RunCommand(kAegaeon + " latency --profiles " + csv + " --model nope");
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.err.find("no profile rows match"), std::string::npos);
+}
+
+TEST(AegaeonCliTest, SimSweepOfThePaperExperimentWritesTheCsv) {
+  if (!std::filesystem::exists(SharedDir() + "/data/aegaeon-profiles/latency.csv")) {
+    GTEST_SKIP() << "../shared/data is absent; CI has it";
+  }
+  // The acceptance command, on a shortened workload (the full sweep is a benchmark-sized run).
+  const std::string csv = ::testing::TempDir() + "/sweep-a.csv";
+  const std::string html = ::testing::TempDir() + "/sweep-a.html";
+  auto r = RunCommand(kAegaeon + " sim sweep --experiment " + std::string(LLMS_SOURCE_DIR) +
+                      "/experiments/paper-sweep-a.json --duration 60 --output " + csv +
+                      " --report " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = ReadFile(csv);
+  EXPECT_EQ(out.rfind("policy,num_models,rate_per_model,slo_attainment,conventional_attainment,"
+                      "goodput_rps,ttft_p99_s,tpot_p99_s,switches\n",
+                      0),
+            0u);
+  // 5 policies x 17 numbers of models.
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1 + 5 * 17);
+  EXPECT_NE(out.find("\naegaeon,16,0.1,"), std::string::npos);
+  EXPECT_NE(out.find("\ndedicated,80,0.1,"), std::string::npos);
+  EXPECT_NE(r.out.find("largest number of models at >= 90% SLO attainment"), std::string::npos);
+  EXPECT_NE(ReadFile(html).find("<svg"), std::string::npos);
+}
+
+TEST(AegaeonCliTest, SimRunWritesJsonAndRejectsBadInput) {
+  if (!std::filesystem::exists(SharedDir() + "/data/aegaeon-profiles/latency.csv")) {
+    GTEST_SKIP() << "../shared/data is absent; CI has it";
+  }
+  const std::string exp = std::string(LLMS_SOURCE_DIR) + "/experiments/paper-sweep-a.json";
+  const std::string json = ::testing::TempDir() + "/run.json";
+  auto r = RunCommand(kAegaeon + " sim run --experiment " + exp +
+                      " --policy request-level --models 24 --duration 120 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string j = ReadFile(json);
+  for (const char* key : {"\"slo_attainment\"", "\"conventional_attainment\"", "\"ttft_s\"",
+                          "\"tpot_s\"", "\"switches_per_s\"", "\"mean_switch_phases_s\"",
+                          "\"weights_in\"", "\"rejected_by_reason\""}) {
+    EXPECT_NE(j.find(key), std::string::npos) << key;
+  }
+  auto bad = RunCommand(kAegaeon + " sim run --experiment " + exp + " --policy fifo");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("unknown policy 'fifo'"), std::string::npos) << bad.err;
+  auto arrivals = RunCommand(kAegaeon + " sim run --experiment " + exp + " --arrivals bursty");
+  EXPECT_NE(arrivals.exit_code, 0);
+  EXPECT_NE(arrivals.err.find("unknown arrival process 'bursty'"), std::string::npos);
 }
 
 TEST(AegaeonCliTest, ErrorsAreClear) {

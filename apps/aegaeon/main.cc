@@ -1,6 +1,7 @@
 // aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands available so far:
-// `run` (generate text with the CPU engine), `model` (convert, quantize, dummy, info) and `latency`
-// (the simulator's latency-model fits). `serve`, `sim` and `bench` follow (issues 4 and 5).
+// `run` (generate text with the CPU engine), `model` (convert, quantize, dummy, info), `latency`
+// (the simulator's latency-model fits) and `sim` (the scheduler and the baselines on simulated
+// GPUs). `serve` and `bench` follow (issue 5).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -8,13 +9,13 @@
 #include "latency_command.h"
 #include "model_command.h"
 #include "run_command.h"
+#include "sim_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "aegaeon: serve many LLMs from one pool of accelerators. Available now: the CPU engine "
-      "(`run`, "
-      "`model`) and the simulator's latency models (`latency`); `serve`, `sim` and `bench` are to "
-      "come"};
+      "(`run`, `model`), the simulator's latency models (`latency`) and the simulator (`sim`); "
+      "`serve` and `bench` are to come"};
   app.footer(R"(Examples:
   aegaeon run --model stories260K.bin --tokenizer tok512.bin --prompt "Once upon a time" --temperature 0
   aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
@@ -22,10 +23,11 @@ int main(int argc, char** argv) {
   aegaeon model dummy --preset llama-1b --type q8_0 --output /tmp/d.gguf
   aegaeon model info /tmp/d.gguf
   aegaeon latency --profiles ../shared/data/aegaeon-profiles/latency.csv
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
 
 Run `aegaeon <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel,
-                          llms::aegaeon::cli::RegisterLatency},
+                          llms::aegaeon::cli::RegisterLatency, llms::aegaeon::cli::RegisterSim},
                          argc, argv);
 }

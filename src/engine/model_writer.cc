@@ -214,6 +214,8 @@ const std::vector<ModelPreset>& ModelPresets() {
              1000000.0f, 1e-5f, false),
         make("llama-8b", "Llama 3/3.1 8B shape", "llama", 4096, 14336, 32, 32, 8, 128256, 131072,
              500000.0f, 1e-5f, false),
+        make("yi-9b", "Yi-1.5 9B shape", "llama", 4096, 11008, 48, 32, 4, 64000, 4096,
+             5000000.0f, 1e-6f, false),
         make("llama-13b", "Llama 2 13B shape", "llama", 5120, 13824, 40, 40, 40, 32000, 4096,
              10000.0f, 1e-5f, false),
     };

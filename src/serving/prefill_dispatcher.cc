@@ -14,7 +14,7 @@ PrefillDispatcher::PrefillDispatcher(int instances, PrefillPredictor prefill,
 
 double PrefillDispatcher::Load(int instance) const {
   const Instance& in = instances_[static_cast<size_t>(instance)];
-  double load = 0;
+  double load = in.running_s;
   std::string model = in.resident;
   for (const PrefillGroup& g : in.queue) {
     if (g.model != model) load += switch_(g.model);
@@ -75,9 +75,17 @@ std::optional<PrefillGroup> PrefillDispatcher::NextGroup(int instance) {
 }
 
 std::optional<std::string> PrefillDispatcher::PrefetchHint(int instance) const {
+  return QueuedModel(instance, 1);
+}
+
+std::optional<std::string> PrefillDispatcher::QueuedModel(int instance, size_t position) const {
   const Instance& in = instances_[static_cast<size_t>(instance)];
-  if (in.queue.size() < 2) return std::nullopt;
-  return in.queue[1].model;
+  if (in.queue.size() <= position) return std::nullopt;
+  return in.queue[position].model;
+}
+
+void PrefillDispatcher::SetRunning(int instance, double seconds) {
+  instances_[static_cast<size_t>(instance)].running_s = seconds;
 }
 
 void PrefillDispatcher::SetResident(int instance, const std::string& model) {

@@ -47,8 +47,12 @@ class PrefillDispatcher {
   std::optional<PrefillGroup> NextGroup(int instance);
   // The model of the group `instance` will run after the next one (prefetch it meanwhile).
   std::optional<std::string> PrefetchHint(int instance) const;
+  // The model of the group at `position` in `instance`'s queue (0: runs next).
+  std::optional<std::string> QueuedModel(int instance, size_t position) const;
   // Tells the dispatcher which model an instance holds now (after it ran a group).
   void SetResident(int instance, const std::string& model);
+  // Predicted seconds left of the group `instance` is running (0 when idle), counted in its load.
+  void SetRunning(int instance, double seconds);
 
   double Load(int instance) const;
   size_t queued_groups(int instance) const;
@@ -57,6 +61,7 @@ class PrefillDispatcher {
   struct Instance {
     std::deque<PrefillGroup> queue;
     std::string resident;
+    double running_s = 0;
   };
   PrefillPredictor prefill_;
   SwitchPredictor switch_;

@@ -175,8 +175,8 @@ double RooflineLatency::DecodeSeconds(int64_t sum_context, int batch_size) const
   return std::max(flops / gpu.fp16_flops, bytes / gpu.memory_bandwidth);
 }
 
-double SwitchSeconds(double model_bytes, const GpuSpec& gpu) {
-  return model_bytes / (0.15 * gpu.host_to_device);
+double SwitchSeconds(double model_bytes, const GpuSpec& gpu, double efficiency) {
+  return model_bytes / (efficiency * gpu.host_to_device);
 }
 
 }  // namespace llms::sim

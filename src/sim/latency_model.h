@@ -87,7 +87,8 @@ struct RooflineLatency {
   double DecodeSeconds(int64_t sum_context, int batch_size) const;
 };
 
-// Seconds to bring `model_bytes` of weights onto `gpu` (the artifact's 0.15 efficiency factor).
-double SwitchSeconds(double model_bytes, const GpuSpec& gpu);
+// Seconds to bring `model_bytes` of weights onto `gpu` at `efficiency` times its host-to-device
+// bandwidth (the artifact's estimate uses 0.15).
+double SwitchSeconds(double model_bytes, const GpuSpec& gpu, double efficiency = 0.15);
 
 }  // namespace llms::sim

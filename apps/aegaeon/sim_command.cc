@@ -1,0 +1,217 @@
+// `aegaeon sim run` and `aegaeon sim sweep`.
+#include "sim_command.h"
+
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/progress.h"
+#include "errors.h"
+#include "serving/policy.h"
+#include "sim/experiment.h"
+#include "sim/sim_report.h"
+
+namespace llms::aegaeon::cli {
+
+namespace {
+
+struct CommonArgs {
+  std::string experiment, arrivals, trace;
+  double cv = 0, duration = 0, load_efficiency = 0;
+  uint64_t seed = 0;
+  bool seed_set = false;
+};
+
+void AddCommon(CLI::App* app, CommonArgs* a) {
+  app->add_option("--experiment", a->experiment,
+                  "experiment file (JSON: cluster, models, SLOs, workload, sweep; see "
+                  "docs/sim.md and experiments/)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app->add_option("--arrivals", a->arrivals,
+                  "override the workload's arrival process: poisson, gamma (with --cv) or "
+                  "servegen (bursty per-client arrivals of the embedded ServeGen language pool)");
+  app->add_option("--cv", a->cv, "inter-arrival CV for --arrivals gamma")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--duration", a->duration, "override the workload's length in seconds")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--trace", a->trace,
+                  "replay this trace instead of generating arrivals: an Aegaeon artifact "
+                  "synth-*.csv or a servegen trace (JSONL/CSV; client c goes to model c mod N)");
+  app->add_option("--seed", a->seed, "override the workload's seed");
+  app->add_option("--load-efficiency", a->load_efficiency,
+                  "override the fraction of host-to-device bandwidth weights load at (the "
+                  "Aegaeon artifact's estimate: 0.15)")
+      ->check(CLI::Range(0.001, 1.0));
+}
+
+Result<sim::Experiment> LoadWith(const CommonArgs& a, std::shared_ptr<CLI::App> /*unused*/ = {}) {
+  auto spec = sim::LoadExperiment(a.experiment);
+  if (!spec.ok()) return spec.status();
+  if (!a.arrivals.empty()) {
+    auto kind = sim::ParseArrivalKind(a.arrivals);
+    if (!kind.ok()) return kind.status();
+    spec->workload.arrivals = *kind;
+  }
+  if (a.cv > 0) spec->workload.cv = a.cv;
+  if (a.duration > 0) spec->workload.duration_s = a.duration;
+  if (a.load_efficiency > 0) spec->load_efficiency = a.load_efficiency;
+  if (!a.trace.empty()) spec->trace = a.trace;
+  if (a.seed_set) spec->workload.seed = a.seed;
+  return sim::Experiment::Load(*spec);
+}
+
+Status WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream f(path);
+  f << content;
+  if (!f) return Status::Error("cannot write " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterSim(CLI::App& root, std::function<int()>& action) {
+  auto* sim = root.add_subcommand(
+      "sim", "simulate the token-level scheduler and the baselines on a described GPU cluster");
+  sim->require_subcommand(1);
+  sim->footer(
+      R"(The same scheduling code as a real deployment runs against a virtual clock and latency
+models fitted from measured GPU profiles (see `aegaeon latency`).
+
+Examples:
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --output /tmp/a-bursty.csv --report /tmp/a.html
+  aegaeon sim run --experiment experiments/paper-sweep-a.json --policy aegaeon --models 64 --json /tmp/r.json --report /tmp/r.html)");
+
+  // --- run ---
+  auto* run = sim->add_subcommand("run", "simulate one policy at one point and report it");
+  auto ra = std::make_shared<CommonArgs>();
+  struct RunArgs {
+    std::string policy = "aegaeon", json, report;
+    int models = 0;
+    double rate = 0;
+  };
+  auto rr = std::make_shared<RunArgs>();
+  AddCommon(run, ra.get());
+  run->add_option("--policy", rr->policy,
+                  "aegaeon, request-level, request-level-plus, multiplexing or dedicated "
+                  "(default aegaeon)");
+  run->add_option("--models", rr->models, "number of served models (default: the sweep's first)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--rate", rr->rate, "requests/s per model (default: the sweep's first)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--json", rr->json, "write the results as JSON");
+  run->add_option("--report", rr->report, "write an HTML report with charts");
+  run->callback([ra, rr, run, &action] {
+    ra->seed_set = run->count("--seed") > 0;
+    action = [ra, rr]() -> int {
+      auto ex = LoadWith(*ra);
+      if (!ex.ok()) return Fail(ex.message());
+      const int n = rr->models > 0 ? rr->models : ex->spec().num_models.front();
+      const double rate = rr->rate > 0 ? rr->rate : ex->spec().rates.front();
+      auto p = ex->RunPoint(rr->policy, n, rate, /*keep_timings=*/!rr->report.empty());
+      if (!p.ok()) return Fail(p.message());
+      const SloSummary& s = p->summary;
+      fmt::print(
+          "{}: {} models x {} req/s: {} requests, {} completed, {} failed ({} rejected, {} "
+          "unfinished)\n  SLO attainment {:.3f} (conventional {:.3f}), goodput {:.2f} req/s\n  "
+          "TTFT p50 {:.2f} s p99 {:.2f} s, TPOT p50 {:.3f} s p99 {:.3f} s\n  {} switches "
+          "({:.2f}/s, mean weights-in {:.2f} s), utilisation {:.2f}\n  simulated {:.0f} s in "
+          "{:.2f} s wall ({} events)\n",
+          p->policy, n, rate, p->requests, s.completed, s.failed, p->rejected, p->unfinished,
+          s.slo_attainment, s.conventional_attainment, s.goodput_rps, s.ttft_s.p50, s.ttft_s.p99,
+          s.tpot_s.p50, s.tpot_s.p99, p->switches, p->switches_per_s, p->mean_switch.weights_in_s,
+          p->utilisation, p->simulated_s, p->wall_s, p->events);
+      for (const auto& [reason, count] : p->rejected_by_reason) {
+        fmt::print("  rejected: {} x {}\n", count, reason);
+      }
+      if (!rr->json.empty()) {
+        if (auto st = WriteFile(rr->json, sim::PointJson(*p).dump(2) + "\n"); !st.ok()) {
+          return Fail(st.message());
+        }
+      }
+      if (!rr->report.empty()) {
+        if (auto st = WriteFile(rr->report, sim::RunHtml(ex->spec(), *p)); !st.ok()) {
+          return Fail(st.message());
+        }
+      }
+      return 0;
+    };
+  });
+
+  // --- sweep ---
+  auto* sweep = sim->add_subcommand(
+      "sweep", "simulate every (policy, number of models, rate) of an experiment's sweep");
+  auto sa = std::make_shared<CommonArgs>();
+  struct SweepArgs {
+    std::string output, json, report;
+    std::vector<std::string> policies;
+  };
+  auto sr = std::make_shared<SweepArgs>();
+  AddCommon(sweep, sa.get());
+  sweep
+      ->add_option("--output", sr->output,
+                   "CSV, one row per point: policy,num_models,rate_per_model,slo_attainment,"
+                   "conventional_attainment,goodput_rps,ttft_p99_s,tpot_p99_s,switches")
+      ->required();
+  sweep->add_option("--json", sr->json, "also write every point's full results as JSON");
+  sweep->add_option("--report", sr->report, "also write an HTML report with charts");
+  sweep->add_option("--policies", sr->policies, "only these policies (default: the experiment's)");
+  sweep->callback([sa, sr, sweep, &action] {
+    sa->seed_set = sweep->count("--seed") > 0;
+    action = [sa, sr]() -> int {
+      auto spec = sim::LoadExperiment(sa->experiment);
+      if (!spec.ok()) return Fail(spec.message());
+      auto ex = LoadWith(*sa);
+      if (!ex.ok()) return Fail(ex.message());
+      sim::Experiment experiment = std::move(*ex);
+      if (!sr->policies.empty()) {
+        sim::ExperimentSpec s = experiment.spec();
+        s.policies = sr->policies;
+        for (const auto& p : s.policies) {
+          const auto& names = serving::PolicyNames();
+          if (std::find(names.begin(), names.end(), p) == names.end()) {
+            return Fail(
+                fmt::format("unknown policy '{}' (aegaeon, request-level, "
+                            "request-level-plus, multiplexing, dedicated)",
+                            p));
+          }
+        }
+        auto reloaded = sim::Experiment::Load(s);
+        if (!reloaded.ok()) return Fail(reloaded.message());
+        experiment = std::move(*reloaded);
+      }
+      const size_t total = experiment.spec().policies.size() * experiment.spec().num_models.size() *
+                           experiment.spec().rates.size();
+      ProgressBar bar("simulating", static_cast<double>(total), ProgressBar::StderrIsTerminal());
+      auto points =
+          experiment.RunSweep([&](size_t done, size_t) { bar.Update(static_cast<double>(done)); });
+      bar.Finish();
+      if (!points.ok()) return Fail(points.message());
+      if (auto st = WriteFile(sr->output, sim::SweepCsv(*points)); !st.ok()) {
+        return Fail(st.message());
+      }
+      if (!sr->json.empty()) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& p : *points) j.push_back(sim::PointJson(p));
+        if (auto st = WriteFile(sr->json, j.dump(2) + "\n"); !st.ok()) return Fail(st.message());
+      }
+      if (!sr->report.empty()) {
+        if (auto st = WriteFile(sr->report, sim::SweepHtml(experiment.spec(), *points)); !st.ok()) {
+          return Fail(st.message());
+        }
+      }
+      fmt::print("largest number of models at >= 90% SLO attainment:\n");
+      for (const auto& [key, n] : sim::MaxModelsAtAttainment(*points, 0.9)) {
+        fmt::print("  {:<20} {:>5} req/s per model: {}\n", key.first, key.second, n);
+      }
+      fmt::print("wrote {} ({} points)\n", sr->output, points->size());
+      return 0;
+    };
+  });
+}
+
+}  // namespace llms::aegaeon::cli

@@ -1,0 +1,90 @@
+// AegaeonPolicy: token-level auto-scaling over disaggregated prefill and decode instances, as the
+// Aegaeon paper (SOSP'25) describes it.
+// - Prefill instances: grouped FCFS (PrefillDispatcher): a request joins a queued group of its
+//   model (at most max_prefill_group) or opens one on the least-loaded instance. An instance
+//   switches models between any two groups; while a group runs, the next group's model is
+//   prefetched when both fit in the instance's memory, so part of the next switch is hidden.
+// - Decode instances: one batch per model, visited round-robin; each visit (a time slice) runs
+//   decode steps for the batch's quota from DecodeQuotas() and then switches to the next batch,
+//   moving the outgoing batch's KV to the host pool and the incoming one's back. A request whose
+//   prefill finished joins a same-model batch whose KV still fits, preferring the instance with the
+//   lowest alpha; otherwise it opens a batch on the instance whose alpha stays lowest.
+//   While a slice runs, the next batch's weights are prefetched when both models and their KV
+//   fit in the instance's memory, so a switch costs only what the slice did not hide; the round's
+//   switch cost c0 in the quota formula counts that part (plus KV moves), found by a fixed point
+//   of c0 -> quotas -> unhidden load.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "serving/decode_quota.h"
+#include "serving/policy.h"
+#include "serving/prefill_dispatcher.h"
+
+namespace llms::serving {
+
+class AegaeonPolicy : public Policy {
+ public:
+  // Instances [0, cluster.prefill_instances) prefill; the rest decode.
+  AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster);
+
+  bool Submit(ServingRequest* r, double now) override;
+  std::optional<Action> Next(int instance, double now) override;
+  int instances() const override { return cluster_.instances; }
+
+  // The decode round an instance runs now (for tests and reports); empty without batches.
+  DecodeRound CurrentRound(int decode_instance) const;
+
+ private:
+  struct PrefillInstance {
+    int resident = -1;
+    int prefetch_model = -1;
+    double prefetch_start = 0;
+  };
+  struct Batch {
+    int model = -1;
+    std::vector<ServingRequest*> requests;
+    int64_t sum_context = 0;
+    int64_t reserved_tokens = 0;
+  };
+  struct DecodeInstance {
+    std::vector<Batch> batches;  // round-robin order
+    int resident = -1;
+    int cursor = -1;  // batch of the current slice
+    double slice_end = 0;
+    double pending_quota = 0;  // quota of the slice a switch is starting
+    int prefetch_model = -1;   // weights being brought in during the current slice
+    double prefetch_start = 0;
+  };
+
+  void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
+                  double end) override;
+  bool IsPrefill(int instance) const { return instance < cluster_.prefill_instances; }
+  std::optional<Action> NextPrefill(int p, double now);
+  std::optional<Action> NextDecode(int d, double now);
+  void FinishPrefill(int p, const Action& action, double end);
+  void FinishDecode(DecodeInstance& in, const Action& action, double end);
+  void PlaceForDecode(ServingRequest* r);
+  double StepSeconds(const Batch& b) const;
+  DecodeRound RoundOf(const std::vector<Batch>& batches) const;
+  bool CanPrefetch(const Batch& current, const Batch& next) const;
+  void StartPrefetch(DecodeInstance& in, double now);
+  int64_t KvCapacityTokens(int model) const;
+  void NoteMemory(int model, int64_t kv_tokens);
+
+  std::vector<ServedModel> models_;
+  ClusterSpec cluster_;
+  PrefillDispatcher dispatcher_;
+  std::vector<PrefillInstance> prefill_;
+  std::vector<DecodeInstance> decode_;
+  std::map<std::string, int> model_index_;
+  std::unordered_map<uint64_t, ServingRequest*> in_prefill_;  // queued for or in prefill
+  std::vector<int> queued_;  // per model: requests waiting for prefill
+};
+
+}  // namespace llms::serving

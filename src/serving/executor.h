@@ -1,0 +1,50 @@
+// The seam between the scheduler and the hardware. A policy (policy.h) decides what an instance
+// does next as an Action; an Executor carries it out on one instance and says how long it took.
+// CpuExecutor runs real tensors on the CPU engine (the time is measured); SimExecutor predicts the
+// time from latency models and the simulation advances a virtual clock by it. The policies never
+// call an engine or a clock themselves, so simulated and real runs share their scheduling code.
+#pragma once
+
+#include <vector>
+
+#include "serving/request.h"
+
+namespace llms::serving {
+
+enum class ActionKind {
+  kSwitch,   // make `model` the instance's active model (KV out, weights in, KV in)
+  kPrefill,  // prefill `requests` (all of `model`) and produce each one's first token
+  kDecode,   // one decode step of `requests` (all of `model`): one token each
+};
+
+struct Action {
+  ActionKind kind = ActionKind::kDecode;
+  int model = -1;
+  int from_model = -1;                    // kSwitch: the model being replaced (-1: none)
+  std::vector<ServingRequest*> requests;  // kPrefill/kDecode: the batch; kSwitch: KV to move in
+  std::vector<ServingRequest*> kv_out;    // kSwitch: sequences whose KV leaves the instance
+  double prefetched_s = 0.0;  // kSwitch: weight loading already done by a prefetch, in seconds
+};
+
+// Where the time of a switch went (Aegaeon's auto-scaling sequence).
+struct SwitchPhases {
+  double stop_s = 0, kv_out_s = 0, weights_in_s = 0, kv_in_s = 0;
+  double first_step_s = 0;  // the first step after the switch (filled in by the policy)
+  double total() const { return stop_s + kv_out_s + weights_in_s + kv_in_s; }
+};
+
+struct ActionResult {
+  double seconds = 0.0;  // how long the action took (measured or predicted)
+  SwitchPhases phases;   // kSwitch only
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Carries out `action` on this executor's instance. For kPrefill and kDecode a real executor
+  // appends each request's new token to `output` (and may set `stopped`); it must not touch
+  // `generated` or `token_s`, which the policy updates when the action completes.
+  virtual ActionResult Run(const Action& action) = 0;
+};
+
+}  // namespace llms::serving

@@ -1,0 +1,130 @@
+// Static multiplexing (MuxServe-like) and dedicated instances.
+#include "serving/multiplexing_policy.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+
+namespace llms::serving {
+
+MultiplexingPolicy::MultiplexingPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster,
+                                       bool dedicated)
+    : models_(std::move(models)),
+      cluster_(cluster),
+      placement_(models_.size(), -1),
+      state_(models_.size()),
+      inst_(static_cast<size_t>(cluster.instances)) {
+  stats_.busy_s.assign(static_cast<size_t>(cluster.instances), 0.0);
+  std::vector<int> order(models_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return models_[static_cast<size_t>(a)].weight_bytes >
+           models_[static_cast<size_t>(b)].weight_bytes;
+  });
+  const double reserve = dedicated ? 0.0 : cluster.multiplex_kv_reserve;
+  for (int m : order) {
+    const ServedModel& sm = models_[static_cast<size_t>(m)];
+    for (size_t i = 0; i < inst_.size(); ++i) {
+      Instance& in = inst_[i];
+      const double need =
+          in.weight_bytes + sm.weight_bytes + reserve * static_cast<double>(in.models.size() + 1);
+      if ((dedicated && !in.models.empty()) || need > cluster.instance_memory) continue;
+      in.models.push_back(m);
+      in.weight_bytes += sm.weight_bytes;
+      placement_[static_cast<size_t>(m)] = static_cast<int>(i);
+      break;
+    }
+  }
+  // The KV memory left on each instance is split evenly among its models.
+  for (const Instance& in : inst_) {
+    if (in.models.empty()) continue;
+    const double kv_share =
+        (cluster.instance_memory - in.weight_bytes) / static_cast<double>(in.models.size());
+    for (int m : in.models) {
+      state_[static_cast<size_t>(m)].kv_capacity_tokens =
+          static_cast<int64_t>(kv_share / models_[static_cast<size_t>(m)].kv_bytes_per_token);
+    }
+    stats_.peak_memory_fraction =
+        std::max(stats_.peak_memory_fraction, in.weight_bytes / cluster.instance_memory);
+  }
+}
+
+bool MultiplexingPolicy::Submit(ServingRequest* r, double /*now*/) {
+  const ServedModel& m = models_[static_cast<size_t>(r->model)];
+  ModelState& s = state_[static_cast<size_t>(r->model)];
+  if (placement_[static_cast<size_t>(r->model)] < 0) {
+    Reject(r, fmt::format("not placed: {} fits on no instance beside the models placed before it",
+                          m.name));
+    return false;
+  }
+  if (r->reserved_tokens() > s.kv_capacity_tokens) {
+    Reject(r, fmt::format("prompt + max tokens ({}) exceed the KV share of {} ({} tokens)",
+                          r->reserved_tokens(), m.name, s.kv_capacity_tokens));
+    return false;
+  }
+  if (static_cast<int>(s.queue.size()) >= cluster_.max_queue) {
+    Reject(r, fmt::format("queue full: {} requests of {} wait", s.queue.size(), m.name));
+    return false;
+  }
+  s.queue.push_back(r);
+  return true;
+}
+
+std::optional<Action> MultiplexingPolicy::Next(int instance, double /*now*/) {
+  Instance& in = inst_[static_cast<size_t>(instance)];
+  // Prefill first: the model whose oldest waiting request that fits arrived first.
+  int best = -1;
+  for (int m : in.models) {
+    const ModelState& s = state_[static_cast<size_t>(m)];
+    if (s.queue.empty() ||
+        s.reserved_tokens + s.queue.front()->reserved_tokens() > s.kv_capacity_tokens ||
+        static_cast<int>(s.running.size()) >= cluster_.max_decode_batch) {
+      continue;
+    }
+    if (best < 0 ||
+        s.queue.front()->arrival_s < state_[static_cast<size_t>(best)].queue.front()->arrival_s) {
+      best = m;
+    }
+  }
+  Action a;
+  if (best >= 0) {
+    ModelState& s = state_[static_cast<size_t>(best)];
+    a.kind = ActionKind::kPrefill;
+    a.model = best;
+    while (!s.queue.empty() && static_cast<int>(a.requests.size()) < cluster_.max_prefill_group &&
+           static_cast<int>(s.running.size() + a.requests.size()) < cluster_.max_decode_batch &&
+           s.reserved_tokens + s.queue.front()->reserved_tokens() <= s.kv_capacity_tokens) {
+      s.reserved_tokens += s.queue.front()->reserved_tokens();
+      a.requests.push_back(s.queue.front());
+      s.queue.pop_front();
+    }
+    return a;
+  }
+  // Otherwise one decode step of the next model (round-robin) with running requests.
+  for (size_t k = 0; k < in.models.size(); ++k) {
+    const size_t pos = (in.cursor + k) % in.models.size();
+    const int m = in.models[pos];
+    const ModelState& s = state_[static_cast<size_t>(m)];
+    if (s.running.empty()) continue;
+    in.cursor = pos + 1;
+    a.kind = ActionKind::kDecode;
+    a.model = m;
+    a.requests = s.running;
+    return a;
+  }
+  return std::nullopt;
+}
+
+void MultiplexingPolicy::OnComplete(int /*instance*/, const Action& action,
+                                    const ActionResult& /*result*/, double /*start*/, double end) {
+  ModelState& s = state_[static_cast<size_t>(action.model)];
+  for (ServingRequest* r : action.requests) r->kv_on_instance = true;
+  EmitTokens(action, end);
+  if (action.kind == ActionKind::kPrefill) {
+    for (ServingRequest* r : action.requests) s.running.push_back(r);
+  }
+  s.reserved_tokens -= RemoveDone(&s.running);
+}
+
+}  // namespace llms::serving

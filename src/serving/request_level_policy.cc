@@ -1,0 +1,152 @@
+// Request-level auto-scaling (ServerlessLLM-like) and its "plus" variant.
+#include "serving/request_level_policy.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace llms::serving {
+
+RequestLevelPolicy::RequestLevelPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster,
+                                       bool plus)
+    : models_(std::move(models)),
+      cluster_(cluster),
+      plus_(plus),
+      queues_(models_.size()),
+      holder_(models_.size(), -1),
+      inst_(static_cast<size_t>(cluster.instances)) {
+  stats_.busy_s.assign(static_cast<size_t>(cluster.instances), 0.0);
+}
+
+int64_t RequestLevelPolicy::KvCapacityTokens(int model) const {
+  const ServedModel& m = models_[static_cast<size_t>(model)];
+  return static_cast<int64_t>((cluster_.instance_memory - m.weight_bytes) / m.kv_bytes_per_token);
+}
+
+bool RequestLevelPolicy::Submit(ServingRequest* r, double /*now*/) {
+  const ServedModel& m = models_[static_cast<size_t>(r->model)];
+  if (r->reserved_tokens() > KvCapacityTokens(r->model)) {
+    Reject(r, fmt::format("prompt + max tokens ({}) exceed the KV capacity of {} on one instance",
+                          r->reserved_tokens(), m.name));
+    return false;
+  }
+  auto& q = queues_[static_cast<size_t>(r->model)];
+  if (static_cast<int>(q.size()) >= cluster_.max_queue) {
+    Reject(r, fmt::format("queue full: {} requests of {} wait", q.size(), m.name));
+    return false;
+  }
+  q.push_back(r);
+  if (holder_[static_cast<size_t>(r->model)] < 0) unheld_waiting_.insert(r->model);
+  return true;
+}
+
+double RequestLevelPolicy::RemainingWork(int model) const {
+  const LatencyPredictor& lat = *models_[static_cast<size_t>(model)].latency;
+  double s = 0;
+  for (const ServingRequest* r : queues_[static_cast<size_t>(model)]) {
+    const int len = r->prompt_tokens;
+    s += lat.PrefillSeconds(std::span<const int>(&len, 1)) +
+         (r->max_output_tokens - 1) * lat.DecodeSeconds(r->context(), 1);
+  }
+  return s;
+}
+
+void RequestLevelPolicy::Assign() {
+  if (unheld_waiting_.empty()) return;
+  std::vector<int> free;
+  for (size_t i = 0; i < inst_.size(); ++i) {
+    if (inst_[i].serving < 0) free.push_back(static_cast<int>(i));
+  }
+  if (free.empty()) return;
+  // Waiting models in the order they get instances.
+  std::vector<std::pair<double, int>> order;
+  for (int m : unheld_waiting_) {
+    const double key =
+        plus_ ? RemainingWork(m) : queues_[static_cast<size_t>(m)].front()->arrival_s;
+    order.push_back({key, m});
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [key, m] : order) {
+    if (free.empty()) break;
+    // The free instance holding m's weights, else the least recently used one.
+    auto pick = std::find_if(free.begin(), free.end(),
+                             [&](int i) { return inst_[static_cast<size_t>(i)].resident == m; });
+    if (pick == free.end()) {
+      pick = std::min_element(free.begin(), free.end(), [&](int a, int b) {
+        return inst_[static_cast<size_t>(a)].last_used < inst_[static_cast<size_t>(b)].last_used;
+      });
+    }
+    inst_[static_cast<size_t>(*pick)].serving = m;
+    holder_[static_cast<size_t>(m)] = *pick;
+    unheld_waiting_.erase(m);
+    free.erase(pick);
+  }
+}
+
+std::optional<Action> RequestLevelPolicy::Next(int instance, double now) {
+  Instance& in = inst_[static_cast<size_t>(instance)];
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (in.serving < 0) Assign();
+    if (in.serving < 0) return std::nullopt;
+    const int m = in.serving;
+    if (in.resident != m) {
+      Action a;
+      a.kind = ActionKind::kSwitch;
+      a.model = m;
+      a.from_model = in.resident;
+      return a;
+    }
+    auto& q = queues_[static_cast<size_t>(m)];
+    Action a;
+    a.model = m;
+    const size_t group = plus_ ? static_cast<size_t>(cluster_.max_decode_batch)
+                               : static_cast<size_t>(cluster_.max_prefill_group);
+    const int64_t capacity = KvCapacityTokens(m);
+    while (!q.empty() && a.requests.size() < group &&
+           in.running.size() + a.requests.size() < static_cast<size_t>(cluster_.max_decode_batch) &&
+           in.reserved_tokens + q.front()->reserved_tokens() <= capacity) {
+      in.reserved_tokens += q.front()->reserved_tokens();
+      a.requests.push_back(q.front());
+      q.pop_front();
+    }
+    if (!a.requests.empty()) {
+      a.kind = ActionKind::kPrefill;
+      const ServedModel& sm = models_[static_cast<size_t>(m)];
+      stats_.peak_memory_fraction = std::max(
+          stats_.peak_memory_fraction,
+          (sm.weight_bytes + static_cast<double>(in.reserved_tokens) * sm.kv_bytes_per_token) /
+              cluster_.instance_memory);
+      return a;
+    }
+    if (!in.running.empty()) {
+      a.kind = ActionKind::kDecode;
+      a.requests = in.running;
+      return a;
+    }
+    // The queue drained and the last request finished: the model lets the instance go.
+    holder_[static_cast<size_t>(m)] = -1;
+    in.serving = -1;
+    in.last_used = now;
+    if (!q.empty()) unheld_waiting_.insert(m);
+  }
+  return std::nullopt;
+}
+
+void RequestLevelPolicy::OnComplete(int instance, const Action& action,
+                                    const ActionResult& /*result*/, double /*start*/, double end) {
+  Instance& in = inst_[static_cast<size_t>(instance)];
+  if (action.kind == ActionKind::kSwitch) {
+    in.resident = action.model;
+    return;
+  }
+  for (ServingRequest* r : action.requests) r->kv_on_instance = true;
+  EmitTokens(action, end);
+  if (action.kind == ActionKind::kPrefill) {
+    for (ServingRequest* r : action.requests) in.running.push_back(r);
+  }
+  in.reserved_tokens -= RemoveDone(&in.running);
+  in.last_used = end;
+}
+
+}  // namespace llms::serving

@@ -1,0 +1,53 @@
+// RequestLevelPolicy: request-level auto-scaling, the ServerlessLLM-like baseline of the Aegaeon
+// paper. Every instance serves one model at a time with continuous batching (waiting requests are
+// prefilled first, then decode steps run over the whole batch). A model holds its instance until
+// its queue drains and its last request finishes; only then can the instance load another model,
+// so a burst of one model blocks every other (head-of-line blocking). A free instance takes the
+// waiting model whose oldest request arrived first; the model goes to the free instance that still
+// holds its weights, else to the least recently used one (LRU eviction).
+// `plus` ("ServerlessLLM+"): the free instance takes the waiting model with the shortest
+// remaining work (predicted prefill and decode time of its whole queue) first, and takes its whole
+// queue as one group.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "serving/policy.h"
+
+namespace llms::serving {
+
+class RequestLevelPolicy : public Policy {
+ public:
+  RequestLevelPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster, bool plus);
+
+  bool Submit(ServingRequest* r, double now) override;
+  std::optional<Action> Next(int instance, double now) override;
+  int instances() const override { return cluster_.instances; }
+
+ private:
+  struct Instance {
+    int resident = -1;  // model whose weights it holds
+    int serving = -1;   // model it is assigned to (-1: free)
+    std::vector<ServingRequest*> running;
+    int64_t reserved_tokens = 0;
+    double last_used = -1.0;
+  };
+  void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
+                  double end) override;
+  void Assign();
+  double RemainingWork(int model) const;
+  int64_t KvCapacityTokens(int model) const;
+
+  std::vector<ServedModel> models_;
+  ClusterSpec cluster_;
+  bool plus_;
+  std::vector<std::deque<ServingRequest*>> queues_;  // per model
+  std::vector<int> holder_;                          // per model: instance serving it, or -1
+  std::set<int> unheld_waiting_;                     // models with a queue and no instance
+  std::vector<Instance> inst_;
+};
+
+}  // namespace llms::serving

@@ -1,0 +1,363 @@
+// Loading experiments, building served models from profiles and shapes, running sweep points.
+#include "sim/experiment.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "engine/model_writer.h"
+#include "sim/latency_profile.h"
+#include "sim/sim_executor.h"
+#include "sim/simulation.h"
+
+namespace llms::sim {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Resolve(const std::string& base_file, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute()) return p;
+  return (fs::path(base_file).parent_path() / p).lexically_normal().string();
+}
+
+// Numbers as a list or {"from", "to", "step"}.
+template <typename T>
+Result<std::vector<T>> Range(const json& j, const std::string& what) {
+  std::vector<T> out;
+  if (j.is_number()) return std::vector<T>{j.get<T>()};
+  if (j.is_array()) {
+    for (const auto& v : j) {
+      if (!v.is_number()) return Status::Error(what + ": expected numbers");
+      out.push_back(v.get<T>());
+    }
+  } else if (j.is_object()) {
+    const T from = j.at("from").get<T>(), to = j.at("to").get<T>(), step = j.at("step").get<T>();
+    if (!(step > 0)) return Status::Error(what + ": step must be > 0");
+    for (T v = from; v <= to + step * 1e-9; v += step) out.push_back(v);
+  }
+  if (out.empty()) return Status::Error(what + ": expected a number, a list or {from, to, step}");
+  return out;
+}
+
+}  // namespace
+
+Result<ExperimentSpec> LoadExperiment(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Error(fmt::format("{}: cannot open the experiment file", path));
+  ExperimentSpec s;
+  s.path = path;
+  try {
+    const json j = json::parse(in);
+    static const std::vector<std::string> known{"description", "cluster", "models",  "slo",
+                                                "workload",    "sweep",   "drain_s", "max_queue"};
+    for (const auto& [key, value] : j.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        return Status::Error(
+            fmt::format("{}: unknown key '{}' (known: description, cluster, "
+                        "models, slo, workload, sweep, drain_s, max_queue)",
+                        path, key));
+      }
+    }
+    s.description = j.value("description", "");
+    const json& c = j.at("cluster");
+    s.gpu = c.value("gpu", s.gpu);
+    s.nodes = c.value("nodes", s.nodes);
+    s.gpus_per_node = c.value("gpus_per_node", s.gpus_per_node);
+    s.prefill_per_node = c.value("prefill_per_node", s.prefill_per_node);
+    s.decode_per_node = c.value("decode_per_node", s.decode_per_node);
+    s.memory_bytes = c.value("memory_gb", 0.0) * 1e9;
+    s.bytes_per_weight = c.value("bytes_per_weight", s.bytes_per_weight);
+    s.load_efficiency = c.value("load_efficiency", s.load_efficiency);
+    if (!(s.load_efficiency > 0 && s.load_efficiency <= 1)) {
+      return Status::Error(fmt::format("{}: cluster.load_efficiency must be in (0, 1]", path));
+    }
+    s.profiles = Resolve(path, c.value("profiles", ""));
+    for (const json& m : j.at("models")) {
+      ModelType t;
+      t.name = m.at("name").get<std::string>();
+      t.profile = m.value("profile", "");
+      t.shape = m.at("shape").get<std::string>();
+      t.count = m.value("count", 1);
+      if (t.count < 1)
+        return Status::Error(fmt::format("{}: model {}: count must be >= 1", path, t.name));
+      s.model_types.push_back(t);
+    }
+    if (s.model_types.empty()) return Status::Error(fmt::format("{}: 'models' is empty", path));
+    if (j.contains("slo")) {
+      s.slo.ttft_s = j["slo"].value("ttft_s", s.slo.ttft_s);
+      s.slo.tpot_s = j["slo"].value("tpot_s", s.slo.tpot_s);
+    }
+    const json& w = j.at("workload");
+    auto kind = ParseArrivalKind(w.value("arrivals", "poisson"));
+    if (!kind.ok()) return Status::Error(fmt::format("{}: {}", path, kind.message()));
+    s.workload.arrivals = *kind;
+    s.workload.cv = w.value("cv", 1.0);
+    s.workload.servegen_preset = w.value("servegen_preset", s.workload.servegen_preset);
+    s.workload.duration_s = w.value("duration_s", s.workload.duration_s);
+    s.workload.input_scale = w.value("input_scale", 1.0);
+    s.workload.output_scale = w.value("output_scale", 1.0);
+    s.workload.seed = w.value("seed", uint64_t{1});
+    s.lengths = Resolve(path, w.value("lengths", ""));
+    s.trace = Resolve(path, w.value("trace", ""));
+    if (s.lengths.empty() && s.trace.empty()) {
+      return Status::Error(fmt::format("{}: the workload needs 'lengths' or 'trace'", path));
+    }
+    s.drain_s = j.value("drain_s", s.drain_s);
+    s.max_queue = j.value("max_queue", s.max_queue);
+    const json& sw = j.at("sweep");
+    auto n = Range<int>(sw.at("num_models"), "sweep.num_models");
+    if (!n.ok()) return Status::Error(fmt::format("{}: {}", path, n.message()));
+    s.num_models = *n;
+    auto r = Range<double>(sw.at("rate_per_model"), "sweep.rate_per_model");
+    if (!r.ok()) return Status::Error(fmt::format("{}: {}", path, r.message()));
+    s.rates = *r;
+    s.policies = sw.value("policies", serving::PolicyNames());
+  } catch (const json::exception& e) {
+    return Status::Error(fmt::format("{}: {}", path, e.what()));
+  }
+  for (const auto& p : s.policies) {
+    if (std::find(serving::PolicyNames().begin(), serving::PolicyNames().end(), p) ==
+        serving::PolicyNames().end()) {
+      return Status::Error(
+          fmt::format("{}: unknown policy '{}' (aegaeon, request-level, "
+                      "request-level-plus, multiplexing, dedicated)",
+                      path, p));
+    }
+  }
+  return s;
+}
+
+Result<Experiment> Experiment::Load(const ExperimentSpec& spec) {
+  Experiment e;
+  e.spec_ = spec;
+  const GpuSpec* gpu = FindGpu(spec.gpu);
+  if (!gpu) {
+    std::string known;
+    for (const auto& g : KnownGpus()) known += (known.empty() ? "" : ", ") + g.name;
+    return Status::Error(
+        fmt::format("{}: unknown GPU '{}' (known: {})", spec.path, spec.gpu, known));
+  }
+  e.gpu_ = *gpu;
+  if (spec.memory_bytes > 0) e.gpu_.memory_bytes = spec.memory_bytes;
+  if (!spec.profiles.empty()) {
+    auto rows = LoadLatencyProfiles(spec.profiles);
+    if (!rows.ok()) return rows.status();
+    for (auto& f : FitLatencyModels(*rows)) {
+      if (f.gpu == spec.gpu) e.fits_[f.model] = f;
+    }
+  }
+  for (size_t t = 0; t < spec.model_types.size(); ++t) {
+    const ModelType& m = spec.model_types[t];
+    if (!engine::FindModelPreset(m.shape)) {
+      return Status::Error(
+          fmt::format("{}: model {}: unknown shape '{}' (see `aegaeon model "
+                      "dummy --help` for the presets)",
+                      spec.path, m.name, m.shape));
+    }
+    if (!m.profile.empty() && !e.fits_.count(m.profile)) {
+      return Status::Error(fmt::format(
+          "{}: model {}: no profile '{}' on {} in {} (leave 'profile' out to use the roofline)",
+          spec.path, m.name, m.profile, spec.gpu, spec.profiles));
+    }
+    for (int k = 0; k < m.count; ++k) e.pattern_.push_back(static_cast<int>(t));
+  }
+  if (spec.trace.empty()) {
+    auto lengths = LoadLengthPairs(spec.lengths);
+    if (!lengths.ok()) return lengths.status();
+    e.lengths_ = std::move(*lengths);
+  }
+  return e;
+}
+
+const ModelType& Experiment::TypeOf(int model) const {
+  return spec_
+      .model_types[static_cast<size_t>(pattern_[static_cast<size_t>(model) % pattern_.size()])];
+}
+
+Result<std::vector<serving::ServedModel>> Experiment::Models(int num_models) const {
+  std::vector<serving::ServedModel> out;
+  for (int i = 0; i < num_models; ++i) {
+    const ModelType& t = TypeOf(i);
+    const engine::ModelPreset& preset = *engine::FindModelPreset(t.shape);
+    serving::ServedModel m;
+    m.name = fmt::format("m{:03d}-{}", i, t.name);
+    m.weight_bytes = static_cast<double>(engine::ParameterCount(preset.config, preset.tied)) *
+                     spec_.bytes_per_weight;
+    m.kv_bytes_per_token = 2.0 * preset.config.n_layers * preset.config.kv_dim() * 2.0;
+    const RooflineLatency roof = RooflineLatency::For(preset.config, spec_.bytes_per_weight, gpu_);
+    std::optional<FittedLatency> fit;
+    if (!t.profile.empty()) fit = fits_.at(t.profile);
+    m.latency =
+        std::make_shared<GpuLatency>(fit, roof, m.weight_bytes, gpu_, spec_.load_efficiency);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+serving::ClusterSpec Experiment::Cluster() const {
+  serving::ClusterSpec c;
+  c.instances = spec_.nodes * spec_.gpus_per_node;
+  c.prefill_instances = spec_.nodes * spec_.prefill_per_node;
+  c.instance_memory = gpu_.memory_bytes;
+  c.slo = spec_.slo;
+  c.max_queue = spec_.max_queue;
+  return c;
+}
+
+Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num_models,
+                                         double rate, bool keep_timings) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto models = Models(num_models);
+  if (!models.ok()) return models.status();
+  auto policy = serving::MakePolicy(policy_name, *models, Cluster());
+  if (!policy.ok()) return policy.status();
+  Result<std::vector<serving::ServingRequest>> requests = [&] {
+    if (!spec_.trace.empty()) {
+      std::string path = spec_.trace;
+      if (const auto at = path.find("{n}"); at != std::string::npos) {
+        path.replace(at, 3, std::to_string(num_models));
+      }
+      if (const auto at = path.find("{rate}"); at != std::string::npos) {
+        path.replace(at, 6, fmt::format("{}", rate));
+      }
+      return LoadWorkloadTrace(path, num_models);
+    }
+    WorkloadSpec w = spec_.workload;
+    w.num_models = num_models;
+    w.rate_per_model = rate;
+    return GenerateWorkload(w, lengths_);
+  }();
+  if (!requests.ok()) return requests.status();
+  for (const auto& r : *requests) {
+    if (r.model < 0 || r.model >= num_models) {
+      return Status::Error(
+          fmt::format("the workload names model {} but {} are served", r.model, num_models));
+    }
+  }
+  std::vector<std::unique_ptr<serving::Executor>> executors;
+  for (int i = 0; i < (*policy)->instances(); ++i) {
+    executors.push_back(std::make_unique<SimExecutor>(&*models));
+  }
+  double last_arrival = requests->empty() ? 0 : requests->back().arrival_s;
+  VirtualClock clock;
+  const SimulationOutcome outcome =
+      Simulate(**policy, executors, *requests, clock, last_arrival + spec_.drain_s);
+
+  PointResult p;
+  p.policy = policy_name;
+  p.num_models = num_models;
+  p.rate_per_model = rate;
+  p.requests = static_cast<int64_t>(requests->size());
+  p.unfinished = outcome.unfinished;
+  p.events = outcome.events;
+  p.simulated_s = outcome.end_s;
+  const serving::PolicyStats& st = (*policy)->stats();
+  for (const auto& [reason, count] : st.rejected) p.rejected += count;
+  p.rejected_by_reason = st.rejected;
+  p.switches = static_cast<int64_t>(st.switches.size());
+  const double span = std::max(outcome.end_s, 1e-9);
+  p.switches_per_s = static_cast<double>(p.switches) / span;
+  for (const auto& s : st.switches) {
+    p.mean_switch.stop_s += s.phases.stop_s;
+    p.mean_switch.kv_out_s += s.phases.kv_out_s;
+    p.mean_switch.weights_in_s += s.phases.weights_in_s;
+    p.mean_switch.kv_in_s += s.phases.kv_in_s;
+    p.mean_switch.first_step_s += s.phases.first_step_s;
+  }
+  if (p.switches > 0) {
+    const double n = static_cast<double>(p.switches);
+    p.mean_switch.stop_s /= n;
+    p.mean_switch.kv_out_s /= n;
+    p.mean_switch.weights_in_s /= n;
+    p.mean_switch.kv_in_s /= n;
+    p.mean_switch.first_step_s /= n;
+  }
+  double busy = 0;
+  for (double b : st.busy_s) busy += b;
+  p.utilisation = busy / (span * static_cast<double>(st.busy_s.size()));
+  p.peak_memory_fraction = st.peak_memory_fraction;
+  std::vector<RequestTiming> timings;
+  timings.reserve(requests->size());
+  for (auto& r : *requests) {
+    timings.push_back({r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0});
+  }
+  p.summary = SummarizeRequests(timings, spec_.slo);
+  if (keep_timings) p.timings = std::move(timings);
+  p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return p;
+}
+
+Result<std::vector<PointResult>> Experiment::RunSweep(
+    const std::function<void(size_t, size_t)>& progress) const {
+  struct Job {
+    std::string policy;
+    int n;
+    double rate;
+  };
+  std::vector<Job> jobs;
+  for (double rate : spec_.rates) {
+    for (const auto& policy : spec_.policies) {
+      for (int n : spec_.num_models) jobs.push_back({policy, n, rate});
+    }
+  }
+  std::vector<std::optional<Result<PointResult>>> results(jobs.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex mu;
+  auto worker = [&] {
+    for (size_t i; (i = next++) < jobs.size();) {
+      results[i] = RunPoint(jobs[i].policy, jobs[i].n, jobs[i].rate);
+      const size_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        progress(d, jobs.size());
+      }
+    }
+  };
+  const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  std::vector<PointResult> out;
+  for (auto& r : results) {
+    if (!r->ok()) return r->status();
+    out.push_back(std::move(**r));
+  }
+  return out;
+}
+
+std::string SweepCsv(const std::vector<PointResult>& points) {
+  std::string out =
+      "policy,num_models,rate_per_model,slo_attainment,conventional_attainment,goodput_rps,"
+      "ttft_p99_s,tpot_p99_s,switches\n";
+  for (const auto& p : points) {
+    out +=
+        fmt::format("{},{},{},{:.4f},{:.4f},{:.4f},{:.3f},{:.4f},{}\n", p.policy, p.num_models,
+                    p.rate_per_model, p.summary.slo_attainment, p.summary.conventional_attainment,
+                    p.summary.goodput_rps, p.summary.ttft_s.p99, p.summary.tpot_s.p99, p.switches);
+  }
+  return out;
+}
+
+std::map<std::pair<std::string, double>, int> MaxModelsAtAttainment(
+    const std::vector<PointResult>& points, double threshold) {
+  std::map<std::pair<std::string, double>, int> out;
+  for (const auto& p : points) {
+    int& best = out[{p.policy, p.rate_per_model}];
+    if (p.summary.slo_attainment >= threshold) best = std::max(best, p.num_models);
+  }
+  return out;
+}
+
+}  // namespace llms::sim

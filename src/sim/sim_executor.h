@@ -1,0 +1,47 @@
+// The simulated side of the scheduler's seam: GpuLatency predicts how long a model's work takes on
+// a GPU (a profile fit where one exists, else the roofline; switches from weight bytes and the
+// host-to-device link), and SimExecutor "runs" an action by returning that prediction, so the
+// simulation (simulation.h) advances its virtual clock by it. Charged per action:
+//   switch  = KV out (bytes / link) + weights in (load time minus what a prefetch already did)
+//             + KV in (bytes / link)
+//   prefill = prefill latency of the batch + its KV out to the host pool
+//   decode  = decode-step latency + KV in for sequences that joined the batch since its last step
+#pragma once
+
+#include <optional>
+
+#include "serving/executor.h"
+#include "serving/served_model.h"
+#include "sim/latency_model.h"
+
+namespace llms::sim {
+
+class GpuLatency : public serving::LatencyPredictor {
+ public:
+  // `fit`: measured profile fit (preferred); otherwise `roofline` predicts compute steps.
+  // Weights load at `load_efficiency` x the GPU's host-to-device bandwidth (SwitchSeconds).
+  GpuLatency(std::optional<FittedLatency> fit, const RooflineLatency& roofline, double weight_bytes,
+             const GpuSpec& gpu, double load_efficiency = 0.15);
+  double PrefillSeconds(std::span<const int> prompt_lengths) const override;
+  double DecodeSeconds(int64_t sum_context, int batch_size) const override;
+  double LoadSeconds() const override { return load_s_; }
+  double KvMoveSeconds(double bytes) const override { return bytes / gpu_.host_to_device; }
+  bool has_fit() const { return fit_.has_value(); }
+
+ private:
+  std::optional<FittedLatency> fit_;
+  RooflineLatency roofline_;
+  GpuSpec gpu_;
+  double load_s_;
+};
+
+class SimExecutor : public serving::Executor {
+ public:
+  explicit SimExecutor(const std::vector<serving::ServedModel>* models) : models_(models) {}
+  serving::ActionResult Run(const serving::Action& action) override;
+
+ private:
+  const std::vector<serving::ServedModel>* models_;
+};
+
+}  // namespace llms::sim

@@ -1,0 +1,302 @@
+// Simulation tests: the policies driven through the discrete-event loop on hand-checkable
+// latencies (token times, head-of-line blocking, token-level switching, prefetch, rejections),
+// workload generation, and experiments (errors and, with ../shared, one sweep point).
+#include "sim/simulation.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "serving/aegaeon_policy.h"
+#include "sim/experiment.h"
+#include "sim/sim_executor.h"
+#include "sim/workload.h"
+
+namespace llms::sim {
+namespace {
+
+using serving::ServingRequest;
+
+// Prefill 1 s per batch, decode 0.1 s per step, weights load in `load` s, KV moves free.
+class FixedLatency : public serving::LatencyPredictor {
+ public:
+  explicit FixedLatency(double load) : load_(load) {}
+  double PrefillSeconds(std::span<const int>) const override { return 1.0; }
+  double DecodeSeconds(int64_t, int) const override { return 0.1; }
+  double LoadSeconds() const override { return load_; }
+  double KvMoveSeconds(double) const override { return 0.0; }
+
+ private:
+  double load_;
+};
+
+std::vector<serving::ServedModel> Models(int n, double load, double weight_gb = 10) {
+  std::vector<serving::ServedModel> out;
+  auto lat = std::make_shared<FixedLatency>(load);
+  for (int i = 0; i < n; ++i) out.push_back({fmt::format("m{}", i), weight_gb * 1e9, 1e5, lat});
+  return out;
+}
+
+ServingRequest Req(uint64_t id, int model, double t, int out) {
+  ServingRequest r;
+  r.id = id;
+  r.model = model;
+  r.arrival_s = t;
+  r.prompt_tokens = 100;
+  r.max_output_tokens = out;
+  return r;
+}
+
+struct SimRun {
+  std::unique_ptr<serving::Policy> policy;
+  SimulationOutcome outcome;
+};
+
+SimRun RunPolicy(const std::string& name, const std::vector<serving::ServedModel>& models,
+                 const serving::ClusterSpec& cluster, std::vector<ServingRequest>& requests) {
+  auto policy = serving::MakePolicy(name, models, cluster);
+  EXPECT_TRUE(policy.ok()) << policy.message();
+  std::vector<std::unique_ptr<serving::Executor>> execs;
+  for (int i = 0; i < (*policy)->instances(); ++i) {
+    execs.push_back(std::make_unique<SimExecutor>(&models));
+  }
+  VirtualClock clock;
+  SimRun run;
+  run.outcome = Simulate(**policy, execs, requests, clock, 1e6);
+  run.policy = std::move(*policy);
+  return run;
+}
+
+serving::ClusterSpec Cluster(int instances, int prefill) {
+  serving::ClusterSpec c;
+  c.instances = instances;
+  c.prefill_instances = prefill;
+  c.instance_memory = 80e9;
+  return c;
+}
+
+TEST(SimulationTest, TokenTimesFollowTheLatencies) {
+  // One dedicated instance, model already resident: prefill 1 s then 0.1 s per decode step.
+  auto models = Models(1, 2.0);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 3)};
+  SimRun run = RunPolicy("dedicated", models, Cluster(1, 0), reqs);
+  ASSERT_EQ(reqs[0].token_s.size(), 3u);
+  EXPECT_DOUBLE_EQ(reqs[0].token_s[0], 1.0);
+  EXPECT_NEAR(reqs[0].token_s[1], 1.1, 1e-12);
+  EXPECT_NEAR(reqs[0].token_s[2], 1.2, 1e-12);
+  EXPECT_TRUE(reqs[0].done());
+  EXPECT_FALSE(reqs[0].failed);
+}
+
+TEST(SimulationTest, RequestLevelBlocksTheSecondModelUntilTheFirstDrains) {
+  // One instance, two models, load 2 s: model 1's request waits for model 0's 50 tokens.
+  auto models = Models(2, 2.0);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 50), Req(1, 1, 0.5, 5)};
+  SimRun run = RunPolicy("request-level", models, Cluster(1, 0), reqs);
+  // Model 0: load 2 s, prefill 1 s (token at 3), then 49 steps: last token at 7.9 s.
+  EXPECT_NEAR(reqs[0].token_s.back(), 7.9, 1e-9);
+  // Model 1 starts only then: load 2 s + prefill 1 s.
+  EXPECT_NEAR(reqs[1].token_s.front(), 10.9, 1e-9);
+  EXPECT_EQ(run.policy->stats().switches.size(), 2u);
+}
+
+TEST(SimulationTest, AegaeonInterleavesModelsAtTokenGranularity) {
+  // 1 prefill + 1 decode instance; three models with long outputs arriving together. The decode
+  // instance must rotate among them (several switches each), and every request completes.
+  auto models = Models(3, 0.5);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 200), Req(1, 1, 0.0, 200), Req(2, 2, 0.0, 200)};
+  serving::ClusterSpec c = Cluster(2, 1);
+  SimRun run = RunPolicy("aegaeon", models, c, reqs);
+  for (const auto& r : reqs) {
+    EXPECT_TRUE(r.done() && !r.failed) << r.id;
+    EXPECT_EQ(r.generated, 200);
+  }
+  int decode_switches = 0;
+  for (const auto& s : run.policy->stats().switches) decode_switches += s.instance == 1;
+  EXPECT_GT(decode_switches, 3);  // more than one visit per model: token-level, not per request
+  // Every model got decode time before any finished: their second tokens all precede the first
+  // request's last token.
+  const double first_done =
+      std::min({reqs[0].token_s.back(), reqs[1].token_s.back(), reqs[2].token_s.back()});
+  for (const auto& r : reqs) EXPECT_LT(r.token_s[1], first_done);
+  // Switch phases are recorded, including the first step after the switch.
+  for (const auto& s : run.policy->stats().switches) {
+    EXPECT_GE(s.phases.weights_in_s, 0.0);
+    EXPECT_LE(s.phases.weights_in_s, 0.5 + 1e-12);
+    EXPECT_GT(s.phases.first_step_s, 0.0);
+  }
+}
+
+TEST(SimulationTest, AegaeonPrefetchHidesDecodeSwitches) {
+  // Two models on one decode instance with long quotas: after the first round the next model's
+  // weights are prefetched during the slice, so later switches load (almost) nothing.
+  auto models = Models(2, 0.5);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 300), Req(1, 1, 0.0, 300)};
+  SimRun run = RunPolicy("aegaeon", models, Cluster(2, 1), reqs);
+  int hidden = 0, decode = 0;
+  for (const auto& s : run.policy->stats().switches) {
+    if (s.instance != 1) continue;
+    ++decode;
+    hidden += s.phases.weights_in_s < 0.5;
+  }
+  EXPECT_GT(decode, 2);
+  EXPECT_GE(hidden, decode - 2);
+}
+
+TEST(SimulationTest, MultiplexingRejectsWhatItCannotPlaceAndServesTheRest) {
+  auto models = Models(3, 1.0, 30);  // 30 GB + 8 GB reserve each: two per 80 GB instance
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 4), Req(1, 1, 0.0, 4), Req(2, 2, 0.0, 4)};
+  SimRun run = RunPolicy("multiplexing", models, Cluster(1, 0), reqs);
+  EXPECT_TRUE(reqs[0].done() && !reqs[0].failed);
+  EXPECT_TRUE(reqs[1].done() && !reqs[1].failed);
+  EXPECT_TRUE(reqs[2].failed);
+  EXPECT_NE(reqs[2].error.find("not placed"), std::string::npos);
+  EXPECT_EQ(run.policy->stats().rejected.at("not placed"), 1);
+}
+
+TEST(SimulationTest, BoundedQueuesRejectWithAReason) {
+  auto models = Models(1, 1.0);
+  serving::ClusterSpec c = Cluster(2, 1);
+  c.max_queue = 2;
+  std::vector<ServingRequest> reqs;
+  for (int i = 0; i < 5; ++i) reqs.push_back(Req(static_cast<uint64_t>(i), 0, 0.0, 2));
+  SimRun run = RunPolicy("aegaeon", models, c, reqs);
+  int rejected = 0, completed = 0;
+  for (const auto& r : reqs) {
+    if (r.failed) {
+      ++rejected;
+      EXPECT_NE(r.error.find("queue full"), std::string::npos);
+    } else {
+      completed += r.generated == 2;
+    }
+  }
+  EXPECT_EQ(rejected, 3);
+  EXPECT_EQ(completed, 2);
+}
+
+TEST(SimulationTest, UnfinishedRequestsFailWhenTheSimulationStops) {
+  auto models = Models(1, 1.0);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 1000)};
+  auto policy = serving::MakePolicy("dedicated", models, Cluster(1, 0));
+  std::vector<std::unique_ptr<serving::Executor>> execs;
+  execs.push_back(std::make_unique<SimExecutor>(&models));
+  VirtualClock clock;
+  const SimulationOutcome out = Simulate(**policy, execs, reqs, clock, 5.0);
+  EXPECT_EQ(out.unfinished, 1);
+  EXPECT_TRUE(reqs[0].failed);
+  EXPECT_LE(clock.Now(), 5.0);
+}
+
+TEST(WorkloadTest, PoissonCountsAndDeterminism) {
+  std::vector<LengthPair> lengths{{100, 10}, {200, 20}};
+  WorkloadSpec w;
+  w.num_models = 10;
+  w.rate_per_model = 0.5;
+  w.duration_s = 1000;
+  auto a = GenerateWorkload(w, lengths);
+  auto b = GenerateWorkload(w, lengths);
+  ASSERT_TRUE(a.ok());
+  // 5000 expected arrivals; 5 standard deviations is about 350.
+  EXPECT_NEAR(static_cast<double>(a->size()), 5000.0, 350.0);
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].arrival_s, (*b)[i].arrival_s);
+    EXPECT_EQ((*a)[i].model, (*b)[i].model);
+    if (i > 0) {
+      EXPECT_LE((*a)[i - 1].arrival_s, (*a)[i].arrival_s);
+    }
+  }
+  w.arrivals = ArrivalKind::kGamma;
+  w.cv = 3.0;
+  auto g = GenerateWorkload(w, lengths);
+  ASSERT_TRUE(g.ok());
+  EXPECT_NEAR(static_cast<double>(g->size()), 5000.0, 1000.0);  // bursty: wider spread
+  w.arrivals = ArrivalKind::kServeGen;
+  w.duration_s = 3600;
+  auto s = GenerateWorkload(w, lengths);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_NEAR(static_cast<double>(s->size()), 18000.0, 3000.0);  // the mean rate is kept
+}
+
+TEST(WorkloadTest, ArtifactTraceErrorsNameTheLine) {
+  const std::string path = testing::TempDir() + "/bad-synth.csv";
+  {
+    std::ofstream f(path);
+    f << "Request Time,Model Name,Input Length,Output Length\n00:00:01.000,a,10,5\n"
+         "00:00:02.000,b,x,5\n";
+  }
+  auto r = LoadWorkloadTrace(path, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find(":3: lengths must be integers"), std::string::npos) << r.message();
+}
+
+TEST(ExperimentTest, BadConfigurationsGiveClearErrors) {
+  const std::string dir = testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir + "/" + name) << body;
+    return dir + "/" + name;
+  };
+  const std::string lengths = write("lengths.csv",
+                                    "Request Time,Model Name,Input Length,Output Length\n"
+                                    "00:00:01.000,a,100,50\n");
+  auto base = [&](const std::string& gpu, const std::string& shape, const std::string& mem) {
+    return fmt::format(R"({{"cluster": {{"gpu": "{}", "nodes": 1, "gpus_per_node": 2,
+      "prefill_per_node": 1, "decode_per_node": 1{}}},
+      "models": [{{"name": "x", "shape": "{}"}}],
+      "workload": {{"lengths": "lengths.csv", "duration_s": 10}},
+      "sweep": {{"num_models": 2, "rate_per_model": 0.1}}}})",
+                       gpu, mem, shape);
+  };
+  auto gpu = Experiment::Load(*LoadExperiment(write("e1.json", base("Z80", "llama-7b", ""))));
+  ASSERT_FALSE(gpu.ok());
+  EXPECT_NE(gpu.message().find("unknown GPU 'Z80'"), std::string::npos);
+  auto shape = Experiment::Load(*LoadExperiment(write("e2.json", base("H800", "gpt-9", ""))));
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.message().find("unknown shape 'gpt-9'"), std::string::npos);
+  // A 13B model (26 GB of fp16 weights) on 20 GB instances.
+  auto small = Experiment::Load(
+      *LoadExperiment(write("e3.json", base("H800", "llama-13b", R"(, "memory_gb": 20)"))));
+  ASSERT_TRUE(small.ok()) << small.message();
+  auto point = small->RunPoint("aegaeon", 2, 0.1);
+  ASSERT_FALSE(point.ok());
+  EXPECT_NE(point.message().find("needs 26.0 GB"), std::string::npos) << point.message();
+  auto typo = LoadExperiment(write("e4.json", R"({"clustr": {}})"));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.message().find("unknown key 'clustr'"), std::string::npos);
+  // A roofline-only experiment runs and every request completes.
+  auto ok = Experiment::Load(*LoadExperiment(write("e5.json", base("H800", "llama-7b", ""))));
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  auto p = ok->RunPoint("aegaeon", 2, 0.5);
+  ASSERT_TRUE(p.ok()) << p.message();
+  EXPECT_EQ(p->summary.failed, 0);
+  EXPECT_EQ(p->summary.completed, p->requests);
+}
+
+TEST(ExperimentTest, PaperSweepPointOnTheArtifactProfiles) {
+  const std::string path = std::string(LLMS_SOURCE_DIR) + "/experiments/paper-sweep-a.json";
+  if (!std::filesystem::exists(std::string(LLMS_SHARED_DIR) + "/data/aegaeon-profiles")) {
+    GTEST_SKIP() << "needs ../shared/data/aegaeon-profiles (present in CI)";
+  }
+  auto spec = LoadExperiment(path);
+  ASSERT_TRUE(spec.ok()) << spec.message();
+  spec->workload.duration_s = 120;
+  auto ex = Experiment::Load(*spec);
+  ASSERT_TRUE(ex.ok()) << ex.message();
+  // At 16 models every policy that can place them serves (nearly) everything within the SLOs.
+  for (const std::string policy : {"aegaeon", "request-level", "multiplexing"}) {
+    auto p = ex->RunPoint(policy, 16, 0.1);
+    ASSERT_TRUE(p.ok()) << p.message();
+    EXPECT_EQ(p->summary.failed, 0) << policy;
+    EXPECT_GT(p->summary.slo_attainment, 0.95) << policy;
+  }
+  // At 80 models the dedicated baseline can place only 16 and rejects the rest.
+  auto d = ex->RunPoint("dedicated", 80, 0.1);
+  ASSERT_TRUE(d.ok());
+  EXPECT_GT(d->rejected, 0);
+  EXPECT_EQ(d->rejected_by_reason.at("not placed"), d->rejected);
+}
+
+}  // namespace
+}  // namespace llms::sim

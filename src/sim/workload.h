@@ -1,0 +1,53 @@
+// Workloads for `aegaeon sim`: request streams over N served models, as ServingRequests sorted by
+// arrival.
+// - Generated: per model an independent arrival process at `rate_per_model` for `duration_s`:
+//   Poisson, a Gamma renewal process with a given CV, or "servegen" (model i follows client
+//   i mod K of an embedded ServeGen pool, largest clients first: that client's per-window rate
+//   shape, rescaled to the model's mean rate, and its per-window inter-arrival CV, as a Gamma
+//   renewal process in rate-rescaled time, carried across windows). Lengths are (input, output)
+//   pairs drawn jointly from a length sample, with optional multipliers.
+// - Replayed: the Aegaeon artifact's synth-*.csv (`Request Time`, `Model Name`, lengths; models
+//   numbered in order of first arrival, as the artifact maps them) or a servegen trace (JSONL/CSV,
+//   clients spread over the models: client c goes to model c mod N).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "serving/request.h"
+
+namespace llms::sim {
+
+struct LengthPair {
+  int input = 0, output = 0;
+};
+
+// (Input Length, Output Length) of every row of an artifact synth-*.csv.
+Result<std::vector<LengthPair>> LoadLengthPairs(const std::string& path);
+
+enum class ArrivalKind { kPoisson, kGamma, kServeGen };
+
+struct WorkloadSpec {
+  int num_models = 1;
+  double rate_per_model = 0.1;  // requests per second
+  double duration_s = 600;
+  ArrivalKind arrivals = ArrivalKind::kPoisson;
+  double cv = 1.0;                           // kGamma
+  std::string servegen_preset = "language";  // kServeGen
+  double input_scale = 1.0, output_scale = 1.0;
+  uint64_t seed = 1;
+};
+
+Result<ArrivalKind> ParseArrivalKind(const std::string& name);
+
+Result<std::vector<serving::ServingRequest>> GenerateWorkload(
+    const WorkloadSpec& spec, const std::vector<LengthPair>& lengths);
+
+// Replays a trace file (artifact synth CSV or servegen trace) over `num_models` models (0: as many
+// as the file names, artifact CSV only).
+Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string& path,
+                                                               int num_models);
+
+}  // namespace llms::sim
