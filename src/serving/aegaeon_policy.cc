@@ -86,6 +86,7 @@ std::optional<Action> AegaeonPolicy::NextPrefill(int p, double now) {
   Action a;
   a.kind = ActionKind::kPrefill;
   a.model = model;
+  a.kv_out_after = true;  // decode instances take the KV from the host pool
   std::vector<int> lengths;
   int64_t tokens = 0;
   for (const PrefillRequest& pr : group.requests) {

@@ -24,6 +24,7 @@ struct Action {
   std::vector<ServingRequest*> requests;  // kPrefill/kDecode: the batch; kSwitch: KV to move in
   std::vector<ServingRequest*> kv_out;    // kSwitch: sequences whose KV leaves the instance
   double prefetched_s = 0.0;  // kSwitch: weight loading already done by a prefetch, in seconds
+  bool kv_out_after = false;  // kPrefill: hand the batch's KV to the host pool afterwards
 };
 
 // Where the time of a switch went (Aegaeon's auto-scaling sequence).

@@ -24,6 +24,8 @@ void Policy::Complete(int instance, const Action& action, const ActionResult& re
     pending = -1;
   }
   OnComplete(instance, action, result, start, end);
+  for (ServingRequest* r : action.requests) r->finished = r->finished || r->done();
+  for (ServingRequest* r : action.kv_out) r->finished = r->finished || r->done();
 }
 
 int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
@@ -43,12 +45,14 @@ int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
 void Policy::Reject(ServingRequest* r, const std::string& reason) {
   r->failed = true;
   r->error = reason;
+  r->finished = true;
   // Count by the reason's kind (the text before any ':'), so reports group them.
   stats_.rejected[reason.substr(0, reason.find(':'))]++;
 }
 
 void Policy::EmitTokens(const Action& action, double end) {
   for (ServingRequest* r : action.requests) {
+    if (r->failed) continue;
     // A real executor that stopped a request without a new token (EOS) credits none.
     if (r->stopped && static_cast<int>(r->output.size()) <= r->generated) continue;
     ++r->generated;

@@ -29,6 +29,9 @@ struct ServingRequest {
   bool failed = false;
   std::string error;            // why it failed or was rejected
   bool kv_on_instance = false;  // its KV blocks are in the memory of the instance serving it
+  // Set by the policy (under the driver's lock) once the request has left the system: after the
+  // action that finished it completed, or on rejection. Drivers wait on this, not on done().
+  bool finished = false;
 
   int context() const { return prompt_tokens + generated; }
   bool done() const { return failed || stopped || generated >= max_output_tokens; }

@@ -4,7 +4,7 @@
 // simulation (simulation.h) advances its virtual clock by it. Charged per action:
 //   switch  = KV out (bytes / link) + weights in (load time minus what a prefetch already did)
 //             + KV in (bytes / link)
-//   prefill = prefill latency of the batch + its KV out to the host pool
+//   prefill = prefill latency of the batch (+ its KV out to the host pool when handed off)
 //   decode  = decode-step latency + KV in for sequences that joined the batch since its last step
 #pragma once
 
