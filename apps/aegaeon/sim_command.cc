@@ -97,8 +97,8 @@ Examples:
   auto rr = std::make_shared<RunArgs>();
   AddCommon(run, ra.get());
   run->add_option("--policy", rr->policy,
-                  "aegaeon, request-level, request-level-plus, multiplexing or dedicated "
-                  "(default aegaeon)");
+                  "aegaeon, aegaeon-colocated, request-level, request-level-plus, "
+                  "multiplexing or dedicated (default aegaeon)");
   run->add_option("--models", rr->models, "number of served models (default: the sweep's first)")
       ->check(CLI::PositiveNumber);
   run->add_option("--rate", rr->rate, "requests/s per model (default: the sweep's first)")
@@ -175,9 +175,7 @@ Examples:
           const auto& names = serving::PolicyNames();
           if (std::find(names.begin(), names.end(), p) == names.end()) {
             return Fail(
-                fmt::format("unknown policy '{}' (aegaeon, request-level, "
-                            "request-level-plus, multiplexing, dedicated)",
-                            p));
+                fmt::format("unknown policy '{}' (known: {})", p, serving::PolicyNameList()));
           }
         }
         auto reloaded = sim::Experiment::Load(s);

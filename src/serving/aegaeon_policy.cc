@@ -9,11 +9,14 @@
 
 namespace llms::serving {
 
-AegaeonPolicy::AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster)
+AegaeonPolicy::AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster,
+                             bool colocated)
     : models_(std::move(models)),
       cluster_(cluster),
+      colocated_(colocated),
+      prefill_instances_(colocated ? 0 : cluster.prefill_instances),
       dispatcher_(
-          cluster.prefill_instances,
+          colocated ? cluster.instances : cluster.prefill_instances,
           [this](const std::string& model, std::span<const int> lengths) {
             return models_[static_cast<size_t>(model_index_.at(model))].latency->PrefillSeconds(
                 lengths);
@@ -22,8 +25,9 @@ AegaeonPolicy::AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec&
             return models_[static_cast<size_t>(model_index_.at(model))].latency->LoadSeconds();
           },
           cluster.max_prefill_group),
-      prefill_(static_cast<size_t>(cluster.prefill_instances)),
-      decode_(static_cast<size_t>(cluster.instances - cluster.prefill_instances)),
+      prefill_(static_cast<size_t>(colocated ? 0 : cluster.prefill_instances)),
+      decode_(static_cast<size_t>(colocated ? cluster.instances
+                                            : cluster.instances - cluster.prefill_instances)),
       queued_(models_.size(), 0) {
   for (size_t i = 0; i < models_.size(); ++i) model_index_[models_[i].name] = static_cast<int>(i);
   stats_.busy_s.assign(static_cast<size_t>(cluster.instances), 0.0);
@@ -61,32 +65,16 @@ bool AegaeonPolicy::Submit(ServingRequest* r, double /*now*/) {
 }
 
 std::optional<Action> AegaeonPolicy::Next(int instance, double now) {
-  return IsPrefill(instance) ? NextPrefill(instance, now)
-                             : NextDecode(instance - cluster_.prefill_instances, now);
+  if (colocated_) return NextColocated(instance, now);
+  return IsPrefill(instance) ? NextPrefill(instance, now) : NextDecode(DecodeIndex(instance), now);
 }
 
-std::optional<Action> AegaeonPolicy::NextPrefill(int p, double now) {
-  PrefillInstance& in = prefill_[static_cast<size_t>(p)];
-  const auto front = dispatcher_.QueuedModel(p, 0);
-  if (!front) return std::nullopt;
-  const int model = model_index_.at(*front);
-  if (model != in.resident) {
-    // Switch first; the group stays queued (and open to joiners) until the model is in.
-    Action a;
-    a.kind = ActionKind::kSwitch;
-    a.model = model;
-    a.from_model = in.resident;
-    if (in.prefetch_model == model) a.prefetched_s = std::max(0.0, now - in.prefetch_start);
-    in.prefetch_model = -1;
-    dispatcher_.SetResident(p, *front);
-    dispatcher_.SetRunning(p, models_[static_cast<size_t>(model)].latency->LoadSeconds());
-    return a;
-  }
+Action AegaeonPolicy::StartPrefillGroup(int p, int model) {
   PrefillGroup group = *dispatcher_.NextGroup(p);
   Action a;
   a.kind = ActionKind::kPrefill;
   a.model = model;
-  a.kv_out_after = true;  // decode instances take the KV from the host pool
+  a.kv_out_after = !colocated_;  // decode instances take the KV from the host pool
   std::vector<int> lengths;
   int64_t tokens = 0;
   for (const PrefillRequest& pr : group.requests) {
@@ -98,7 +86,27 @@ std::optional<Action> AegaeonPolicy::NextPrefill(int p, double now) {
   queued_[static_cast<size_t>(model)] -= static_cast<int>(group.requests.size());
   NoteMemory(model, tokens);
   dispatcher_.SetRunning(p, models_[static_cast<size_t>(model)].latency->PrefillSeconds(lengths));
+  return a;
+}
+
+std::optional<Action> AegaeonPolicy::NextPrefill(int p, double now) {
+  PrefillInstance& in = prefill_[static_cast<size_t>(p)];
+  const auto front = dispatcher_.QueuedModel(p, 0);
+  if (!front) return std::nullopt;
+  const int model = model_index_.at(*front);
+  if (model != in.resident) {
+    // Switch first; the group stays queued (and open to joiners) until the model is in.
+    Action a = SwitchAction(model, in.resident);
+    if (in.prefetch_model == model) a.prefetched_s = std::max(0.0, now - in.prefetch_start);
+    in.prefetch_model = -1;
+    dispatcher_.SetResident(p, *front);
+    dispatcher_.SetRunning(p, models_[static_cast<size_t>(model)].latency->LoadSeconds());
+    return a;
+  }
+  Action a = StartPrefillGroup(p, model);
   // Prefetch the next group's model while this one runs, when both fit.
+  int64_t tokens = 0;
+  for (const ServingRequest* r : a.requests) tokens += r->prompt_tokens;
   if (const auto next = dispatcher_.QueuedModel(p, 0)) {
     const int nm = model_index_.at(*next);
     const ServedModel& cur = models_[static_cast<size_t>(model)];
@@ -110,6 +118,36 @@ std::optional<Action> AegaeonPolicy::NextPrefill(int p, double now) {
     }
   }
   return a;
+}
+
+std::optional<Action> AegaeonPolicy::NextColocated(int i, double now) {
+  DecodeInstance& in = decode_[static_cast<size_t>(i)];
+  const auto front = dispatcher_.QueuedModel(i, 0);
+  // A queued group takes its turn between decode slices (at once on an idle instance), so it
+  // never cuts a slice short; one of the resident model needs no switch and goes first.
+  const bool slice_running = !in.batches.empty() && now < in.slice_end;
+  if (!front || (slice_running && model_index_.at(*front) != in.resident)) {
+    return NextDecode(i, now);
+  }
+  const int model = model_index_.at(*front);
+  if (model != in.resident) {
+    // Prefill goes first: switch to the group's model, taking the resident batch's KV out and
+    // bringing in the KV of this model's batch here, if any.
+    Action a = SwitchAction(model, in.resident);
+    for (const Batch& b : in.batches) {
+      for (ServingRequest* r : b.requests) {
+        if (b.model == in.resident && r->kv_on_instance) a.kv_out.push_back(r);
+        if (b.model == model) a.requests.push_back(r);
+      }
+    }
+    in.pending_quota = 0;  // after the prefill, decoding starts a new slice
+    in.prefetch_model = -1;
+    dispatcher_.SetResident(i, *front);
+    dispatcher_.SetRunning(i, models_[static_cast<size_t>(model)].latency->LoadSeconds());
+    return a;
+  }
+  in.slice_end = now;  // decoding resumes with a new slice after the prefill
+  return StartPrefillGroup(i, model);
 }
 
 double AegaeonPolicy::StepSeconds(const Batch& b) const {
@@ -192,10 +230,7 @@ std::optional<Action> AegaeonPolicy::NextDecode(int d, double now) {
   const DecodeRound round = RoundOf(in.batches);
   const double quota = round.quota_s[static_cast<size_t>(in.cursor)];
   if (b.model != in.resident) {
-    Action a;
-    a.kind = ActionKind::kSwitch;
-    a.model = b.model;
-    a.from_model = in.resident;
+    Action a = SwitchAction(b.model, in.resident);
     for (const Batch& out : in.batches) {
       if (out.model != in.resident) continue;
       for (ServingRequest* r : out.requests) {
@@ -216,7 +251,11 @@ std::optional<Action> AegaeonPolicy::NextDecode(int d, double now) {
 void AegaeonPolicy::StartPrefetch(DecodeInstance& in, double now) {
   in.prefetch_model = -1;
   const size_t n = in.batches.size();
-  if (n < 2) return;
+  // Only while a slice of the resident model's batch runs (not after a colocated prefill's switch).
+  if (n < 2 || in.cursor < 0 || static_cast<size_t>(in.cursor) >= n ||
+      in.batches[static_cast<size_t>(in.cursor)].model != in.resident) {
+    return;
+  }
   const Batch& cur = in.batches[static_cast<size_t>(in.cursor)];
   const Batch& next = in.batches[(static_cast<size_t>(in.cursor) + 1) % n];
   if (CanPrefetch(cur, next)) {
@@ -225,8 +264,29 @@ void AegaeonPolicy::StartPrefetch(DecodeInstance& in, double now) {
   }
 }
 
-void AegaeonPolicy::OnComplete(int instance, const Action& action, const ActionResult& /*result*/,
-                               double /*start*/, double end) {
+double AegaeonPolicy::DecodeBacklog(const DecodeInstance& in) const {
+  double s = 0;
+  for (const Batch& b : in.batches) {
+    int remaining = 0;
+    for (const ServingRequest* r : b.requests) {
+      remaining = std::max(remaining, r->max_output_tokens - r->generated);
+    }
+    s += models_[static_cast<size_t>(b.model)].latency->LoadSeconds() + StepSeconds(b) * remaining;
+  }
+  return s;
+}
+
+void AegaeonPolicy::OnComplete(int instance, const Action& action, const ActionResult& result,
+                               double start, double end) {
+  OnCompleteImpl(instance, action, result, start, end);
+  // Colocated instances: prefill placement sees the decode work an instance already has.
+  if (colocated_) {
+    dispatcher_.SetRunning(instance, DecodeBacklog(decode_[static_cast<size_t>(instance)]));
+  }
+}
+
+void AegaeonPolicy::OnCompleteImpl(int instance, const Action& action,
+                                   const ActionResult& /*result*/, double /*start*/, double end) {
   if (IsPrefill(instance)) {
     PrefillInstance& in = prefill_[static_cast<size_t>(instance)];
     if (action.kind == ActionKind::kSwitch) {
@@ -236,9 +296,21 @@ void AegaeonPolicy::OnComplete(int instance, const Action& action, const ActionR
     FinishPrefill(instance, action, end);
     return;
   }
-  DecodeInstance& in = decode_[static_cast<size_t>(instance - cluster_.prefill_instances)];
+  DecodeInstance& in = decode_[static_cast<size_t>(DecodeIndex(instance))];
+  if (colocated_ && action.kind == ActionKind::kPrefill) {
+    EmitTokens(action, end);
+    for (ServingRequest* r : action.requests) {
+      in_prefill_.erase(r->id);
+      r->kv_on_instance = true;  // it stays here
+      if (!r->done()) PlaceForDecode(r, instance);
+    }
+    return;
+  }
   if (action.kind == ActionKind::kSwitch) {
     in.resident = action.model;
+    if (colocated_) {
+      dispatcher_.SetResident(instance, models_[static_cast<size_t>(action.model)].name);
+    }
     for (ServingRequest* r : action.kv_out) r->kv_on_instance = false;
     for (ServingRequest* r : action.requests) r->kv_on_instance = true;
     in.slice_end = end + in.pending_quota;
@@ -258,13 +330,14 @@ void AegaeonPolicy::FinishPrefill(int p, const Action& action, double end) {
   }
 }
 
-void AegaeonPolicy::PlaceForDecode(ServingRequest* r) {
+void AegaeonPolicy::PlaceForDecode(ServingRequest* r, int only_instance) {
   const int64_t capacity = KvCapacityTokens(r->model);
   // Join a same-model batch whose KV still fits, on the instance with the lowest alpha.
   int best = -1;
   size_t best_batch = 0;
   double best_alpha = std::numeric_limits<double>::infinity();
   for (size_t d = 0; d < decode_.size(); ++d) {
+    if (only_instance >= 0 && static_cast<int>(d) != only_instance) continue;
     auto& batches = decode_[d].batches;
     for (size_t i = 0; i < batches.size(); ++i) {
       if (batches[i].model != r->model) continue;
@@ -281,6 +354,7 @@ void AegaeonPolicy::PlaceForDecode(ServingRequest* r) {
     // Open a batch where the resulting round's alpha is lowest (fewer batches on ties).
     size_t fewest = std::numeric_limits<size_t>::max();
     for (size_t d = 0; d < decode_.size(); ++d) {
+      if (only_instance >= 0 && static_cast<int>(d) != only_instance) continue;
       std::vector<Batch> trial = decode_[d].batches;
       trial.push_back({r->model, {r}, r->context(), r->reserved_tokens()});
       const double alpha = RoundOf(trial).alpha;

@@ -13,6 +13,10 @@
 //   fit in the instance's memory, so a switch costs only what the slice did not hide; the round's
 //   switch cost c0 in the quota formula counts that part (plus KV moves), found by a fixed point
 //   of c0 -> quotas -> unhidden load.
+// Colocated mode (`aegaeon-colocated`): every instance prefills and decodes. A queued prefill
+// group runs between decode slices (at once when its model is the resident one or the instance
+// is idle), its model switched in and the resident batch's KV moved out; a prefilled request
+// joins a batch of its model on the same instance, its KV staying there.
 #pragma once
 
 #include <deque>
@@ -30,8 +34,10 @@ namespace llms::serving {
 
 class AegaeonPolicy : public Policy {
  public:
-  // Instances [0, cluster.prefill_instances) prefill; the rest decode.
-  AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster);
+  // Instances [0, cluster.prefill_instances) prefill; the rest decode. `colocated`: every
+  // instance does both (cluster.prefill_instances is ignored).
+  AegaeonPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster,
+                bool colocated = false);
 
   bool Submit(ServingRequest* r, double now) override;
   std::optional<Action> Next(int instance, double now) override;
@@ -64,12 +70,24 @@ class AegaeonPolicy : public Policy {
 
   void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
                   double end) override;
-  bool IsPrefill(int instance) const { return instance < cluster_.prefill_instances; }
+  void OnCompleteImpl(int instance, const Action& action, const ActionResult& result, double start,
+                      double end);
+  // Predicted seconds of decode work queued on an instance (a switch and the longest remaining
+  // output per batch).
+  double DecodeBacklog(const DecodeInstance& in) const;
+  bool IsPrefill(int instance) const { return !colocated_ && instance < prefill_instances_; }
+  int DecodeIndex(int instance) const {
+    return colocated_ ? instance : instance - prefill_instances_;
+  }
+  std::optional<Action> NextColocated(int i, double now);
+  // Pops `p`'s next group (of `model`, which the instance holds) as a prefill action.
+  Action StartPrefillGroup(int p, int model);
   std::optional<Action> NextPrefill(int p, double now);
   std::optional<Action> NextDecode(int d, double now);
   void FinishPrefill(int p, const Action& action, double end);
   void FinishDecode(DecodeInstance& in, const Action& action, double end);
-  void PlaceForDecode(ServingRequest* r);
+  // Places `r` in a decode batch (on `only_instance` when >= 0, a decode index).
+  void PlaceForDecode(ServingRequest* r, int only_instance = -1);
   double StepSeconds(const Batch& b) const;
   DecodeRound RoundOf(const std::vector<Batch>& batches) const;
   bool CanPrefetch(const Batch& current, const Batch& next) const;
@@ -79,6 +97,8 @@ class AegaeonPolicy : public Policy {
 
   std::vector<ServedModel> models_;
   ClusterSpec cluster_;
+  bool colocated_;
+  int prefill_instances_;  // 0 when colocated
   PrefillDispatcher dispatcher_;
   std::vector<PrefillInstance> prefill_;
   std::vector<DecodeInstance> decode_;

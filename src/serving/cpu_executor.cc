@@ -229,9 +229,7 @@ void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
 
 bool CpuExecutor::Ensure(int model) {
   if (model_ == model) return true;
-  Action a;
-  a.kind = ActionKind::kSwitch;
-  a.model = model;
+  Action a = SwitchAction(model, -1);
   SwitchPhases phases;
   Switch(a, &phases);
   return model_ == model;

@@ -27,6 +27,15 @@ struct Action {
   bool kv_out_after = false;  // kPrefill: hand the batch's KV to the host pool afterwards
 };
 
+// A switch of an instance from `from_model` (-1: none) to `model`, with no KV to move yet.
+inline Action SwitchAction(int model, int from_model) {
+  Action a;
+  a.kind = ActionKind::kSwitch;
+  a.model = model;
+  a.from_model = from_model;
+  return a;
+}
+
 // Where the time of a switch went (Aegaeon's auto-scaling sequence).
 struct SwitchPhases {
   double stop_s = 0, kv_out_s = 0, weights_in_s = 0, kv_in_s = 0;

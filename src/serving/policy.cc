@@ -61,9 +61,16 @@ void Policy::EmitTokens(const Action& action, double end) {
 }
 
 const std::vector<std::string>& PolicyNames() {
-  static const std::vector<std::string> names{"aegaeon", "request-level", "request-level-plus",
-                                              "multiplexing", "dedicated"};
+  static const std::vector<std::string> names{"aegaeon",       "aegaeon-colocated",
+                                              "request-level", "request-level-plus",
+                                              "multiplexing",  "dedicated"};
   return names;
+}
+
+std::string PolicyNameList() {
+  std::string out;
+  for (const auto& n : PolicyNames()) out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 
 Result<std::unique_ptr<Policy>> MakePolicy(const std::string& name,
@@ -86,6 +93,9 @@ Result<std::unique_ptr<Policy>> MakePolicy(const std::string& name,
     }
     return std::unique_ptr<Policy>(std::make_unique<AegaeonPolicy>(models, cluster));
   }
+  if (name == "aegaeon-colocated") {
+    return std::unique_ptr<Policy>(std::make_unique<AegaeonPolicy>(models, cluster, true));
+  }
   if (name == "request-level" || name == "request-level-plus") {
     return std::unique_ptr<Policy>(
         std::make_unique<RequestLevelPolicy>(models, cluster, name == "request-level-plus"));
@@ -94,9 +104,7 @@ Result<std::unique_ptr<Policy>> MakePolicy(const std::string& name,
     return std::unique_ptr<Policy>(
         std::make_unique<MultiplexingPolicy>(models, cluster, name == "dedicated"));
   }
-  std::string known;
-  for (const auto& n : PolicyNames()) known += (known.empty() ? "" : ", ") + n;
-  return Status::Error(fmt::format("unknown policy '{}' (known: {})", name, known));
+  return Status::Error(fmt::format("unknown policy '{}' (known: {})", name, PolicyNameList()));
 }
 
 }  // namespace llms::serving

@@ -78,8 +78,9 @@ class Policy {
   std::vector<int> awaiting_first_step_;  // per instance: its last switch, until the next step
 };
 
-// Policy names as `aegaeon sim` takes them.
+// Policy names as `aegaeon sim` takes them, and the same as one comma-separated line.
 const std::vector<std::string>& PolicyNames();
+std::string PolicyNameList();
 // The policy called `name` (PolicyNames()) for these models on this cluster; an error for an
 // unknown name or a model that cannot fit an instance.
 Result<std::unique_ptr<Policy>> MakePolicy(const std::string& name,

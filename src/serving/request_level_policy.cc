@@ -91,10 +91,7 @@ std::optional<Action> RequestLevelPolicy::Next(int instance, double now) {
     if (in.serving < 0) return std::nullopt;
     const int m = in.serving;
     if (in.resident != m) {
-      Action a;
-      a.kind = ActionKind::kSwitch;
-      a.model = m;
-      a.from_model = in.resident;
+      Action a = SwitchAction(m, in.resident);
       return a;
     }
     auto& q = queues_[static_cast<size_t>(m)];

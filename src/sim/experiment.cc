@@ -130,9 +130,7 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     if (std::find(serving::PolicyNames().begin(), serving::PolicyNames().end(), p) ==
         serving::PolicyNames().end()) {
       return Status::Error(
-          fmt::format("{}: unknown policy '{}' (aegaeon, request-level, "
-                      "request-level-plus, multiplexing, dedicated)",
-                      path, p));
+          fmt::format("{}: unknown policy '{}' (known: {})", path, p, serving::PolicyNameList()));
     }
   }
   return s;

@@ -53,7 +53,8 @@ serving::ActionResult SimExecutor::Run(const serving::Action& a) {
       lengths.reserve(a.requests.size());
       for (const serving::ServingRequest* q : a.requests) lengths.push_back(q->prompt_tokens);
       r.seconds = lat.PrefillSeconds(lengths);
-      if (a.kv_out_after) r.seconds += lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token));
+      if (a.kv_out_after)
+        r.seconds += lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token));
       break;
     }
     case serving::ActionKind::kDecode: {

@@ -129,6 +129,23 @@ TEST(SimulationTest, AegaeonInterleavesModelsAtTokenGranularity) {
   }
 }
 
+TEST(SimulationTest, ColocatedAegaeonPrefillsAndDecodesOnEveryInstance) {
+  // Two instances that both prefill and decode, three models: every request completes and both
+  // instances take prefill work (the placement sees each one's decode backlog).
+  auto models = Models(3, 0.5);
+  std::vector<ServingRequest> reqs;
+  for (int i = 0; i < 9; ++i) reqs.push_back(Req(static_cast<uint64_t>(i), i % 3, 0.3 * i, 40));
+  SimRun run = RunPolicy("aegaeon-colocated", models, Cluster(2, 0), reqs);
+  for (const auto& r : reqs) {
+    EXPECT_TRUE(r.done() && !r.failed) << r.id;
+    EXPECT_EQ(r.generated, 40);
+  }
+  const auto& busy = run.policy->stats().busy_s;
+  ASSERT_EQ(busy.size(), 2u);
+  EXPECT_GT(busy[0], 1.0);  // each did at least one prefill (1 s) besides decoding
+  EXPECT_GT(busy[1], 1.0);
+}
+
 TEST(SimulationTest, AegaeonPrefetchHidesDecodeSwitches) {
   // Two models on one decode instance with long quotas: after the first round the next model's
   // weights are prefetched during the slice, so later switches load (almost) nothing.
