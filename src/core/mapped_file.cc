@@ -13,7 +13,7 @@
 
 namespace llms {
 
-Result<MappedFile> MappedFile::Open(const std::string& path) {
+Result<MappedFile> MappedFile::Open(const std::string& path, bool populate) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Result<MappedFile>::Error(path + ": cannot open: " + std::strerror(errno));
   struct stat st {};
@@ -32,7 +32,8 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   if (file.size_ > 0) {
     // MAP_POPULATE builds the page tables now (from the page cache when the file is cached), so
     // the first pass over a model's weights does not take a page fault per 4 KiB.
-    void* p = ::mmap(nullptr, file.size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    const int flags = MAP_PRIVATE | (populate ? MAP_POPULATE : 0);
+    void* p = ::mmap(nullptr, file.size_, PROT_READ, flags, fd, 0);
     if (p == MAP_FAILED) {
       const int err = errno;
       ::close(fd);

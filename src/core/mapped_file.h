@@ -11,7 +11,10 @@ namespace llms {
 
 class MappedFile {
  public:
-  static Result<MappedFile> Open(const std::string& path);
+  // `populate`: build the page tables for the whole file now (MAP_POPULATE), for files that will
+  // be read in full soon (model weights); otherwise pages come in as they are touched, so a
+  // reader that looks at part of a large file (the servegen loader) keeps its memory small.
+  static Result<MappedFile> Open(const std::string& path, bool populate = false);
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;
   MappedFile(const MappedFile&) = delete;

@@ -147,7 +147,7 @@ int64_t GgufTensor::rows() const {
 }
 
 Result<GgufFile> GgufFile::Open(const std::string& path) {
-  auto mapped = MappedFile::Open(path);
+  auto mapped = MappedFile::Open(path, /*populate=*/true);
   if (!mapped.ok()) return mapped.status();
   auto file = std::make_shared<const MappedFile>(std::move(mapped).value());
   auto parsed = Parse(file->view(), path);

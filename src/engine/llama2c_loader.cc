@@ -8,7 +8,7 @@
 namespace llms::engine {
 
 Result<Model> LoadLlama2cModel(const std::string& path) {
-  auto mapped = MappedFile::Open(path);
+  auto mapped = MappedFile::Open(path, /*populate=*/true);
   if (!mapped.ok()) return mapped.status();
   auto file = std::make_shared<const MappedFile>(std::move(mapped).value());
   const std::string_view bytes = file->view();

@@ -76,16 +76,18 @@ void EmpiricalDistribution::BuildIndex() {
     while (idx + 1 < n && cdf_[idx] < threshold) ++idx;
     guide_[k] = static_cast<uint32_t>(idx);
   }
+  lookup_.resize(n);
+  for (size_t i = 0; i < n; ++i) lookup_[i] = {cdf_[i], values_[i]};
 }
 
 double EmpiricalDistribution::Quantile(double u) const {
   const size_t g = guide_.size();
   size_t k = static_cast<size_t>(u * static_cast<double>(g));
   if (k >= g) k = g - 1;
-  size_t i = guide_[k];
-  const size_t last = values_.size() - 1;
-  while (i < last && cdf_[i] < u) ++i;
-  return values_[i];
+  const Step* s = lookup_.data() + guide_[k];
+  const Step* last = lookup_.data() + lookup_.size() - 1;
+  while (s < last && s->cdf < u) ++s;
+  return s->value;
 }
 
 size_t EmpiricalDistribution::ReferenceIndex(double u) const {

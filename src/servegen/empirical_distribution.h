@@ -57,6 +57,10 @@ class EmpiricalDistribution {
   std::vector<double> cdf_;           // normalised, cdf_.back() == 1
   std::vector<double> declared_cdf_;  // unnormalised, as the file's numbers add up
   std::vector<uint32_t> guide_;       // guide_[k] = first index with cdf_ >= k / guide_.size()
+  struct Step {
+    double cdf, value;
+  };
+  std::vector<Step> lookup_;  // cdf_ and values_ side by side: one cache line per Quantile step
   double declared_total_ = 0.0;
 };
 

@@ -36,6 +36,8 @@ Result<ArrivalChoice> ParseArrivalChoice(const std::string& text) {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Requests per generation chunk (see Run): small enough to stay in cache through merge and sink.
+constexpr double kChunkRequests = 16384;
 
 // The inter-arrival law of one client-window, normalised to mean 1 in operational time.
 struct GapLaw {
@@ -152,9 +154,11 @@ class Engine {
     }
     RequestBatch batch;
     for (size_t j = 0; j < grid_.size(); ++j) {
-      // Split big windows so that one chunk holds about a million requests at most.
+      // Split big windows into chunks of about kChunkRequests requests, so that a chunk's
+      // arrivals and requests stay in cache between generation, merge and the sink.
       const double mass = grid_.lambda[j + 1] - grid_.lambda[j];
-      const int pieces = opt_.compat ? 1 : std::max(1, static_cast<int>(std::ceil(mass / 1e6)));
+      const int pieces =
+          opt_.compat ? 1 : std::max(1, static_cast<int>(std::ceil(mass / kChunkRequests)));
       for (int p = 0; p < pieces; ++p) {
         const double c0 = grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * p / pieces;
         const double c1 =
@@ -162,8 +166,7 @@ class Engine {
                 ? grid_.bounds[j + 1]
                 : grid_.bounds[j] + (grid_.bounds[j + 1] - grid_.bounds[j]) * (p + 1) / pieces;
         RunChunk(j, c0, c1);
-        Merge(batch);
-        for (const auto& r : batch.requests) ++summary.per_client[r.client];
+        Merge(batch, summary.per_client);
         summary.requests += static_cast<int64_t>(batch.requests.size());
         if (!batch.requests.empty()) LLMS_RETURN_IF_ERROR(sink(batch));
         if (progress) progress(c1 / opt_.duration, summary.requests);
@@ -347,7 +350,7 @@ class Engine {
   // K-way merge of the clients' arrivals by (timestamp, client index) with a loser tree (one
   // comparison per level per request); each request's contents are drawn as it leaves the merge,
   // from its client's own length stream, straight into the output batch.
-  void Merge(RequestBatch& batch) {
+  void Merge(RequestBatch& batch, std::vector<int64_t>& per_client) {
     batch.clear();
     struct Player {
       double t;  // timestamp of the next arrival, +inf when exhausted
@@ -363,7 +366,7 @@ class Engine {
       if (!a.empty())
         players.push_back({a[0].t, a.data(), a.data() + a.size(), static_cast<uint32_t>(i)});
     }
-    batch.requests.resize(total);
+    batch.requests.reserve(total);
     const size_t k = players.size();
     if (k == 0) return;
     // a beats b: earlier timestamp, ties to the lower client index (players are in index order).
@@ -389,11 +392,11 @@ class Engine {
       Player& pl = players[static_cast<size_t>(w)];
       const Arrival a = *pl.next++;
       pl.t = pl.next < pl.end ? pl.next->t : kInf;
-      Request& r = batch.requests[n];
-      r = Request{};
+      Request& r = batch.requests.emplace_back();
       r.timestamp = a.t;
       r.client = pl.client;
       r.window = a.window;
+      ++per_client[pl.client];
       ClientProcess& p = procs_[pl.client];
       lengths_.Sample(LengthsAt(p, pl.client, a.window - grid_.first), p.length_rng, r,
                       batch.item_tokens);
