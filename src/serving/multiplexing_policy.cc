@@ -25,16 +25,29 @@ MultiplexingPolicy::MultiplexingPolicy(std::vector<ServedModel> models, const Cl
   const double reserve = dedicated ? 0.0 : cluster.multiplex_kv_reserve;
   for (int m : order) {
     const ServedModel& sm = models_[static_cast<size_t>(m)];
+    // Among the instances where it fits, the one with the fewest models (then the most free
+    // memory, then the lowest index): load spreads over the pool as MuxServe's placement does.
+    int best = -1;
     for (size_t i = 0; i < inst_.size(); ++i) {
-      Instance& in = inst_[i];
+      const Instance& in = inst_[i];
       const double need =
           in.weight_bytes + sm.weight_bytes + reserve * static_cast<double>(in.models.size() + 1);
       if ((dedicated && !in.models.empty()) || need > cluster.instance_memory) continue;
-      in.models.push_back(m);
-      in.weight_bytes += sm.weight_bytes;
-      placement_[static_cast<size_t>(m)] = static_cast<int>(i);
-      break;
+      if (best < 0) {
+        best = static_cast<int>(i);
+        continue;
+      }
+      const Instance& b = inst_[static_cast<size_t>(best)];
+      if (in.models.size() < b.models.size() ||
+          (in.models.size() == b.models.size() && in.weight_bytes < b.weight_bytes)) {
+        best = static_cast<int>(i);
+      }
     }
+    if (best < 0) continue;
+    Instance& in = inst_[static_cast<size_t>(best)];
+    in.models.push_back(m);
+    in.weight_bytes += sm.weight_bytes;
+    placement_[static_cast<size_t>(m)] = best;
   }
   // The KV memory left on each instance is split evenly among its models.
   for (const Instance& in : inst_) {

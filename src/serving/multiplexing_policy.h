@@ -1,5 +1,6 @@
 // MultiplexingPolicy: static multiplexing, the MuxServe-like baseline: models are placed on
-// instances by memory once (largest first, first fit, each needing its weights plus a KV reserve)
+// instances by memory once (largest first, each on the instance with the fewest models where its
+// weights plus a KV reserve fit)
 // and never move; an instance shares its time among its models step by step (waiting prefills
 // first, oldest first, then one decode step per model in round-robin order). Models that fit
 // nowhere are not served: their requests are rejected, counted and reported.

@@ -48,15 +48,16 @@ TEST(PolicyTest, FactoryRejectsUnknownNamesAndOversizedModels) {
   }
 }
 
-TEST(PolicyTest, MultiplexingPlacesLargestFirstAndRejectsWhatDoesNotFit) {
+TEST(PolicyTest, MultiplexingSpreadsModelsLargestFirstAndRejectsWhatDoesNotFit) {
   ClusterSpec c;
   c.instances = 2;
   c.instance_memory = 80e9;
   c.multiplex_kv_reserve = 10e9;
-  // 30 GB models need 40 GB each with their reserve: two per instance, four in all. The fifth
-  // and the 5 GB one (placed last, 15 GB needed) find no room and are rejected.
+  // 30 GB models need 40 GB each with their reserve: two per instance, four in all, alternating
+  // between the instances (fewest models first). The fifth and the 5 GB one (placed last, 15 GB
+  // needed) find no room and are rejected.
   MultiplexingPolicy mux(Models({30, 30, 30, 30, 30, 5}), c, /*dedicated=*/false);
-  EXPECT_EQ(mux.placement(), (std::vector<int>{0, 0, 1, 1, -1, -1}));
+  EXPECT_EQ(mux.placement(), (std::vector<int>{0, 1, 0, 1, -1, -1}));
   ServingRequest r;
   r.model = 4;
   r.prompt_tokens = 10;
