@@ -48,7 +48,7 @@ void AddCommon(CLI::App* app, CommonArgs* a) {
       ->check(CLI::Range(0.001, 1.0));
 }
 
-Result<sim::Experiment> LoadWith(const CommonArgs& a, std::shared_ptr<CLI::App> /*unused*/ = {}) {
+Result<sim::Experiment> LoadWith(const CommonArgs& a) {
   auto spec = sim::LoadExperiment(a.experiment);
   if (!spec.ok()) return spec.status();
   if (!a.arrivals.empty()) {
@@ -163,8 +163,6 @@ Examples:
   sweep->callback([sa, sr, sweep, &action] {
     sa->seed_set = sweep->count("--seed") > 0;
     action = [sa, sr]() -> int {
-      auto spec = sim::LoadExperiment(sa->experiment);
-      if (!spec.ok()) return Fail(spec.message());
       auto ex = LoadWith(*sa);
       if (!ex.ok()) return Fail(ex.message());
       sim::Experiment experiment = std::move(*ex);
