@@ -6,6 +6,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libicu-dev
+  libboost-dev libyaml-cpp-dev   # HTTP (Beast/Asio) for serve and bench; serve's config file
+  prometheus   # promtool, which checks the server's /metrics in the tests
   clang-format clang-tidy
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)
   chromium   # headless rendering check of the HTML reports
@@ -22,4 +24,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+
+# Node.js runs the official `openai` npm package against the server in the tests; Debian's
+# nodejs is enough (the package needs Node 18+). A machine that already has node keeps it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs npm"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+client="$(dirname "$0")/../tests/openai_client"
+if [ ! -d "$client/node_modules/openai" ]; then
+  echo "setup: npm ci in tests/openai_client (the openai package, pinned by package-lock.json)"
+  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,22 +1,28 @@
-// aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands available so far:
-// `run` (generate text with the CPU engine), `model` (convert, quantize, dummy, info), `latency`
-// (the simulator's latency-model fits) and `sim` (the scheduler and the baselines on simulated
-// GPUs). `serve` and `bench` follow (issue 5).
+// aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands: `serve` (the
+// OpenAI-compatible server on the CPU engine), `bench` (replay a workload against any
+// OpenAI-compatible endpoint), `run` (generate text with the CPU engine), `model` (convert,
+// quantize, dummy, info), `latency` (the simulator's latency-model fits) and `sim` (the scheduler
+// and the baselines on simulated GPUs).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "bench_command.h"
 #include "core/cli_app.h"
 #include "latency_command.h"
 #include "model_command.h"
 #include "run_command.h"
+#include "serve_command.h"
 #include "sim_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "aegaeon: serve many LLMs from one pool of accelerators. Available now: the CPU engine "
-      "(`run`, `model`), the simulator's latency models (`latency`) and the simulator (`sim`); "
-      "`serve` and `bench` are to come"};
+      "aegaeon: serve many LLMs from one pool of accelerators, scaling models in and out at token "
+      "granularity: the OpenAI-compatible server (`serve`), the benchmark client (`bench`), the "
+      "CPU engine (`run`, `model`), the simulator's latency models (`latency`) and the simulator "
+      "(`sim`)"};
   app.footer(R"(Examples:
+  aegaeon serve --port 8000 --model a=/tmp/d.gguf --model b=/tmp/q.gguf
+  aegaeon bench --endpoint http://127.0.0.1:8000 --preset language --duration 30 --output /tmp/r.json
   aegaeon run --model stories260K.bin --tokenizer tok512.bin --prompt "Once upon a time" --temperature 0
   aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
   aegaeon run --model /tmp/s.gguf --prompt "Once upon a time" --temperature 0
@@ -28,6 +34,7 @@ int main(int argc, char** argv) {
 Run `aegaeon <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel,
-                          llms::aegaeon::cli::RegisterLatency, llms::aegaeon::cli::RegisterSim},
+                          llms::aegaeon::cli::RegisterLatency, llms::aegaeon::cli::RegisterSim,
+                          llms::aegaeon::cli::RegisterServe, llms::aegaeon::cli::RegisterBench},
                          argc, argv);
 }

@@ -2,6 +2,7 @@
 #include "core/cli_app.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include "core/log.h"
 
@@ -26,6 +27,14 @@ int RunCliApp(CLI::App& app, const std::vector<CliRegistrar>& subcommands, int a
   }
   InitLogging(verbosity);
   return action ? action() : 0;
+}
+
+void RaiseOpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 }  // namespace llms

@@ -18,6 +18,10 @@ using CliRegistrar = std::function<void(CLI::App&, CliAction&)>;
 // Prints "<tool>: error: <message>" to stderr and returns the failing exit status (1).
 int CliError(const char* tool, const std::string& message);
 
+// Raises the open-file limit to its hard limit: servers and load clients holding thousands of
+// connections need thousands of descriptors.
+void RaiseOpenFileLimit();
+
 int RunCliApp(CLI::App& app, const std::vector<CliRegistrar>& subcommands, int argc, char** argv,
               const char* verbose_help = "log what the tool does to stderr");
 

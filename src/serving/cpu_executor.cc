@@ -81,6 +81,7 @@ SequenceStore::Stats SequenceStore::stats() const {
   s.host_bytes_in_use = pool_.bytes_in_use();
   s.host_bytes_in_slabs = pool_.bytes_in_slabs();
   s.host_fragmentation = pool_.fragmentation();
+  s.sequences = static_cast<int64_t>(seqs_.size());
   return s;
 }
 
@@ -109,6 +110,10 @@ ActionResult CpuExecutor::Run(const Action& a) {
       break;
   }
   result.seconds = Since(t0);
+  resident_model_.store(model_, std::memory_order_relaxed);
+  kv_blocks_.store(cache_ ? cache_->num_blocks() : 0, std::memory_order_relaxed);
+  kv_blocks_used_.store(cache_ ? cache_->num_blocks() - cache_->free_blocks() : 0,
+                        std::memory_order_relaxed);
   return result;
 }
 
@@ -244,7 +249,8 @@ void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
   }
   const int token = s->sampler->Sample(logits, s->context);
   engine::BlockTable& t = tables_.at(r->id).table;
-  if (token == m.loaded.tokenizer->eos() || token == m.loaded.tokenizer->bos()) {
+  if (!r->ignore_eos &&
+      (token == m.loaded.tokenizer->eos() || token == m.loaded.tokenizer->bos())) {
     r->stopped = true;
   } else {
     r->output.push_back(token);
@@ -276,6 +282,10 @@ void CpuExecutor::Prefill(const Action& a) {
   rows_.clear();
   for (ServingRequest* r : a.requests) {
     if (r->failed) continue;
+    if (r->cancel.raised()) {
+      Fail(r, "cancelled");
+      continue;
+    }
     if (!Ensure(a.model)) {
       Fail(r, "model " + m.name + " does not fit this instance's memory");
       continue;
@@ -298,6 +308,8 @@ void CpuExecutor::Prefill(const Action& a) {
       SequenceStore::Sequence& s = store_->seqs_[r->id];
       engine::SamplingParams sp;
       sp.temperature = r->temperature;
+      sp.top_p = r->top_p;
+      sp.top_k = r->top_k;
       sp.seed = r->seed;
       s.sampler = std::make_unique<engine::Sampler>(sp);
       s.context.assign(r->prompt.begin(), r->prompt.end());
@@ -320,6 +332,10 @@ void CpuExecutor::Decode(const Action& a) {
   rows_.clear();
   for (ServingRequest* r : a.requests) {
     if (r->done()) continue;
+    if (r->cancel.raised()) {
+      Fail(r, "cancelled");
+      continue;
+    }
     if (!Ensure(a.model)) {
       Fail(r, "model " + m.name + " does not fit this instance's memory");
       continue;

@@ -9,6 +9,7 @@
 // pool and each request's sampler; executors run on their own threads and share only the store.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,7 @@ class SequenceStore {
     int64_t blocks_out = 0, blocks_in = 0;
     size_t host_bytes_in_use = 0, host_bytes_in_slabs = 0;
     double host_fragmentation = 0;
+    int64_t sequences = 0;  // requests holding KV (on an instance or in the host pool)
   };
   Stats stats() const;
   // How many times the request's KV came back into an instance from the host pool.
@@ -86,6 +88,11 @@ class CpuExecutor : public Executor {
               size_t arena_bytes, int threads = 1);
   ActionResult Run(const Action& action) override;
   const InstanceArena& arena() const { return arena_; }
+  // Gauges any thread may read, updated after each action: the model the instance holds (-1:
+  // none) and its KV cache blocks in all and in use.
+  int resident_model() const { return resident_model_.load(std::memory_order_relaxed); }
+  int kv_blocks() const { return kv_blocks_.load(std::memory_order_relaxed); }
+  int kv_blocks_used() const { return kv_blocks_used_.load(std::memory_order_relaxed); }
 
  private:
   void Switch(const Action& a, SwitchPhases* phases);
@@ -118,6 +125,7 @@ class CpuExecutor : public Executor {
   };
   std::unordered_map<uint64_t, Resident> tables_;  // sequences whose KV is here
   std::vector<engine::BatchRow> rows_;
+  std::atomic<int> resident_model_{-1}, kv_blocks_{0}, kv_blocks_used_{0};
 };
 
 }  // namespace llms::serving

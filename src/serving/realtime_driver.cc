@@ -19,23 +19,25 @@ RealtimeDriver::~RealtimeDriver() {
   for (auto& t : threads_) t.join();
 }
 
+void RealtimeDriver::SetListener(Listener listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_ = std::move(listener);
+}
+
 bool RealtimeDriver::Submit(ServingRequest* r) {
   bool accepted;
   {
     std::lock_guard<std::mutex> lock(mu_);
     r->arrival_s = clock_->Now();
-    submitted_.push_back(r);
     accepted = policy_->Submit(r, r->arrival_s);
+    if (accepted) submitted_.push_back(r);
   }
   changed_.notify_all();
   return accepted;
 }
 
 bool RealtimeDriver::AllDone() const {
-  for (const ServingRequest* r : submitted_) {
-    if (!r->finished) return false;
-  }
-  return true;
+  return submitted_.empty();
 }
 
 void RealtimeDriver::WaitAllDone() {
@@ -62,6 +64,11 @@ void RealtimeDriver::InstanceLoop(int instance) {
     const double end = clock_->Now();
     lock.lock();
     policy_->Complete(instance, *action, result, start, end);
+    std::erase_if(submitted_, [](const ServingRequest* r) { return r->finished; });
+    if (listener_) {
+      listener_(action->requests);
+      if (!action->kv_out.empty()) listener_(action->kv_out);
+    }
     // A completion can give any instance work (a request handed to decode, a model released)
     // and can finish requests someone waits for.
     changed_.notify_all();

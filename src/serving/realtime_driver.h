@@ -25,6 +25,13 @@ class RealtimeDriver {
   RealtimeDriver(const RealtimeDriver&) = delete;
   RealtimeDriver& operator=(const RealtimeDriver&) = delete;
 
+  // Called (under the driver's lock, so it must not block) after each completed action with the
+  // action's requests (a rejected submission is reported by Submit's result instead): a server
+  // streams new tokens to its clients from here. A request
+  // whose `finished` is set has left the driver and may be destroyed once this returns.
+  using Listener = std::function<void(const std::vector<ServingRequest*>&)>;
+  void SetListener(Listener listener);
+
   // Stamps the arrival time and hands `r` to the policy; false when it was rejected (then
   // r->failed and r->error say why). `r` must stay valid until it is done.
   bool Submit(ServingRequest* r);
@@ -43,7 +50,8 @@ class RealtimeDriver {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   bool stop_ = false;
-  std::vector<ServingRequest*> submitted_;
+  std::vector<ServingRequest*> submitted_;  // not yet finished
+  Listener listener_;
   std::vector<std::thread> threads_;
 };
 

@@ -5,11 +5,29 @@
 // also fills `output` and may end a request early (`stopped`, on EOS or a stop string).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace llms::serving {
+
+// A flag another thread may raise while the scheduler and executors run (a client that went
+// away). Copying reads the value, so requests stay copyable values.
+class CancelFlag {
+ public:
+  CancelFlag() = default;
+  CancelFlag(const CancelFlag& o) : v_(o.raised()) {}
+  CancelFlag& operator=(const CancelFlag& o) {
+    v_.store(o.raised(), std::memory_order_relaxed);
+    return *this;
+  }
+  void Raise() { v_.store(true, std::memory_order_relaxed); }
+  bool raised() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> v_{false};
+};
 
 struct ServingRequest {
   uint64_t id = 0;
@@ -20,6 +38,12 @@ struct ServingRequest {
   std::vector<int32_t> prompt;  // token ids (real runs only)
   uint64_t seed = 0;            // sampling seed (real runs)
   float temperature = 0.0f;     // 0: greedy
+  float top_p = 1.0f;           // nucleus sampling (1: off)
+  int top_k = 0;                // 0: off
+  bool ignore_eos = false;      // produce max_output_tokens even past EOS (benchmarks)
+  // Raised when the client no longer wants the request: the executor ends it (failed,
+  // "cancelled") at its next step and frees its KV, wherever the KV is.
+  CancelFlag cancel;
 
   // Progress, written by the scheduler (and `output`/`stopped` by a real executor).
   int generated = 0;

@@ -1,0 +1,157 @@
+// `aegaeon serve` implementation: flags and config file into a deployment, then the HTTP server.
+#include "serve_command.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "errors.h"
+#include "server/http_server.h"
+#include "server/model_service.h"
+#include "server/serve_config.h"
+#include "serving/policy.h"
+
+namespace llms::aegaeon::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string config;
+  std::vector<std::string> models, tokenizers;
+  server::DeploymentConfig deployment;
+  server::ServerOptions server;
+  int port = -1;
+  double instance_mb = 0, host_kv_mb = 0;
+  double ttft_slo = 0, tpot_slo = 0;
+};
+
+}  // namespace
+
+void RegisterServe(CLI::App& root, std::function<int()>& action) {
+  auto* app = root.add_subcommand(
+      "serve",
+      "serve models through an OpenAI-compatible HTTP API, scaling them in and out of "
+      "the instances at token granularity");
+  app->footer(R"(Examples:
+  aegaeon serve --port 8000 --model small=/tmp/d.gguf --model qwen=/tmp/q.gguf
+  aegaeon serve --model stories=../shared/models/stories260K/stories260K.bin \
+      --tokenizer stories=../shared/models/stories260K/tok512.bin --model /tmp/models/
+  aegaeon serve --config serve.yaml --api-key "$KEY" --policy request-level
+Then: curl http://127.0.0.1:8000/v1/completions -H 'Content-Type: application/json' \
+      -d '{"model": "small", "prompt": "Once upon a time", "max_tokens": 32, "stream": true}'
+SIGTERM (or Ctrl-C) drains: new requests get 503, in-flight ones finish, then it exits.
+docs/serve.md documents the API, the configuration file and the metrics.)");
+  auto a = std::make_shared<ServeArgs>();
+  app->add_option("--config", a->config,
+                  "YAML configuration file (docs/serve.md); flags override it");
+  app->add_option("--host", a->server.host, "address to bind (default 127.0.0.1)");
+  app->add_option("--port", a->port, "port (default 8000; 0 picks a free one, see --port-file)")
+      ->check(CLI::Range(0, 65535));
+  app->add_option("--port-file", a->server.port_file,
+                  "write the bound port to this file once listening");
+  app->add_option("-m,--model", a->models,
+                  "a model to serve: NAME=FILE (GGUF or llama2.c .bin), FILE (named by its stem) "
+                  "or a directory of .gguf files (repeatable)");
+  app->add_option("--tokenizer", a->tokenizers,
+                  "NAME=TOKENIZER.bin: the llama2.c tokenizer of model NAME (repeatable)");
+  app->add_option(
+      "--api-key", a->server.api_key,
+      "require 'Authorization: Bearer KEY' on /v1 (default: $AEGAEON_API_KEY, else none)");
+  app->add_option("--policy", a->deployment.policy,
+                  "scheduling policy: " + serving::PolicyNameList() + " (default aegaeon)");
+  app->add_option("--instances", a->deployment.instances,
+                  "instances in all (default 2; each runs on its own thread)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--prefill-instances", a->deployment.prefill_instances,
+                  "aegaeon: how many of the instances do prefill (default 1)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--instance-memory", a->instance_mb,
+                  "MiB of each instance's arena (weights + KV; default: largest model + 64)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--host-kv", a->host_kv_mb, "MiB of the host KV pool (default 1024)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--threads", a->deployment.threads_per_instance,
+                  "compute threads per instance (default 1)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-queue", a->deployment.max_queue,
+                  "waiting requests per model before 429 (default 256)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-in-flight", a->deployment.max_in_flight,
+                  "requests in the server before 503 (default 8192)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-round", a->deployment.max_round_s,
+                  "aegaeon: longest decode round in seconds (default 0.5)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--ttft-slo", a->ttft_slo,
+                  "TTFT target in seconds the scheduler aims at (default 2)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--tpot-slo", a->tpot_slo,
+                  "time-per-output-token target in seconds (default 0.2)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--drain-timeout", a->server.drain_timeout_s,
+                  "seconds in-flight requests may take after SIGTERM (default 60)")
+      ->check(CLI::NonNegativeNumber);
+  app->callback([a, &action] {
+    action = [a]() -> int {
+      server::DeploymentConfig d = a->deployment;
+      server::ServerOptions o = a->server;
+      if (!a->config.empty()) {
+        // The file first, then the flags given explicitly on top.
+        server::DeploymentConfig from_file;
+        server::ServerOptions o_file;
+        if (Status s = server::LoadServeConfig(a->config, &from_file, &o_file); !s.ok()) {
+          return Fail(s.message());
+        }
+        const server::DeploymentConfig defaults;
+        const server::ServerOptions o_defaults;
+        auto pick = [](auto flag, auto file, auto def) { return flag != def ? flag : file; };
+        from_file.policy = pick(d.policy, from_file.policy, defaults.policy);
+        from_file.instances = pick(d.instances, from_file.instances, defaults.instances);
+        from_file.prefill_instances =
+            pick(d.prefill_instances, from_file.prefill_instances, defaults.prefill_instances);
+        from_file.threads_per_instance = pick(
+            d.threads_per_instance, from_file.threads_per_instance, defaults.threads_per_instance);
+        from_file.max_queue = pick(d.max_queue, from_file.max_queue, defaults.max_queue);
+        from_file.max_in_flight =
+            pick(d.max_in_flight, from_file.max_in_flight, defaults.max_in_flight);
+        from_file.max_round_s = pick(d.max_round_s, from_file.max_round_s, defaults.max_round_s);
+        o_file.host = pick(o.host, o_file.host, o_defaults.host);
+        o_file.api_key = pick(o.api_key, o_file.api_key, o_defaults.api_key);
+        o_file.port_file = o.port_file;
+        o_file.drain_timeout_s =
+            pick(o.drain_timeout_s, o_file.drain_timeout_s, o_defaults.drain_timeout_s);
+        d = from_file;
+        o = o_file;
+      }
+      if (a->port >= 0) o.port = static_cast<uint16_t>(a->port);
+      if (a->instance_mb > 0) d.instance_memory = static_cast<size_t>(a->instance_mb * (1 << 20));
+      if (a->host_kv_mb > 0) d.host_kv_bytes = static_cast<size_t>(a->host_kv_mb * (1 << 20));
+      if (a->ttft_slo > 0) d.slo.ttft_s = a->ttft_slo;
+      if (a->tpot_slo > 0) d.slo.tpot_s = a->tpot_slo;
+      if (o.api_key.empty()) {
+        if (const char* env = std::getenv("AEGAEON_API_KEY")) o.api_key = env;
+      }
+      for (const std::string& m : a->models) {
+        if (Status s = server::AddModelSpec(m, &d.models); !s.ok()) return Fail(s.message());
+      }
+      for (const std::string& t : a->tokenizers) {
+        if (Status s = server::AddTokenizerSpec(t, &d.models); !s.ok()) return Fail(s.message());
+      }
+      if (d.policy == "aegaeon" && d.prefill_instances >= d.instances) {
+        return Fail(
+            fmt::format("--prefill-instances {} leaves no decode instance of {}: give "
+                        "--instances at least {}",
+                        d.prefill_instances, d.instances, d.prefill_instances + 1));
+      }
+      RaiseOpenFileLimit();
+      fmt::print(stderr, "aegaeon serve: loading {} models\n", d.models.size());
+      auto service = server::ModelService::Start(d);
+      if (!service.ok()) return Fail(service.message());
+      if (Status s = server::RunHttpServer(service->get(), o); !s.ok()) return Fail(s.message());
+      return 0;
+    };
+  });
+}
+
+}  // namespace llms::aegaeon::cli

@@ -1,0 +1,61 @@
+// RunBench: replays a workload against an OpenAI-compatible endpoint, open loop (each request
+// sent at its time whatever the server does) or closed loop (a fixed number in flight), all on
+// one I/O thread with asynchronous streams, and measures each request: when it was scheduled and
+// actually sent, when each streamed piece arrived, how it ended. The summary (TTFT, TBT, TPOT,
+// end-to-end latency, throughput, both SLO attainments, goodput, send lag) comes from
+// core/slo.h, the same code the simulator reports with.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/bench_workload.h"
+#include "bench/http_client.h"
+#include "core/slo.h"
+#include "core/status.h"
+
+namespace llms::bench {
+
+struct BenchOptions {
+  Endpoint endpoint;
+  std::string api_key;
+  std::vector<std::string> models;  // empty: every model the endpoint lists
+  WorkloadOptions workload;
+  std::string api = "completions";  // or "chat" (prompts as text, lengths approximate)
+  int concurrency = 0;              // > 0: closed loop with this many requests in flight
+  SloTargets slo;
+  bool ignore_eos = true;  // ask for exact output lengths (vLLM's ignore_eos)
+  bool progress = true;
+  std::string label;  // names the run in the result (e.g. the policy), for --compare
+};
+
+struct RequestRecord {
+  int model = 0;
+  int input_tokens = 0, max_tokens = 0;
+  double scheduled_s = 0;  // when it should have been sent (after the start)
+  double sent_s = -1;      // when its bytes went out (-1: never)
+  double end_s = -1;
+  std::vector<double> token_s;  // arrival of each streamed piece with text
+  int output_tokens = 0;        // from `usage` when the server sends it, else the pieces
+  int status = 0;               // HTTP status (0: no response)
+  std::string error;            // empty when it completed
+};
+
+struct BenchResult {
+  std::vector<std::string> models;
+  std::vector<RequestRecord> records;
+  double wall_s = 0;
+  int64_t connections = 0;
+  int max_in_flight = 0;  // most requests open at once
+  SloSummary summary;
+  std::vector<SloSummary> per_model;
+  Percentiles send_lag_s;
+  std::map<std::string, int64_t> errors;  // error kind -> count
+  int64_t output_tokens = 0, input_tokens = 0;
+};
+
+Result<BenchResult> RunBench(const BenchOptions& options);
+
+}  // namespace llms::bench

@@ -1,0 +1,43 @@
+// What `aegaeon bench` sends and when: requests from a trace file (servegen JSONL/CSV, Mooncake
+// JSONL, anything servegen's trace reader takes) or generated from a servegen preset, each with
+// its send time (trace time divided by the time scale, or Poisson arrivals at a fixed rate), its
+// input and output lengths (clipped to the target model's context) and the model it goes to: the
+// trace's clients are spread over the benchmarked models (client k to model k mod M; a trace
+// without client ids spreads its requests round-robin).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace llms::bench {
+
+struct BenchItem {
+  double at_s = 0;  // send time, seconds after the start
+  int model = 0;    // index into the benchmarked models
+  uint32_t client = 0;
+  int input_tokens = 1;
+  int output_tokens = 1;
+};
+
+struct WorkloadOptions {
+  std::string trace;       // a trace file; empty: generate from `preset`
+  std::string preset;      // a servegen preset (language, reason, multimodal, ...)
+  double duration_s = 60;  // preset: span to generate
+  double preset_rate = 2;  // preset: requests per second in all
+  uint64_t seed = 0;
+  double time_scale = 1;             // trace time / time_scale = send time
+  std::optional<double> fixed_rate;  // Poisson arrivals at this rate instead of the trace's times
+  int64_t limit = 0;                 // keep the first N requests (0: all)
+  int num_models = 1;
+  std::vector<int> context;   // per model: its context length (0: unknown, no clipping)
+  int max_input_tokens = 0;   // clip inputs (0: no clip besides the context)
+  int max_output_tokens = 0;  // clip outputs
+};
+
+Result<std::vector<BenchItem>> LoadBenchWorkload(const WorkloadOptions& options);
+
+}  // namespace llms::bench

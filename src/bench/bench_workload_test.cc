@@ -1,0 +1,83 @@
+// Workloads for the benchmark: trace timing, time scale, fixed-rate arrivals, spreading over the
+// models, clipping to each model's context, and generation from a servegen preset.
+#include "bench/bench_workload.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+namespace llms::bench {
+namespace {
+
+std::string WriteMooncake() {
+  const std::string path = ::testing::TempDir() + "/bench_trace.jsonl";
+  std::ofstream f(path);
+  for (int i = 0; i < 10; ++i) {
+    f << "{\"timestamp\": " << 1000 + i * 500 << ", \"input_length\": " << 100 + i
+      << ", \"output_length\": " << 50 << ", \"hash_ids\": []}\n";
+  }
+  return path;
+}
+
+TEST(BenchWorkloadTest, ReplaysATraceScaledAndSpreadRoundRobin) {
+  WorkloadOptions o;
+  o.trace = WriteMooncake();
+  o.time_scale = 2;
+  o.num_models = 3;
+  auto items = LoadBenchWorkload(o);
+  ASSERT_TRUE(items.ok()) << items.message();
+  ASSERT_EQ(items->size(), 10u);
+  EXPECT_DOUBLE_EQ((*items)[0].at_s, 0.0);
+  EXPECT_DOUBLE_EQ((*items)[4].at_s, 1.0);  // 2 s of trace time at scale 2
+  EXPECT_EQ((*items)[4].model, 1);          // no client ids: round-robin
+  EXPECT_EQ((*items)[3].input_tokens, 103);
+  EXPECT_EQ((*items)[3].output_tokens, 50);
+}
+
+TEST(BenchWorkloadTest, ClipsToTheModelContextKeepingTheShape) {
+  WorkloadOptions o;
+  o.trace = WriteMooncake();
+  o.num_models = 2;
+  o.context = {0, 60};
+  o.limit = 4;
+  auto items = LoadBenchWorkload(o);
+  ASSERT_TRUE(items.ok()) << items.message();
+  ASSERT_EQ(items->size(), 4u);
+  EXPECT_EQ((*items)[0].input_tokens, 100);  // model 0: no context known
+  const BenchItem& b = (*items)[1];          // model 1: 101 + 50 scaled into 60
+  EXPECT_LE(b.input_tokens + b.output_tokens, 60);
+  EXPECT_GT(b.input_tokens, b.output_tokens);
+  EXPECT_GE(b.output_tokens, 1);
+}
+
+TEST(BenchWorkloadTest, FixedRateArrivalsHaveTheRate) {
+  WorkloadOptions o;
+  o.preset = "language";
+  o.duration_s = 600;
+  o.preset_rate = 5;
+  o.fixed_rate = 50;
+  o.num_models = 4;
+  auto items = LoadBenchWorkload(o);
+  ASSERT_TRUE(items.ok()) << items.message();
+  ASSERT_GT(items->size(), 2000u);
+  const double rate = static_cast<double>(items->size() - 1) / items->back().at_s;
+  EXPECT_NEAR(rate, 50, 5);
+  std::set<int> models;
+  for (const BenchItem& it : *items) models.insert(it.model);
+  EXPECT_EQ(models.size(), 4u);  // the preset's clients cover every model
+}
+
+TEST(BenchWorkloadTest, ErrorsNameTheProblem) {
+  WorkloadOptions o;
+  o.preset = "no-such-preset";
+  auto r = LoadBenchWorkload(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("no-such-preset"), std::string::npos);
+  o.preset.clear();
+  o.trace = "/nonexistent/trace.jsonl";
+  EXPECT_FALSE(LoadBenchWorkload(o).ok());
+}
+
+}  // namespace
+}  // namespace llms::bench

@@ -1,0 +1,146 @@
+// ModelService: a running deployment behind the HTTP API. It loads the served models into the
+// host model cache, builds the CPU executors (one per instance, each with its arena), the
+// scheduling policy and the RealtimeDriver, and turns each API request into a Generation: a
+// ServingRequest the scheduler advances plus a thread-safe view of its progress that the HTTP
+// layer reads as tokens arrive. It also keeps the server's metrics (Prometheus text on demand).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/slo.h"
+#include "core/status.h"
+#include "server/chat_template.h"
+#include "server/openai_protocol.h"
+#include "server/prometheus.h"
+#include "serving/cpu_executor.h"
+#include "serving/policy.h"
+#include "serving/realtime_driver.h"
+
+namespace llms::server {
+
+struct ModelEntry {
+  std::string name;
+  std::string path;
+  std::string tokenizer;  // llama2.c models only
+};
+
+struct DeploymentConfig {
+  std::vector<ModelEntry> models;
+  std::string policy = "aegaeon";
+  int prefill_instances = 1;   // Aegaeon: prefill instances, the rest decode
+  int instances = 2;           // every instance
+  size_t instance_memory = 0;  // bytes per instance arena; 0: the largest model + 64 MiB of KV
+  size_t host_kv_bytes = size_t{1} << 30;
+  int threads_per_instance = 1;
+  int max_queue = 256;       // waiting requests per model before 429
+  int max_in_flight = 8192;  // requests in the server before 503
+  double max_round_s = 0.5;  // Aegaeon's Q_max
+  SloTargets slo{2.0, 0.2};  // per-token SLOs the decode quotas aim at (CPU-sized defaults)
+};
+
+// One API request's generation. The scheduler owns `request` until it finishes; everyone else
+// reads progress through Read(), which copies under a lock.
+class Generation {
+ public:
+  Generation(int model, serving::ServingRequest request)
+      : model_(model), request_(std::move(request)) {}
+  int model() const { return model_; }
+  const serving::ServingRequest& request() const { return request_; }
+
+  struct Progress {
+    std::vector<int32_t> tokens;  // tokens from the `from` index asked for
+    size_t total = 0;             // tokens so far
+    bool finished = false;        // no more tokens will come
+    bool failed = false;
+    bool stopped = false;  // ended on EOS (or the context's end) before max tokens
+    std::string error;
+  };
+  Progress Read(size_t from) const;
+  // `wake` is called (from a scheduler thread, so it must only post work) after new progress.
+  void SetWaker(std::function<void()> wake);
+  // The client is gone or has what it wants: the scheduler ends the request at its next step.
+  void Cancel() { request_.cancel.Raise(); }
+  // Like Cancel, but the client got a whole answer (a stop string): counted as completed.
+  void Stop() {
+    satisfied_ = true;
+    request_.cancel.Raise();
+  }
+
+ private:
+  friend class ModelService;
+  void Publish();  // from the driver's listener
+
+  const int model_;
+  serving::ServingRequest request_;
+  mutable std::mutex mu_;
+  std::vector<int32_t> tokens_;
+  bool finished_ = false, failed_ = false, stopped_ = false;
+  std::string error_;
+  std::function<void()> wake_;
+  std::atomic<bool> satisfied_{false};
+};
+
+class ModelService {
+ public:
+  static Result<std::unique_ptr<ModelService>> Start(const DeploymentConfig& config);
+  ~ModelService();  // stops the scheduler threads (call after draining)
+
+  int FindModel(const std::string& name) const;  // -1 when not served
+  const serving::CpuModel& model(int i) const { return *models_[static_cast<size_t>(i)]; }
+  ChatFormat chat_format(int i) const { return chat_formats_[static_cast<size_t>(i)]; }
+  int num_models() const { return static_cast<int>(models_.size()); }
+  std::vector<ModelCard> Cards() const;
+  const DeploymentConfig& config() const { return config_; }
+
+  // Hands `g` to the scheduler; an ApiError (429 queue full, 503 draining or over the in-flight
+  // limit) when it was not accepted.
+  std::optional<ApiError> Submit(const std::shared_ptr<Generation>& g);
+  // A request the HTTP layer refused before submitting (counted in the metrics).
+  void CountRejected(const std::string& model, int status);
+
+  void BeginDrain() { draining_ = true; }
+  bool draining() const { return draining_; }
+  int64_t in_flight() const;
+
+  std::string MetricsText() const;
+
+ private:
+  explicit ModelService(DeploymentConfig config) : config_(std::move(config)) {}
+  void OnProgress(const std::vector<serving::ServingRequest*>& requests);
+
+  DeploymentConfig config_;
+  std::vector<std::shared_ptr<const serving::CpuModel>> models_;
+  std::vector<ChatFormat> chat_formats_;
+  int64_t created_ = 0;
+  std::unique_ptr<serving::SequenceStore> store_;
+  std::vector<std::unique_ptr<serving::CpuExecutor>> executors_;
+  std::unique_ptr<serving::Policy> policy_;
+  RealClock clock_;
+  std::unique_ptr<serving::RealtimeDriver> driver_;
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> next_id_{1};
+
+  // Requests in the scheduler, by id (kept alive here until they finish).
+  mutable std::mutex live_mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<Generation>> live_;
+  struct ModelCounters {
+    int64_t completed = 0, failed = 0, cancelled = 0, rejected = 0;
+    int64_t prompt_tokens = 0, generated_tokens = 0;
+    int64_t waiting = 0, running = 0;  // gauges
+  };
+  std::vector<ModelCounters> counters_;  // under live_mu_
+  std::map<int, int64_t> rejected_by_status_;
+  Histogram ttft_{LatencyBuckets()}, tbt_{LatencyBuckets()}, e2e_{LatencyBuckets()};
+};
+
+}  // namespace llms::server

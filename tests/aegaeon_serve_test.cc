@@ -1,0 +1,472 @@
+// End to end: `aegaeon serve` as a real process on a loopback port with stories260K (from
+// ../shared) and two random-weight models it generates, driven over real HTTP: the model list, a
+// greedy completion against the golden text, a streamed chat, the error table, overload, a
+// client that disconnects mid-stream (its KV freed, visible in /metrics), random bodies (only
+// 4xx), promtool on /metrics, `aegaeon bench` replaying a servegen workload (the server's counters
+// equal the client's), and SIGTERM draining.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "cli_runner.h"
+#include "http_test_client.h"
+
+namespace llms::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kKey = "test-key-123";
+
+// A server process: started with fork/exec, its stderr in a file, stopped with SIGTERM.
+class ServerProcess {
+ public:
+  bool Start(const std::vector<std::string>& args, const std::string& dir) {
+    port_file_ = dir + "/port-" + std::to_string(counter_++);
+    log_ = port_file_ + ".log";
+    fs::remove(port_file_);
+    std::vector<std::string> argv{Bin("aegaeon"), "serve",   "--port", "0",
+                                  "--port-file",  port_file_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+      FILE* f = std::freopen(log_.c_str(), "w", stderr);
+      (void)f;
+      std::vector<char*> cargv;
+      for (auto& a : argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      execv(cargv[0], cargv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 600; ++i) {
+      std::ifstream f(port_file_);
+      if (f >> port_) return true;
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  // SIGTERM, then the exit status (-1 if it had to be killed).
+  int Stop(int timeout_s = 60) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    return Wait(timeout_s);
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  int Wait(int timeout_s) {
+    for (int i = 0; i < timeout_s * 20; ++i) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return -1;
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string log() const { return ReadFile(log_); }
+
+ private:
+  static inline int counter_ = 0;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string port_file_, log_;
+};
+
+std::string Dir() {
+  static const std::string dir = [] {
+    const std::string d = ::testing::TempDir() + "/aegaeon_serve_" + std::to_string(getpid());
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+// The three models: stories260K and two random-weight models of different architectures.
+std::vector<std::string> ModelArgs() {
+  const std::string s = SharedDir() + "/models/stories260K";
+  return {"--model",     "stories=" + s + "/stories260K.bin",
+          "--tokenizer", "stories=" + s + "/tok512.bin",
+          "--model",     "tiny=" + Dir() + "/tiny.gguf",
+          "--model",     "small=" + Dir() + "/small.gguf"};
+}
+
+bool MakeModels() {
+  const std::string d = Dir();
+  if (fs::exists(d + "/tiny.gguf") && fs::exists(d + "/small.gguf")) return true;
+  return RunCommand(Bin("aegaeon") + " model dummy --preset llama-tiny --type q8_0 --output " + d +
+                    "/tiny.gguf")
+                 .exit_code == 0 &&
+         RunCommand(Bin("aegaeon") +
+                    " model dummy --preset qwen2-0.5b --dim 128 --hidden-dim 384 --layers 2 "
+                    "--heads 4 --kv-heads 2 --vocab 1024 --context 512 --type f16 --output " +
+                    d + "/small.gguf")
+                 .exit_code == 0;
+}
+
+// The value of a metric sample line (`name{labels} value`), summed over lines matching both.
+double Metric(const std::string& text, const std::string& name, const std::string& label = "") {
+  double sum = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::string n = line.substr(0, line.find_first_of("{ "));
+    if (n != name || line.find(label) == std::string::npos) continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!HaveShared()) return;
+    ASSERT_TRUE(MakeModels());
+    server_ = new ServerProcess();
+    std::vector<std::string> args = ModelArgs();
+    args.insert(args.end(), {"--api-key", kKey});
+    ASSERT_TRUE(server_->Start(args, Dir())) << server_->log();
+  }
+  static void TearDownTestSuite() {
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0) << server_->log();
+    }
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    LLMS_REQUIRE_SHARED();
+    ASSERT_NE(server_, nullptr);
+  }
+  static HttpReply Post(const std::string& path, const std::string& body,
+                        const std::string& key = kKey) {
+    return HttpCall(server_->port(), "POST", path, body, key);
+  }
+  static std::string Metrics() { return HttpCall(server_->port(), "GET", "/metrics").body; }
+  static inline ServerProcess* server_ = nullptr;
+};
+
+TEST_F(ServeTest, ListsTheThreeModels) {
+  const HttpReply r = HttpCall(server_->port(), "GET", "/v1/models", "", kKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(r.body);
+  std::vector<std::string> ids;
+  for (const json& m : j["data"]) ids.push_back(m["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"stories", "tiny", "small"}));
+  EXPECT_EQ(j["data"][0]["max_model_len"], 512);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+}
+
+TEST_F(ServeTest, GreedyCompletionMatchesTheGoldenText) {
+  const HttpReply r = Post("/v1/completions",
+                           R"({"model":"stories","prompt":"Once upon a time","max_tokens":100,
+                               "temperature":0})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(r.body);
+  std::string golden = ReadFile(SharedDir() + "/models/stories260K/golden-once-upon-a-time-64.txt");
+  while (!golden.empty() && std::isspace(static_cast<unsigned char>(golden.back()))) {
+    golden.pop_back();
+  }
+  const std::string text = "Once upon a time" + j["choices"][0]["text"].get<std::string>();
+  EXPECT_EQ(text.substr(0, golden.size()), golden);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 100);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
+}
+
+TEST_F(ServeTest, StreamedChatArrivesAsSseChunks) {
+  HttpStream s;
+  ASSERT_TRUE(
+      s.Open(server_->port(), "/v1/chat/completions",
+             R"({"model":"stories","messages":[{"role":"user","content":"Once upon a time"}],
+                         "max_tokens":20,"temperature":0,"stream":true,
+                         "stream_options":{"include_usage":true}})",
+             kKey));
+  ASSERT_EQ(s.status, 200);
+  const std::string all = s.ReadAll();
+  std::vector<json> events;
+  std::string content;
+  bool done = false;
+  size_t pos = 0, next;
+  while ((next = all.find("\n\n", pos)) != std::string::npos) {
+    const std::string ev = all.substr(pos, next - pos);
+    pos = next + 2;
+    ASSERT_EQ(ev.rfind("data: ", 0), 0u) << ev;
+    if (ev == "data: [DONE]") {
+      done = true;
+      continue;
+    }
+    events.push_back(json::parse(ev.substr(6)));
+    const json& e = events.back();
+    EXPECT_EQ(e["object"], "chat.completion.chunk");
+    if (!e["choices"].empty() && e["choices"][0]["delta"].contains("content")) {
+      content += e["choices"][0]["delta"]["content"].get<std::string>();
+    }
+  }
+  EXPECT_TRUE(done);
+  EXPECT_GE(events.size(), 5u);  // many chunks, not one body
+  EXPECT_EQ(events.front()["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(content.rfind(", there was", 0), 0u) << content;
+  EXPECT_EQ(events.back()["usage"]["completion_tokens"], 20);
+}
+
+TEST_F(ServeTest, ErrorsHaveTheStatusAnOpenAiClientExpects) {
+  struct Case {
+    std::string body, key;
+    int status;
+    std::string param_or_code;
+  };
+  const std::vector<Case> cases{
+      {"{not json", kKey, 400, ""},
+      {R"({"model":"stories","prompt":"x","max_tokens":"ten"})", kKey, 400, "max_tokens"},
+      {R"({"model":"stories","prompt":"x","temperature":-1})", kKey, 400, "temperature"},
+      {R"({"model":"stories"})", kKey, 400, "prompt"},
+      {R"({"model":"gpt-9","prompt":"x"})", kKey, 404, "model_not_found"},
+      {R"({"model":"stories","prompt":"x","max_tokens":600})", kKey, 400,
+       "context_length_exceeded"},
+      {R"({"model":"stories","prompt":[1,2,99999]})", kKey, 400, "prompt"},
+      {R"({"model":"stories","prompt":"x"})", "", 401, "invalid_api_key"},
+      {R"({"model":"stories","prompt":"x"})", "wrong", 401, "invalid_api_key"},
+  };
+  for (const Case& c : cases) {
+    const HttpReply r = Post("/v1/completions", c.body, c.key);
+    EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+    const json j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error")) << r.body;
+    EXPECT_FALSE(j["error"]["message"].get<std::string>().empty());
+    EXPECT_TRUE(j["error"]["type"].is_string());
+    if (!c.param_or_code.empty()) {
+      EXPECT_TRUE(j["error"]["param"] == c.param_or_code || j["error"]["code"] == c.param_or_code)
+          << r.body;
+    }
+  }
+  // A prompt beyond the context: 400 with context_length_exceeded.
+  std::string long_prompt;
+  for (int i = 0; i < 600; ++i) long_prompt += " Once";
+  const HttpReply r =
+      Post("/v1/completions", json{{"model", "stories"}, {"prompt", long_prompt}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("context_length_exceeded"), std::string::npos) << r.body;
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/v1/completions", "", kKey).status, 405);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/nowhere").status, 404);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/v1/models/nope", "", kKey).status, 404);
+}
+
+TEST_F(ServeTest, RandomBodiesGetOnly4xx) {
+  const std::vector<std::string> seeds{
+      R"({"model":"stories","prompt":"Once","max_tokens":2})",
+      R"({"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":2,"stream":true})",
+      R"({"model":"small","prompt":[1,2,3],"stop":["a"],"top_p":0.5,"seed":3,"max_tokens":2})"};
+  std::mt19937 rng(7);
+  const std::string alphabet = "{}[]\":,0123456789.-eE truefalsnul\\\x01\xff";
+  int ok = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string body = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 3) {
+        case 0:
+          body[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          body.erase(at, 1 + rng() % 8);
+          break;
+        default:
+          body.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    const std::string path = rng() % 2 ? "/v1/completions" : "/v1/chat/completions";
+    const HttpReply r = Post(path, body);
+    ASSERT_TRUE(r.status == 200 || (r.status >= 400 && r.status < 500))
+        << path << " " << body << " -> " << r.status << " " << r.body;
+    if (r.status >= 400) {
+      const json j = json::parse(r.body, nullptr, false);
+      ASSERT_TRUE(j.is_object() && j.contains("error")) << r.body;
+    } else {
+      ++ok;
+    }
+  }
+  EXPECT_GT(ok, 0);  // some mutations stay valid: the server still serves
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+}
+
+TEST_F(ServeTest, ADisconnectCancelsTheRequestAndFreesItsKv) {
+  const std::string before = Metrics();
+  const double cancelled_before = Metric(before, "aegaeon_requests_total", "cancelled");
+  HttpStream s;
+  ASSERT_TRUE(s.Open(server_->port(), "/v1/completions",
+                     R"({"model":"tiny","prompt":"hello","max_tokens":2000,"ignore_eos":true,
+                         "stream":true})",
+                     kKey));
+  ASSERT_EQ(s.status, 200);
+  ASSERT_FALSE(s.Next().empty());  // it is generating
+  EXPECT_GE(Metric(Metrics(), "aegaeon_kv_sequences"), 1.0);
+  s.Close();
+  std::string m;
+  for (int i = 0; i < 200; ++i) {
+    m = Metrics();
+    if (Metric(m, "aegaeon_kv_sequences") == 0 &&
+        Metric(m, "aegaeon_requests_total", "cancelled") > cancelled_before) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Metric(m, "aegaeon_kv_sequences"), 0.0) << m;
+  EXPECT_EQ(Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\""), cancelled_before + 1);
+  // It stopped early: far fewer than the 2000 tokens asked for were produced.
+  EXPECT_LT(Metric(m, "aegaeon_generation_tokens_total", "tiny") -
+                Metric(before, "aegaeon_generation_tokens_total", "tiny"),
+            2000);
+}
+
+TEST_F(ServeTest, TheOfficialOpenAiNpmClientWorks) {
+  const std::string client = std::string(LLMS_SOURCE_DIR) + "/tests/openai_client";
+  if (!fs::exists(client + "/node_modules/openai")) {
+    GTEST_SKIP()
+        << "tests/openai_client/node_modules is absent: scripts/setup.sh runs npm ci there";
+  }
+  const CommandResult r = RunCommand("node " + client + "/check.mjs http://127.0.0.1:" +
+                                     std::to_string(server_->port()) + "/v1 " + kKey);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("ok: 3 models"), std::string::npos) << r.out << r.err;
+}
+
+TEST_F(ServeTest, PromtoolAcceptsTheMetrics) {
+  if (RunCommand("command -v promtool").exit_code != 0) {
+    GTEST_SKIP() << "promtool is absent: scripts/setup.sh installs it (Debian's prometheus)";
+  }
+  const std::string path = Dir() + "/metrics.txt";
+  std::ofstream(path) << Metrics();
+  const CommandResult r = RunCommand("promtool check metrics < " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string m = Metrics();
+  // Every sample follows its own family's HELP/TYPE lines (a scraper rejects interleaving).
+  std::istringstream in(m);
+  std::string line, family;
+  while (std::getline(in, line)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+    } else if (!line.empty() && line[0] != '#') {
+      EXPECT_EQ(line.rfind(family, 0), 0u) << line << " after the family " << family;
+    }
+  }
+  for (const char* name :
+       {"aegaeon_requests_waiting", "aegaeon_switches_total", "aegaeon_instance_resident_model",
+        "aegaeon_instance_kv_blocks_used", "aegaeon_time_to_first_token_seconds_bucket",
+        "aegaeon_time_between_tokens_seconds_bucket"}) {
+    EXPECT_NE(m.find(name), std::string::npos) << name;
+  }
+}
+
+TEST_F(ServeTest, BenchReplaysAServegenWorkloadAndCountsAgreeWithTheServer) {
+  const std::string trace = Dir() + "/w.jsonl", result = Dir() + "/r.json";
+  CommandResult g = RunCommand(Bin("servegen") +
+                               " generate --preset language --duration 20 --rate 1 --seed 3 "
+                               "--output " +
+                               trace);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const std::string before = Metrics();
+  const CommandResult b = RunCommand(
+      Bin("aegaeon") + " bench --endpoint http://127.0.0.1:" + std::to_string(server_->port()) +
+      " --workload " + trace + " --model stories --model tiny --model small --time-scale 2" +
+      " --api-key " + kKey + " --max-output 64 --output " + result + " --html " + Dir() +
+      "/r.html");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const json r = json::parse(ReadFile(result));
+  const std::string after = Metrics();
+  const int64_t requests = r["requests"];
+  EXPECT_GE(requests, 8);
+  EXPECT_EQ(r["completed"], requests) << b.err;
+  EXPECT_EQ(r["failed"], 0);
+  for (const char* k : {"ttft_s", "tpot_s"}) {
+    for (const char* p : {"p50", "p90", "p99"}) EXPECT_GT(r[k][p].get<double>(), 0) << k << p;
+  }
+  EXPECT_GT(r["slo_attainment"].get<double>(), 0);
+  EXPECT_TRUE(r.contains("conventional_attainment"));
+  // The server saw exactly what the client measured.
+  EXPECT_EQ(Metric(after, "aegaeon_requests_total", "outcome=\"completed\"") -
+                Metric(before, "aegaeon_requests_total", "outcome=\"completed\""),
+            static_cast<double>(requests));
+  EXPECT_EQ(Metric(after, "aegaeon_generation_tokens_total") -
+                Metric(before, "aegaeon_generation_tokens_total"),
+            r["output_tokens"].get<double>());
+  EXPECT_NE(ReadFile(Dir() + "/r.html").find("<svg"), std::string::npos);
+  // Saved results side by side.
+  const CommandResult c = RunCommand(Bin("aegaeon") + " bench --compare " + result + " " + result);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("completed"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("goodput"), std::string::npos) << c.out;
+}
+
+// Its own servers: overload limits and SIGTERM end them.
+TEST(ServeLimitsTest, OverloadGets503WithRetryAfter) {
+  LLMS_REQUIRE_SHARED();
+  ASSERT_TRUE(MakeModels());
+  ServerProcess server;
+  std::vector<std::string> args = ModelArgs();
+  args.insert(args.end(), {"--max-in-flight", "1"});
+  ASSERT_TRUE(server.Start(args, Dir())) << server.log();
+  HttpStream s;
+  ASSERT_TRUE(s.Open(server.port(), "/v1/completions",
+                     R"({"model":"tiny","prompt":"hello","max_tokens":1500,"ignore_eos":true,
+                         "stream":true})"));
+  ASSERT_FALSE(s.Next().empty());
+  const HttpReply r = HttpCall(server.port(), "POST", "/v1/completions",
+                               R"({"model":"stories","prompt":"Once","max_tokens":4})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.headers.count("Retry-After") ? r.headers.at("Retry-After") : "", "1");
+  EXPECT_NE(r.body.find("max-in-flight"), std::string::npos) << r.body;
+  s.Close();
+  EXPECT_EQ(server.Stop(), 0) << server.log();
+}
+
+TEST(ServeLimitsTest, SigtermDrainsInFlightRequestsAndRefusesNewOnes) {
+  LLMS_REQUIRE_SHARED();
+  ASSERT_TRUE(MakeModels());
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(ModelArgs(), Dir())) << server.log();
+  HttpStream s;
+  ASSERT_TRUE(s.Open(server.port(), "/v1/completions",
+                     R"({"model":"tiny","prompt":"hello","max_tokens":1000,"ignore_eos":true,
+                         "stream":true,"stream_options":{"include_usage":true}})"));
+  ASSERT_FALSE(s.Next().empty());
+  server.Signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // New connections are refused once the listener closed (or answered 503 while it closes).
+  const HttpReply refused = HttpCall(server.port(), "POST", "/v1/completions",
+                                     R"({"model":"stories","prompt":"Once","max_tokens":4})");
+  EXPECT_TRUE(refused.status == 0 || refused.status == 503) << refused.status;
+  const std::string rest = s.ReadAll();
+  EXPECT_NE(rest.find("\"completion_tokens\":1000"), std::string::npos);
+  EXPECT_NE(rest.find("data: [DONE]"), std::string::npos);
+  EXPECT_EQ(server.Wait(60), 0) << server.log();
+  EXPECT_NE(server.log().find("drained"), std::string::npos) << server.log();
+}
+
+}  // namespace
+}  // namespace llms::testing
