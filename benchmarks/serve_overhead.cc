@@ -1,7 +1,9 @@
 // Server overhead: output tokens/s of a batch of requests streamed through the HTTP server (real
-// sockets, SSE, one event per token) against the same batch submitted to the same deployment
-// directly (no HTTP), in one process, rounds interleaved so machine noise hits both alike. The
-// issue's target: HTTP streaming keeps >= 98% of the direct rate. Run by serve_overhead.sh.
+// sockets, SSE, one event per token) against (1) the same batch submitted to the same deployment
+// directly (scheduler and executors, no HTTP) and (2) the engine driven directly (one batched
+// prefill, then batched decode steps of the whole batch on one thread, no scheduler), in one
+// process, rounds interleaved so machine noise hits all alike. The target: HTTP streaming
+// keeps >= 98% of the direct rate. Run by serve_overhead.sh.
 //
 // Usage: serve_overhead --model NAME=FILE [--batch 16] [--prompt 32] [--output 128] [--rounds 5]
 #include <fmt/format.h>
@@ -18,6 +20,9 @@
 #include <thread>
 
 #include "bench/http_client.h"
+#include "engine/kv_cache.h"
+#include "engine/sampler.h"
+#include "engine/transformer.h"
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/serve_config.h"
@@ -71,6 +76,40 @@ double Direct(server::ModelService* svc, const Args& a) {
   int64_t tokens = 0;
   for (const auto& g : gens) tokens += static_cast<int64_t>(g->Read(SIZE_MAX).total);
   return static_cast<double>(tokens) / s;
+}
+
+// The engine alone: the batch's prompts in one forward pass, then one decode step for all of them
+// at a time, greedy, on one thread; returns output tokens per second.
+double Engine(const serving::CpuModel& m, const Args& a) {
+  const engine::Model& model = m.loaded.model;
+  const int per_seq = (a.prompt + a.output + 16) / 16;
+  engine::KvCache cache(model.config, per_seq * a.batch);
+  engine::Transformer tf(model, cache);
+  std::vector<engine::BlockTable> tables(static_cast<size_t>(a.batch));
+  std::vector<engine::BatchRow> rows;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < a.batch; ++i) {
+    auto& t = tables[static_cast<size_t>(i)];
+    (void)cache.Reserve(t, a.prompt + a.output);
+    const std::vector<int32_t> p = Prompt(a.prompt, i);
+    for (int k = 0; k < a.prompt; ++k) {
+      rows.push_back({&t, p[static_cast<size_t>(k)], k, k == a.prompt - 1});
+    }
+  }
+  const size_t vocab = static_cast<size_t>(model.config.vocab_size);
+  std::vector<int> last(static_cast<size_t>(a.batch));
+  int64_t tokens = 0;
+  for (int step = 0; step < a.output; ++step) {
+    const std::vector<float>& logits = tf.Forward(rows);
+    for (size_t i = 0; i < last.size(); ++i) {
+      last[i] = engine::Argmax(std::span<const float>(logits.data() + i * vocab, vocab));
+    }
+    tokens += a.batch;
+    rows.clear();
+    for (size_t i = 0; i < last.size(); ++i)
+      rows.push_back({&tables[i], last[i], a.prompt + step, true});
+  }
+  return static_cast<double>(tokens) / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 // The same batch as streamed HTTP requests; returns output tokens per second (from `usage`).
@@ -145,24 +184,31 @@ int main(int argc, char** argv) {
   }
   const std::string name = (*svc)->model(0).name;
   Direct(svc->get(), a);  // warm-up: first switch, page cache
-  std::vector<double> direct, over_http, ratio;
+  std::vector<double> direct, over_http, ratio, eng, eng_ratio;
   for (int r = 0; r < a.rounds; ++r) {
+    const double e = Engine((*svc)->model(0), a);
     const double d1 = Direct(svc->get(), a);
     const double h = OverHttp(port, name, a);
     direct.push_back(d1);
     over_http.push_back(h);
     ratio.push_back(h / d1);
-    fmt::print("round {}: direct {:.1f} tok/s, http {:.1f} tok/s, ratio {:.3f}\n", r + 1, d1, h,
-               h / d1);
+    eng.push_back(e);
+    eng_ratio.push_back(h / e);
+    fmt::print(
+        "round {}: engine {:.1f} tok/s, deployment {:.1f} tok/s, http {:.1f} tok/s; "
+        "http/deployment "
+        "{:.3f}, http/engine {:.3f}\n",
+        r + 1, e, d1, h, h / d1, h / e);
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
   fmt::print(
-      "{} batch {} ({} prompt + {} output tokens): median direct {:.1f} tok/s, http {:.1f} tok/s, "
-      "median ratio {:.3f}\n",
-      name, a.batch, a.prompt, a.output, median(direct), median(over_http), median(ratio));
+      "{} batch {} ({} prompt + {} output tokens): medians engine {:.1f} tok/s, deployment {:.1f} "
+      "tok/s, http {:.1f} tok/s; median ratios http/deployment {:.3f}, http/engine {:.3f}\n",
+      name, a.batch, a.prompt, a.output, median(eng), median(direct), median(over_http),
+      median(ratio), median(eng_ratio));
   kill(getpid(), SIGTERM);
   http.join();
   std::filesystem::remove(port_file);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -361,17 +362,26 @@ class Server {
     // Wake-ups from the scheduler threads are posted to this (single) I/O thread. One may run
     // while this coroutine is suspended in a write rather than on the timer, so it also leaves
     // `pending` set, which the coroutine checks before waiting: none is lost.
+    // `posted` coalesces wake-ups: while one is queued, further tokens need no other post (the
+    // coroutine reads all progress when it runs), which keeps the scheduler's lock short.
     struct Wake {
       explicit Wake(net::io_context& io) : timer(io, net::steady_timer::time_point::max()) {}
       net::steady_timer timer;
       bool pending = false;
+      std::atomic<bool> posted{false};
       void Fire() {
         pending = true;
         timer.cancel();
       }
     };
     auto wake = std::make_shared<Wake>(io_);
-    gen->SetWaker([this, wake] { net::post(io_, [wake] { wake->Fire(); }); });
+    gen->SetWaker([this, wake] {
+      if (wake->posted.exchange(true)) return;
+      net::post(io_, [wake] {
+        wake->posted = false;
+        wake->Fire();
+      });
+    });
     if (auto e = service_->Submit(gen)) co_return co_await SendError(stream, *e, keep);
 
     // A client that closes its connection cancels the request, streamed or not.
