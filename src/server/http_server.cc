@@ -242,11 +242,8 @@ class Server {
       const std::string id = path.substr(std::string("/v1/models/").size());
       for (const ModelCard& c : cards) {
         if (c.id == id) {
-          std::string one = ModelList({c});
-          // The list's single element: {"object":"list","data":[ ... ]} -> the card.
-          const size_t a = one.find('[') + 1, b = one.rfind(']');
-          co_return co_await Send(stream, http::status::ok, "application/json",
-                                  one.substr(a, b - a), keep);
+          co_return co_await Send(stream, http::status::ok, "application/json", ModelObject(c),
+                                  keep);
         }
       }
       co_return co_await SendError(stream, UnknownModel(id), keep);

@@ -26,10 +26,12 @@ void Generation::SetWaker(std::function<void()> wake) {
   wake_ = std::move(wake);
 }
 
-void Generation::Publish() {
+size_t Generation::Publish() {
   std::function<void()> wake;
+  size_t before;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    before = tokens_.size();
     const serving::ServingRequest& r = request_;
     if (r.output.size() > tokens_.size()) {
       tokens_.insert(tokens_.end(), r.output.begin() + static_cast<ptrdiff_t>(tokens_.size()),
@@ -42,6 +44,7 @@ void Generation::Publish() {
     wake = wake_;
   }
   if (wake) wake();
+  return before;
 }
 
 Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig& config) {
@@ -172,14 +175,11 @@ std::optional<ApiError> ModelService::Submit(const std::shared_ptr<Generation>& 
 
 void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& requests) {
   for (serving::ServingRequest* r : requests) {
-    std::shared_ptr<Generation> g;
-    {
-      std::lock_guard<std::mutex> lock(live_mu_);
-      auto it = live_.find(r->id);
-      if (it == live_.end()) continue;
-      g = it->second;
-    }
-    const size_t before = g->Read(g->request_.output.size()).total;
+    std::lock_guard<std::mutex> lock(live_mu_);
+    auto it = live_.find(r->id);
+    if (it == live_.end()) continue;
+    Generation* g = it->second.get();
+    const size_t before = g->Publish();
     // Latencies of the tokens credited since the last report.
     const size_t now = std::min(r->token_s.size(), r->output.size());
     for (size_t k = before; k < now; ++k) {
@@ -189,8 +189,6 @@ void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& reque
         tbt_.Observe(r->token_s[k] - r->token_s[k - 1]);
       }
     }
-    g->Publish();
-    std::lock_guard<std::mutex> lock(live_mu_);
     ModelCounters& c = counters_[static_cast<size_t>(g->model())];
     c.generated_tokens += static_cast<int64_t>(now > before ? now - before : 0);
     if (r->finished) {
@@ -204,7 +202,7 @@ void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& reque
       } else {
         ++c.completed;
       }
-      live_.erase(r->id);
+      live_.erase(it);  // last: `g` lives in this entry
     }
   }
 }

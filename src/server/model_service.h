@@ -78,7 +78,8 @@ class Generation {
 
  private:
   friend class ModelService;
-  void Publish();  // from the driver's listener
+  // From the driver's listener: copies the request's progress; returns the tokens seen before.
+  size_t Publish();
 
   const int model_;
   serving::ServingRequest request_;

@@ -353,16 +353,26 @@ std::string StreamError(const ApiError& e) {
   return "data: " + ErrorBody(e) + "\n\n";
 }
 
+namespace {
+
+json ModelJson(const ModelCard& m) {
+  return {{"id", m.id},
+          {"object", "model"},
+          {"created", m.created},
+          {"owned_by", "aegaeon"},
+          {"max_model_len", m.max_model_len}};
+}
+
+}  // namespace
+
 std::string ModelList(const std::vector<ModelCard>& models) {
   json data = json::array();
-  for (const ModelCard& m : models) {
-    data.push_back({{"id", m.id},
-                    {"object", "model"},
-                    {"created", m.created},
-                    {"owned_by", "aegaeon"},
-                    {"max_model_len", m.max_model_len}});
-  }
+  for (const ModelCard& m : models) data.push_back(ModelJson(m));
   return json{{"object", "list"}, {"data", data}}.dump();
+}
+
+std::string ModelObject(const ModelCard& model) {
+  return ModelJson(model).dump();
 }
 
 size_t FindStop(std::string_view text, const std::vector<std::string>& stop) {
