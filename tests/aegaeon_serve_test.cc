@@ -4,6 +4,7 @@
 // client that disconnects mid-stream (its KV freed, visible in /metrics), random bodies (only
 // 4xx), promtool on /metrics, `aegaeon bench` replaying a servegen workload (the server's counters
 // equal the client's), and SIGTERM draining.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -149,7 +150,8 @@ class ServeTest : public ::testing::Test {
     ASSERT_TRUE(MakeModels());
     server_ = new ServerProcess();
     std::vector<std::string> args = ModelArgs();
-    args.insert(args.end(), {"--api-key", kKey});
+    // tiny: its own loose SLOs; small: SLOs no request can meet.
+    args.insert(args.end(), {"--api-key", kKey, "--slo", "tiny=60,5", "--slo", "small=1e-6,1e-6"});
     ASSERT_TRUE(server_->Start(args, Dir())) << server_->log();
   }
   static void TearDownTestSuite() {
@@ -180,6 +182,26 @@ TEST_F(ServeTest, ListsTheThreeModels) {
   EXPECT_EQ(ids, (std::vector<std::string>{"stories", "tiny", "small"}));
   EXPECT_EQ(j["data"][0]["max_model_len"], 512);
   EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+}
+
+TEST_F(ServeTest, ModelsHaveTheirOwnSlos) {
+  const std::string before = Metrics();
+  EXPECT_EQ(Metric(before, "aegaeon_model_slo_seconds", R"(model="tiny",target="tpot")"), 5);
+  EXPECT_EQ(Metric(before, "aegaeon_model_slo_seconds", R"(model="tiny",target="ttft")"), 60);
+  // stories has none of its own: the deployment's defaults.
+  EXPECT_EQ(Metric(before, "aegaeon_model_slo_seconds", R"(model="stories",target="tpot")"), 0.2);
+  for (const char* model : {"tiny", "small"}) {
+    const HttpReply r = Post("/v1/completions", fmt::format(R"({{"model":"{}","prompt":"hi",
+        "max_tokens":6,"ignore_eos":true}})",
+                                                            model));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  const std::string after = Metrics();
+  auto met = [](const std::string& m, const char* model) {
+    return Metric(m, "aegaeon_requests_met_slo_total", fmt::format(R"(model="{}")", model));
+  };
+  EXPECT_EQ(met(after, "tiny") - met(before, "tiny"), 1);    // judged by 60 s / 5 s
+  EXPECT_EQ(met(after, "small") - met(before, "small"), 0);  // judged by 1 us
 }
 
 TEST_F(ServeTest, GreedyCompletionMatchesTheGoldenText) {
@@ -394,8 +416,8 @@ TEST_F(ServeTest, BenchReplaysAServegenWorkloadAndCountsAgreeWithTheServer) {
   const CommandResult b = RunCommand(
       Bin("aegaeon") + " bench --endpoint http://127.0.0.1:" + std::to_string(server_->port()) +
       " --workload " + trace + " --model stories --model tiny --model small --time-scale 2" +
-      " --api-key " + kKey + " --max-output 64 --output " + result + " --html " + Dir() +
-      "/r.html");
+      " --api-key " + kKey + " --max-output 64 --slo small=1e-6,1e-6 --output " + result +
+      " --html " + Dir() + "/r.html");
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const json r = json::parse(ReadFile(result));
   const std::string after = Metrics();
@@ -408,6 +430,11 @@ TEST_F(ServeTest, BenchReplaysAServegenWorkloadAndCountsAgreeWithTheServer) {
   }
   EXPECT_GT(r["slo_attainment"].get<double>(), 0);
   EXPECT_TRUE(r.contains("conventional_attainment"));
+  // small is judged by its own (impossible) SLO, the others by the defaults.
+  EXPECT_EQ(r["per_model"]["small"]["slo"]["tpot_s"].get<double>(), 1e-6);
+  EXPECT_EQ(r["per_model"]["stories"]["slo"]["tpot_s"].get<double>(), 0.1);
+  EXPECT_GT(r["per_model"]["small"]["completed"].get<int>(), 0);
+  EXPECT_EQ(r["per_model"]["small"]["conventional_attainment"].get<double>(), 0);
   // The server saw exactly what the client measured.
   EXPECT_EQ(Metric(after, "aegaeon_requests_total", "outcome=\"completed\"") -
                 Metric(before, "aegaeon_requests_total", "outcome=\"completed\""),
@@ -423,6 +450,14 @@ TEST_F(ServeTest, BenchReplaysAServegenWorkloadAndCountsAgreeWithTheServer) {
   EXPECT_NE(c.out.find("goodput"), std::string::npos) << c.out;
 }
 
+// A 1,500-token stream on tiny that keeps the server busy; true once its first token came.
+bool OpenBusyStream(int port, HttpStream* s) {
+  return s->Open(port, "/v1/completions",
+                 R"({"model":"tiny","prompt":"hello","max_tokens":1500,"ignore_eos":true,
+                     "stream":true})") &&
+         !s->Next().empty();
+}
+
 // Its own servers: overload limits and SIGTERM end them.
 TEST(ServeLimitsTest, OverloadGets503WithRetryAfter) {
   LLMS_REQUIRE_SHARED();
@@ -432,16 +467,69 @@ TEST(ServeLimitsTest, OverloadGets503WithRetryAfter) {
   args.insert(args.end(), {"--max-in-flight", "1"});
   ASSERT_TRUE(server.Start(args, Dir())) << server.log();
   HttpStream s;
-  ASSERT_TRUE(s.Open(server.port(), "/v1/completions",
-                     R"({"model":"tiny","prompt":"hello","max_tokens":1500,"ignore_eos":true,
-                         "stream":true})"));
-  ASSERT_FALSE(s.Next().empty());
+  ASSERT_TRUE(OpenBusyStream(server.port(), &s));
   const HttpReply r = HttpCall(server.port(), "POST", "/v1/completions",
                                R"({"model":"stories","prompt":"Once","max_tokens":4})");
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(r.headers.count("Retry-After") ? r.headers.at("Retry-After") : "", "1");
   EXPECT_NE(r.body.find("max-in-flight"), std::string::npos) << r.body;
   s.Close();
+  EXPECT_EQ(server.Stop(), 0) << server.log();
+}
+
+TEST(ServeLimitsTest, AFullModelQueueGets429WithRetryAfterAndTheQueuedRequestCompletes) {
+  LLMS_REQUIRE_SHARED();
+  ASSERT_TRUE(MakeModels());
+  ServerProcess server;
+  // One instance, request-level: while tiny holds it, stories requests wait in a queue of one.
+  std::vector<std::string> args = ModelArgs();
+  args.insert(args.end(), {"--policy", "request-level", "--instances", "1", "--max-queue", "1"});
+  ASSERT_TRUE(server.Start(args, Dir())) << server.log();
+  HttpStream s;
+  ASSERT_TRUE(OpenBusyStream(server.port(), &s));
+  HttpReply queued;
+  std::thread waiter([&] {
+    queued = HttpCall(server.port(), "POST", "/v1/completions",
+                      R"({"model":"stories","prompt":"Once","max_tokens":4})");
+  });
+  auto metrics = [&] { return HttpCall(server.port(), "GET", "/metrics").body; };
+  for (int i = 0;
+       i < 200 && Metric(metrics(), "aegaeon_requests_waiting", R"(model="stories")") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const HttpReply r = HttpCall(server.port(), "POST", "/v1/completions",
+                               R"({"model":"stories","prompt":"Once","max_tokens":4})");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers.count("Retry-After") ? r.headers.at("Retry-After") : "", "1");
+  EXPECT_NE(r.body.find("rate_limit_exceeded"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("queue full"), std::string::npos) << r.body;
+  s.Close();  // tiny's request is cancelled, the instance goes to stories
+  waiter.join();
+  EXPECT_EQ(queued.status, 200) << queued.body;
+  const std::string m = metrics();
+  EXPECT_EQ(Metric(m, "aegaeon_rejected_total", R"(status="429")"), 1);
+  EXPECT_EQ(Metric(m, "aegaeon_requests_total", R"(model="stories",outcome="completed")"), 1);
+  EXPECT_EQ(server.Stop(), 0) << server.log();
+}
+
+TEST(ServeLimitsTest, ARequestBeyondTheInstancesKvSpaceGets400) {
+  LLMS_REQUIRE_SHARED();
+  ServerProcess server;
+  // stories260K's weights are ~1.0 MiB: 1.25 MiB leaves KV for about 200 tokens of its 512.
+  const std::string st = SharedDir() + "/models/stories260K";
+  ASSERT_TRUE(server.Start({"--model", "stories=" + st + "/stories260K.bin", "--tokenizer",
+                            "stories=" + st + "/tok512.bin", "--instance-memory", "1.25"},
+                           Dir()))
+      << server.log();
+  HttpReply r = HttpCall(server.port(), "POST", "/v1/completions",
+                         R"({"model":"stories","prompt":"Once","max_tokens":400})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("context_length_exceeded"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("KV capacity"), std::string::npos) << r.body;
+  EXPECT_EQ(r.headers.count("Retry-After"), 0u);
+  r = HttpCall(server.port(), "POST", "/v1/completions",
+               R"({"model":"stories","prompt":"Once","max_tokens":50})");
+  EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(server.Stop(), 0) << server.log();
 }
 

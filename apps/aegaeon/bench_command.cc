@@ -17,7 +17,7 @@ namespace {
 
 struct BenchArgs {
   std::string endpoint, output, html;
-  std::vector<std::string> compare;
+  std::vector<std::string> compare, model_slos;
   bench::BenchOptions options;
   double rate = 0;
   bool save_requests = false, keep_eos = false, quiet = false;
@@ -95,6 +95,8 @@ SLOs), goodput and the send lag (actual minus scheduled send time).)");
       ->check(CLI::PositiveNumber);
   app->add_option("--tpot-slo", o.slo.tpot_s, "TPOT SLO in seconds (default 0.1, as the paper)")
       ->check(CLI::PositiveNumber);
+  app->add_option("--slo", a->model_slos,
+                  "NAME=TTFT_S,TPOT_S: judge model NAME by its own SLOs (repeatable)");
   app->add_option("-o,--output", a->output, "write the JSON result here");
   app->add_option("--html", a->html, "write an HTML report with charts here");
   app->add_flag("--save-requests", a->save_requests,
@@ -119,6 +121,11 @@ SLOs), goodput and the send lag (actual minus scheduled send time).)");
         return Fail("give a workload: --workload TRACE.jsonl or --preset NAME");
       }
       if (a->rate > 0) o.workload.fixed_rate = a->rate;
+      for (const std::string& spec : a->model_slos) {
+        auto slo = ParseModelSlo(spec);
+        if (!slo.ok()) return Fail(slo.message());
+        o.model_slo[slo->first] = slo->second;
+      }
       if (o.api_key.empty()) {
         for (const char* var : {"OPENAI_API_KEY", "AEGAEON_API_KEY"}) {
           if (const char* v = std::getenv(var); v && *v) {

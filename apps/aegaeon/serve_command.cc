@@ -18,7 +18,7 @@ namespace {
 
 struct ServeArgs {
   std::string config;
-  std::vector<std::string> models, tokenizers;
+  std::vector<std::string> models, tokenizers, slos;
   server::DeploymentConfig deployment;
   server::ServerOptions server;
   int port = -1;
@@ -89,46 +89,41 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
   app->add_option("--tpot-slo", a->tpot_slo,
                   "time-per-output-token target in seconds (default 0.2)")
       ->check(CLI::PositiveNumber);
+  app->add_option("--slo", a->slos,
+                  "NAME=TTFT_S,TPOT_S: model NAME's own SLOs, which its decode quotas aim at "
+                  "(repeatable; other models take --ttft-slo/--tpot-slo)");
   app->add_option("--drain-timeout", a->server.drain_timeout_s,
                   "seconds in-flight requests may take after SIGTERM (default 60)")
       ->check(CLI::NonNegativeNumber);
-  app->callback([a, &action] {
-    action = [a]() -> int {
-      server::DeploymentConfig d = a->deployment;
-      server::ServerOptions o = a->server;
+  app->callback([a, app, &action] {
+    action = [a, app]() -> int {
+      // The file first (or the defaults), then the flags given explicitly on top.
+      server::DeploymentConfig d;
+      server::ServerOptions o;
       if (!a->config.empty()) {
-        // The file first, then the flags given explicitly on top.
-        server::DeploymentConfig from_file;
-        server::ServerOptions o_file;
-        if (Status s = server::LoadServeConfig(a->config, &from_file, &o_file); !s.ok()) {
+        if (Status s = server::LoadServeConfig(a->config, &d, &o); !s.ok()) {
           return Fail(s.message());
         }
-        const server::DeploymentConfig defaults;
-        const server::ServerOptions o_defaults;
-        auto pick = [](auto flag, auto file, auto def) { return flag != def ? flag : file; };
-        from_file.policy = pick(d.policy, from_file.policy, defaults.policy);
-        from_file.instances = pick(d.instances, from_file.instances, defaults.instances);
-        from_file.prefill_instances =
-            pick(d.prefill_instances, from_file.prefill_instances, defaults.prefill_instances);
-        from_file.threads_per_instance = pick(
-            d.threads_per_instance, from_file.threads_per_instance, defaults.threads_per_instance);
-        from_file.max_queue = pick(d.max_queue, from_file.max_queue, defaults.max_queue);
-        from_file.max_in_flight =
-            pick(d.max_in_flight, from_file.max_in_flight, defaults.max_in_flight);
-        from_file.max_round_s = pick(d.max_round_s, from_file.max_round_s, defaults.max_round_s);
-        o_file.host = pick(o.host, o_file.host, o_defaults.host);
-        o_file.api_key = pick(o.api_key, o_file.api_key, o_defaults.api_key);
-        o_file.port_file = o.port_file;
-        o_file.drain_timeout_s =
-            pick(o.drain_timeout_s, o_file.drain_timeout_s, o_defaults.drain_timeout_s);
-        d = from_file;
-        o = o_file;
       }
-      if (a->port >= 0) o.port = static_cast<uint16_t>(a->port);
-      if (a->instance_mb > 0) d.instance_memory = static_cast<size_t>(a->instance_mb * (1 << 20));
-      if (a->host_kv_mb > 0) d.host_kv_bytes = static_cast<size_t>(a->host_kv_mb * (1 << 20));
-      if (a->ttft_slo > 0) d.slo.ttft_s = a->ttft_slo;
-      if (a->tpot_slo > 0) d.slo.tpot_s = a->tpot_slo;
+      auto given = [app](const char* flag) { return app->count(flag) > 0; };
+      const server::DeploymentConfig& f = a->deployment;
+      if (given("--policy")) d.policy = f.policy;
+      if (given("--instances")) d.instances = f.instances;
+      if (given("--prefill-instances")) d.prefill_instances = f.prefill_instances;
+      if (given("--threads")) d.threads_per_instance = f.threads_per_instance;
+      if (given("--max-queue")) d.max_queue = f.max_queue;
+      if (given("--max-in-flight")) d.max_in_flight = f.max_in_flight;
+      if (given("--max-round")) d.max_round_s = f.max_round_s;
+      if (given("--host")) o.host = a->server.host;
+      if (given("--api-key")) o.api_key = a->server.api_key;
+      if (given("--drain-timeout")) o.drain_timeout_s = a->server.drain_timeout_s;
+      o.port_file = a->server.port_file;
+      if (given("--port")) o.port = static_cast<uint16_t>(a->port);
+      if (given("--instance-memory"))
+        d.instance_memory = static_cast<size_t>(a->instance_mb * (1 << 20));
+      if (given("--host-kv")) d.host_kv_bytes = static_cast<size_t>(a->host_kv_mb * (1 << 20));
+      if (given("--ttft-slo")) d.slo.ttft_s = a->ttft_slo;
+      if (given("--tpot-slo")) d.slo.tpot_s = a->tpot_slo;
       if (o.api_key.empty()) {
         if (const char* env = std::getenv("AEGAEON_API_KEY")) o.api_key = env;
       }
@@ -137,6 +132,9 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       }
       for (const std::string& t : a->tokenizers) {
         if (Status s = server::AddTokenizerSpec(t, &d.models); !s.ok()) return Fail(s.message());
+      }
+      for (const std::string& slo : a->slos) {
+        if (Status s = server::AddSloSpec(slo, &d.models); !s.ok()) return Fail(s.message());
       }
       if (d.policy == "aegaeon" && d.prefill_instances >= d.instances) {
         return Fail(

@@ -68,7 +68,12 @@ std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include
   j["max_concurrent_requests"] = r.max_in_flight;
   j["errors"] = r.errors;
   json per = json::object();
-  for (size_t m = 0; m < r.models.size(); ++m) per[r.models[m]] = SummaryJson(r.per_model[m]);
+  for (size_t m = 0; m < r.models.size(); ++m) {
+    per[r.models[m]] = SummaryJson(r.per_model[m]);
+    auto own = o.model_slo.find(r.models[m]);
+    const SloTargets& slo = own != o.model_slo.end() ? own->second : o.slo;
+    per[r.models[m]]["slo"] = {{"ttft_s", slo.ttft_s}, {"tpot_s", slo.tpot_s}};
+  }
   j["per_model"] = per;
   if (include_requests) {
     json reqs = json::array();
@@ -112,6 +117,10 @@ std::string TerminalSummary(const BenchOptions& o, const BenchResult& r) {
       "both; goodput {:.2f} req/s\n",
       o.slo.ttft_s, o.slo.tpot_s, 100 * s.slo_attainment, 100 * s.conventional_attainment,
       s.goodput_rps);
+  for (const auto& [name, slo] : o.model_slo) {
+    out += fmt::format("    model {} judged by its own SLO (TTFT {} s, TPOT {} s)\n", name,
+                       slo.ttft_s, slo.tpot_s);
+  }
   out += fmt::format("  throughput: {:.2f} req/s, {:.1f} output tok/s; {} connections opened\n",
                      r.wall_s > 0 ? static_cast<double>(s.completed) / r.wall_s : 0,
                      r.wall_s > 0 ? static_cast<double>(r.output_tokens) / r.wall_s : 0,

@@ -341,6 +341,11 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
     // Leave room for a BOS token the server may add to the prompt.
     o.workload.context.push_back(it->second > 2 ? it->second - 1 : 0);
   }
+  for (const auto& [name, slo] : o.model_slo) {
+    if (std::find(o.models.begin(), o.models.end(), name) == o.models.end()) {
+      return Result<BenchResult>::Error("--slo " + name + ": not one of the models benchmarked");
+    }
+  }
   auto items = LoadBenchWorkload(o.workload);
   if (!items.ok()) return items.status();
   Runner runner(o, std::move(*items), o.models);
@@ -354,6 +359,10 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
     t.arrival_s = rec.sent_s >= 0 ? rec.sent_s : rec.scheduled_s;
     t.token_s = rec.token_s;
     t.failed = !rec.error.empty();
+    if (auto own = o.model_slo.find(o.models[static_cast<size_t>(rec.model)]);
+        own != o.model_slo.end()) {
+      t.slo = own->second;
+    }
     all.push_back(t);
     by_model[static_cast<size_t>(rec.model)].push_back(t);
     if (rec.sent_s >= 0) lag.push_back(rec.sent_s - rec.scheduled_s);

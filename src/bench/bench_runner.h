@@ -26,7 +26,8 @@ struct BenchOptions {
   std::string api = "completions";  // or "chat" (prompts as text, lengths approximate)
   int concurrency = 0;              // > 0: closed loop with this many requests in flight
   SloTargets slo;
-  bool ignore_eos = true;  // ask for exact output lengths (vLLM's ignore_eos)
+  std::map<std::string, SloTargets> model_slo;  // models judged by their own SLOs
+  bool ignore_eos = true;                       // ask for exact output lengths (vLLM's ignore_eos)
   bool progress = true;
   std::string label;  // names the run in the result (e.g. the policy), for --compare
 };

@@ -2,11 +2,34 @@
 #include "core/slo.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <limits>
 
 #include "core/stats.h"
 
 namespace llms {
+
+Result<std::pair<std::string, SloTargets>> ParseModelSlo(std::string_view spec) {
+  using R = Result<std::pair<std::string, SloTargets>>;
+  const std::string text(spec);
+  const size_t eq = spec.find('=');
+  const size_t comma = spec.find(',', eq == std::string_view::npos ? 0 : eq);
+  if (eq == std::string_view::npos || eq == 0 || comma == std::string_view::npos) {
+    return R::Error("--slo '" + text + "': give NAME=TTFT_S,TPOT_S, e.g. chat=2,0.1");
+  }
+  SloTargets slo;
+  auto number = [](std::string_view s, double* out) {
+    // std::from_chars for double is in GCC 12's libstdc++.
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && end == s.data() + s.size() && std::isfinite(*out) && *out > 0;
+  };
+  if (!number(spec.substr(eq + 1, comma - eq - 1), &slo.ttft_s) ||
+      !number(spec.substr(comma + 1), &slo.tpot_s)) {
+    return R::Error("--slo '" + text + "': TTFT and TPOT must be numbers of seconds > 0");
+  }
+  return std::pair<std::string, SloTargets>{std::string(spec.substr(0, eq)), slo};
+}
 
 double SloScore(const RequestTiming& r, const SloTargets& slo) {
   if (r.failed || r.token_s.empty()) return 0.0;
@@ -56,13 +79,14 @@ SloSummary SummarizeRequests(const std::vector<RequestTiming>& requests, const S
   int64_t good = 0, tokens = 0;
   for (const auto& r : requests) {
     start = std::min(start, r.arrival_s);
-    score += SloScore(r, slo);
+    const SloTargets& own = r.slo ? *r.slo : slo;
+    score += SloScore(r, own);
     if (r.failed || r.token_s.empty()) {
       ++s.failed;
       continue;
     }
     ++s.completed;
-    good += MeetsBothSlos(r, slo) ? 1 : 0;
+    good += MeetsBothSlos(r, own) ? 1 : 0;
     tokens += static_cast<int64_t>(r.token_s.size());
     end = std::max(end, r.token_s.back());
     ttft.push_back(r.token_s.front() - r.arrival_s);

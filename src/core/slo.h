@@ -12,7 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "core/status.h"
 
 namespace llms {
 
@@ -21,10 +27,14 @@ struct SloTargets {
   double tpot_s = 0.1;
 };
 
+// "NAME=TTFT_S,TPOT_S", a model's own SLOs on a command line (both > 0).
+Result<std::pair<std::string, SloTargets>> ParseModelSlo(std::string_view spec);
+
 struct RequestTiming {
   double arrival_s = 0.0;
-  std::vector<double> token_s;  // arrival time of each output token, non-decreasing
-  bool failed = false;          // ended in an error (or produced no token)
+  std::vector<double> token_s;    // arrival time of each output token, non-decreasing
+  bool failed = false;            // ended in an error (or produced no token)
+  std::optional<SloTargets> slo;  // this request's own targets (per-model SLOs); else the run's
 };
 
 // The request's token-level score in [0, 1] (see above).
@@ -46,7 +56,8 @@ struct SloSummary {
   double output_tokens_per_s = 0;
 };
 
-// `duration_s`: the run's length for rates (first arrival to last token when 0).
+// `duration_s`: the run's length for rates (first arrival to last token when 0). A request with
+// its own `slo` is judged against it, the others against `slo`.
 SloSummary SummarizeRequests(const std::vector<RequestTiming>& requests, const SloTargets& slo,
                              double duration_s = 0.0);
 

@@ -11,7 +11,7 @@ namespace {
 const SloTargets kSlo{1.0, 0.1};  // TTFT 1 s, TPOT 100 ms
 
 TEST(SloTest, OnTimeRequestScoresOne) {
-  const RequestTiming r{0.0, {0.5, 0.6, 0.7, 0.75}, false};
+  const RequestTiming r{0.0, {0.5, 0.6, 0.7, 0.75}, false, {}};
   EXPECT_DOUBLE_EQ(SloScore(r, kSlo), 1.0);
   EXPECT_TRUE(MeetsBothSlos(r, kSlo));
 }
@@ -19,7 +19,7 @@ TEST(SloTest, OnTimeRequestScoresOne) {
 TEST(SloTest, LateFirstTokenCostsItsLateness) {
   // First token at 1.5 s: bad from the 1 s deadline to 1.5 s; then deadlines restart at 1.5 s, so
   // 1.6 and 1.7 are on time. Service 1.7 s, bad 0.5 s.
-  const RequestTiming r{0.0, {1.5, 1.6, 1.7}, false};
+  const RequestTiming r{0.0, {1.5, 1.6, 1.7}, false, {}};
   EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 0.5 / 1.7, 1e-12);
   EXPECT_FALSE(MeetsBothSlos(r, kSlo));
 }
@@ -27,33 +27,34 @@ TEST(SloTest, LateFirstTokenCostsItsLateness) {
 TEST(SloTest, StallMidStreamRestartsDeadlines) {
   // Deadlines 1.0, 1.1, 1.2, ...; the third token comes at 1.5 (0.3 s late, measured from its
   // 1.2 deadline since the previous token came earlier); after it, deadlines 1.6, 1.7 are met.
-  const RequestTiming r{0.0, {0.2, 0.3, 1.5, 1.6, 1.7}, false};
+  const RequestTiming r{0.0, {0.2, 0.3, 1.5, 1.6, 1.7}, false, {}};
   EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 0.3 / 1.7, 1e-12);
   // 0.5 on time (deadline 1.0), 1.0 on time (deadline 1.1), 1.5 late (deadline 1.2): bad 0.3.
-  const RequestTiming once{0.0, {0.5, 1.0, 1.5}, false};
+  const RequestTiming once{0.0, {0.5, 1.0, 1.5}, false, {}};
   EXPECT_NEAR(SloScore(once, kSlo), 1.0 - 0.3 / 1.5, 1e-12);
-  const RequestTiming chain{0.0, {0.5, 0.9, 1.3}, false};  // deadlines 1.0, 1.1 (met), 1.2 (late)
+  const RequestTiming chain{
+      0.0, {0.5, 0.9, 1.3}, false, {}};  // deadlines 1.0, 1.1 (met), 1.2 (late)
   EXPECT_NEAR(SloScore(chain, kSlo), 1.0 - 0.1 / 1.3, 1e-12);
   // Two late tokens in a row: after 1.3 the next deadline is 1.4, and 1.5 is late again; its bad
   // time starts at 1.4 (later than the previous token).
-  const RequestTiming restart{0.0, {0.5, 0.9, 1.3, 1.5}, false};
+  const RequestTiming restart{0.0, {0.5, 0.9, 1.3, 1.5}, false, {}};
   EXPECT_NEAR(SloScore(restart, kSlo), 1.0 - (0.1 + 0.1) / 1.5, 1e-12);
   // Mean TPOT (1.5 - 0.2) / 4 = 0.325 > 0.1: the conventional metric fails it too.
   EXPECT_FALSE(MeetsBothSlos(r, kSlo));
 }
 
 TEST(SloTest, FailedRequestsScoreZero) {
-  EXPECT_EQ(SloScore({0.0, {}, false}, kSlo), 0.0);
-  EXPECT_EQ(SloScore({0.0, {0.1}, true}, kSlo), 0.0);
-  EXPECT_FALSE(MeetsBothSlos({0.0, {0.1}, true}, kSlo));
+  EXPECT_EQ(SloScore({0.0, {}, false, {}}, kSlo), 0.0);
+  EXPECT_EQ(SloScore({0.0, {0.1}, true, {}}, kSlo), 0.0);
+  EXPECT_FALSE(MeetsBothSlos({0.0, {0.1}, true, {}}, kSlo));
 }
 
 TEST(SloTest, SummaryOfARun) {
   std::vector<RequestTiming> rs{
-      {0.0, {0.5, 0.6, 0.7}, false},  // on time
-      {1.0, {2.5, 2.6}, false},       // late first token
-      {2.0, {}, true},                // failed
-      {3.0, {3.2, 3.3, 3.4, 3.5}, false},
+      {0.0, {0.5, 0.6, 0.7}, false, {}},  // on time
+      {1.0, {2.5, 2.6}, false, {}},       // late first token
+      {2.0, {}, true, {}},                // failed
+      {3.0, {3.2, 3.3, 3.4, 3.5}, false, {}},
   };
   const SloSummary s = SummarizeRequests(rs, kSlo);
   EXPECT_EQ(s.completed, 3);
@@ -67,6 +68,32 @@ TEST(SloTest, SummaryOfARun) {
   EXPECT_NEAR(s.ttft_s.p50, 0.5, 1e-12);  // of 0.5, 1.5, 0.2
   EXPECT_NEAR(s.tbt_s.max, 0.1, 1e-9);
   EXPECT_NEAR(s.tpot_s.mean, 0.1, 1e-9);
+}
+
+TEST(SloTest, RequestsWithTheirOwnSlosAreJudgedByThem) {
+  // The same late-first-token timeline meets a model's looser 2 s TTFT SLO.
+  std::vector<RequestTiming> rs{{0.0, {1.5, 1.6, 1.7}, false, {}},
+                                {0.0, {1.5, 1.6, 1.7}, false, {}}};
+  rs[1].slo = SloTargets{2.0, 0.1};
+  const SloSummary s = SummarizeRequests(rs, kSlo);
+  EXPECT_NEAR(s.conventional_attainment, 0.5, 1e-12);
+  EXPECT_NEAR(s.slo_attainment, (1.0 - 0.5 / 1.7 + 1.0) / 2, 1e-12);
+}
+
+TEST(SloTest, ParsesModelSlos) {
+  auto ok = ParseModelSlo("chat=2,0.05");
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok->first, "chat");
+  EXPECT_DOUBLE_EQ(ok->second.ttft_s, 2.0);
+  EXPECT_DOUBLE_EQ(ok->second.tpot_s, 0.05);
+  for (const char* bad : {"chat", "=1,2", "chat=1", "chat=1,", "chat=x,0.1", "chat=1,0",
+                          "chat=-1,1", "chat=1,0.1s"}) {
+    auto r = ParseModelSlo(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.message().find("--slo"), std::string::npos) << r.message();
+    }
+  }
 }
 
 }  // namespace

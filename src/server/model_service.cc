@@ -65,6 +65,8 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
           fmt::format("model {} ({}): {}", e.name, e.path, m.message()));
     largest = std::max(largest, (*m)->weight_arena_bytes);
     served.push_back(serving::CpuServedModel(**m));
+    s->slos_.push_back(e.slo.value_or(config.slo));
+    served.back().tpot_slo_s = s->slos_.back().tpot_s;
     s->chat_formats_.push_back(DetectChatFormat((*m)->loaded.chat_template));
     s->models_.push_back(*m);
   }
@@ -164,12 +166,33 @@ std::optional<ApiError> ModelService::Submit(const std::shared_ptr<Generation>& 
     live_.erase(g->request_.id);
     counters_[static_cast<size_t>(g->model())].prompt_tokens -= g->request_.prompt_tokens;
   }
-  CountRejected(models_[static_cast<size_t>(g->model())]->name, 429);
-  e.status = 429;
-  e.type = "rate_limit_error";
-  e.code = "rate_limit_exceeded";
-  e.message = fmt::format("model {} is overloaded: {}; retry later",
-                          models_[static_cast<size_t>(g->model())]->name, g->request_.error);
+  // The policy's reason says whose fault it is (policy.h: the text before ':' is the kind).
+  const std::string& name = models_[static_cast<size_t>(g->model())]->name;
+  const std::string& why = g->request_.error;
+  if (why.rfind("queue full", 0) == 0) {
+    e.status = 429;
+    e.type = "rate_limit_error";
+    e.code = "rate_limit_exceeded";
+    e.message = fmt::format("model {} is overloaded: {}; retry later", name, why);
+  } else if (why.rfind("not placed", 0) == 0) {
+    e.status = 503;
+    e.code = "model_not_placed";
+    e.message = fmt::format(
+        "model {} cannot be served by this deployment ({}): give the "
+        "instances more memory or use another policy",
+        name, why);
+  } else {
+    // The request itself can never fit (prompt + max_tokens beyond an instance's KV space).
+    e.status = 400;
+    e.type = "invalid_request_error";
+    e.code = "context_length_exceeded";
+    e.param = "max_tokens";
+    e.message = fmt::format(
+        "model {} cannot hold this request: {}; lower max_tokens or "
+        "shorten the prompt",
+        name, why);
+  }
+  CountRejected(name, e.status);
   return e;
 }
 
@@ -201,6 +224,10 @@ void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& reque
         ++c.failed;
       } else {
         ++c.completed;
+      }
+      if (!r->failed || g->satisfied_) {
+        const RequestTiming t{r->arrival_s, r->token_s, false, {}};
+        c.met_slo += MeetsBothSlos(t, slos_[static_cast<size_t>(g->model())]) ? 1 : 0;
       }
       live_.erase(it);  // last: `g` lives in this entry
     }
@@ -244,6 +271,17 @@ std::string ModelService::MetricsText() const {
   for (auto [status, n] : rejected) {
     w.Sample("aegaeon_rejected_total", {{"status", std::to_string(status)}},
              static_cast<double>(n));
+  }
+  per_model("aegaeon_requests_met_slo_total", "counter",
+            "Completed requests within both of their model's SLOs (TTFT, mean TPOT).",
+            &ModelCounters::met_slo);
+  w.Family("aegaeon_model_slo_seconds", "gauge",
+           "Each model's SLO targets (its own, or the deployment's).");
+  for (size_t i = 0; i < models_.size(); ++i) {
+    w.Sample("aegaeon_model_slo_seconds", {{"model", models_[i]->name}, {"target", "ttft"}},
+             slos_[i].ttft_s);
+    w.Sample("aegaeon_model_slo_seconds", {{"model", models_[i]->name}, {"target", "tpot"}},
+             slos_[i].tpot_s);
   }
   per_model("aegaeon_prompt_tokens_total", "counter", "Prompt tokens of accepted requests.",
             &ModelCounters::prompt_tokens);

@@ -31,7 +31,8 @@ namespace llms::server {
 struct ModelEntry {
   std::string name;
   std::string path;
-  std::string tokenizer;  // llama2.c models only
+  std::string tokenizer;          // llama2.c models only
+  std::optional<SloTargets> slo;  // this model's own SLOs; the deployment's otherwise
 };
 
 struct DeploymentConfig {
@@ -45,7 +46,7 @@ struct DeploymentConfig {
   int max_queue = 256;       // waiting requests per model before 429
   int max_in_flight = 8192;  // requests in the server before 503
   double max_round_s = 0.5;  // Aegaeon's Q_max
-  SloTargets slo{2.0, 0.2};  // per-token SLOs the decode quotas aim at (CPU-sized defaults)
+  SloTargets slo{2.0, 0.2};  // SLOs of models without their own (CPU-sized defaults)
 };
 
 // One API request's generation. The scheduler owns `request` until it finishes; everyone else
@@ -136,10 +137,12 @@ class ModelService {
   std::unordered_map<uint64_t, std::shared_ptr<Generation>> live_;
   struct ModelCounters {
     int64_t completed = 0, failed = 0, cancelled = 0, rejected = 0;
+    int64_t met_slo = 0;  // completed within both of the model's SLOs
     int64_t prompt_tokens = 0, generated_tokens = 0;
     int64_t waiting = 0, running = 0;  // gauges
   };
   std::vector<ModelCounters> counters_;  // under live_mu_
+  std::vector<SloTargets> slos_;         // per model: its own or the deployment's
   std::map<int, int64_t> rejected_by_status_;
   Histogram ttft_{LatencyBuckets()}, tbt_{LatencyBuckets()}, e2e_{LatencyBuckets()};
 };

@@ -42,6 +42,29 @@ Status Read(const YAML::Node& n, const char* key, T* out) {
   return Status::Ok();
 }
 
+// `slo: {ttft_s: X, tpot_s: Y}`, both > 0.
+Status ReadSlo(const YAML::Node& n, SloTargets* slo) {
+  if (!n.IsMap()) {
+    return Status::Error(
+        fmt::format("line {}: 'slo' must be a mapping {{ttft_s, tpot_s}}", n.Mark().line + 1));
+  }
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "ttft_s" && key != "tpot_s") {
+      return Status::Error(fmt::format("line {}: unknown key '{}' in slo (ttft_s, tpot_s)",
+                                       kv.first.Mark().line + 1, key));
+    }
+  }
+  for (Status s : {Read(n, "ttft_s", &slo->ttft_s), Read(n, "tpot_s", &slo->tpot_s)}) {
+    if (!s.ok()) return s;
+  }
+  if (!(slo->ttft_s > 0) || !(slo->tpot_s > 0)) {
+    return Status::Error(
+        fmt::format("line {}: slo ttft_s and tpot_s must be > 0 seconds", n.Mark().line + 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status AddModelSpec(const std::string& spec, std::vector<ModelEntry>* models) {
@@ -60,14 +83,14 @@ Status AddModelSpec(const std::string& spec, std::vector<ModelEntry>* models) {
     std::sort(files.begin(), files.end());
     if (files.empty())
       return Status::Error("--model " + path + ": the directory holds no .gguf file");
-    for (const fs::path& f : files) models->push_back({f.stem().string(), f.string(), ""});
+    for (const fs::path& f : files) models->push_back({f.stem().string(), f.string(), "", {}});
     return Status::Ok();
   }
   if (!fs::exists(path, ec)) {
     return Status::Error("--model " + spec + ": no such file (give NAME=FILE.gguf or a directory)");
   }
   if (name.empty()) name = fs::path(path).stem().string();
-  models->push_back({name, path, ""});
+  models->push_back({name, path, "", {}});
   return Status::Ok();
 }
 
@@ -85,6 +108,18 @@ Status AddTokenizerSpec(const std::string& spec, std::vector<ModelEntry>* models
   }
   return Status::Error("--tokenizer '" + spec + "': no model named '" + name + "' (give --model " +
                        name + "=FILE first)");
+}
+
+Status AddSloSpec(const std::string& spec, std::vector<ModelEntry>* models) {
+  auto parsed = ParseModelSlo(spec);
+  if (!parsed.ok()) return parsed.status();
+  for (ModelEntry& m : *models) {
+    if (m.name == parsed->first) {
+      m.slo = parsed->second;
+      return Status::Ok();
+    }
+  }
+  return Status::Error("--slo '" + spec + "': no model named '" + parsed->first + "'");
 }
 
 Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptions* o) {
@@ -127,9 +162,7 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptio
   d->host_kv_bytes = static_cast<size_t>(host_kv_mb * (1 << 20));
   o->max_body_bytes = static_cast<size_t>(max_body_mb * (1 << 20));
   if (const YAML::Node slo = root["slo"]) {
-    for (Status s : {Read(slo, "ttft_s", &d->slo.ttft_s), Read(slo, "tpot_s", &d->slo.tpot_s)}) {
-      if (!s.ok()) return s.WithContext(path + ": slo");
-    }
+    if (Status s = ReadSlo(slo, &d->slo); !s.ok()) return s.WithContext(path);
   }
   if (const YAML::Node dir = root["model_dir"]) {
     if (Status s = AddModelSpec(dir.as<std::string>(), &d->models); !s.ok())
@@ -150,6 +183,11 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptio
       std::string spec = m["name"] ? m["name"].as<std::string>() + "=" + file : file;
       if (Status s = AddModelSpec(spec, &d->models); !s.ok()) return s.WithContext(path);
       if (m["tokenizer"]) d->models.back().tokenizer = m["tokenizer"].as<std::string>();
+      if (const YAML::Node slo = m["slo"]) {
+        SloTargets own = d->slo;  // a key left out takes the deployment's value
+        if (Status s = ReadSlo(slo, &own); !s.ok()) return s.WithContext(path);
+        d->models.back().slo = own;
+      }
     }
   }
   return Status::Ok();

@@ -20,5 +20,7 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* deployment,
 Status AddModelSpec(const std::string& spec, std::vector<ModelEntry>* models);
 // "NAME=FILE": the llama2.c tokenizer for model NAME (already added).
 Status AddTokenizerSpec(const std::string& spec, std::vector<ModelEntry>* models);
+// "NAME=TTFT_S,TPOT_S": model NAME's own SLOs (already added).
+Status AddSloSpec(const std::string& spec, std::vector<ModelEntry>* models);
 
 }  // namespace llms::server

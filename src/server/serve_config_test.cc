@@ -33,7 +33,7 @@ max_round_s: 0.25
 drain_timeout_s: 5
 slo: {ttft_s: 1.5, tpot_s: 0.05}
 models:
-  - {name: a, file: )" + model + R"(}
+  - {name: a, file: )" + model + R"(, slo: {tpot_s: 0.5}}
   - {file: )" + model + R"(, tokenizer: tok.bin}
 )");
   DeploymentConfig d;
@@ -58,6 +58,11 @@ models:
   EXPECT_EQ(d.models[0].name, "a");
   EXPECT_EQ(d.models[1].name, "m");  // named by the file's stem
   EXPECT_EQ(d.models[1].tokenizer, "tok.bin");
+  // A model's own SLO; a key it leaves out comes from the deployment's.
+  ASSERT_TRUE(d.models[0].slo.has_value());
+  EXPECT_EQ(d.models[0].slo->tpot_s, 0.5);
+  EXPECT_EQ(d.models[0].slo->ttft_s, 1.5);
+  EXPECT_FALSE(d.models[1].slo.has_value());
 }
 
 TEST(ServeConfigTest, ErrorsNameTheLineAndTheProblem) {
@@ -76,6 +81,13 @@ TEST(ServeConfigTest, ErrorsNameTheLineAndTheProblem) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("needs at least 'file'"), std::string::npos) << s.message();
   EXPECT_FALSE(LoadServeConfig("/nonexistent.yaml", &d, &o).ok());
+  s = LoadServeConfig(Write("bad5.yaml", "slo:\n  ttft_s: 1\n  tpot: 0.1\n"), &d, &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("line 3: unknown key 'tpot' in slo"), std::string::npos)
+      << s.message();
+  s = LoadServeConfig(Write("bad6.yaml", "slo: {ttft_s: 0}\n"), &d, &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("must be > 0"), std::string::npos) << s.message();
 }
 
 TEST(ServeConfigTest, ModelSpecs) {
@@ -97,6 +109,12 @@ TEST(ServeConfigTest, ModelSpecs) {
   EXPECT_EQ(models.back().tokenizer, "tok.bin");
   EXPECT_FALSE(AddTokenizerSpec("zz=tok.bin", &models).ok());
   EXPECT_FALSE(AddTokenizerSpec("tok.bin", &models).ok());
+  ASSERT_TRUE(AddSloSpec("c=3,0.25", &models).ok());
+  ASSERT_TRUE(models.back().slo.has_value());
+  EXPECT_EQ(models.back().slo->ttft_s, 3.0);
+  EXPECT_EQ(models.back().slo->tpot_s, 0.25);
+  EXPECT_FALSE(AddSloSpec("zz=1,1", &models).ok());
+  EXPECT_FALSE(AddSloSpec("c=1", &models).ok());
 }
 
 }  // namespace

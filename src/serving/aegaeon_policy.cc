@@ -165,10 +165,14 @@ bool AegaeonPolicy::CanPrefetch(const Batch& current, const Batch& next) const {
 }
 
 DecodeRound AegaeonPolicy::RoundOf(const std::vector<Batch>& batches) const {
-  std::vector<double> steps;
-  for (const Batch& b : batches) steps.push_back(StepSeconds(b));
+  std::vector<double> steps, slo;
+  for (const Batch& b : batches) {
+    steps.push_back(StepSeconds(b));
+    const double own = models_[static_cast<size_t>(b.model)].tpot_slo_s;
+    slo.push_back(own > 0 ? own : cluster_.slo.tpot_s);
+  }
   const size_t n = batches.size();
-  if (n <= 1) return DecodeQuotas(steps, cluster_.slo.tpot_s, 0.0, cluster_.max_round_s);
+  if (n <= 1) return DecodeQuotas(steps, slo, 0.0, cluster_.max_round_s);
   // Switch cost of the round: each batch's weights load (and its KV moves in), less what the
   // previous slice hides by prefetching. Quotas depend on that cost and the hidden part on the
   // quotas, so iterate from the unhidden cost (a few steps settle it).
@@ -181,7 +185,7 @@ DecodeRound AegaeonPolicy::RoundOf(const std::vector<Batch>& batches) const {
                                      m.kv_bytes_per_token);
     c0 += load[i] + 2 * kv[i];
   }
-  DecodeRound round = DecodeQuotas(steps, cluster_.slo.tpot_s, c0, cluster_.max_round_s);
+  DecodeRound round = DecodeQuotas(steps, slo, c0, cluster_.max_round_s);
   for (int iter = 0; iter < 4; ++iter) {
     double hidden_c0 = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -196,7 +200,7 @@ DecodeRound AegaeonPolicy::RoundOf(const std::vector<Batch>& batches) const {
     const double next = std::max(hidden_c0, floor);
     if (std::abs(next - c0) < 1e-3) break;
     c0 = 0.5 * (c0 + next);
-    round = DecodeQuotas(steps, cluster_.slo.tpot_s, c0, cluster_.max_round_s);
+    round = DecodeQuotas(steps, slo, c0, cluster_.max_round_s);
   }
   return round;
 }

@@ -8,12 +8,18 @@ namespace llms::serving {
 
 DecodeRound DecodeQuotas(std::span<const double> step_s, double tpot_slo_s, double switch_s,
                          double max_round_s) {
+  const std::vector<double> slo(step_s.size(), tpot_slo_s);
+  return DecodeQuotas(step_s, slo, switch_s, max_round_s);
+}
+
+DecodeRound DecodeQuotas(std::span<const double> step_s, std::span<const double> tpot_slo_s,
+                         double switch_s, double max_round_s) {
   DecodeRound r;
   if (step_s.empty()) return r;
   std::vector<double> n(step_s.size());
   double s = 0, n_min = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < step_s.size(); ++i) {
-    n[i] = tpot_slo_s / step_s[i];
+    n[i] = tpot_slo_s[i] / step_s[i];
     s += 1.0 / n[i];
     n_min = std::min(n_min, n[i]);
   }

@@ -42,6 +42,21 @@ TEST(DecodeQuotaTest, EveryBatchGetsAlphaTimesTpot) {
   EXPECT_FALSE(DecodeQuotas(heavy, 0.1, 0.5).meets_slo());
 }
 
+TEST(DecodeQuotaTest, PerModelSlosScaleEachBatchsTbt) {
+  // A chat model at 50 ms TPOT and a batch job at 400 ms: each batch sees alpha * its own SLO,
+  // so the strict model gets proportionally more of the round.
+  const double steps[] = {0.01, 0.04, 0.02};
+  const double slo[] = {0.05, 0.4, 0.1};
+  for (double c0 : {0.1, 1.0}) {
+    const DecodeRound r = DecodeQuotas(steps, slo, c0);
+    for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(MeanTbt(r, steps, i), r.alpha * slo[i], 1e-12);
+    EXPECT_TRUE(r.meets_slo());
+  }
+  // With one SLO for all the two overloads agree.
+  const double same[] = {0.1, 0.1, 0.1};
+  EXPECT_NEAR(DecodeQuotas(steps, same, 0.3).alpha, DecodeQuotas(steps, 0.1, 0.3).alpha, 1e-15);
+}
+
 TEST(DecodeQuotaTest, FloorAndNoSwitchCase) {
   // Light load: S = 0.1 and a cheap switch would give alpha ~ 0.1; the floor keeps it at 0.5
   // (short, frequent rounds would spend most time switching).

@@ -28,6 +28,7 @@ struct ServedModel {
   double weight_bytes = 0;
   double kv_bytes_per_token = 0;
   std::shared_ptr<const LatencyPredictor> latency;
+  double tpot_slo_s = 0;  // this model's TPOT SLO for the decode quotas; 0: the cluster's
 };
 
 }  // namespace llms::serving

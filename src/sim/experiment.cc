@@ -288,7 +288,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   std::vector<RequestTiming> timings;
   timings.reserve(requests->size());
   for (auto& r : *requests) {
-    timings.push_back({r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0});
+    timings.push_back({r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0, {}});
   }
   p.summary = SummarizeRequests(timings, spec_.slo);
   if (keep_timings) p.timings = std::move(timings);

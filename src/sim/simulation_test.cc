@@ -162,6 +162,35 @@ TEST(SimulationTest, AegaeonPrefetchHidesDecodeSwitches) {
   EXPECT_GE(hidden, decode - 2);
 }
 
+TEST(SimulationTest, AegaeonGivesModelsWithStricterSlosShorterGaps) {
+  // Two models on one decode instance; model 0 has a TPOT SLO ten times stricter than model 1's.
+  // Quotas follow each model's own SLO, so while both decode model 0 gets far more tokens; with
+  // one SLO for both they get about as many.
+  auto tokens_until = [](const ServingRequest& r, double t) {
+    return static_cast<double>(
+        std::count_if(r.token_s.begin(), r.token_s.end(), [t](double x) { return x <= t; }));
+  };
+  for (bool per_model : {false, true}) {
+    auto models = Models(2, 0.2);
+    if (per_model) {
+      models[0].tpot_slo_s = 0.3;
+      models[1].tpot_slo_s = 3.0;
+    }
+    std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 300), Req(1, 1, 0.0, 300)};
+    serving::ClusterSpec c = Cluster(2, 1);
+    c.slo.tpot_s = 1.0;
+    RunPolicy("aegaeon", models, c, reqs);
+    ASSERT_TRUE(reqs[0].done() && reqs[1].done());
+    const double both_end = std::min(reqs[0].token_s.back(), reqs[1].token_s.back());
+    const double ratio = tokens_until(reqs[0], both_end) / tokens_until(reqs[1], both_end);
+    if (per_model) {
+      EXPECT_GT(ratio, 3.0);
+    } else {
+      EXPECT_NEAR(ratio, 1.0, 0.35);
+    }
+  }
+}
+
 TEST(SimulationTest, MultiplexingRejectsWhatItCannotPlaceAndServesTheRest) {
   auto models = Models(3, 1.0, 30);  // 30 GB + 8 GB reserve each: two per 80 GB instance
   std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 4), Req(1, 1, 0.0, 4), Req(2, 2, 0.0, 4)};
