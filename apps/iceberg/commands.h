@@ -1,0 +1,13 @@
+// The iceberg subcommands, one file each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "core/cli_app.h"
+
+namespace llms::iceberg::cli {
+
+void RegisterLookup(CLI::App& app, CliAction& action);
+void RegisterClasses(CLI::App& app, CliAction& action);
+
+}  // namespace llms::iceberg::cli

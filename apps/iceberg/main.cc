@@ -1,0 +1,20 @@
+// iceberg: an executable DNS specification and differential checking of authoritative engines.
+// Subcommands: `lookup` (the specification's answer to one query) and `classes` (a zone's query
+// equivalence classes).
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "core/cli_app.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "iceberg: the authoritative DNS lookup as the RFCs specify it (RFC 1034 §4.3.2 with RFC "
+      "2308, 4592, 6672, 6604), and the query equivalence classes of a zone"};
+  app.footer(R"(Examples:
+  iceberg lookup --zone example.zone --origin example. --name www.example. --type A
+  iceberg classes --zone example.zone --origin example.
+
+Run `iceberg <command> --help` for each command's options.)");
+  return llms::RunCliApp(
+      app, {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses}, argc, argv);
+}

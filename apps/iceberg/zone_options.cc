@@ -1,0 +1,36 @@
+// Zone and profile options (see zone_options.h).
+#include "zone_options.h"
+
+namespace llms::iceberg::cli {
+
+void ZoneOptions::Register(CLI::App* app) {
+  app->add_option("--zone", zone_file, "the zone's master file (RFC 1035 §5)")->required();
+  app->add_option("--origin", origin, "the zone's apex, e.g. example.com.")->required();
+  app->add_flag("--minimal", minimal,
+                "profile: no additional-section addresses for answers (minimal responses)");
+  app->add_flag("--apex-ns", apex_ns, "profile: positive answers carry the apex NS in authority");
+  app->add_flag("--no-chains", no_chains, "profile: do not follow CNAMEs within the zone");
+  app->add_option("--max-chain", profile.max_chain,
+                  "profile: longest CNAME/DNAME chain followed (default 8)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_flag("--strict-glue", strict_glue, "profile: referrals carry only glue below the cut");
+}
+
+Result<dns::Zone> ZoneOptions::Load() {
+  profile.additional_for_answers = !minimal;
+  profile.apex_ns_in_positive_answers = apex_ns;
+  profile.follow_chains = !no_chains;
+  profile.referral_out_of_bailiwick_glue = !strict_glue;
+  std::string o = origin;
+  if (o.empty() || o.back() != '.') o += '.';
+  auto apex = dns::Name::Parse(o);
+  if (!apex.ok()) return Status::Error("--origin: " + apex.message());
+  auto zone = dns::ParseZoneFile(zone_file, *apex);
+  if (!zone.ok()) return zone.status();
+  if (Status s = dns::ValidateZone(*zone); !s.ok()) {
+    return Status::Error(zone_file + ": " + s.message());
+  }
+  return zone;
+}
+
+}  // namespace llms::iceberg::cli

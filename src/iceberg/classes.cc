@@ -1,0 +1,202 @@
+// Query equivalence classes: candidate queries from the zone's structure, deduplicated by the
+// specification's signature (see classes.h for why the set is complete).
+#include "iceberg/classes.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+namespace llms::iceberg {
+namespace {
+
+namespace rt = dns::rrtype;
+using Labels = std::vector<std::string>;
+
+// A label that names no child of `base` ("iceberg-q", or with a number when that exists).
+std::string FreshLabel(const ZoneIndex& z, const Name& base) {
+  for (int i = 0;; ++i) {
+    const std::string label = i == 0 ? std::string("iceberg-q") : fmt::format("iceberg-q{}", i);
+    auto child = base.Prepend(label);
+    if (!child.ok() || !z.Find(*child)) return label;
+  }
+}
+
+Labels Concat(const Labels& a, const Labels& b) {
+  Labels out = a;
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+// Label prefixes p (leftmost first, non-empty) such that the names p + base cover every node
+// strictly below `base`, a missing name under `base` and under each such node, and, below DNAME
+// owners, the prefixes relative to their targets (to `depth` substitutions).
+void Relative(const ZoneIndex& z, const Name& base, int depth, std::set<Labels>* out) {
+  out->insert({FreshLabel(z, base)});
+  const auto& nodes = z.nodes();
+  for (auto it = nodes.upper_bound(base); it != nodes.end() && it->first.IsSubdomainOf(base);
+       ++it) {
+    const Name& m = it->first;
+    const Labels rel(
+        m.labels().begin(),
+        m.labels().begin() + static_cast<std::ptrdiff_t>(m.label_count() - base.label_count()));
+    out->insert(rel);
+    out->insert(Concat({FreshLabel(z, m)}, rel));
+    const auto* dname = it->second.Find(rt::DNAME);
+    if (dname && depth > 0) {
+      const Name target = *dns::TargetName(dname->front());
+      if (!target.IsSubdomainOf(z.origin())) continue;
+      std::set<Labels> below;
+      Relative(z, target, depth - 1, &below);
+      for (const Labels& q : below) out->insert(Concat(q, rel));
+    }
+  }
+}
+
+// Free labels of exactly `octets` wire octets (each label costs its length + 1), or nothing when
+// that is impossible (1 octet).
+std::optional<Labels> Padding(size_t octets) {
+  if (octets == 1) return std::nullopt;
+  Labels out;
+  while (octets > 0) {
+    size_t take = std::min<size_t>(octets, 64);
+    if (octets - take == 1) --take;  // never leave a single octet
+    out.push_back(std::string(take - 1, 'p'));
+    octets -= take;
+  }
+  return out;
+}
+
+// The query-name lengths around each point where a DNAME substitution in `r` would start to
+// exceed 255 octets.
+std::vector<size_t> OverflowLengths(const Response& r) {
+  std::vector<size_t> lengths;
+  long delta = 0;
+  for (const ResourceRecord& rr : r.answer) {
+    if (rr.type != rt::DNAME) continue;
+    delta += static_cast<long>(dns::TargetName(rr)->wire_length()) -
+             static_cast<long>(rr.owner.wire_length());
+    const long fits = static_cast<long>(dns::kMaxNameLength) - delta;
+    for (long l : {fits, fits + 1}) {
+      if (l > 0 && l <= static_cast<long>(dns::kMaxNameLength)) {
+        lengths.push_back(static_cast<size_t>(l));
+      }
+    }
+  }
+  return lengths;
+}
+
+// The query types worth asking: every type in the zone, CNAME, and one present nowhere.
+std::vector<uint16_t> QueryTypes(const ZoneIndex& z) {
+  std::set<uint16_t> present;
+  for (const auto& [name, node] : z.nodes()) {
+    for (const auto& [type, rrs] : node.rrsets) present.insert(type);
+  }
+  std::vector<uint16_t> types(present.begin(), present.end());
+  if (!present.count(rt::CNAME)) types.push_back(rt::CNAME);
+  for (uint16_t t : {rt::TXT, rt::A, rt::AAAA, rt::MX, rt::PTR, rt::SRV, uint16_t{65280}}) {
+    if (!present.count(t)) {
+      types.push_back(t);
+      break;
+    }
+  }
+  return types;
+}
+
+}  // namespace
+
+std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
+  std::set<Labels> prefixes;
+  Relative(zone, zone.origin(), profile.max_chain, &prefixes);
+  std::vector<Name> names{zone.origin()};
+  for (const Labels& p : prefixes) {
+    auto n = Name::FromLabels(Concat(p, zone.origin().labels()));
+    if (n.ok()) names.push_back(*n);
+  }
+  if (!zone.origin().is_root()) {
+    names.push_back(*Name::FromLabels({"iceberg-outside-the-zone"}));
+  }
+  const std::vector<uint16_t> types = QueryTypes(zone);
+
+  std::vector<QueryClass> classes;
+  std::unordered_set<std::string> seen;
+  auto consider = [&](const Name& name, uint16_t type) -> Response {
+    dns::Question q;
+    q.name = name;
+    q.type = type;
+    Response r = Lookup(zone, q, profile);
+    if (seen.insert(r.signature).second) classes.push_back({q, r.signature});
+    return r;
+  };
+  for (const Name& name : names) {
+    for (uint16_t type : types) {
+      const Response r = consider(name, type);
+      // Longer names through the same DNAMEs: pad the free labels to each overflow boundary.
+      if (r.free_labels == 0) continue;
+      for (size_t length : OverflowLengths(r)) {
+        if (length <= name.wire_length()) continue;
+        auto pad = Padding(length - name.wire_length());
+        if (!pad) continue;
+        auto padded = Name::FromLabels(Concat(*pad, name.labels()));
+        if (padded.ok()) consider(*padded, type);
+      }
+    }
+  }
+  return classes;
+}
+
+namespace {
+
+// Canonical text of `r`; names starting with `from` start with `to` instead.
+std::string Text(const Response& r, const Labels& from, const Labels& to) {
+  auto name = [&](const Name& n) {
+    std::vector<std::string> labels = n.labels();
+    bool match = !from.empty() && labels.size() >= from.size();
+    for (size_t i = 0; match && i < from.size(); ++i) {
+      match = dns::AsciiLower(labels[i]) == dns::AsciiLower(from[i]);
+    }
+    if (match) {
+      labels.erase(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(from.size()));
+      labels.insert(labels.begin(), to.begin(), to.end());
+    }
+    std::string out;
+    for (const std::string& l : labels) out += dns::EscapeLabel(dns::AsciiLower(l)) + ".";
+    return out.empty() ? std::string(".") : out;
+  };
+  std::string out = fmt::format("{} aa={}\n", dns::RcodeName(r.rcode), r.aa);
+  for (const auto* section : {&r.answer, &r.authority, &r.additional}) {
+    std::vector<std::string> lines;
+    for (const ResourceRecord& rr : *section) {
+      std::string rdata = dns::RdataToString(rr);
+      if (auto target = dns::TargetName(rr)) {
+        const std::string t = target->ToString();
+        rdata.replace(rdata.rfind(t), t.size(), name(*target));
+      }
+      lines.push_back(
+          fmt::format("{} {} {} {}", name(rr.owner), rr.ttl, dns::TypeName(rr.type), rdata));
+    }
+    std::sort(lines.begin(), lines.end());
+    for (const std::string& l : lines) out += l + "\n";
+    out += "--\n";
+  }
+  return out;
+}
+
+Labels FirstLabels(const Name& n, size_t count) {
+  count = std::min(count, n.label_count());
+  return Labels(n.labels().begin(), n.labels().begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+}  // namespace
+
+std::string CanonicalText(const Response& response) {
+  return Text(response, {}, {});
+}
+
+std::string TransposedText(const Response& rep, const Name& rep_query, const Name& query,
+                           size_t query_free_labels) {
+  return Text(rep, FirstLabels(rep_query, rep.free_labels), FirstLabels(query, query_free_labels));
+}
+
+}  // namespace llms::iceberg

@@ -1,0 +1,353 @@
+// The authoritative lookup algorithm (see spec.h). The structure follows RFC 1034 §4.3.2:
+// step 3 walks down from the apex to the query name, stopping at a zone cut (3.b, a referral), a
+// DNAME above the name (RFC 6672 §3.2), the name itself (3.a) or the point where the name stops
+// existing (3.c: a wildcard or NXDOMAIN); a CNAME restarts the walk at its target (step 3.a);
+// step 6 adds addresses to the additional section.
+#include "iceberg/spec.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace llms::iceberg {
+namespace {
+
+namespace rt = dns::rrtype;
+
+// Where the walk from the apex towards a name stopped.
+struct Walk {
+  enum Kind { kExact, kCut, kDname, kNotFound } kind = kNotFound;
+  Name at;                         // the cut, the DNAME owner, the name, or the closest encloser
+  const ZoneNode* node = nullptr;  // the node at `at`
+};
+
+Walk WalkTo(const ZoneIndex& z, const Name& name) {
+  const size_t apex = z.origin().label_count();
+  Walk w;
+  for (size_t d = apex; d <= name.label_count(); ++d) {
+    const Name a = name.Suffix(d);
+    const ZoneNode* node = z.Find(a);
+    if (!node) return w;  // w.at: the closest encloser (the previous, existing name)
+    w.at = a;
+    w.node = node;
+    if (d > apex && node->Has(rt::NS)) {
+      w.kind = Walk::kCut;
+      return w;
+    }
+    if (d < name.label_count() && node->Has(rt::DNAME)) {
+      w.kind = Walk::kDname;
+      return w;
+    }
+  }
+  w.kind = Walk::kExact;
+  return w;
+}
+
+class Resolver {
+ public:
+  Resolver(const ZoneIndex& z, const Profile& p) : z_(z), p_(p) {}
+
+  Response Run(const dns::Question& q) {
+    if (q.qclass != dns::kClassIN || !q.name.IsSubdomainOf(z_.origin())) {
+      r_.signature = "refused|";
+      r_.rcode = dns::rcode::REFUSED;
+      Rule("RFC 1035 §4.1.1: not authoritative for the name (or the class): REFUSED");
+      return r_;
+    }
+    r_.aa = true;
+    qtype_ = q.type;
+    Name current = q.name;
+    visited_.push_back(current);
+    bool first = true;
+    while (true) {
+      const Walk w = WalkTo(z_, current);
+      if (first) {
+        // Only a wildcard or a DNAME carries the unmatched labels into the answer.
+        const bool carries =
+            w.kind == Walk::kDname || (w.kind == Walk::kNotFound && HasWildcard(w.at));
+        if (carries) r_.free_labels = current.label_count() - w.at.label_count();
+        first = false;
+      }
+      std::optional<Name> next;
+      switch (w.kind) {
+        case Walk::kCut:
+          Referral(w);
+          return Finish();
+        case Walk::kDname:
+          next = Dname(w, current);
+          break;
+        case Walk::kExact:
+          next = AtName(*w.node, w.at, current, /*wildcard=*/false);
+          break;
+        case Walk::kNotFound:
+          next = NotFound(w, current);
+          break;
+      }
+      if (!next || !Follow(*next)) return Finish();
+      current = *next;
+    }
+  }
+
+ private:
+  void Rule(std::string text) { r_.rules.push_back(std::move(text)); }
+  bool HasWildcard(const Name& encloser) const {
+    auto source = encloser.Prepend("*");
+    return source.ok() && z_.Find(*source) != nullptr;
+  }
+  void Decision(std::string_view kind, const Name& at) {
+    r_.signature += kind;
+    r_.signature += ':';
+    r_.signature += dns::AsciiLower(at.ToString());
+    r_.signature += '|';
+  }
+
+  static void AddSet(std::vector<ResourceRecord>* section, const std::vector<ResourceRecord>& rrs,
+                     const Name* owner = nullptr) {
+    for (ResourceRecord rr : rrs) {
+      if (owner) rr.owner = *owner;
+      if (std::none_of(section->begin(), section->end(),
+                       [&](const ResourceRecord& x) { return dns::SameRecord(x, rr); })) {
+        section->push_back(std::move(rr));
+      }
+    }
+  }
+
+  // RFC 1034 §4.3.2 step 3.b: the name is at or below a delegation: refer to it.
+  void Referral(const Walk& w) {
+    Decision("cut", w.at);
+    if (r_.answer.empty()) {
+      r_.aa = false;
+      Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: {} is delegated: referral, AA clear",
+                       w.at.ToString()));
+    } else {
+      Rule(
+          fmt::format("RFC 1034 §4.3.2 step 3.b: the chain's target is delegated at {}: "
+                      "referral after the chain",
+                      w.at.ToString()));
+    }
+    const auto& ns = *w.node->Find(rt::NS);
+    AddSet(&r_.authority, ns);
+    for (const ResourceRecord& rr : ns) {
+      const Name target = *dns::TargetName(rr);
+      const bool in_bailiwick = target.IsSubdomainOf(w.at);
+      if (!in_bailiwick &&
+          !(p_.referral_out_of_bailiwick_glue && target.IsSubdomainOf(z_.origin())))
+        continue;
+      if (Addresses(target, &r_.additional)) {
+        Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: glue for {} in additional", target.ToString()));
+      }
+    }
+  }
+
+  // RFC 6672 §3.2: a DNAME above the name: the DNAME and a CNAME synthesized from it answer; the
+  // walk continues at the substituted name.
+  std::optional<Name> Dname(const Walk& w, const Name& current) {
+    const auto& dname = *w.node->Find(rt::DNAME);
+    AddSet(&r_.answer, dname);
+    const Name target = *dns::TargetName(dname.front());
+    auto substituted = current.ReplaceSuffix(w.at, target);
+    Decision(substituted.ok() ? "dname" : "dname-yx", w.at);
+    if (!substituted.ok()) {
+      r_.rcode = dns::rcode::YXDOMAIN;
+      Rule(fmt::format("RFC 6672 §2.2: substituting {} in {} exceeds 255 octets: YXDOMAIN",
+                       target.ToString(), current.ToString()));
+      return std::nullopt;
+    }
+    ResourceRecord cname;
+    cname.owner = current;
+    cname.type = rt::CNAME;
+    cname.ttl = dname.front().ttl;
+    cname.rdata = dns::NameData{*substituted};
+    AddSet(&r_.answer, {cname});
+    Rule(fmt::format("RFC 6672 §3.2: DNAME at {} redirects {}: synthesized CNAME to {}",
+                     w.at.ToString(), current.ToString(), substituted->ToString()));
+    return *substituted;
+  }
+
+  // RFC 1034 §4.3.2 step 3.a at an existing node `at` (or the wildcard node standing for
+  // `current`).
+  std::optional<Name> AtName(const ZoneNode& node, const Name& at, const Name& current,
+                             bool wildcard) {
+    const Name* owner = wildcard ? &current : nullptr;
+    if (const auto* cname = node.Find(rt::CNAME); cname && qtype_ != rt::CNAME) {
+      Decision("cname", at);
+      AddSet(&r_.answer, *cname, owner);
+      Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: {} is an alias: CNAME, then its target",
+                       current.ToString()));
+      return *dns::TargetName(cname->front());
+    }
+    if (qtype_ == rt::ANY && !node.rrsets.empty()) {
+      Decision("any", at);
+      for (const auto& [type, rrs] : node.rrsets) AddSet(&r_.answer, rrs, owner);
+      Rule("RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
+      positive_ = true;
+      return std::nullopt;
+    }
+    if (const auto* rrs = node.Find(qtype_)) {
+      Decision(dns::TypeName(qtype_), at);
+      AddSet(&r_.answer, *rrs, owner);
+      Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: the {} RRset of {}", dns::TypeName(qtype_),
+                       current.ToString()));
+      positive_ = true;
+      return std::nullopt;
+    }
+    Decision("nodata", at);
+    Negative(node.rrsets.empty() && !wildcard
+                 ? "RFC 4592 §2.2.2 / RFC 2308 §2.2: an empty non-terminal exists: NODATA, SOA "
+                   "in authority"
+                 : "RFC 2308 §2.2: the name has no RRset of the type: NODATA, SOA in authority");
+    return std::nullopt;
+  }
+
+  // RFC 1034 §4.3.2 step 3.c: the name does not exist below its closest encloser `w.at`.
+  std::optional<Name> NotFound(const Walk& w, const Name& current) {
+    auto source = w.at.Prepend("*");
+    const ZoneNode* wild = source.ok() ? z_.Find(*source) : nullptr;
+    if (wild) {
+      Decision("wildcard", w.at);
+      Rule(
+          fmt::format("RFC 4592 §3.3.1: {} does not exist; the wildcard {} at its closest "
+                      "encloser {} answers for it",
+                      current.ToString(), source->ToString(), w.at.ToString()));
+      return AtName(*wild, *source, current, /*wildcard=*/true);
+    }
+    r_.rcode = dns::rcode::NXDOMAIN;
+    Decision("nxdomain", w.at);
+    Negative(fmt::format(
+        "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: {} does not exist (closest encloser {}, no "
+        "wildcard): NXDOMAIN, SOA in authority{}",
+        current.ToString(), w.at.ToString(),
+        r_.answer.empty() ? "" : "; RFC 6604 §2: the rcode is the last name's in the chain"));
+    return std::nullopt;
+  }
+
+  void Negative(const std::string& rule) {
+    if (const ResourceRecord* soa = z_.Soa()) AddSet(&r_.authority, {*soa});
+    Rule(rule);
+  }
+
+  // Whether to go on to a CNAME target (RFC 1034 §4.3.2 step 3.a, bounded).
+  bool Follow(const Name& target) {
+    if (!p_.follow_chains) {
+      r_.signature += "stop|";
+      Rule("profile follow_chains off: the answer ends at the first alias");
+      return false;
+    }
+    if (!target.IsSubdomainOf(z_.origin())) {
+      r_.signature += "out|";
+      Rule(
+          fmt::format("RFC 1034 §4.3.2 step 3.a: the target {} is outside the zone: the answer "
+                      "ends there",
+                      target.ToString()));
+      return false;
+    }
+    if (std::find(visited_.begin(), visited_.end(), target) != visited_.end()) {
+      r_.signature += "loop|";
+      Rule(fmt::format("RFC 1034 §3.6.2: the chain loops back to {}: it ends there",
+                       target.ToString()));
+      return false;
+    }
+    if (hops_ >= p_.max_chain) {
+      r_.signature += "bound|";
+      Rule(fmt::format("profile max_chain {}: the chain is cut there", p_.max_chain));
+      return false;
+    }
+    visited_.push_back(target);
+    ++hops_;
+    return true;
+  }
+
+  // The A and AAAA records at `name` in the zone's data (authoritative data or glue: callers
+  // decide which they may use). True when any was added.
+  bool Addresses(const Name& name, std::vector<ResourceRecord>* section) {
+    if (!name.IsSubdomainOf(z_.origin())) return false;
+    const ZoneNode* node = z_.Find(name);
+    if (!node) return false;
+    bool added = false;
+    for (uint16_t t : {rt::A, rt::AAAA}) {
+      if (const auto* rrs = node->Find(t)) {
+        AddSet(section, *rrs);
+        added = true;
+      }
+    }
+    return added;
+  }
+
+  // True when `name` holds authoritative data: no cut above or at it, no DNAME above it.
+  bool Authoritative(const Name& name) const {
+    if (!name.IsSubdomainOf(z_.origin())) return false;
+    const Walk w = WalkTo(z_, name);
+    return w.kind == Walk::kExact;
+  }
+
+  // RFC 1034 §4.3.2 step 6 (and RFC 2782 for SRV): addresses of the targets of NS, MX and SRV
+  // records in the answer, from authoritative data.
+  Response Finish() {
+    if (positive_ && p_.apex_ns_in_positive_answers) {
+      const auto* ns = z_.Find(z_.origin())->Find(rt::NS);
+      const bool answer_is_apex_ns =
+          qtype_ == rt::NS && !r_.answer.empty() && r_.answer.back().owner == z_.origin();
+      if (ns && !answer_is_apex_ns) {
+        AddSet(&r_.authority, *ns);
+        Rule("profile apex_ns_in_positive_answers: the apex NS RRset in authority (RFC 1034 §6.2)");
+      }
+    }
+    if (p_.additional_for_answers && r_.aa) {
+      std::vector<const ResourceRecord*> sources;
+      for (const auto& rr : r_.answer) sources.push_back(&rr);
+      if (positive_ && p_.apex_ns_in_positive_answers) {
+        for (const auto& rr : r_.authority) sources.push_back(&rr);
+      }
+      std::vector<Name> targets;
+      for (const ResourceRecord* rr : sources) {
+        if (rr->type == rt::NS || rr->type == rt::MX || rr->type == rt::SRV) {
+          targets.push_back(*dns::TargetName(*rr));
+        }
+      }
+      for (const Name& t : targets) {
+        if (Authoritative(t) && Addresses(t, &r_.additional)) {
+          Rule(fmt::format("RFC 1034 §4.3.2 step 6: addresses of {} in additional", t.ToString()));
+        }
+      }
+    }
+    return r_;
+  }
+
+  const ZoneIndex& z_;
+  const Profile& p_;
+  Response r_;
+  uint16_t qtype_ = 0;
+  bool positive_ = false;
+  int hops_ = 0;               // aliases followed
+  std::vector<Name> visited_;  // the names the chain has reached, the query name first
+};
+
+void AppendSection(std::string* out, const char* title, const std::vector<ResourceRecord>& rrs) {
+  if (rrs.empty()) return;
+  *out += fmt::format("\n;; {} SECTION:\n", title);
+  for (const ResourceRecord& rr : rrs) {
+    *out += dns::RecordToString(rr);
+    *out += '\n';
+  }
+}
+
+}  // namespace
+
+Response Lookup(const ZoneIndex& zone, const dns::Question& question, const Profile& profile) {
+  return Resolver(zone, profile).Run(question);
+}
+
+std::string ResponseToText(const dns::Question& q, const Response& r) {
+  std::string out = fmt::format(
+      ";; status: {}, flags: qr{}; ANSWER: {}, AUTHORITY: {}, "
+      "ADDITIONAL: {}\n\n;; QUESTION SECTION:\n;{} IN {}\n",
+      dns::RcodeName(r.rcode), r.aa ? " aa" : "", r.answer.size(), r.authority.size(),
+      r.additional.size(), q.name.ToString(), dns::TypeName(q.type));
+  AppendSection(&out, "ANSWER", r.answer);
+  AppendSection(&out, "AUTHORITY", r.authority);
+  AppendSection(&out, "ADDITIONAL", r.additional);
+  return out;
+}
+
+}  // namespace llms::iceberg

@@ -1,0 +1,61 @@
+// The executable specification of an authoritative DNS server's answer to one query, for one
+// zone: RFC 1034 §4.3.2's algorithm as later RFCs refine it: negative answers (RFC 2308),
+// wildcards (RFC 4592), DNAME (RFC 6672), CNAME chains and their rcode (RFC 6604), referrals with
+// glue, additional-section processing, and the AA flag (RFC 1035 §4.1.1).
+//
+// Where the RFCs leave a choice to the implementation, the choice is a field of Profile, never a
+// fork of the algorithm. Every response carries the list of rules that produced it, each citing
+// its RFC clause, so a discrepancy can be reported against the clause it breaks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/message.h"
+#include "iceberg/zone_index.h"
+
+namespace llms::iceberg {
+
+struct Profile {
+  // Follow a CNAME (or a DNAME's synthesized CNAME) to its target within the zone and answer for
+  // the target too (RFC 1034 §4.3.2 step 3.a says to; RFC 6604 §2 allows stopping).
+  bool follow_chains = true;
+  // Longest CNAME/DNAME chain followed (loops stop at the first repeated name anyway).
+  int max_chain = 8;
+  // Positive answers also carry the apex NS RRset in authority (RFC 1034 §6.2.1's example; BIND
+  // without minimal-responses). Off: authority empty for positive answers (RFC 2181 §9 allows).
+  bool apex_ns_in_positive_answers = false;
+  // Additional-section addresses for NS, MX and SRV targets in the answer (RFC 1034 §4.3.2 step 6,
+  // RFC 2782). Off: only the glue a referral needs (minimal responses).
+  bool additional_for_answers = true;
+  // A referral's additional section also carries addresses of NS targets elsewhere in the zone
+  // (authoritative data or sibling glue), not only targets below the cut.
+  bool referral_out_of_bailiwick_glue = true;
+};
+
+// The answer the specification gives. `rules` lists, in order, the clauses applied.
+struct Response {
+  uint16_t rcode = dns::rcode::NOERROR;
+  bool aa = false;
+  std::vector<ResourceRecord> answer, authority, additional;
+  std::vector<std::string> rules;
+  // The decisions taken, each naming the zone node it was taken at (never the query name):
+  // two queries with the same signature get the same response once their free labels are
+  // replaced (classes.h builds the query equivalence classes on this).
+  std::string signature;
+  // Leading labels of the query name that matched no node: the part a wildcard or a DNAME
+  // carries into the response (0 for an exact match).
+  size_t free_labels = 0;
+};
+
+// The authoritative answer of `zone` to `question` under `profile`. A name outside the zone is
+// REFUSED (RFC 1035 §4.1.1 allows a server to refuse what it is not authoritative for); a class
+// other than IN is REFUSED too.
+Response Lookup(const ZoneIndex& zone, const dns::Question& question,
+                const Profile& profile = Profile());
+
+// Dig-like text of a response ("status: NXDOMAIN, flags: aa", then the sections).
+std::string ResponseToText(const dns::Question& question, const Response& response);
+
+}  // namespace llms::iceberg

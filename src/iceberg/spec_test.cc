@@ -1,0 +1,468 @@
+// Table-driven tests of the specification: hand-written zones, one or more per RFC rule (RFC 4592's
+// own example zone for wildcards), each query with the answer the RFCs require: rcode, AA, and
+// every section as a set. Profile options are tested against the default answers they change.
+#include "iceberg/spec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "dns/zone_parser.h"
+
+namespace llms::iceberg {
+namespace {
+
+// A record without its TTL and class: "owner TYPE rdata".
+std::string Short(const ResourceRecord& rr) {
+  return rr.owner.ToString() + " " + dns::TypeName(rr.type) + " " + dns::RdataToString(rr);
+}
+
+std::vector<std::string> Sorted(const std::vector<ResourceRecord>& rrs) {
+  std::vector<std::string> out;
+  for (const auto& rr : rrs) out.push_back(Short(rr));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+struct Case {
+  const char* qname;
+  const char* qtype;
+  uint16_t rcode;
+  bool aa;
+  std::vector<std::string> answer, authority, additional;
+  const char* rule;  // a clause the answer must cite
+};
+
+ZoneIndex Index(const std::string& text, const char* origin) {
+  auto o = dns::Name::Parse(origin);
+  EXPECT_TRUE(o.ok());
+  auto zone = dns::ParseZone(text, *o, "test.zone");
+  EXPECT_TRUE(zone.ok()) << zone.message();
+  if (zone.ok()) {
+    Status valid = dns::ValidateZone(*zone);
+    EXPECT_TRUE(valid.ok()) << valid.message();
+  }
+  return ZoneIndex(*o, zone.ok() ? zone->records : std::vector<ResourceRecord>{});
+}
+
+void Check(const ZoneIndex& z, const std::vector<Case>& cases, const Profile& p = Profile()) {
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.qname) + " " + c.qtype);
+    dns::Question q;
+    q.name = *dns::Name::Parse(c.qname);
+    q.type = *dns::ParseType(c.qtype);
+    const Response r = Lookup(z, q, p);
+    EXPECT_EQ(dns::RcodeName(r.rcode), dns::RcodeName(c.rcode));
+    EXPECT_EQ(r.aa, c.aa);
+    EXPECT_EQ(Sorted(r.answer), Sorted(c.answer));
+    EXPECT_EQ(Sorted(r.authority), Sorted(c.authority));
+    EXPECT_EQ(Sorted(r.additional), Sorted(c.additional));
+    std::string rules;
+    for (const auto& s : r.rules) rules += s + "\n";
+    EXPECT_NE(rules.find(c.rule), std::string::npos) << rules;
+  }
+}
+
+constexpr uint16_t kOk = dns::rcode::NOERROR, kNx = dns::rcode::NXDOMAIN;
+const char* const kSoa = "example. SOA ns1.example. admin.example. 1 3600 600 86400 300";
+
+// RFC 1034 §4.3.2 basics: exact matches, NODATA, NXDOMAIN, empty non-terminals, case, REFUSED.
+TEST(SpecTest, BasicLookup) {
+  const ZoneIndex z = Index(R"($TTL 300
+@        SOA  ns1 admin 1 3600 600 86400 300
+@        NS   ns1
+ns1      A    192.0.2.1
+www      A    192.0.2.10
+www      A    192.0.2.11
+www      AAAA 2001:db8::10
+a.b.c    TXT  "deep"
+)",
+                            "example.");
+  Check(z, {
+               {"www.example.",
+                "A",
+                kOk,
+                true,
+                {"www.example. A 192.0.2.10", "www.example. A 192.0.2.11"},
+                {},
+                {},
+                "step 3.a: the A RRset"},
+               {"WWW.EXAMPLE.",
+                "AAAA",
+                kOk,
+                true,
+                {"www.example. AAAA 2001:db8::10"},
+                {},
+                {},
+                "step 3.a"},
+               {"www.example.", "MX", kOk, true, {}, {kSoa}, {}, "RFC 2308 §2.2"},
+               {"nope.example.", "A", kNx, true, {}, {kSoa}, {}, "RFC 2308 §2.1"},
+               {"x.www.example.", "A", kNx, true, {}, {kSoa}, {}, "closest encloser www.example."},
+               // b.c.example. and c.example. exist without data (RFC 4592 §2.2.2).
+               {"b.c.example.", "A", kOk, true, {}, {kSoa}, {}, "empty non-terminal"},
+               {"c.example.", "TXT", kOk, true, {}, {kSoa}, {}, "empty non-terminal"},
+               {"x.c.example.", "TXT", kNx, true, {}, {kSoa}, {}, "closest encloser c.example."},
+               {"www.example.org.", "A", dns::rcode::REFUSED, false, {}, {}, {}, "REFUSED"},
+               {"example.",
+                "NS",
+                kOk,
+                true,
+                {"example. NS ns1.example."},
+                {},
+                {"ns1.example. A 192.0.2.1"},
+                "step 6: addresses of ns1.example."},
+           });
+}
+
+// RFC 4592 §2.2.1's example zone and the answers §2.2.1 lists (synthesized or not).
+TEST(SpecTest, Rfc4592WildcardExamples) {
+  const ZoneIndex z = Index(R"($ORIGIN example.
+example.                 3600 IN  SOA   ns1.example. admin.example. 1 3600 600 86400 300
+example.                 3600     NS    ns.example.com.
+example.                 3600     NS    ns.example.net.
+*.example.               3600     TXT   "this is a wildcard"
+*.example.               3600     MX    10 host1.example.
+sub.*.example.           3600     TXT   "this is not a wildcard"
+host1.example.           3600     A     192.0.2.1
+_ssh._tcp.host1.example. 3600     SRV   0 0 22 host1.example.
+_ssh._tcp.host2.example. 3600     SRV   0 0 22 host2.example.
+subdel.example.          3600     NS    ns.example.com.
+subdel.example.          3600     NS    ns.example.net.
+)",
+                            "example.");
+  Check(z, {
+               // Synthesized.
+               {"host3.example.",
+                "MX",
+                kOk,
+                true,
+                {"host3.example. MX 10 host1.example."},
+                {},
+                {"host1.example. A 192.0.2.1"},
+                "RFC 4592 §3.3.1"},
+               {"host3.example.", "A", kOk, true, {}, {kSoa}, {}, "RFC 4592 §3.3.1"},
+               {"foo.bar.example.",
+                "TXT",
+                kOk,
+                true,
+                {"foo.bar.example. TXT \"this is a wildcard\""},
+                {},
+                {},
+                "RFC 4592 §3.3.1"},
+               // Not synthesized.
+               {"host1.example.", "MX", kOk, true, {}, {kSoa}, {}, "RFC 2308 §2.2"},
+               {"sub.*.example.", "MX", kOk, true, {}, {kSoa}, {}, "RFC 2308 §2.2"},
+               {"_telnet._tcp.host1.example.",
+                "SRV",
+                kNx,
+                true,
+                {},
+                {kSoa},
+                {},
+                "closest encloser _tcp.host1.example."},
+               {"host.subdel.example.",
+                "A",
+                kOk,
+                false,
+                {},
+                {"subdel.example. NS ns.example.com.", "subdel.example. NS ns.example.net."},
+                {},
+                "step 3.b"},
+               {"ghost.*.example.", "MX", kNx, true, {}, {kSoa}, {}, "closest encloser *.example."},
+               // The wildcard's own name is an ordinary match.
+               {"*.example.",
+                "TXT",
+                kOk,
+                true,
+                {"*.example. TXT \"this is a wildcard\""},
+                {},
+                {},
+                "step 3.a"},
+           });
+}
+
+// CNAME chains within the zone, out of it, into NXDOMAIN (RFC 6604), loops, and delegations.
+TEST(SpecTest, CnameChains) {
+  const ZoneIndex z = Index(R"($TTL 60
+@      SOA  ns1 admin 1 3600 600 86400 300
+@      NS   ns1
+ns1    A    192.0.2.1
+a      CNAME b
+b      CNAME c
+c      A    192.0.2.3
+out    CNAME www.example.net.
+dead   CNAME nothere
+l1     CNAME l2
+l2     CNAME l1
+todel  CNAME x.sub
+sub    NS   ns.sub
+ns.sub A    192.0.2.53
+*.w    CNAME c
+)",
+                            "example.");
+  Check(
+      z,
+      {
+          {"a.example.",
+           "A",
+           kOk,
+           true,
+           {"a.example. CNAME b.example.", "b.example. CNAME c.example.", "c.example. A 192.0.2.3"},
+           {},
+           {},
+           "is an alias"},
+          {"a.example.",
+           "CNAME",
+           kOk,
+           true,
+           {"a.example. CNAME b.example."},
+           {},
+           {},
+           "the CNAME RRset"},
+          {"out.example.",
+           "A",
+           kOk,
+           true,
+           {"out.example. CNAME www.example.net."},
+           {},
+           {},
+           "outside the zone"},
+          {"dead.example.",
+           "A",
+           kNx,
+           true,
+           {"dead.example. CNAME nothere.example."},
+           {kSoa},
+           {},
+           "RFC 6604 §2"},
+          {"l1.example.",
+           "A",
+           kOk,
+           true,
+           {"l1.example. CNAME l2.example.", "l2.example. CNAME l1.example."},
+           {},
+           {},
+           "loops"},
+          {"todel.example.",
+           "A",
+           kOk,
+           true,
+           {"todel.example. CNAME x.sub.example."},
+           {"sub.example. NS ns.sub.example."},
+           {"ns.sub.example. A 192.0.2.53"},
+           "referral after the chain"},
+          {"q.w.example.",
+           "A",
+           kOk,
+           true,
+           {"q.w.example. CNAME c.example.", "c.example. A 192.0.2.3"},
+           {},
+           {},
+           "RFC 4592 §3.3.1"},
+      });
+  Profile stop;
+  stop.follow_chains = false;
+  Check(z,
+        {{"a.example.",
+          "A",
+          kOk,
+          true,
+          {"a.example. CNAME b.example."},
+          {},
+          {},
+          "follow_chains off"}},
+        stop);
+  Profile shortp;
+  shortp.max_chain = 1;
+  Check(z,
+        {{"a.example.",
+          "A",
+          kOk,
+          true,
+          {"a.example. CNAME b.example.", "b.example. CNAME c.example."},
+          {},
+          {},
+          "max_chain 1"}},
+        shortp);
+}
+
+// RFC 6672: DNAME substitution, the owner itself not redirected, chains through DNAME, YXDOMAIN.
+TEST(SpecTest, Dname) {
+  const std::string l63(63, 'x');
+  const ZoneIndex z = Index(R"($TTL 60
+@      SOA  ns1 admin 1 3600 600 86400 300
+@      NS   ns1
+ns1    A    192.0.2.1
+d      DNAME example.net.
+d2     DNAME target
+host.target A 192.0.2.7
+long   DNAME )" + l63 + "." + l63 +
+                                "." + l63 + R"(.
+)",
+                            "example.");
+  const std::string deep = "a." + std::string(63, 'y') + ".long.example.";
+  Check(
+      z,
+      {
+          {"www.d.example.",
+           "A",
+           kOk,
+           true,
+           {"d.example. DNAME example.net.", "www.d.example. CNAME www.example.net."},
+           {},
+           {},
+           "RFC 6672 §3.2"},
+          {"host.d2.example.",
+           "A",
+           kOk,
+           true,
+           {"d2.example. DNAME target.example.", "host.d2.example. CNAME host.target.example.",
+            "host.target.example. A 192.0.2.7"},
+           {},
+           {},
+           "synthesized CNAME"},
+          {"nope.d2.example.",
+           "A",
+           kNx,
+           true,
+           {"d2.example. DNAME target.example.", "nope.d2.example. CNAME nope.target.example."},
+           {kSoa},
+           {},
+           "RFC 6604 §2"},
+          // The owner is not redirected (RFC 6672 §2.3).
+          {"d.example.", "DNAME", kOk, true, {"d.example. DNAME example.net."}, {}, {}, "step 3.a"},
+          {"d.example.", "A", kOk, true, {}, {kSoa}, {}, "RFC 2308 §2.2"},
+          {deep.c_str(),
+           "A",
+           dns::rcode::YXDOMAIN,
+           true,
+           {"long.example. DNAME " + l63 + "." + l63 + "." + l63 + "."},
+           {},
+           {},
+           "RFC 6672 §2.2"},
+      });
+}
+
+// Referrals (RFC 1034 §4.3.2 step 3.b): AA clear, the cut's NS in authority, glue in additional.
+TEST(SpecTest, Referrals) {
+  const ZoneIndex z = Index(R"($TTL 60
+@        SOA  ns1 admin 1 3600 600 86400 300
+@        NS   ns1
+ns1      A    192.0.2.1
+sub      NS   ns.sub
+sub      NS   ns1
+sub      NS   ns.elsewhere.org.
+ns.sub   A    192.0.2.53
+ns.sub   AAAA 2001:db8::53
+)",
+                            "example.");
+  const std::vector<std::string> ns{"sub.example. NS ns.sub.example.",
+                                    "sub.example. NS ns1.example.",
+                                    "sub.example. NS ns.elsewhere.org."};
+  const std::vector<std::string> glue{"ns.sub.example. A 192.0.2.53",
+                                      "ns.sub.example. AAAA 2001:db8::53",
+                                      "ns1.example. A 192.0.2.1"};
+  Check(z, {
+               {"www.sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
+               {"sub.example.", "NS", kOk, false, {}, ns, glue, "step 3.b"},
+               {"sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
+               // Glue is not authoritative data: asked directly, it is a referral too.
+               {"ns.sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
+           });
+  Profile strict;
+  strict.referral_out_of_bailiwick_glue = false;
+  Check(z,
+        {{"www.sub.example.",
+          "A",
+          kOk,
+          false,
+          {},
+          ns,
+          {"ns.sub.example. A 192.0.2.53", "ns.sub.example. AAAA 2001:db8::53"},
+          "step 3.b"}},
+        strict);
+}
+
+// Additional-section processing (RFC 1034 §4.3.2 step 6, RFC 2782) and the profile switches.
+TEST(SpecTest, AdditionalSectionAndProfiles) {
+  const ZoneIndex z = Index(R"($TTL 60
+@        SOA  ns1 admin 1 3600 600 86400 300
+@        NS   ns1
+@        MX   10 mail
+@        MX   20 mx.sub
+@        MX   30 mail.example.net.
+ns1      A    192.0.2.1
+mail     A    192.0.2.25
+mail     AAAA 2001:db8::25
+_sip._tcp SRV 0 5 5060 sip
+sip      A    192.0.2.60
+sub      NS   ns.sub
+ns.sub   A    192.0.2.53
+mx.sub   A    192.0.2.99
+)",
+                            "example.");
+  Check(z, {
+               {"example.",
+                "MX",
+                kOk,
+                true,
+                {"example. MX 10 mail.example.", "example. MX 20 mx.sub.example.",
+                 "example. MX 30 mail.example.net."},
+                {},
+                // mx.sub is below the cut (glue, not authoritative): not added.
+                {"mail.example. A 192.0.2.25", "mail.example. AAAA 2001:db8::25"},
+                "step 6: addresses of mail.example."},
+               {"_sip._tcp.example.",
+                "SRV",
+                kOk,
+                true,
+                {"_sip._tcp.example. SRV 0 5 5060 sip.example."},
+                {},
+                {"sip.example. A 192.0.2.60"},
+                "step 6"},
+           });
+  Profile minimal;
+  minimal.additional_for_answers = false;
+  Check(z,
+        {{"_sip._tcp.example.",
+          "SRV",
+          kOk,
+          true,
+          {"_sip._tcp.example. SRV 0 5 5060 sip.example."},
+          {},
+          {},
+          "step 3.a"}},
+        minimal);
+  Profile with_ns;
+  with_ns.apex_ns_in_positive_answers = true;
+  Check(z,
+        {{"sip.example.",
+          "A",
+          kOk,
+          true,
+          {"sip.example. A 192.0.2.60"},
+          {"example. NS ns1.example."},
+          {"ns1.example. A 192.0.2.1"},
+          "apex_ns_in_positive_answers"},
+         // Negative answers keep only the SOA.
+         {"nope.example.", "A", kNx, true, {}, {kSoa}, {}, "RFC 2308 §2.1"}},
+        with_ns);
+}
+
+TEST(SpecTest, ResponseText) {
+  const ZoneIndex z =
+      Index("@ 60 SOA ns1 admin 1 2 3 4 5\n@ 60 NS ns1\nns1 60 A 192.0.2.1\n", "example.");
+  dns::Question q;
+  q.name = *dns::Name::Parse("nope.example.");
+  const std::string text = ResponseToText(q, Lookup(z, q));
+  EXPECT_NE(text.find("status: NXDOMAIN, flags: qr aa"), std::string::npos) << text;
+  EXPECT_NE(text.find(";; AUTHORITY SECTION:\nexample. 60 IN SOA"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace llms::iceberg
