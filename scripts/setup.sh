@@ -11,6 +11,7 @@ packages=(
   clang-format clang-tidy
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)
   chromium   # headless rendering check of the HTML reports
+  nsd knot bind9 pdns-server pdns-backend-bind dnsutils   # the DNS engines iceberg checks; dig
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,7 +22,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
+  # The DNS engines' packages would start system-wide daemons: forbid that while installing (the
+  # tests start their own on free ports), unless the machine already has a policy.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  [ -z "$guard" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 else
   echo "setup: all packages present"
 fi

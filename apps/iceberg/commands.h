@@ -9,5 +9,6 @@ namespace llms::iceberg::cli {
 
 void RegisterLookup(CLI::App& app, CliAction& action);
 void RegisterClasses(CLI::App& app, CliAction& action);
+void RegisterCheck(CLI::App& app, CliAction& action);
 
 }  // namespace llms::iceberg::cli

@@ -1,6 +1,6 @@
 // iceberg: an executable DNS specification and differential checking of authoritative engines.
-// Subcommands: `lookup` (the specification's answer to one query) and `classes` (a zone's query
-// equivalence classes).
+// Subcommands: `lookup` (the specification's answer to one query), `classes` (a zone's query
+// equivalence classes) and `check` (a real engine against the specification).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -13,8 +13,11 @@ int main(int argc, char** argv) {
   app.footer(R"(Examples:
   iceberg lookup --zone example.zone --origin example. --name www.example. --type A
   iceberg classes --zone example.zone --origin example.
+  iceberg check --zone example.zone --origin example. --engine nsd
 
 Run `iceberg <command> --help` for each command's options.)");
-  return llms::RunCliApp(
-      app, {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses}, argc, argv);
+  return llms::RunCliApp(app,
+                         {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses,
+                          llms::iceberg::cli::RegisterCheck},
+                         argc, argv);
 }

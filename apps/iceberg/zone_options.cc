@@ -6,21 +6,26 @@ namespace llms::iceberg::cli {
 void ZoneOptions::Register(CLI::App* app) {
   app->add_option("--zone", zone_file, "the zone's master file (RFC 1035 §5)")->required();
   app->add_option("--origin", origin, "the zone's apex, e.g. example.com.")->required();
-  app->add_flag("--minimal", minimal,
-                "profile: no additional-section addresses for answers (minimal responses)");
-  app->add_flag("--apex-ns", apex_ns, "profile: positive answers carry the apex NS in authority");
-  app->add_flag("--no-chains", no_chains, "profile: do not follow CNAMEs within the zone");
-  app->add_option("--max-chain", profile.max_chain,
-                  "profile: longest CNAME/DNAME chain followed (default 8)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_flag("--strict-glue", strict_glue, "profile: referrals carry only glue below the cut");
+  minimal_opt_ =
+      app->add_flag("--minimal", minimal_,
+                    "profile: no additional-section addresses for answers (minimal responses)");
+  apex_ns_opt_ = app->add_flag("--apex-ns", apex_ns_,
+                               "profile: positive answers carry the apex NS in authority");
+  no_chains_opt_ =
+      app->add_flag("--no-chains", no_chains_, "profile: do not follow CNAMEs within the zone");
+  max_chain_opt_ = app->add_option("--max-chain", max_chain_,
+                                   "profile: longest CNAME/DNAME chain followed (default 8)")
+                       ->check(CLI::NonNegativeNumber);
+  strict_glue_opt_ = app->add_flag("--strict-glue", strict_glue_,
+                                   "profile: referrals carry only glue below the cut");
 }
 
 Result<dns::Zone> ZoneOptions::Load() {
-  profile.additional_for_answers = !minimal;
-  profile.apex_ns_in_positive_answers = apex_ns;
-  profile.follow_chains = !no_chains;
-  profile.referral_out_of_bailiwick_glue = !strict_glue;
+  if (minimal_opt_->count()) profile.additional_for_answers = !minimal_;
+  if (apex_ns_opt_->count()) profile.apex_ns_in_positive_answers = apex_ns_;
+  if (no_chains_opt_->count()) profile.follow_chains = !no_chains_;
+  if (max_chain_opt_->count()) profile.max_chain = max_chain_;
+  if (strict_glue_opt_->count()) profile.referral_out_of_bailiwick_glue = !strict_glue_;
   std::string o = origin;
   if (o.empty() || o.back() != '.') o += '.';
   auto apex = dns::Name::Parse(o);

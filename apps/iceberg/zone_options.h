@@ -13,13 +13,20 @@ namespace llms::iceberg::cli {
 
 struct ZoneOptions {
   std::string zone_file, origin;
+  // The profile: the specification's defaults (or an engine's, set before Load()), then the
+  // profile flags given on the command line.
   Profile profile;
-  bool minimal = false, apex_ns = false, no_chains = false, strict_glue = false;
 
   // Adds --zone, --origin and the profile flags to `app`.
   void Register(CLI::App* app);
-  // The zone file parsed and validated, with the profile set from the flags.
+  // The zone file parsed and validated; applies the profile flags given to `profile`.
   Result<dns::Zone> Load();
+
+ private:
+  bool minimal_ = false, apex_ns_ = false, no_chains_ = false, strict_glue_ = false;
+  int max_chain_ = 8;
+  CLI::Option *minimal_opt_ = nullptr, *apex_ns_opt_ = nullptr, *no_chains_opt_ = nullptr,
+              *strict_glue_opt_ = nullptr, *max_chain_opt_ = nullptr;
 };
 
 }  // namespace llms::iceberg::cli

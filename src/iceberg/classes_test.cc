@@ -11,40 +11,14 @@
 #include <set>
 
 #include "dns/zone_parser.h"
+#include "iceberg/test_zones.h"
 
 namespace llms::iceberg {
 namespace {
 
-const char* const kZone = R"($TTL 300
-@          SOA   ns1 admin 1 3600 600 86400 300
-@          NS    ns1
-@          MX    10 mail
-ns1        A     192.0.2.1
-mail       A     192.0.2.25
-www        A     192.0.2.80
-www        AAAA  2001:db8::80
-*          TXT   "wild"
-*.w        CNAME www
-a.b.c      A     192.0.2.9
-sub        NS    ns.sub
-ns.sub     A     192.0.2.53
-x          CNAME y
-y          CNAME www
-l1         CNAME l2
-l2         CNAME l1
-d          DNAME t
-t          A     192.0.2.7
-h.t        A     192.0.2.70
-*.h.t      TXT   "wild under the target"
-out        DNAME example.net.
-self       DNAME s.self.example.
-long       DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.t
-_s._tcp    SRV   0 0 80 www
-)";
-
 ZoneIndex Index() {
   const Name origin = *Name::Parse("example.");
-  auto zone = dns::ParseZone(kZone, origin, "classes.zone");
+  auto zone = dns::ParseZone(ZoneFile("mixed.zone"), origin, "mixed.zone");
   EXPECT_TRUE(zone.ok()) << zone.message();
   return ZoneIndex(origin, zone.ok() ? zone->records : std::vector<ResourceRecord>{});
 }

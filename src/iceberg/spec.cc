@@ -223,7 +223,14 @@ class Resolver {
   }
 
   void Negative(const std::string& rule) {
-    if (const ResourceRecord* soa = z_.Soa()) AddSet(&r_.authority, {*soa});
+    if (const ResourceRecord* soa = z_.Soa()) {
+      // RFC 2308 §3: the SOA's TTL is the lesser of its own TTL and its MINIMUM field.
+      ResourceRecord negative = *soa;
+      if (const auto* d = std::get_if<dns::SoaData>(&soa->rdata)) {
+        negative.ttl = std::min(soa->ttl, d->minimum);
+      }
+      AddSet(&r_.authority, {negative});
+    }
     Rule(rule);
   }
 
@@ -244,6 +251,7 @@ class Resolver {
     }
     if (std::find(visited_.begin(), visited_.end(), target) != visited_.end()) {
       r_.signature += "loop|";
+      looped_ = true;
       Rule(fmt::format("RFC 1034 §3.6.2: the chain loops back to {}: it ends there",
                        target.ToString()));
       return false;
@@ -266,12 +274,23 @@ class Resolver {
     if (!node) return false;
     bool added = false;
     for (uint16_t t : {rt::A, rt::AAAA}) {
-      if (const auto* rrs = node->Find(t)) {
-        AddSet(section, *rrs);
-        added = true;
+      const auto* rrs = node->Find(t);
+      // An RRset the answer already holds is not repeated (RFC 2181 §5: a response carries an
+      // RRset whole and once).
+      if (!rrs || std::any_of(r_.answer.begin(), r_.answer.end(), [&](const ResourceRecord& a) {
+            return a.type == t && a.owner == name;
+          })) {
+        continue;
       }
+      AddSet(section, *rrs);
+      added = true;
     }
     return added;
+  }
+
+  // True when `name` is at or below a zone cut (its addresses there are glue).
+  bool IsGlue(const Name& name) const {
+    return name.IsSubdomainOf(z_.origin()) && WalkTo(z_, name).kind == Walk::kCut;
   }
 
   // True when `name` holds authoritative data: no cut above or at it, no DNAME above it.
@@ -284,6 +303,12 @@ class Resolver {
   // RFC 1034 §4.3.2 step 6 (and RFC 2782 for SRV): addresses of the targets of NS, MX and SRV
   // records in the answer, from authoritative data.
   Response Finish() {
+    if (looped_ && p_.cname_loop != Profile::Loop::kChain) {
+      r_.rcode = dns::rcode::SERVFAIL;
+      if (p_.cname_loop == Profile::Loop::kServfail) r_.answer.clear();
+      Rule("profile cname_loop: a looping chain is answered SERVFAIL");
+      return r_;
+    }
     if (positive_ && p_.apex_ns_in_positive_answers) {
       const auto* ns = z_.Find(z_.origin())->Find(rt::NS);
       const bool answer_is_apex_ns =
@@ -306,7 +331,8 @@ class Resolver {
         }
       }
       for (const Name& t : targets) {
-        if (Authoritative(t) && Addresses(t, &r_.additional)) {
+        const bool usable = Authoritative(t) || (p_.additional_from_glue && IsGlue(t));
+        if (usable && Addresses(t, &r_.additional)) {
           Rule(fmt::format("RFC 1034 §4.3.2 step 6: addresses of {} in additional", t.ToString()));
         }
       }
@@ -319,6 +345,7 @@ class Resolver {
   Response r_;
   uint16_t qtype_ = 0;
   bool positive_ = false;
+  bool looped_ = false;
   int hops_ = 0;               // aliases followed
   std::vector<Name> visited_;  // the names the chain has reached, the query name first
 };

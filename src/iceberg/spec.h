@@ -32,6 +32,12 @@ struct Profile {
   // A referral's additional section also carries addresses of NS targets elsewhere in the zone
   // (authoritative data or sibling glue), not only targets below the cut.
   bool referral_out_of_bailiwick_glue = true;
+  // Addresses for answer targets may come from glue below a zone cut too (Knot, PowerDNS), not
+  // only from authoritative data (RFC 2181 §5.4.1 ranks glue below authoritative data).
+  bool additional_from_glue = false;
+  // A CNAME chain that loops (RFC 1034 §3.6.2 says to avoid them; no answer is prescribed):
+  // NOERROR with the chain, SERVFAIL with the chain (BIND) or SERVFAIL alone (PowerDNS).
+  enum class Loop { kChain, kServfailWithChain, kServfail } cname_loop = Loop::kChain;
 };
 
 // The answer the specification gives. `rules` lists, in order, the clauses applied.

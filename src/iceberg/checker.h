@@ -1,0 +1,45 @@
+// Differential checking: every representative query of a zone sent to a running engine, its
+// response compared with the specification's (rcode, AA, and each section as a set of records,
+// TTLs included, OPT left out), each difference reported with the RFC clauses the specification
+// applied and a dig command that reproduces it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/message.h"
+#include "iceberg/classes.h"
+#include "iceberg/spec.h"
+
+namespace llms::iceberg {
+
+struct Discrepancy {
+  dns::Question query;
+  std::vector<std::string> fields;  // "rcode", "aa", "answer", "authority", "additional", "error"
+  std::string expected, actual;     // dig-like text
+  std::vector<std::string> rules;   // the specification's clauses for this query
+  std::string reproduce;            // a dig command
+};
+
+struct CheckReport {
+  std::string engine, version;
+  size_t queries = 0;
+  std::vector<Discrepancy> discrepancies;
+  double seconds = 0;  // engine start-up included
+};
+
+// Queries `classes` at 127.0.0.1:`port` and compares with the specification under `profile`.
+CheckReport CheckEngine(const ZoneIndex& zone, const std::vector<QueryClass>& classes,
+                        uint16_t port, const Profile& profile);
+
+// Compares one engine response with the specification's; empty when they agree.
+std::vector<std::string> Differences(const Response& expected, const dns::Message& actual);
+
+// A response message as dig-like text (for reports).
+std::string MessageToText(const dns::Question& question, const dns::Message& m);
+
+std::string ReportToText(const CheckReport& report);
+std::string ReportToJson(const CheckReport& report);
+
+}  // namespace llms::iceberg

@@ -1,0 +1,247 @@
+// Engine processes (see engine.h): per-engine configuration, start-up, readiness and shutdown.
+#include "iceberg/engine.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "iceberg/dns_client.h"
+
+namespace llms::iceberg {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Launch {
+  std::vector<std::string> argv;
+  std::vector<std::string> version_argv;
+};
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Writes the engine's configuration into `dir` and returns how to run it.
+Result<Launch> Configure(const std::string& engine, const std::string& dir,
+                         const std::string& origin, uint16_t port) {
+  const std::string zone_file = dir + "/zone.db";
+  if (engine == "nsd") {
+    WriteFile(dir + "/nsd.conf",
+              fmt::format(R"(server:
+  ip-address: 127.0.0.1
+  port: {port}
+  username: ""
+  zonesdir: "{dir}"
+  pidfile: "{dir}/nsd.pid"
+  database: ""
+  xfrdfile: "{dir}/xfrd.state"
+  zonelistfile: "{dir}/zone.list"
+  server-count: 1
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "{origin}"
+  zonefile: "{zone_file}"
+)",
+                          fmt::arg("port", port), fmt::arg("dir", dir), fmt::arg("origin", origin),
+                          fmt::arg("zone_file", zone_file)));
+    return Launch{{"/usr/sbin/nsd", "-d", "-c", dir + "/nsd.conf"}, {"/usr/sbin/nsd", "-v"}};
+  }
+  if (engine == "knot") {
+    fs::create_directories(dir + "/run");
+    fs::create_directories(dir + "/db");
+    WriteFile(dir + "/knot.conf",
+              fmt::format(R"(server:
+    rundir: "{dir}/run"
+    listen: 127.0.0.1@{port}
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "{dir}/db"
+template:
+  - id: default
+    storage: "{dir}"
+    journal-content: none
+    zonefile-sync: -1
+    semantic-checks: off
+zone:
+  - domain: "{origin}"
+    file: "{zone_file}"
+)",
+                          fmt::arg("port", port), fmt::arg("dir", dir), fmt::arg("origin", origin),
+                          fmt::arg("zone_file", zone_file)));
+    return Launch{{"/usr/sbin/knotd", "-c", dir + "/knot.conf"}, {"/usr/sbin/knotd", "-V"}};
+  }
+  if (engine == "bind") {
+    WriteFile(dir + "/named.conf",
+              fmt::format(R"(options {{
+  directory "{dir}";
+  listen-on port {port} {{ 127.0.0.1; }};
+  listen-on-v6 {{ none; }};
+  pid-file "{dir}/named.pid";
+  recursion no;
+  dnssec-validation no;
+}};
+zone "{origin}" {{ type primary; file "{zone_file}"; }};
+)",
+                          fmt::arg("port", port), fmt::arg("dir", dir), fmt::arg("origin", origin),
+                          fmt::arg("zone_file", zone_file)));
+    return Launch{{"/usr/sbin/named", "-g", "-c", dir + "/named.conf"}, {"/usr/sbin/named", "-v"}};
+  }
+  if (engine == "pdns") {
+    WriteFile(dir + "/named.conf",
+              fmt::format("zone \"{}\" {{ type master; file \"{}\"; }};\n", origin, zone_file));
+    return Launch{{"/usr/sbin/pdns_server", "--daemon=no", "--guardian=no", "--disable-syslog",
+                   "--local-address=127.0.0.1", fmt::format("--local-port={}", port),
+                   "--launch=bind", "--bind-config=" + dir + "/named.conf", "--config-dir=" + dir,
+                   "--socket-dir=" + dir, "--write-pid=no",
+                   // DNAME support is off by default; the check is of the implementation.
+                   "--dname-processing=yes"},
+                  {"/usr/sbin/pdns_server", "--version"}};
+  }
+  return Status::Error(
+      fmt::format("unknown engine '{}': give one of nsd, knot, bind, pdns", engine));
+}
+
+std::string FirstLineOf(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const std::string& a : argv) cmd += a + " ";
+  cmd += "2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return "";
+  char buf[512];
+  std::string out;
+  while (std::fgets(buf, sizeof buf, p)) {
+    out = buf;
+    if (out.find_first_not_of(" \n") != std::string::npos) break;
+  }
+  ::pclose(p);
+  // PowerDNS prefixes its banner with a timestamp.
+  if (const size_t at = out.find("PowerDNS"); at != std::string::npos) out = out.substr(at);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& EngineNames() {
+  static const std::vector<std::string> names{"nsd", "knot", "bind", "pdns"};
+  return names;
+}
+
+Profile EngineProfile(const std::string& engine) {
+  Profile p;
+  // NSD and BIND (minimal-responses no-auth-recursive, 9.18's default, for queries without RD)
+  // put the apex NS RRset into the authority section of positive answers.
+  p.apex_ns_in_positive_answers = engine == "nsd" || engine == "bind";
+  // Knot and PowerDNS add glue addresses for MX/SRV/NS targets below a cut.
+  p.additional_from_glue = engine == "knot" || engine == "pdns";
+  // A CNAME loop: BIND answers SERVFAIL with the chain, PowerDNS SERVFAIL alone.
+  if (engine == "bind") p.cname_loop = Profile::Loop::kServfailWithChain;
+  if (engine == "pdns") p.cname_loop = Profile::Loop::kServfail;
+  return p;
+}
+
+Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& engine,
+                                                            const dns::Zone& zone,
+                                                            const std::string& workdir,
+                                                            double startup_timeout_s) {
+  std::error_code ec;
+  fs::create_directories(workdir, ec);
+  if (ec) return Status::Error(fmt::format("cannot create {}: {}", workdir, ec.message()));
+  auto port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  const std::string origin = zone.origin.ToString();
+  auto launch = Configure(engine, workdir, origin, *port);
+  if (!launch.ok()) return launch.status();
+  if (::access(launch->argv[0].c_str(), X_OK) != 0) {
+    return Status::Error(
+        fmt::format("{} is not installed ({} missing): scripts/setup.sh installs the engines",
+                    engine, launch->argv[0]));
+  }
+  WriteFile(workdir + "/zone.db", dns::ZoneToText(zone));
+
+  std::unique_ptr<EngineProcess> p(new EngineProcess());
+  p->engine_ = engine;
+  p->workdir_ = workdir;
+  p->port_ = *port;
+  p->log_path_ = workdir + "/engine.log";
+  p->version_ = FirstLineOf(launch->version_argv);
+  p->pid_ = ::fork();
+  if (p->pid_ == 0) {
+    ::setpgid(0, 0);
+    const int fd = ::open(p->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& a : launch->argv) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (p->pid_ < 0) return Status::Error("fork failed");
+  ::setpgid(p->pid_, p->pid_);  // the engine and its children stop together
+
+  dns::Question soa;
+  soa.name = zone.origin;
+  soa.type = dns::rrtype::SOA;
+  ClientOptions quick;
+  quick.timeout_s = 0.2;
+  quick.udp_attempts = 1;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(startup_timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    if (::waitpid(p->pid_, &status, WNOHANG) == p->pid_) {
+      p->pid_ = -1;
+      return Status::Error(fmt::format("{} exited during start-up; its log ({}):\n{}", engine,
+                                       p->log_path_, p->Log()));
+    }
+    auto m = QueryServer("127.0.0.1", p->port_, soa, quick);
+    if (m.ok() && m->rcode == dns::rcode::NOERROR && !m->answer.empty()) return p;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::Error(fmt::format("{} did not serve {} within {} s; its log ({}):\n{}", engine,
+                                   origin, startup_timeout_s, p->log_path_, p->Log()));
+}
+
+std::string EngineProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void EngineProcess::Stop() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(-pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+EngineProcess::~EngineProcess() {
+  Stop();
+}
+
+}  // namespace llms::iceberg

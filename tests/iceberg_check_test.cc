@@ -1,0 +1,107 @@
+// End to end: `iceberg check` starts each real engine from Debian's packages (NSD, Knot DNS, BIND
+// 9, PowerDNS with the bind backend) on each hand-written zone of tests/iceberg/zones/, sends every
+// representative query and compares with the specification under the engine's profile. Every
+// discrepancy must be a known finding (docs/iceberg.md lists each with its reproduction): a new
+// one, or a known one that disappears, fails the test. An engine that is not installed is skipped
+// with a message (scripts/setup.sh installs them; CI has them).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "cli_runner.h"
+
+namespace llms::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// engine, zone, query (padding labels shown as "<pad>."), type, differing fields.
+using Finding = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+const std::set<Finding>& KnownFindings() {
+  static const std::set<Finding> known{
+      // NSD stops after one DNAME substitution: a DNAME that points below itself is not reapplied.
+      {"nsd", "mixed.zone", "iceberg-q.self.example.", "A", "answer"},
+      {"nsd", "mixed.zone", "<pad>.iceberg-q.self.example.", "A", "rcode"},
+      // Knot answers an overflowing DNAME substitution NXDOMAIN instead of YXDOMAIN
+      // (RFC 6672 §2.2), adds the SOA to YXDOMAIN answers, follows a self-referential DNAME five
+      // times, and in a YXDOMAIN answer after repeated DNAMEs gives the CNAMEs wrong owners.
+      {"knot", "mixed.zone", "<pad>.iceberg-q.long.example.", "A", "rcode,authority"},
+      {"knot", "mixed.zone", "iceberg-q.self.example.", "A", "answer"},
+      {"knot", "mixed.zone", "<pad>.iceberg-q.self.example.", "A", "answer"},
+      {"knot", "dname.zone", "<pad>.host.d2.example.", "A", "authority"},
+      // BIND follows a self-referential DNAME 12 times, then SERVFAIL; a referral for a name below
+      // a glue name leaves out the in-zone sibling glue it gives for other names below the cut.
+      {"bind", "mixed.zone", "iceberg-q.self.example.", "A", "rcode,answer"},
+      {"bind", "referrals.zone", "iceberg-q.ns.sub.example.", "A", "additional"},
+      // PowerDNS answers SERVFAIL to a self-referential DNAME chain and puts the SOA into the
+      // authority section of a positive CNAME answer synthesized from a wildcard.
+      {"pdns", "mixed.zone", "iceberg-q.self.example.", "A", "rcode,answer"},
+      {"pdns", "mixed.zone", "iceberg-q.w.example.", "CNAME", "authority"},
+      {"pdns", "cname-chains.zone", "iceberg-q.w.example.", "CNAME", "authority"},
+  };
+  return known;
+}
+
+std::string ShortName(const std::string& name) {
+  static const std::regex pad("^(p+\\.)+");
+  return std::regex_replace(name, pad, "<pad>.");
+}
+
+class IcebergCheckTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(IcebergCheckTest, EveryDiscrepancyIsAKnownFinding) {
+  const std::string engine = GetParam();
+  const std::map<std::string, std::string> binaries{{"nsd", "/usr/sbin/nsd"},
+                                                    {"knot", "/usr/sbin/knotd"},
+                                                    {"bind", "/usr/sbin/named"},
+                                                    {"pdns", "/usr/sbin/pdns_server"}};
+  if (access(binaries.at(engine).c_str(), X_OK) != 0) {
+    GTEST_SKIP() << engine << " is not installed (" << binaries.at(engine)
+                 << "): scripts/setup.sh installs it";
+  }
+  const std::string zones = std::string(LLMS_SOURCE_DIR) + "/tests/iceberg/zones";
+  std::set<Finding> seen;
+  int zones_checked = 0;
+  for (const auto& entry : fs::directory_iterator(zones)) {
+    const std::string zone = entry.path().filename().string();
+    const std::string json = ::testing::TempDir() + "/" + engine + "-" + zone + ".json";
+    const CommandResult r = RunCommand(Bin("iceberg") + " check --zone " + entry.path().string() +
+                                       " --origin example. --engine " + engine + " --json " + json);
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 2) << zone << "\n" << r.err << r.out;
+    const auto report = nlohmann::json::parse(ReadFile(json));
+    EXPECT_GT(report["queries"].get<int>(), 5) << zone;
+    for (const auto& d : report["discrepancies"]) {
+      std::string fields;
+      for (const auto& f : d["fields"]) {
+        if (!fields.empty()) fields += ',';
+        fields += f.get<std::string>();
+      }
+      const Finding f{engine, zone, ShortName(d["name"]), d["type"], fields};
+      seen.insert(f);
+      EXPECT_TRUE(KnownFindings().count(f))
+          << "new discrepancy: " << engine << " " << zone << " " << d["name"] << " " << d["type"]
+          << " (" << fields << ")\n"
+          << d["expected"].get<std::string>() << d["actual"].get<std::string>()
+          << d["reproduce"].get<std::string>();
+    }
+    ++zones_checked;
+  }
+  EXPECT_GE(zones_checked, 7);
+  for (const Finding& f : KnownFindings()) {
+    if (std::get<0>(f) == engine) {
+      EXPECT_TRUE(seen.count(f)) << "a known finding no longer shows: " << std::get<1>(f) << " "
+                                 << std::get<2>(f) << " " << std::get<3>(f);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, IcebergCheckTest,
+                         ::testing::Values("nsd", "knot", "bind", "pdns"));
+
+}  // namespace
+}  // namespace llms::testing
