@@ -10,5 +10,7 @@ namespace llms::iceberg::cli {
 void RegisterLookup(CLI::App& app, CliAction& action);
 void RegisterClasses(CLI::App& app, CliAction& action);
 void RegisterCheck(CLI::App& app, CliAction& action);
+void RegisterCampaign(CLI::App& app, CliAction& action);
+void RegisterGenerate(CLI::App& app, CliAction& action);
 
 }  // namespace llms::iceberg::cli

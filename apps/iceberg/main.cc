@@ -1,6 +1,7 @@
 // iceberg: an executable DNS specification and differential checking of authoritative engines.
 // Subcommands: `lookup` (the specification's answer to one query), `classes` (a zone's query
-// equivalence classes) and `check` (a real engine against the specification).
+// equivalence classes), `check` (a real engine against the specification) and `campaign`
+// (generated zones against several engines).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -14,10 +15,13 @@ int main(int argc, char** argv) {
   iceberg lookup --zone example.zone --origin example. --name www.example. --type A
   iceberg classes --zone example.zone --origin example.
   iceberg check --zone example.zone --origin example. --engine nsd
+  iceberg generate --seed 7 --output /tmp/z7.db
+  iceberg campaign --engines nsd,knot,bind,pdns --zones 200 --seed 1 --out /tmp/findings
 
 Run `iceberg <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses,
-                          llms::iceberg::cli::RegisterCheck},
+                          llms::iceberg::cli::RegisterCheck, llms::iceberg::cli::RegisterGenerate,
+                          llms::iceberg::cli::RegisterCampaign},
                          argc, argv);
 }

@@ -42,6 +42,15 @@ std::vector<std::string> Differences(const Response& expected, const dns::Messag
   return fields;
 }
 
+std::string FieldsText(const std::vector<std::string>& fields) {
+  std::string out;
+  for (const std::string& f : fields) {
+    if (!out.empty()) out += ',';
+    out += f;
+  }
+  return out;
+}
+
 std::string MessageToText(const dns::Question& q, const dns::Message& m) {
   Response r;
   r.rcode = m.rcode;
@@ -83,11 +92,7 @@ std::string ReportToText(const CheckReport& r) {
   std::string out = fmt::format("iceberg check: {} ({}): {} queries, {} discrepancies, {:.2f} s\n",
                                 r.engine, r.version, r.queries, r.discrepancies.size(), r.seconds);
   for (const Discrepancy& d : r.discrepancies) {
-    std::string fields;
-    for (const std::string& f : d.fields) {
-      if (!fields.empty()) fields += ", ";
-      fields += f;
-    }
+    const std::string fields = FieldsText(d.fields);
     out += fmt::format("\n== {} {}: {} differ\n", d.query.name.ToString(),
                        dns::TypeName(d.query.type), fields);
     for (const std::string& rule : d.rules) out += fmt::format("   rule: {}\n", rule);

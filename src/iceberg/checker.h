@@ -36,6 +36,9 @@ CheckReport CheckEngine(const ZoneIndex& zone, const std::vector<QueryClass>& cl
 // Compares one engine response with the specification's; empty when they agree.
 std::vector<std::string> Differences(const Response& expected, const dns::Message& actual);
 
+// The differing fields joined with commas ("rcode,answer").
+std::string FieldsText(const std::vector<std::string>& fields);
+
 // A response message as dig-like text (for reports).
 std::string MessageToText(const dns::Question& question, const dns::Message& m);
 

@@ -125,13 +125,26 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
     dns::Question q;
     q.name = name;
     q.type = type;
-    Response r = Lookup(zone, q, profile);
+    Response r = Lookup(zone, q, profile, /*explain=*/false);
     if (seen.insert(r.signature).second) classes.push_back({q, r.signature});
     return r;
   };
+  // Per name: a type present nowhere first; the answer then names the types that could change
+  // it (those at the node it was decided at), and CNAME.
+  const uint16_t absent = types.back();
   for (const Name& name : names) {
-    for (uint16_t type : types) {
+    std::vector<uint16_t> asked{absent};
+    for (size_t i = 0; i < asked.size(); ++i) {
+      const uint16_t type = asked[i];
       const Response r = consider(name, type);
+      if (i == 0) {
+        for (uint16_t t : r.decisive_types) {
+          if (t != absent) asked.push_back(t);
+        }
+        if (std::find(asked.begin(), asked.end(), rt::CNAME) == asked.end()) {
+          asked.push_back(rt::CNAME);
+        }
+      }
       // Longer names through the same DNAMEs: pad the free labels to each overflow boundary.
       if (r.free_labels == 0) continue;
       for (size_t length : OverflowLengths(r)) {

@@ -19,8 +19,10 @@
 //     chain bound), since the substituted name is walked from the target;
 //   - for every candidate whose walk meets DNAMEs, query names padded with free labels to each
 //     length at which a substitution starts to exceed 255 octets (YXDOMAIN) and one octet below;
-//   - each candidate name with every type present in the zone, CNAME, and one type present
-//     nowhere (NODATA answers do not depend on which).
+//   - each candidate name with one type present nowhere in the zone (NODATA answers do not depend
+//     on which), then with each type that has an RRset at the node where that answer was decided
+//     (no other type can change it: the walk before that node depends on the type only through
+//     CNAME), and with CNAME.
 // Classes() runs the specification on the candidates and keeps one query per signature. The test
 // (classes_test.cc) checks the claim on random queries: each one's signature is among the
 // classes, and its answer equals its representative's modulo the free labels.

@@ -24,35 +24,44 @@ struct Walk {
 
 Walk WalkTo(const ZoneIndex& z, const Name& name) {
   const size_t apex = z.origin().label_count();
+  const size_t n = name.label_count();
+  // offsets[i]: where label i starts in the canonical key; the key from there is the suffix's.
+  const std::string key = name.CanonicalKey();
+  std::vector<size_t> offsets(n + 1, key.size());
+  for (size_t i = 0, at = 0; i < n; ++i) {
+    offsets[i] = at;
+    at += 1 + name.labels()[i].size();
+  }
   Walk w;
-  for (size_t d = apex; d <= name.label_count(); ++d) {
-    const Name a = name.Suffix(d);
-    const ZoneNode* node = z.Find(a);
-    if (!node) return w;  // w.at: the closest encloser (the previous, existing name)
-    w.at = a;
+  size_t reached = 0;  // labels of the deepest existing name
+  for (size_t d = apex; d <= n; ++d) {
+    const ZoneNode* node = z.FindByKey(std::string_view(key).substr(offsets[n - d]));
+    if (!node) break;  // the closest encloser is the previous, existing name
+    reached = d;
     w.node = node;
     if (d > apex && node->Has(rt::NS)) {
       w.kind = Walk::kCut;
-      return w;
+      break;
     }
-    if (d < name.label_count() && node->Has(rt::DNAME)) {
+    if (d < n && node->Has(rt::DNAME)) {
       w.kind = Walk::kDname;
-      return w;
+      break;
     }
+    if (d == n) w.kind = Walk::kExact;
   }
-  w.kind = Walk::kExact;
+  w.at = name.Suffix(reached);
   return w;
 }
 
 class Resolver {
  public:
-  Resolver(const ZoneIndex& z, const Profile& p) : z_(z), p_(p) {}
+  Resolver(const ZoneIndex& z, const Profile& p, bool explain) : z_(z), p_(p), explain_(explain) {}
 
   Response Run(const dns::Question& q) {
     if (q.qclass != dns::kClassIN || !q.name.IsSubdomainOf(z_.origin())) {
       r_.signature = "refused|";
       r_.rcode = dns::rcode::REFUSED;
-      Rule("RFC 1035 §4.1.1: not authoritative for the name (or the class): REFUSED");
+      if (explain_) Rule("RFC 1035 §4.1.1: not authoritative for the name (or the class): REFUSED");
       return r_;
     }
     r_.aa = true;
@@ -118,13 +127,15 @@ class Resolver {
     Decision("cut", w.at);
     if (r_.answer.empty()) {
       r_.aa = false;
-      Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: {} is delegated: referral, AA clear",
-                       w.at.ToString()));
+      if (explain_)
+        Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: {} is delegated: referral, AA clear",
+                         w.at.ToString()));
     } else {
-      Rule(
-          fmt::format("RFC 1034 §4.3.2 step 3.b: the chain's target is delegated at {}: "
-                      "referral after the chain",
-                      w.at.ToString()));
+      if (explain_)
+        Rule(
+            fmt::format("RFC 1034 §4.3.2 step 3.b: the chain's target is delegated at {}: "
+                        "referral after the chain",
+                        w.at.ToString()));
     }
     const auto& ns = *w.node->Find(rt::NS);
     AddSet(&r_.authority, ns);
@@ -135,7 +146,9 @@ class Resolver {
           !(p_.referral_out_of_bailiwick_glue && target.IsSubdomainOf(z_.origin())))
         continue;
       if (Addresses(target, &r_.additional)) {
-        Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: glue for {} in additional", target.ToString()));
+        if (explain_)
+          Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: glue for {} in additional",
+                           target.ToString()));
       }
     }
   }
@@ -150,8 +163,9 @@ class Resolver {
     Decision(substituted.ok() ? "dname" : "dname-yx", w.at);
     if (!substituted.ok()) {
       r_.rcode = dns::rcode::YXDOMAIN;
-      Rule(fmt::format("RFC 6672 §2.2: substituting {} in {} exceeds 255 octets: YXDOMAIN",
-                       target.ToString(), current.ToString()));
+      if (explain_)
+        Rule(fmt::format("RFC 6672 §2.2: substituting {} in {} exceeds 255 octets: YXDOMAIN",
+                         target.ToString(), current.ToString()));
       return std::nullopt;
     }
     ResourceRecord cname;
@@ -160,8 +174,17 @@ class Resolver {
     cname.ttl = dname.front().ttl;
     cname.rdata = dns::NameData{*substituted};
     AddSet(&r_.answer, {cname});
-    Rule(fmt::format("RFC 6672 §3.2: DNAME at {} redirects {}: synthesized CNAME to {}",
-                     w.at.ToString(), current.ToString(), substituted->ToString()));
+    if (explain_)
+      Rule(fmt::format("RFC 6672 §3.2: DNAME at {} redirects {}: synthesized CNAME to {}",
+                       w.at.ToString(), current.ToString(), substituted->ToString()));
+    if (qtype_ == rt::CNAME) {
+      // The synthesized CNAME is itself the RRset asked for: the answer ends with it.
+      r_.signature += "cname-asked|";
+      if (explain_)
+        Rule("RFC 1034 §4.3.2 step 3.a: the query asks for the CNAME itself: not followed");
+      positive_ = true;
+      return std::nullopt;
+    }
     return *substituted;
   }
 
@@ -170,33 +193,39 @@ class Resolver {
   std::optional<Name> AtName(const ZoneNode& node, const Name& at, const Name& current,
                              bool wildcard) {
     const Name* owner = wildcard ? &current : nullptr;
+    r_.decisive_types.clear();
+    for (const auto& [type, rrs] : node.rrsets) r_.decisive_types.push_back(type);
     if (const auto* cname = node.Find(rt::CNAME); cname && qtype_ != rt::CNAME) {
       Decision("cname", at);
       AddSet(&r_.answer, *cname, owner);
-      Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: {} is an alias: CNAME, then its target",
-                       current.ToString()));
+      if (explain_)
+        Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: {} is an alias: CNAME, then its target",
+                         current.ToString()));
       return *dns::TargetName(cname->front());
     }
     if (qtype_ == rt::ANY && !node.rrsets.empty()) {
       Decision("any", at);
       for (const auto& [type, rrs] : node.rrsets) AddSet(&r_.answer, rrs, owner);
-      Rule("RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
+      if (explain_) Rule("RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
       positive_ = true;
       return std::nullopt;
     }
     if (const auto* rrs = node.Find(qtype_)) {
       Decision(dns::TypeName(qtype_), at);
       AddSet(&r_.answer, *rrs, owner);
-      Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: the {} RRset of {}", dns::TypeName(qtype_),
-                       current.ToString()));
+      if (explain_)
+        Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: the {} RRset of {}", dns::TypeName(qtype_),
+                         current.ToString()));
       positive_ = true;
       return std::nullopt;
     }
     Decision("nodata", at);
-    Negative(node.rrsets.empty() && !wildcard
-                 ? "RFC 4592 §2.2.2 / RFC 2308 §2.2: an empty non-terminal exists: NODATA, SOA "
-                   "in authority"
-                 : "RFC 2308 §2.2: the name has no RRset of the type: NODATA, SOA in authority");
+    NegativeSoa();
+    if (explain_)
+      Rule(node.rrsets.empty() && !wildcard
+               ? "RFC 4592 §2.2.2 / RFC 2308 §2.2: an empty non-terminal exists: NODATA, SOA "
+                 "in authority"
+               : "RFC 2308 §2.2: the name has no RRset of the type: NODATA, SOA in authority");
     return std::nullopt;
   }
 
@@ -206,23 +235,26 @@ class Resolver {
     const ZoneNode* wild = source.ok() ? z_.Find(*source) : nullptr;
     if (wild) {
       Decision("wildcard", w.at);
-      Rule(
-          fmt::format("RFC 4592 §3.3.1: {} does not exist; the wildcard {} at its closest "
-                      "encloser {} answers for it",
-                      current.ToString(), source->ToString(), w.at.ToString()));
+      if (explain_)
+        Rule(
+            fmt::format("RFC 4592 §3.3.1: {} does not exist; the wildcard {} at its closest "
+                        "encloser {} answers for it",
+                        current.ToString(), source->ToString(), w.at.ToString()));
       return AtName(*wild, *source, current, /*wildcard=*/true);
     }
     r_.rcode = dns::rcode::NXDOMAIN;
     Decision("nxdomain", w.at);
-    Negative(fmt::format(
-        "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: {} does not exist (closest encloser {}, no "
-        "wildcard): NXDOMAIN, SOA in authority{}",
-        current.ToString(), w.at.ToString(),
-        r_.answer.empty() ? "" : "; RFC 6604 §2: the rcode is the last name's in the chain"));
+    NegativeSoa();
+    if (explain_)
+      Rule(fmt::format(
+          "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: {} does not exist (closest encloser {}, no "
+          "wildcard): NXDOMAIN, SOA in authority{}",
+          current.ToString(), w.at.ToString(),
+          r_.answer.empty() ? "" : "; RFC 6604 §2: the rcode is the last name's in the chain"));
     return std::nullopt;
   }
 
-  void Negative(const std::string& rule) {
+  void NegativeSoa() {
     if (const ResourceRecord* soa = z_.Soa()) {
       // RFC 2308 §3: the SOA's TTL is the lesser of its own TTL and its MINIMUM field.
       ResourceRecord negative = *soa;
@@ -231,34 +263,35 @@ class Resolver {
       }
       AddSet(&r_.authority, {negative});
     }
-    Rule(rule);
   }
 
   // Whether to go on to a CNAME target (RFC 1034 §4.3.2 step 3.a, bounded).
   bool Follow(const Name& target) {
     if (!p_.follow_chains) {
       r_.signature += "stop|";
-      Rule("profile follow_chains off: the answer ends at the first alias");
+      if (explain_) Rule("profile follow_chains off: the answer ends at the first alias");
       return false;
     }
     if (!target.IsSubdomainOf(z_.origin())) {
       r_.signature += "out|";
-      Rule(
-          fmt::format("RFC 1034 §4.3.2 step 3.a: the target {} is outside the zone: the answer "
-                      "ends there",
-                      target.ToString()));
+      if (explain_)
+        Rule(
+            fmt::format("RFC 1034 §4.3.2 step 3.a: the target {} is outside the zone: the answer "
+                        "ends there",
+                        target.ToString()));
       return false;
     }
     if (std::find(visited_.begin(), visited_.end(), target) != visited_.end()) {
       r_.signature += "loop|";
       looped_ = true;
-      Rule(fmt::format("RFC 1034 §3.6.2: the chain loops back to {}: it ends there",
-                       target.ToString()));
+      if (explain_)
+        Rule(fmt::format("RFC 1034 §3.6.2: the chain loops back to {}: it ends there",
+                         target.ToString()));
       return false;
     }
     if (hops_ >= p_.max_chain) {
       r_.signature += "bound|";
-      Rule(fmt::format("profile max_chain {}: the chain is cut there", p_.max_chain));
+      if (explain_) Rule(fmt::format("profile max_chain {}: the chain is cut there", p_.max_chain));
       return false;
     }
     visited_.push_back(target);
@@ -271,10 +304,14 @@ class Resolver {
   bool Addresses(const Name& name, std::vector<ResourceRecord>* section) {
     if (!name.IsSubdomainOf(z_.origin())) return false;
     const ZoneNode* node = z_.Find(name);
-    if (!node) return false;
+    return node && AddressesAt(*node, name, section);
+  }
+
+  // The A and AAAA RRsets of `node`, owned by `name` (a wildcard's stand for the name).
+  bool AddressesAt(const ZoneNode& node, const Name& name, std::vector<ResourceRecord>* section) {
     bool added = false;
     for (uint16_t t : {rt::A, rt::AAAA}) {
-      const auto* rrs = node->Find(t);
+      const auto* rrs = node.Find(t);
       // An RRset the answer already holds is not repeated (RFC 2181 §5: a response carries an
       // RRset whole and once).
       if (!rrs || std::any_of(r_.answer.begin(), r_.answer.end(), [&](const ResourceRecord& a) {
@@ -282,22 +319,10 @@ class Resolver {
           })) {
         continue;
       }
-      AddSet(section, *rrs);
+      AddSet(section, *rrs, &name);
       added = true;
     }
     return added;
-  }
-
-  // True when `name` is at or below a zone cut (its addresses there are glue).
-  bool IsGlue(const Name& name) const {
-    return name.IsSubdomainOf(z_.origin()) && WalkTo(z_, name).kind == Walk::kCut;
-  }
-
-  // True when `name` holds authoritative data: no cut above or at it, no DNAME above it.
-  bool Authoritative(const Name& name) const {
-    if (!name.IsSubdomainOf(z_.origin())) return false;
-    const Walk w = WalkTo(z_, name);
-    return w.kind == Walk::kExact;
   }
 
   // RFC 1034 §4.3.2 step 6 (and RFC 2782 for SRV): addresses of the targets of NS, MX and SRV
@@ -306,22 +331,30 @@ class Resolver {
     if (looped_ && p_.cname_loop != Profile::Loop::kChain) {
       r_.rcode = dns::rcode::SERVFAIL;
       if (p_.cname_loop == Profile::Loop::kServfail) r_.answer.clear();
-      Rule("profile cname_loop: a looping chain is answered SERVFAIL");
+      if (explain_) Rule("profile cname_loop: a looping chain is answered SERVFAIL");
       return r_;
     }
-    if (positive_ && p_.apex_ns_in_positive_answers) {
+    const bool from_dname =
+        std::any_of(r_.answer.begin(), r_.answer.end(),
+                    [](const ResourceRecord& rr) { return rr.type == rt::DNAME; });
+    const bool apex_ns = positive_ && p_.apex_ns_in_positive_answers &&
+                         !(from_dname && qtype_ == rt::CNAME && p_.apex_ns_skips_synthesized_cname);
+    if (apex_ns) {
       const auto* ns = z_.Find(z_.origin())->Find(rt::NS);
       const bool answer_is_apex_ns =
           qtype_ == rt::NS && !r_.answer.empty() && r_.answer.back().owner == z_.origin();
       if (ns && !answer_is_apex_ns) {
         AddSet(&r_.authority, *ns);
-        Rule("profile apex_ns_in_positive_answers: the apex NS RRset in authority (RFC 1034 §6.2)");
+        if (explain_)
+          Rule(
+              "profile apex_ns_in_positive_answers: the apex NS RRset in authority (RFC 1034 "
+              "§6.2)");
       }
     }
     if (p_.additional_for_answers && r_.aa) {
       std::vector<const ResourceRecord*> sources;
       for (const auto& rr : r_.answer) sources.push_back(&rr);
-      if (positive_ && p_.apex_ns_in_positive_answers) {
+      if (apex_ns) {
         for (const auto& rr : r_.authority) sources.push_back(&rr);
       }
       std::vector<Name> targets;
@@ -331,9 +364,25 @@ class Resolver {
         }
       }
       for (const Name& t : targets) {
-        const bool usable = Authoritative(t) || (p_.additional_from_glue && IsGlue(t));
-        if (usable && Addresses(t, &r_.additional)) {
-          Rule(fmt::format("RFC 1034 §4.3.2 step 6: addresses of {} in additional", t.ToString()));
+        if (!t.IsSubdomainOf(z_.origin())) continue;
+        const Walk w = WalkTo(z_, t);
+        if (w.kind == Walk::kExact || (w.kind == Walk::kCut && p_.additional_from_glue)) {
+          if (Addresses(t, &r_.additional)) {
+            if (explain_)
+              Rule(fmt::format("RFC 1034 §4.3.2 step 6: addresses of {} in additional",
+                               t.ToString()));
+          }
+        } else if (w.kind == Walk::kNotFound && HasWildcard(w.at)) {
+          // RFC 4592 §3.3.1: a missing name takes the wildcard's data in any lookup, the
+          // additional section's included.
+          const ZoneNode* wild = z_.Find(*w.at.Prepend("*"));
+          if (AddressesAt(*wild, t, &r_.additional)) {
+            if (explain_)
+              Rule(
+                  fmt::format("RFC 1034 §4.3.2 step 6 / RFC 4592 §3.3.1: addresses of {} from "
+                              "the wildcard in additional",
+                              t.ToString()));
+          }
         }
       }
     }
@@ -342,6 +391,7 @@ class Resolver {
 
   const ZoneIndex& z_;
   const Profile& p_;
+  const bool explain_;  // write the rules (the signature is always kept)
   Response r_;
   uint16_t qtype_ = 0;
   bool positive_ = false;
@@ -361,8 +411,9 @@ void AppendSection(std::string* out, const char* title, const std::vector<Resour
 
 }  // namespace
 
-Response Lookup(const ZoneIndex& zone, const dns::Question& question, const Profile& profile) {
-  return Resolver(zone, profile).Run(question);
+Response Lookup(const ZoneIndex& zone, const dns::Question& question, const Profile& profile,
+                bool explain) {
+  return Resolver(zone, profile, explain).Run(question);
 }
 
 std::string ResponseToText(const dns::Question& q, const Response& r) {

@@ -26,6 +26,8 @@ struct Profile {
   // Positive answers also carry the apex NS RRset in authority (RFC 1034 §6.2.1's example; BIND
   // without minimal-responses). Off: authority empty for positive answers (RFC 2181 §9 allows).
   bool apex_ns_in_positive_answers = false;
+  // ... except when the CNAME asked for was synthesized from a DNAME (NSD).
+  bool apex_ns_skips_synthesized_cname = false;
   // Additional-section addresses for NS, MX and SRV targets in the answer (RFC 1034 §4.3.2 step 6,
   // RFC 2782). Off: only the glue a referral needs (minimal responses).
   bool additional_for_answers = true;
@@ -53,13 +55,17 @@ struct Response {
   // Leading labels of the query name that matched no node: the part a wildcard or a DNAME
   // carries into the response (0 for an exact match).
   size_t free_labels = 0;
+  // The types with RRsets at the node where the answer was decided: the only query types (with
+  // CNAME) that could change the answer for this name (classes.cc asks just those).
+  std::vector<uint16_t> decisive_types;
 };
 
 // The authoritative answer of `zone` to `question` under `profile`. A name outside the zone is
 // REFUSED (RFC 1035 §4.1.1 allows a server to refuse what it is not authoritative for); a class
-// other than IN is REFUSED too.
+// other than IN is REFUSED too. Without `explain` the rules are left out (faster; the signature
+// is kept).
 Response Lookup(const ZoneIndex& zone, const dns::Question& question,
-                const Profile& profile = Profile());
+                const Profile& profile = Profile(), bool explain = true);
 
 // Dig-like text of a response ("status: NXDOMAIN, flags: aa", then the sections).
 std::string ResponseToText(const dns::Question& question, const Response& response);

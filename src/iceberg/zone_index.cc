@@ -14,11 +14,16 @@ ZoneIndex::ZoneIndex(Name origin, const std::vector<ResourceRecord>& records)
       if (!nodes_.emplace(n, ZoneNode{}).second) break;  // its ancestors are already there
     }
   }
+  for (const auto& [name, node] : nodes_) by_key_.emplace(name.CanonicalKey(), &node);
 }
 
 const ZoneNode* ZoneIndex::Find(const Name& name) const {
-  auto it = nodes_.find(name);
-  return it == nodes_.end() ? nullptr : &it->second;
+  return FindByKey(name.CanonicalKey());
+}
+
+const ZoneNode* ZoneIndex::FindByKey(std::string_view key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : it->second;
 }
 
 const ResourceRecord* ZoneIndex::Soa() const {

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dns/name.h"
@@ -32,6 +35,9 @@ class ZoneIndex {
   const Name& origin() const { return origin_; }
   // The node of `name`, or null when the name does not exist (neither data nor a non-terminal).
   const ZoneNode* Find(const Name& name) const;
+  // The same by Name::CanonicalKey(); the key of a name's suffix is a tail of the name's key, so
+  // a walk down a name looks up each ancestor without building it.
+  const ZoneNode* FindByKey(std::string_view key) const;
   const std::map<Name, ZoneNode>& nodes() const { return nodes_; }
   // The apex SOA (null if the zone has none).
   const ResourceRecord* Soa() const;
@@ -39,8 +45,13 @@ class ZoneIndex {
   bool IsCut(const Name& name) const;
 
  private:
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>()(k); }
+  };
   Name origin_;
   std::map<Name, ZoneNode> nodes_;
+  std::unordered_map<std::string, const ZoneNode*, KeyHash, std::equal_to<>> by_key_;
 };
 
 }  // namespace llms::iceberg

@@ -1,0 +1,62 @@
+// Tests of the comparison behind `iceberg check` and `iceberg campaign`: which fields of an
+// engine's response differ from the specification's (sections as sets, case-insensitive owners,
+// OPT ignored, TTLs compared), and the RFC clause a discrepancy is filed under.
+#include "iceberg/checker.h"
+
+#include <gtest/gtest.h>
+
+#include "iceberg/campaign.h"
+
+namespace llms::iceberg {
+namespace {
+
+ResourceRecord A(const char* owner, uint8_t last, uint32_t ttl = 60) {
+  ResourceRecord rr;
+  rr.owner = *Name::Parse(owner);
+  rr.type = dns::rrtype::A;
+  rr.ttl = ttl;
+  rr.rdata = dns::AData{{192, 0, 2, last}};
+  return rr;
+}
+
+TEST(CheckerTest, DifferencesComparesSectionsAsSets) {
+  Response expected;
+  expected.aa = true;
+  expected.answer = {A("www.example.", 1), A("www.example.", 2)};
+  dns::Message actual;
+  actual.qr = true;
+  actual.aa = true;
+  actual.answer = {A("WWW.Example.", 2), A("www.example.", 1)};  // order and case do not matter
+  ResourceRecord opt;
+  opt.owner = Name();
+  opt.type = dns::rrtype::OPT;
+  opt.rclass = 1232;
+  opt.rdata = dns::RawData{};
+  actual.additional = {opt};  // EDNS is not compared
+  EXPECT_TRUE(Differences(expected, actual).empty());
+
+  actual.aa = false;
+  actual.rcode = dns::rcode::NXDOMAIN;
+  actual.answer.pop_back();
+  actual.authority = {A("ns.example.", 3)};
+  EXPECT_EQ(Differences(expected, actual),
+            (std::vector<std::string>{"rcode", "aa", "answer", "authority"}));
+  // A TTL difference is a difference.
+  dns::Message ttl;
+  ttl.aa = true;
+  ttl.answer = {A("www.example.", 1, 30), A("www.example.", 2)};
+  EXPECT_EQ(Differences(expected, ttl), (std::vector<std::string>{"answer"}));
+}
+
+TEST(CheckerTest, ClauseIsTheLastRulesCitation) {
+  EXPECT_EQ(ClauseOf({"RFC 6672 §3.2: DNAME at d.example. ...",
+                      "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: x does not exist"}),
+            "RFC 1034 §4.3.2 step 3.c");
+  EXPECT_EQ(ClauseOf({"RFC 6672 §2.2: substituting ..."}), "RFC 6672 §2.2");
+  EXPECT_EQ(ClauseOf({"profile cname_loop: a looping chain is answered SERVFAIL"}),
+            "profile cname_loop");
+  EXPECT_EQ(ClauseOf({}), "unknown");
+}
+
+}  // namespace
+}  // namespace llms::iceberg

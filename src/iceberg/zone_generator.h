@@ -1,0 +1,21 @@
+// Random well-formed zones for campaigns and benchmarks: a tree of names under the apex (so empty
+// non-terminals appear), then at the names delegations with glue, wildcards, DNAMEs (into the
+// zone and out of it), CNAME chains (including loops and dangling targets), and address, MX, SRV
+// and TXT data whose targets lie in and out of the zone. Every zone passes ValidateZone; a seed
+// gives the same zone on every machine.
+#pragma once
+
+#include <cstdint>
+
+#include "dns/zone_parser.h"
+
+namespace llms::iceberg {
+
+struct GeneratorOptions {
+  int names = 12;  // names created under the apex (each gets records, or stays a non-terminal)
+  dns::Name origin = *dns::Name::Parse("example.");
+};
+
+dns::Zone GenerateZone(uint64_t seed, const GeneratorOptions& options = GeneratorOptions());
+
+}  // namespace llms::iceberg
