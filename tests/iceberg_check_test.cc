@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -106,7 +107,7 @@ TEST_P(IcebergCheckTest, EveryDiscrepancyIsAKnownFinding) {
     }
     ++zones_checked;
   }
-  EXPECT_GE(zones_checked, 7);
+  EXPECT_GE(zones_checked, 8);
   for (const Finding& f : KnownFindings()) {
     if (std::get<0>(f) == engine) {
       EXPECT_TRUE(seen.count(f)) << "a known finding no longer shows: " << std::get<1>(f) << " "
@@ -136,6 +137,20 @@ TEST(IcebergCampaignTest, GeneratedZonesRunEndToEnd) {
   r = RunCommand(Bin("iceberg") + " campaign --engines nsd,unbound --zones 1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown engine 'unbound'"), std::string::npos) << r.err;
+}
+
+// An engine that will not load a zone (BIND: an in-zone NS name without an address) fails the
+// check with the engine's log, at once rather than at the start-up timeout.
+TEST(IcebergCampaignTest, AnEngineThatRefusesTheZoneShowsItsLog) {
+  if (access("/usr/sbin/named", X_OK) != 0) GTEST_SKIP() << "BIND is not installed";
+  const std::string zone = ::testing::TempDir() + "/noaddr.db";
+  std::ofstream(zone)
+      << "$TTL 300\n@ SOA ns1 admin 1 2 3 4 5\n@ NS ns1\n@ NS nsx\nns1 A 192.0.2.1\n";
+  const CommandResult r =
+      RunCommand(Bin("iceberg") + " check --zone " + zone + " --origin example. --engine bind");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("did not load the zone"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("starting BIND"), std::string::npos) << r.err;  // the log itself
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, IcebergCheckTest,
