@@ -10,7 +10,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "iceberg: the authoritative DNS lookup as the RFCs specify it (RFC 1034 §4.3.2 with RFC "
-      "2308, 4592, 6672, 6604), and the query equivalence classes of a zone"};
+      "2308, 4592, 6672, 6604), a zone's query equivalence classes, and differential checks of "
+      "real authoritative engines (NSD, Knot DNS, BIND 9, PowerDNS) against it"};
   app.footer(R"(Examples:
   iceberg lookup --zone example.zone --origin example. --name www.example. --type A
   iceberg classes --zone example.zone --origin example.
