@@ -83,6 +83,10 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
       return Status::Error(fmt::format("{}: cluster.load_efficiency must be in (0, 1]", path));
     }
     s.profiles = Resolve(path, c.value("profiles", ""));
+    if (j.contains("slo")) {
+      s.slo.ttft_s = j["slo"].value("ttft_s", s.slo.ttft_s);
+      s.slo.tpot_s = j["slo"].value("tpot_s", s.slo.tpot_s);
+    }
     for (const json& m : j.at("models")) {
       ModelType t;
       t.name = m.at("name").get<std::string>();
@@ -91,13 +95,19 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
       t.count = m.value("count", 1);
       if (t.count < 1)
         return Status::Error(fmt::format("{}: model {}: count must be >= 1", path, t.name));
+      if (m.contains("slo")) {
+        SloTargets own = s.slo;  // a key left out takes the experiment's
+        own.ttft_s = m["slo"].value("ttft_s", own.ttft_s);
+        own.tpot_s = m["slo"].value("tpot_s", own.tpot_s);
+        if (!(own.ttft_s > 0 && own.tpot_s > 0)) {
+          return Status::Error(
+              fmt::format("{}: model {}: slo ttft_s and tpot_s must be > 0", path, t.name));
+        }
+        t.slo = own;
+      }
       s.model_types.push_back(t);
     }
     if (s.model_types.empty()) return Status::Error(fmt::format("{}: 'models' is empty", path));
-    if (j.contains("slo")) {
-      s.slo.ttft_s = j["slo"].value("ttft_s", s.slo.ttft_s);
-      s.slo.tpot_s = j["slo"].value("tpot_s", s.slo.tpot_s);
-    }
     const json& w = j.at("workload");
     auto kind = ParseArrivalKind(w.value("arrivals", "poisson"));
     if (!kind.ok()) return Status::Error(fmt::format("{}: {}", path, kind.message()));
@@ -198,6 +208,7 @@ Result<std::vector<serving::ServedModel>> Experiment::Models(int num_models) con
     if (!t.profile.empty()) fit = fits_.at(t.profile);
     m.latency =
         std::make_shared<GpuLatency>(fit, roof, m.weight_bytes, gpu_, spec_.load_efficiency);
+    if (t.slo) m.tpot_slo_s = t.slo->tpot_s;
     out.push_back(std::move(m));
   }
   return out;
@@ -288,7 +299,8 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   std::vector<RequestTiming> timings;
   timings.reserve(requests->size());
   for (auto& r : *requests) {
-    timings.push_back({r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0, {}});
+    timings.push_back(
+        {r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0, TypeOf(r.model).slo});
   }
   p.summary = SummarizeRequests(timings, spec_.slo);
   if (keep_timings) p.timings = std::move(timings);

@@ -28,6 +28,8 @@ struct ModelType {
   std::string profile;  // model name in the profiles (empty: roofline only)
   std::string shape;    // engine model preset for the roofline and the memory sizes
   int count = 1;        // how many of every sum(count) served models are of this type
+  std::optional<SloTargets>
+      slo;  // this type's own SLOs (decode quotas, attainment); else the run's
 };
 
 struct ExperimentSpec {

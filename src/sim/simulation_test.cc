@@ -320,6 +320,40 @@ TEST(ExperimentTest, BadConfigurationsGiveClearErrors) {
   EXPECT_EQ(p->summary.completed, p->requests);
 }
 
+TEST(ExperimentTest, ModelTypesMayHaveTheirOwnSlos) {
+  const std::string dir = testing::TempDir();
+  std::ofstream(dir + "/slo-lengths.csv") << "Request Time,Model Name,Input Length,Output Length\n"
+                                             "00:00:01.000,a,100,50\n";
+  auto experiment = [&](const std::string& strict_slo) {
+    const std::string path = dir + "/slo.json";
+    std::ofstream(path) << fmt::format(R"({{"cluster": {{"gpu": "H800", "nodes": 1,
+      "gpus_per_node": 2, "prefill_per_node": 1, "decode_per_node": 1}},
+      "models": [{{"name": "strict", "shape": "llama-7b"{}}}, {{"name": "loose", "shape": "llama-7b"}}],
+      "slo": {{"ttft_s": 10, "tpot_s": 0.1}},
+      "workload": {{"lengths": "slo-lengths.csv", "duration_s": 60}},
+      "sweep": {{"num_models": 2, "rate_per_model": 0.1}}}})",
+                                       strict_slo);
+    return LoadExperiment(path);
+  };
+  auto own = Experiment::Load(*experiment(R"(, "slo": {"tpot_s": 0.0001})"));
+  ASSERT_TRUE(own.ok()) << own.message();
+  auto models = own->Models(2);
+  ASSERT_TRUE(models.ok());
+  EXPECT_EQ((*models)[0].tpot_slo_s, 0.0001);  // its own, for the decode quotas
+  EXPECT_EQ((*models)[1].tpot_slo_s, 0.0);     // the cluster's
+  auto plain = Experiment::Load(*experiment(""));
+  ASSERT_TRUE(plain.ok());
+  auto a = own->RunPoint("aegaeon", 2, 0.1), b = plain->RunPoint("aegaeon", 2, 0.1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  // The same run judged by the strict model's own SLO: its requests (half) miss it.
+  EXPECT_GT(b->summary.conventional_attainment, 0.9);
+  EXPECT_LT(a->summary.conventional_attainment, 0.6);
+  auto bad = experiment(R"(, "slo": {"tpot_s": 0})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("model strict: slo ttft_s and tpot_s must be > 0"),
+            std::string::npos);
+}
+
 TEST(ExperimentTest, PaperSweepPointOnTheArtifactProfiles) {
   const std::string path = std::string(LLMS_SOURCE_DIR) + "/experiments/paper-sweep-a.json";
   if (!std::filesystem::exists(std::string(LLMS_SHARED_DIR) + "/data/aegaeon-profiles")) {
