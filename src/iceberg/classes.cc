@@ -87,21 +87,16 @@ std::vector<size_t> OverflowLengths(const Response& r) {
   return lengths;
 }
 
-// The query types worth asking: every type in the zone, CNAME, and one present nowhere.
-std::vector<uint16_t> QueryTypes(const ZoneIndex& z) {
+// A query type with no RRset anywhere in the zone (its answers stand for every such type).
+uint16_t AbsentType(const ZoneIndex& z) {
   std::set<uint16_t> present;
   for (const auto& [name, node] : z.nodes()) {
     for (const auto& [type, rrs] : node.rrsets) present.insert(type);
   }
-  std::vector<uint16_t> types(present.begin(), present.end());
-  if (!present.count(rt::CNAME)) types.push_back(rt::CNAME);
-  for (uint16_t t : {rt::TXT, rt::A, rt::AAAA, rt::MX, rt::PTR, rt::SRV, uint16_t{65280}}) {
-    if (!present.count(t)) {
-      types.push_back(t);
-      break;
-    }
+  for (uint16_t t : {rt::TXT, rt::A, rt::AAAA, rt::MX, rt::PTR, rt::SRV}) {
+    if (!present.count(t)) return t;
   }
-  return types;
+  return 65280;  // private use (RFC 6895 §3.1)
 }
 
 }  // namespace
@@ -117,7 +112,6 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
   if (!zone.origin().is_root()) {
     names.push_back(*Name::FromLabels({"iceberg-outside-the-zone"}));
   }
-  const std::vector<uint16_t> types = QueryTypes(zone);
 
   std::vector<QueryClass> classes;
   std::unordered_set<std::string> seen;
@@ -131,7 +125,7 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
   };
   // Per name: a type present nowhere first; the answer then names the types that could change
   // it (those at the node it was decided at), and CNAME.
-  const uint16_t absent = types.back();
+  const uint16_t absent = AbsentType(zone);
   for (const Name& name : names) {
     std::vector<uint16_t> asked{absent};
     for (size_t i = 0; i < asked.size(); ++i) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -183,7 +184,13 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
   p->workdir_ = workdir;
   p->port_ = *port;
   p->log_path_ = workdir + "/engine.log";
-  p->version_ = FirstLineOf(launch->version_argv);
+  // The version does not change between starts (a campaign starts each engine hundreds of times).
+  static std::map<std::string, std::string> versions;
+  auto version = versions.find(engine);
+  if (version == versions.end()) {
+    version = versions.emplace(engine, FirstLineOf(launch->version_argv)).first;
+  }
+  p->version_ = version->second;
   p->pid_ = ::fork();
   if (p->pid_ == 0) {
     ::setpgid(0, 0);

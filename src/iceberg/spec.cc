@@ -68,16 +68,8 @@ class Resolver {
     qtype_ = q.type;
     Name current = q.name;
     visited_.push_back(current);
-    bool first = true;
     while (true) {
       const Walk w = WalkTo(z_, current);
-      if (first) {
-        // Only a wildcard or a DNAME carries the unmatched labels into the answer.
-        const bool carries =
-            w.kind == Walk::kDname || (w.kind == Walk::kNotFound && HasWildcard(w.at));
-        if (carries) r_.free_labels = current.label_count() - w.at.label_count();
-        first = false;
-      }
       std::optional<Name> next;
       switch (w.kind) {
         case Walk::kCut:
@@ -100,6 +92,11 @@ class Resolver {
 
  private:
   void Rule(std::string text) { r_.rules.push_back(std::move(text)); }
+  // A wildcard or a DNAME copies the query's labels below `at` into the answer; on the query
+  // name itself (before any alias was followed) those are its free labels.
+  void CarryFreeLabels(const Name& current, const Name& at) {
+    if (hops_ == 0) r_.free_labels = current.label_count() - at.label_count();
+  }
   bool HasWildcard(const Name& encloser) const {
     auto source = encloser.Prepend("*");
     return source.ok() && z_.Find(*source) != nullptr;
@@ -156,6 +153,7 @@ class Resolver {
   // RFC 6672 §3.2: a DNAME above the name: the DNAME and a CNAME synthesized from it answer; the
   // walk continues at the substituted name.
   std::optional<Name> Dname(const Walk& w, const Name& current) {
+    CarryFreeLabels(current, w.at);
     const auto& dname = *w.node->Find(rt::DNAME);
     AddSet(&r_.answer, dname);
     const Name target = *dns::TargetName(dname.front());
@@ -234,6 +232,7 @@ class Resolver {
     auto source = w.at.Prepend("*");
     const ZoneNode* wild = source.ok() ? z_.Find(*source) : nullptr;
     if (wild) {
+      CarryFreeLabels(current, w.at);
       Decision("wildcard", w.at);
       if (explain_)
         Rule(
