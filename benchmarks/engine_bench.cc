@@ -1,23 +1,27 @@
 // Google Benchmark programs for the CPU engine, reported against this machine's own limits measured
-// in the same run: memory read bandwidth and FMA peak (2 threads), decode of a 1B Q8_0
+// in the same run: memory read bandwidth and FMA peak (2 threads; 256-bit and, where the CPU has
+// it, 512-bit FMAs: prefill is judged against the peak of the vectors its kernels use), the Q8_0
+// matrix product with each kernel set, decode of a 1B Q8_0
 // random-weight model as achieved bandwidth (weight bytes x tokens/s), prefill as GFLOP/s, batched
 // decode for batch 1..64, and stories260K on one thread against the scalar path that repeats
 // llama2.c's loops.
 //   build/bin/engine_bench                                   # everything (about 3 minutes)
 //   build/bin/engine_bench --benchmark_filter='Peak|Decode/1B'
 // Built with -mavx2 -mfma (the peak measurements use AVX2 directly): runs on AVX2 machines only.
+// LLMS_KERNELS=avx2 in the environment runs everything on the AVX2 kernels of an AVX-512 CPU.
 // The 1B model is written once to $LLMS_BENCH_DIR (default /tmp) by `aegaeon model dummy`'s code.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/thread_pool.h"
 #include "engine/kernels.h"
 #include "engine/kv_cache.h"
@@ -74,8 +78,29 @@ double FmaOnce(ThreadPool& pool, int64_t iters) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The same with 512-bit FMAs (these functions alone are compiled for AVX-512).
+__attribute__((target("avx512f"))) void Fma512Chains(int64_t iters) {
+  __m512 acc[10];
+  for (int i = 0; i < 10; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (auto& x : acc) x = _mm512_fmadd_ps(x, m, a);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 10; ++i) s = _mm512_add_ps(s, acc[i]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  benchmark::DoNotOptimize(out[0]);
+}
+double Fma512Once(ThreadPool& pool, int64_t iters) {
+  const auto start = std::chrono::steady_clock::now();
+  pool.ParallelFor(pool.size(), [&](int64_t, int64_t) { Fma512Chains(iters); });
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 struct Peaks {
-  double read_gbs = 0, fma_gflops = 0;
+  double read_gbs = 0, fma_gflops = 0;  // FMA peak of the widest vectors the active kernels use
+  double fma256_gflops = 0, fma512_gflops = 0;
 };
 
 const Peaks& MachinePeaks() {
@@ -88,10 +113,17 @@ const Peaks& MachinePeaks() {
     std::sort(t.begin(), t.end());
     r.read_gbs = static_cast<double>(buf.size() * 8) / t[0] / 1e9;  // best of 7
     const int64_t iters = 50'000'000;
+    const double flops = static_cast<double>(kThreads) * static_cast<double>(iters) * 10 * 2;
     double best = 1e9;
     for (int i = 0; i < 3; ++i) best = std::min(best, FmaOnce(pool, iters));
-    r.fma_gflops =
-        static_cast<double>(kThreads) * static_cast<double>(iters) * 10 * 8 * 2 / best / 1e9;
+    r.fma256_gflops = flops * 8 / best / 1e9;
+    r.fma_gflops = r.fma256_gflops;
+    if (Avx512Kernels()) {
+      best = 1e9;
+      for (int i = 0; i < 3; ++i) best = std::min(best, Fma512Once(pool, iters));
+      r.fma512_gflops = flops * 16 / best / 1e9;
+      if (&ActiveKernels() == Avx512Kernels()) r.fma_gflops = r.fma512_gflops;
+    }
     return r;
   }();
   return p;
@@ -106,6 +138,10 @@ BENCHMARK(BM_PeakReadBandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
 void BM_PeakFma(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(MachinePeaks());
   state.counters["GFLOP/s"] = MachinePeaks().fma_gflops;
+  state.counters["AVX2_GFLOP/s"] = MachinePeaks().fma256_gflops;
+  if (MachinePeaks().fma512_gflops > 0)
+    state.counters["AVX512_GFLOP/s"] = MachinePeaks().fma512_gflops;
+  state.SetLabel("peak of the active kernels' vectors: " + std::string(ActiveKernels().name));
 }
 BENCHMARK(BM_PeakFma)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -177,23 +213,29 @@ BENCHMARK(BM_Decode1B)
     ->UseRealTime()
     ->MinTime(2.0);
 
-// The same decode with the weights placed in an anonymous arena backed by transparent huge pages
-// (what an instance's arena holds), against the 4 KiB pages of the file mapping.
+// The 1B model's weights copied into an anonymous arena backed by transparent huge pages (what an
+// instance's arena holds), once for every benchmark that uses it.
+const Model* PlacedOneB() {
+  static HugePageMemory arena;
+  static const Result<Model> placed = [] {
+    const Model& m = OneB().model;
+    const size_t bytes = WeightsArenaBytes(m);
+    arena = AllocateHugePageMemory(bytes);
+    if (!arena) return Result<Model>::Error("out of memory");
+    return PlaceWeights(m, arena.get(), bytes);
+  }();
+  return placed.ok() ? &*placed : nullptr;
+}
+
+// The same decode with the weights in huge pages, against the 4 KiB pages of the file mapping.
 void BM_Decode1BPlaced(benchmark::State& state) {
   MachinePeaks();
-  const Model& m = OneB().model;
-  const size_t bytes = WeightsArenaBytes(m);
-  const size_t huge = size_t{2} << 20;
-  void* arena = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
-  madvise(arena, bytes, MADV_HUGEPAGE);
-  auto placed = PlaceWeights(m, arena, bytes);
-  if (!placed.ok()) {
-    state.SkipWithError(placed.message().c_str());
-    std::free(arena);
+  const Model* m = PlacedOneB();
+  if (!m) {
+    state.SkipWithError("cannot place the weights");
     return;
   }
-  DecodeSteps(state, *placed, static_cast<int>(state.range(0)), 64, kThreads);
-  std::free(arena);
+  DecodeSteps(state, *m, static_cast<int>(state.range(0)), 64, kThreads);
 }
 BENCHMARK(BM_Decode1BPlaced)
     ->Name("Decode/1B-Q8_0-in-arena/batch")
@@ -201,6 +243,29 @@ BENCHMARK(BM_Decode1BPlaced)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
+
+// Decode at batch 1 on 2 threads, weights in huge pages, with each SIMD kernel set in one run
+// (arguments: 1 AVX2, 2 AVX-512), so their ratio is measured under the same machine load.
+void BM_Decode1BKernels(benchmark::State& state) {
+  MachinePeaks();
+  const DotKernels* k = state.range(0) == 1 ? Avx2Kernels() : Avx512Kernels();
+  const Model* m = PlacedOneB();
+  if (!k || !m) {
+    state.SkipWithError(!k ? "this CPU does not run these kernels" : "cannot place the weights");
+    return;
+  }
+  SetActiveKernels(k);
+  DecodeSteps(state, *m, 1, 64, kThreads);
+  SetActiveKernels(nullptr);
+  state.SetLabel(std::string(k->name));
+}
+BENCHMARK(BM_Decode1BKernels)
+    ->Name("Decode/1B-Q8_0-in-arena/batch-1/kernels")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(1.0);
 
 void BM_Prefill1B(benchmark::State& state) {
   MachinePeaks();
@@ -230,6 +295,48 @@ BENCHMARK(BM_Prefill1B)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
+
+// One Q8_0 matrix product (16384 x 4096, 71 MB: streamed from memory, as in decode) with each
+// kernel set this CPU runs, for 1 to 64 activation rows on 2 threads; arguments: kernels (0 scalar,
+// 1 AVX2, 2 AVX-512), activation rows. Reports weight GB/s and multiply-add throughput.
+void BM_MatMulQ8(benchmark::State& state) {
+  const DotKernels* kernels[] = {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()};
+  const DotKernels* k = kernels[state.range(0)];
+  if (!k) {
+    state.SkipWithError("this CPU does not run these kernels");
+    return;
+  }
+  const int64_t rows = 16384, cols = 4096, nx = state.range(1);
+  static const std::vector<uint8_t> weights = [] {
+    std::vector<uint8_t> w(RowBytes(GgmlType::kQ8_0, 4096) * 16384);
+    std::vector<float> row(4096);
+    for (int64_t r = 0; r < 16384; ++r) {
+      for (int64_t c = 0; c < 4096; ++c) row[c] = static_cast<float>((r * 31 + c * 17) % 255) - 127;
+      QuantizeRow(GgmlType::kQ8_0, row.data(), w.data() + r * RowBytes(GgmlType::kQ8_0, 4096),
+                  4096);
+    }
+    return w;
+  }();
+  const Tensor t{GgmlType::kQ8_0, weights.data(), rows, cols};
+  std::vector<float> x(static_cast<size_t>(nx * cols), 0.5f), out(static_cast<size_t>(nx * rows));
+  ThreadPool pool(kThreads);
+  for (auto _ : state) {
+    MatMul(t, x.data(), nx, out.data(), &pool, *k);
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double it = static_cast<double>(state.iterations());
+  state.counters["weights_GB/s"] = benchmark::Counter(
+      it * static_cast<double>(weights.size()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GMAC/s"] = benchmark::Counter(it * static_cast<double>(rows * cols * nx) / 1e9,
+                                                benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(k->name));
+}
+BENCHMARK(BM_MatMulQ8)
+    ->Name("MatMul/Q8_0-16384x4096/kernels/rows")
+    ->ArgsProduct({{1, 2}, {1, 4, 16, 64}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(0.5);
 
 // stories260K decode on one thread, the way `aegaeon run` decodes (one row per step, contexts
 // 1..256), with the active (SIMD) kernels and with the scalar ones that repeat llama2.c's loops.

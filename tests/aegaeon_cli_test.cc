@@ -1,7 +1,8 @@
 // End-to-end tests of the aegaeon binary as a user runs it: `aegaeon run` on the real stories260K
 // model reproduces llama2.c's golden text on stdout with statistics on stderr, also after
 // `aegaeon model convert` to GGUF; `model dummy` writes a 1B Q8_0 model that `model info`
-// describes and `run` loads; `model quantize` works; `sim sweep` and `sim run` on the paper's
+// describes and `run` loads; `model quantize` works; `run --hugepages` prints what the file
+// mapping does; `sim sweep` and `sim run` on the paper's
 // experiment write their CSV, JSON and HTML; bad input gets clear errors.
 #include <gtest/gtest.h>
 
@@ -53,7 +54,13 @@ TEST(AegaeonCliTest, AcceptanceConvertToGgufThenRunPrintsTheSameText) {
   auto info = RunCommand(kAegaeon + " model info " + q8 + " --tensors");
   EXPECT_NE(info.out.find("blk.0.attn_q.weight"), std::string::npos);
   EXPECT_NE(info.out.find("Q8_0"), std::string::npos);
-  EXPECT_EQ(RunCommand(kAegaeon + " run --model " + q8 + args).exit_code, 0);
+  auto q8_run = RunCommand(kAegaeon + " run --model " + q8 + args);
+  EXPECT_EQ(q8_run.exit_code, 0) << q8_run.err;
+  // Weights copied onto huge pages give the same text as read from the file mapping.
+  auto q8_huge = RunCommand(kAegaeon + " run --hugepages --model " + q8 + args);
+  EXPECT_EQ(q8_huge.exit_code, 0) << q8_huge.err;
+  EXPECT_EQ(q8_huge.out, q8_run.out);
+  EXPECT_EQ(RunCommand(kAegaeon + " run --hugepages --model " + out + args).out, bin.out);
 }
 
 TEST(AegaeonCliTest, AcceptanceDummyOneBillionQ8ModelAndInfo) {

@@ -3,11 +3,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "core/huge_pages.h"
 #include "engine/generation.h"
 #include "engine/model_loader.h"
+#include "engine/weights_arena.h"
 #include "errors.h"
 
 namespace llms::aegaeon::cli {
@@ -16,7 +19,7 @@ namespace {
 struct RunArgs {
   std::string model, tokenizer, prompt;
   engine::GenerationOptions gen;
-  bool quiet = false;
+  bool quiet = false, hugepages = false;
 };
 
 }  // namespace
@@ -27,7 +30,7 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
   aegaeon run --model ../shared/models/stories260K/stories260K.bin --tokenizer ../shared/models/stories260K/tok512.bin \
       --prompt "Once upon a time" --temperature 0 --max-tokens 100
   aegaeon run --model /tmp/s.gguf --prompt "Tom" --temperature 0.8 --top-p 0.9 --seed 42 --stop "."
-  aegaeon run --model /tmp/d.gguf --prompt "hello" --max-tokens 32 --threads 2)");
+  aegaeon run --model /tmp/d.gguf --prompt "hello" --max-tokens 32 --threads 2 --hugepages)");
   auto a = std::make_shared<RunArgs>();
   a->gen.sampling.temperature = 1.0f;
   app->add_option("-m,--model", a->model,
@@ -52,12 +55,31 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
   app->add_option("--stop", a->gen.stop, "stop when this text appears (repeatable; not printed)");
   app->add_option("--threads", a->gen.threads, "compute threads (default 0: one per core)")
       ->check(CLI::NonNegativeNumber);
+  app->add_flag("--hugepages", a->hugepages,
+                "copy the weights from the file mapping into memory on transparent huge pages "
+                "before generating (as a server instance holds them): costs the model's size in "
+                "memory and a copy at start, decode of a 1B model measured about 1.7x as fast");
   app->add_flag("-q,--quiet", a->quiet, "no statistics on stderr");
   app->callback([a, &action] {
     action = [a]() -> int {
       auto loaded = engine::LoadModelFiles(a->model, a->tokenizer);
       if (!loaded.ok()) return Fail(loaded.message());
-      const engine::Model& model = loaded->model;
+      HugePageMemory placed_memory;
+      std::optional<engine::Model> placed;
+      if (a->hugepages) {
+        const size_t bytes = engine::WeightsArenaBytes(loaded->model);
+        placed_memory = AllocateHugePageMemory(bytes);
+        if (!placed_memory) {
+          return Fail(
+              fmt::format("--hugepages: cannot allocate {} bytes for the weights; run "
+                          "without --hugepages to read them from the file mapping",
+                          bytes));
+        }
+        auto p = engine::PlaceWeights(loaded->model, placed_memory.get(), bytes);
+        if (!p.ok()) return Fail(p.message());
+        placed = std::move(p).value();
+      }
+      const engine::Model& model = placed ? *placed : loaded->model;
       const engine::Tokenizer& tok = *loaded->tokenizer;
       auto result = engine::GenerateText(model, tok, a->prompt, a->gen, [](std::string_view text) {
         std::fwrite(text.data(), 1, text.size(), stdout);

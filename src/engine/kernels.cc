@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 namespace llms::engine {
@@ -85,6 +86,18 @@ void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, i
     for (int i = 0; i < hs; ++i) out[i] += a[t] * vt[i];
   }
 }
+// ggml's reference Q8_0 quantization (rounding halves away from zero).
+void QuantizeQ8(const float* x, int64_t n, int8_t* q, float* d) {
+  for (int64_t b = 0; b < n / kQBlock; ++b, x += kQBlock, q += kQBlock) {
+    float amax = 0.0f;
+    for (int j = 0; j < kQBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
+    const float scale = amax / 127.0f;
+    const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+    d[b] = F16ToF32(F32ToF16(scale));
+    for (int j = 0; j < kQBlock; ++j) q[j] = static_cast<int8_t>(std::roundf(x[j] * inv));
+  }
+}
+
 // llama2.c's softmax.
 void Softmax(float* x, int size) {
   float max_val = x[0];
@@ -105,11 +118,13 @@ constexpr DotKernels kScalar{"scalar",
                              QuantRows<BlockQ4_0, DotQ4>,
                              AttnScores,
                              AttnAccumulate,
-                             Softmax};
+                             Softmax,
+                             QuantizeQ8};
 
 }  // namespace
 
-const DotKernels* Avx2KernelsIfBuilt();  // kernels_avx2.cc
+const DotKernels* Avx2KernelsIfBuilt();    // kernels_avx2.cc
+const DotKernels* Avx512KernelsIfBuilt();  // kernels_avx512.cc
 
 const DotKernels& ScalarKernels() {
   return kScalar;
@@ -124,12 +139,25 @@ const DotKernels* Avx2Kernels() {
   return Avx2KernelsIfBuilt();
 }
 
+const DotKernels* Avx512Kernels() {
+  if (!Avx2Kernels()) return nullptr;  // attention and softmax come from the AVX2 kernels
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq") ||
+      !__builtin_cpu_supports("avx512vnni")) {
+    return nullptr;
+  }
+  return Avx512KernelsIfBuilt();
+}
+
 namespace {
+// The widest kernels the CPU runs, or the ones LLMS_KERNELS names (when the CPU runs them).
 const DotKernels* DefaultKernels() {
   const char* force = std::getenv("LLMS_KERNELS");
-  if (force && std::strcmp(force, "scalar") == 0) return &kScalar;
+  const std::string_view want = force ? force : "";
+  if (want == "scalar") return &kScalar;
   const DotKernels* avx2 = Avx2Kernels();
-  return avx2 ? avx2 : &kScalar;
+  const DotKernels* avx512 = want == "avx2" ? nullptr : Avx512Kernels();
+  return avx512 ? avx512 : avx2 ? avx2 : &kScalar;
 }
 std::atomic<const DotKernels*> active_kernels{nullptr};
 }  // namespace
@@ -158,30 +186,22 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
     total_rows += job.w->rows;
   }
   // Quantized weights multiply Q8_0 activations, quantized once for the whole group.
-  // Activations as Q8_0, split: values 32-byte aligned (aligned SIMD loads), scales as floats.
-  thread_local std::vector<BlockQ8_0> blocks_buf;
+  // Activations as Q8_0, split: values 64-byte aligned (aligned SIMD loads), scales as floats.
   thread_local std::vector<int8_t> xq_buf;
   thread_local std::vector<float> xd;
   int8_t* xq = nullptr;
   const int64_t blocks = cols / kQBlock;
   if (quantized) {
     const size_t total = static_cast<size_t>(n * blocks);
-    blocks_buf.resize(total);
-    xq_buf.resize(total * kQBlock + 32);
+    xq_buf.resize(total * kQBlock + 64);
     xd.resize(total);
     int8_t* const xq_out =
-        xq_buf.data() + (32 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 32) % 32;
+        xq_buf.data() + (64 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 64) % 64;
     xq = xq_out;
-    BlockQ8_0* const tmp = blocks_buf.data();
     float* const scales = xd.data();
     auto quantize = [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        BlockQ8_0* row = tmp + r * blocks;
-        QuantizeRow(GgmlType::kQ8_0, in + r * cols, row, cols);
-        for (int64_t b = 0; b < blocks; ++b) {
-          std::memcpy(xq_out + (r * blocks + b) * kQBlock, row[b].qs, kQBlock);
-          scales[r * blocks + b] = F16ToF32(row[b].d);
-        }
+        k.quantize_q8(in + r * cols, cols, xq_out + r * blocks * kQBlock, scales + r * blocks);
       }
     };
     // A prefill quantizes many rows: split them over the threads too.

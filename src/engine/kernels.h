@@ -1,6 +1,7 @@
 // Kernels: the engine's matrix products over weights of any supported type, with a scalar
-// reference implementation and an AVX2/FMA/F16C one chosen at run time from the CPU's features
-// (LLMS_KERNELS=scalar in the environment forces the reference). Quantized weights (Q8_0, Q4_0) are
+// reference implementation, an AVX2/FMA/F16C one and an AVX-512 (F/BW/VL/DQ/VNNI) one, the widest
+// the CPU supports chosen at run time (LLMS_KERNELS=scalar, avx2 or avx512 in the environment
+// forces one). Quantized weights (Q8_0, Q4_0) are
 // never dequantized as a whole: the activations are quantized to Q8_0 blocks once per call and
 // each weight block is multiplied in integers with its scale applied per block, as ggml does.
 // MatMul splits the output rows over a ThreadPool when the product is large enough to pay for it.
@@ -18,7 +19,7 @@ namespace llms::engine {
 
 // Matrix kernels: out[j * out_stride + o] = W_o . X_j for weight rows o < rows (W_o at
 // w + o * w_stride bytes) and activation rows j < nx (X_j at x + j * x_stride floats, or for
-// quantized weights the Q8_0 values xq + j * x_stride * 32 (32-byte aligned, 32 per block) with
+// quantized weights the Q8_0 values xq + j * x_stride * 32 (64-byte aligned, 32 per block) with
 // their block scales as floats at xd + j * x_stride). Inside,
 // each weight row is loaded once per tile of kTileRows activation rows. The arithmetic for one
 // activation row is the same whatever nx, so a sequence's results do not depend on its batch.
@@ -49,10 +50,14 @@ struct DotKernels {
                           float* out);
   // In place: x = softmax(x) over n values.
   void (*softmax)(float* x, int n);
+  // One activation row as Q8_0 (n a multiple of 32): values q (32-byte aligned) and each block's
+  // scale d as the float of its F16 (what a Q8_0 block stores), max |x| / 127 per block.
+  void (*quantize_q8)(const float* x, int64_t n, int8_t* q, float* d);
 };
 
 const DotKernels& ScalarKernels();
-const DotKernels* Avx2Kernels();  // null when the CPU (or the build) lacks AVX2, FMA and F16C
+const DotKernels* Avx2Kernels();    // null when the CPU (or the build) lacks AVX2, FMA and F16C
+const DotKernels* Avx512Kernels();  // null without AVX-512 F/BW/VL/DQ/VNNI (and AVX2's features)
 const DotKernels& ActiveKernels();
 // Replaces the active kernels (benchmarks compare implementations in one run); null restores the
 // CPU-dependent default. Not thread-safe: call before computing.

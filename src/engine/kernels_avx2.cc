@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/kernels.h"
+#include "engine/kernels_rows.h"
 
 namespace llms::engine {
 
@@ -127,46 +128,14 @@ struct UnpackQ4 {
   }
 };
 
-// Runtime tile width -> compile-time one, then every weight row against all activation rows.
-// Loop order for many activation rows (prefill): a chunk of weight rows small enough to stay in
-// L2 is swept once per tile of activation rows, which stays in L1.
+// Every weight row against all activation rows. Loop order for many activation rows (prefill): a
+// chunk of weight rows small enough to stay in L2 is swept once per tile of activation rows, which
+// stays in L1.
 constexpr int64_t kChunkRows = 64;
 
-template <typename W, typename FloatT>
-void FloatRowsT(const MatArgs& a, FloatT tile) {
-  float t[kTileRows];
-  for (int64_t o0 = 0; o0 < a.rows; o0 += kChunkRows) {
-    const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
-    for (int64_t r = 0; r < a.nx; r += kTileRows) {
-      const int k = static_cast<int>(std::min<int64_t>(kTileRows, a.nx - r));
-      for (int64_t o = o0; o < o1; ++o) {
-        const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
-        tile(w, a.x + r * a.x_stride, k, t);
-        for (int j = 0; j < k; ++j) a.out[(r + j) * a.out_stride + o] = t[j];
-      }
-    }
-  }
-}
-
-#define LLMS_FLOAT_ROWS(Name, W)                                         \
-  void Name##Rows(const MatArgs& a) {                                    \
-    FloatRowsT<W>(a, [&a](const W* w, const float* x, int k, float* t) { \
-      switch (k) {                                                       \
-        case 1:                                                          \
-          return Name##Tile<1>(w, x, a.x_stride, a.n, t);                \
-        case 2:                                                          \
-          return Name##Tile<2>(w, x, a.x_stride, a.n, t);                \
-        case 3:                                                          \
-          return Name##Tile<3>(w, x, a.x_stride, a.n, t);                \
-        default:                                                         \
-          return Name##Tile<4>(w, x, a.x_stride, a.n, t);                \
-      }                                                                  \
-    });                                                                  \
-  }
-LLMS_FLOAT_ROWS(F32, float)
-LLMS_FLOAT_ROWS(F16, uint16_t)
-LLMS_FLOAT_ROWS(BF16, uint16_t)
-#undef LLMS_FLOAT_ROWS
+LLMS_DEFINE_FLOAT_ROWS(F32, float)
+LLMS_DEFINE_FLOAT_ROWS(F16, uint16_t)
+LLMS_DEFINE_FLOAT_ROWS(BF16, uint16_t)
 
 // Each weight row against tiles of up to kTileRows activation rows, chunked as FloatRowsT.
 template <typename W, typename Unpack>
@@ -180,20 +149,7 @@ void QuantRows(const MatArgs& a) {
       const float* xd = a.xd + r * a.x_stride;
       for (int64_t o = o0; o < o1; ++o) {
         const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
-        switch (k) {
-          case 1:
-            QuantTile<1>(w, Unpack(), x, xd, a.x_stride, a.n, t);
-            break;
-          case 2:
-            QuantTile<2>(w, Unpack(), x, xd, a.x_stride, a.n, t);
-            break;
-          case 3:
-            QuantTile<3>(w, Unpack(), x, xd, a.x_stride, a.n, t);
-            break;
-          default:
-            QuantTile<4>(w, Unpack(), x, xd, a.x_stride, a.n, t);
-            break;
-        }
+        WithTileWidth(k, [&](auto nx) { QuantTile<nx()>(w, Unpack(), x, xd, a.x_stride, a.n, t); });
         for (int j = 0; j < k; ++j) a.out[(r + j) * a.out_stride + o] = t[j];
       }
     }
@@ -289,8 +245,35 @@ void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, i
   }
 }
 
+// Q8_0 activations as ggml's AVX2 quantizer makes them: the block's max |x| / 127 as the scale,
+// values rounded to nearest (ties to even, where the reference rounds them away from zero).
+void QuantizeQ8(const float* x, int64_t n, int8_t* q, float* d) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < n / kQBlock; ++b, x += kQBlock, q += kQBlock) {
+    __m256 v[4];
+    for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+    __m256 m =
+        _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+                      _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    const float scale = _mm_cvtss_f32(h) / 127.0f;
+    const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+    d[b] = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
+    const __m256 mul = _mm256_set1_ps(inv);
+    __m256i i[4];
+    for (int k = 0; k < 4; ++k) i[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], mul));
+    // Pack 32 int32 -> 32 int8 (the packs work per 128-bit lane; the permute restores order).
+    const __m256i p =
+        _mm256_packs_epi16(_mm256_packs_epi32(i[0], i[1]), _mm256_packs_epi32(i[2], i[3]));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(q),
+                       _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+}
+
 constexpr DotKernels kAvx2{"avx2", F32Rows,    F16Rows,        BF16Rows, Q8Rows,
-                           Q4Rows, AttnScores, AttnAccumulate, Softmax};
+                           Q4Rows, AttnScores, AttnAccumulate, Softmax,  QuantizeQ8};
 
 }  // namespace
 

@@ -1,10 +1,12 @@
-// Tests for the kernels: the AVX2 kernels agree with the scalar reference for every type, the
-// quantized products approximate the float product, and threaded MatMul equals single-threaded.
+// Tests for the kernels: the AVX2 and AVX-512 kernels agree with the scalar reference for every
+// type, a row's result does not depend on its batch, the quantized products approximate the float
+// product, and threaded MatMul equals single-threaded.
 #include "engine/kernels.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/rng.h"
@@ -37,21 +39,79 @@ Weights Make(GgmlType type, const std::vector<float>& w, int64_t rows, int64_t c
 const GgmlType kTypes[] = {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0,
                            GgmlType::kQ4_0};
 
+// The SIMD kernels against the scalar reference for every type, over shapes that exercise each
+// tail: weight rows not a multiple of the 4-row tile, odd block counts (a lone last block),
+// columns not a multiple of the float step, and more activation rows than one tile.
+void ExpectAgreesWithScalar(const DotKernels& simd) {
+  struct Shape {
+    int64_t rows, cols, n;
+  };
+  for (const Shape& s : {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9}}) {
+    const auto w = Random(static_cast<size_t>(s.rows * s.cols), 1);
+    const auto x = Random(static_cast<size_t>(s.n * s.cols), 2);
+    for (GgmlType type : kTypes) {
+      const Weights wt = Make(type, w, s.rows, s.cols);
+      std::vector<float> a(static_cast<size_t>(s.rows * s.n)), b(a.size());
+      MatMul(wt.tensor, x.data(), s.n, a.data(), nullptr, ScalarKernels());
+      MatMul(wt.tensor, x.data(), s.n, b.data(), nullptr, simd);
+      for (size_t i = 0; i < a.size(); ++i) {
+        // Same products, different summation order: float rounding only.
+        ASSERT_NEAR(a[i], b[i], 1e-4f * (1 + std::fabs(a[i])))
+            << simd.name << " " << GgmlTypeName(static_cast<uint32_t>(type)) << " " << s.rows << "x"
+            << s.cols << " n=" << s.n << " at " << i;
+      }
+    }
+  }
+}
+
 TEST(KernelsTest, Avx2AgreesWithScalar) {
   const DotKernels* avx2 = Avx2Kernels();
   if (!avx2) GTEST_SKIP() << "this CPU has no AVX2/FMA/F16C";
-  const int64_t rows = 37, cols = 320, n = 3;
-  const auto w = Random(static_cast<size_t>(rows * cols), 1);
-  const auto x = Random(static_cast<size_t>(n * cols), 2);
-  for (GgmlType type : kTypes) {
-    const Weights wt = Make(type, w, rows, cols);
-    std::vector<float> a(static_cast<size_t>(rows * n)), b(a.size());
-    MatMul(wt.tensor, x.data(), n, a.data(), nullptr, ScalarKernels());
-    MatMul(wt.tensor, x.data(), n, b.data(), nullptr, *avx2);
-    for (size_t i = 0; i < a.size(); ++i) {
-      // Same products, different summation order: float rounding only.
-      ASSERT_NEAR(a[i], b[i], 1e-4f * (1 + std::fabs(a[i])))
-          << GgmlTypeName(static_cast<uint32_t>(type)) << " " << i;
+  ExpectAgreesWithScalar(*avx2);
+}
+
+TEST(KernelsTest, Avx512AgreesWithScalar) {
+  const DotKernels* avx512 = Avx512Kernels();
+  if (!avx512) GTEST_SKIP() << "this CPU has no AVX-512 F/BW/VL/DQ/VNNI";
+  ExpectAgreesWithScalar(*avx512);
+}
+
+// The SIMD activation quantizers give the reference's scales exactly and its values up to the
+// rounding of exact halves (nearest-even there, away from zero in the reference).
+TEST(KernelsTest, SimdQuantizersMatchTheReference) {
+  const int64_t n = 32 * 40;
+  auto x = Random(static_cast<size_t>(n), 9);
+  for (int i = 0; i < 32; ++i) x[static_cast<size_t>(64 + i)] = 0.0f;  // an all-zero block
+  x[200] = 1e-30f;
+  alignas(64) int8_t ref_q[n], q[n];
+  float ref_d[n / 32], d[n / 32];
+  ScalarKernels().quantize_q8(x.data(), n, ref_q, ref_d);
+  for (const DotKernels* k : {Avx2Kernels(), Avx512Kernels()}) {
+    if (!k) continue;
+    k->quantize_q8(x.data(), n, q, d);
+    for (int64_t b = 0; b < n / 32; ++b) EXPECT_EQ(ref_d[b], d[b]) << k->name << " block " << b;
+    for (int64_t i = 0; i < n; ++i) EXPECT_LE(std::abs(ref_q[i] - q[i]), 1) << k->name << " " << i;
+    EXPECT_EQ(std::memcmp(ref_q + 64, q + 64, 32), 0) << k->name;
+  }
+}
+
+// A row's result does not depend on how many other rows share its call (batched decode equals
+// decoding alone): row j of an n-row product equals the same row computed alone, bit for bit.
+TEST(KernelsTest, EachRowsResultIsIndependentOfTheBatch) {
+  const int64_t rows = 45, cols = 352, n = 7;
+  const auto w = Random(static_cast<size_t>(rows * cols), 7);
+  const auto x = Random(static_cast<size_t>(n * cols), 8);
+  for (const DotKernels* k : {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()}) {
+    if (!k) continue;
+    for (GgmlType type : kTypes) {
+      const Weights wt = Make(type, w, rows, cols);
+      std::vector<float> all(static_cast<size_t>(rows * n)), one(static_cast<size_t>(rows));
+      MatMul(wt.tensor, x.data(), n, all.data(), nullptr, *k);
+      for (int64_t j = 0; j < n; ++j) {
+        MatMul(wt.tensor, x.data() + j * cols, 1, one.data(), nullptr, *k);
+        for (int64_t o = 0; o < rows; ++o)
+          ASSERT_EQ(one[o], all[j * rows + o]) << k->name << " " << j << " " << o;
+      }
     }
   }
 }

@@ -1,26 +1,16 @@
 // InstanceArena implementation.
 #include "serving/instance_arena.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 namespace llms::serving {
 
-namespace {
-void FreeAligned(std::byte* p) {
-  std::free(p);
-}
-void NoFree(std::byte*) {}
-}  // namespace
-
 InstanceArena::InstanceArena(size_t capacity, void* base)
-    : owned_(nullptr, NoFree), base_(static_cast<std::byte*>(base)), capacity_(capacity) {
+    : base_(static_cast<std::byte*>(base)), capacity_(capacity) {
   if (!base_) {
-    const size_t rounded = (capacity + 63) / 64 * 64;
-    owned_ = {static_cast<std::byte*>(std::aligned_alloc(64, rounded > 0 ? rounded : 64)),
-              FreeAligned};
+    owned_ = AllocateHugePageMemory(capacity);
     base_ = owned_.get();
+    if (!base_) capacity_ = 0;  // out of memory: every allocation reports the arena as full
   }
 }
 

@@ -2,7 +2,8 @@
 // of fixed size allocated once, handed out by bump allocation (the active model's weights, then
 // its KV cache) and reset as a whole when the instance switches models, so a switch never
 // fragments memory or calls the system allocator. Reports capacity in use and the bytes lost to
-// alignment. Not thread-safe: one owner (the instance's executor).
+// alignment. An arena it allocates itself sits on transparent huge pages (core/huge_pages.h).
+// Not thread-safe: one owner (the instance's executor).
 #pragma once
 
 #include <cstddef>
@@ -11,13 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/status.h"
 
 namespace llms::serving {
 
 class InstanceArena {
  public:
-  // Owns `capacity` bytes (64-byte aligned), or uses caller memory when `base` is given.
+  // Owns `capacity` bytes (2 MiB aligned, huge pages advised), or uses caller memory when `base`
+  // is given.
   explicit InstanceArena(size_t capacity, void* base = nullptr);
 
   // `bytes` aligned to `align` (a power of two); an error naming the shortfall when full.
@@ -37,7 +40,7 @@ class InstanceArena {
   void* base() const { return base_; }
 
  private:
-  std::unique_ptr<std::byte[], void (*)(std::byte*)> owned_;
+  HugePageMemory owned_;  // null when the caller's memory is used
   std::byte* base_;
   size_t capacity_;
   size_t used_ = 0, padding_ = 0;
