@@ -11,7 +11,7 @@ packages=(
   clang-format clang-tidy
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)
   chromium   # headless rendering check of the HTML reports
-  nsd knot bind9 pdns-server pdns-backend-bind dnsutils   # the DNS engines iceberg checks; dig
+  nsd knot bind9 pdns-server pdns-backend-bind gdnsd yadifa dnsutils  # the DNS engines iceberg checks; dig
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,7 +16,7 @@ namespace llms::iceberg::cli {
 namespace {
 struct CampaignArgs {
   CampaignOptions options;
-  std::string engines = "nsd,knot,bind,pdns", json, out;
+  std::string engines = "nsd,knot,bind,pdns,gdnsd,yadifa", json, out;
   bool quiet = false;
 };
 }  // namespace
@@ -25,14 +25,16 @@ void RegisterCampaign(CLI::App& root, CliAction& action) {
   auto* app = root.add_subcommand(
       "campaign", "generated zones against several engines, discrepancies per engine and clause");
   app->footer(R"(Examples:
-  iceberg campaign --engines nsd,knot,bind,pdns --zones 200 --seed 1 --out /tmp/findings
+  iceberg campaign --engines nsd,knot,bind,pdns,gdnsd,yadifa --zones 200 --seed 1 --out /tmp/findings
   iceberg campaign --engines knot --zones 20 --seed 7 --json /tmp/knot.json
 Zone i is generated from seed S+i (the same zone on every machine). Each group of discrepancies
 (engine, RFC clause, differing fields) keeps its smallest zone, then removes records from it one
 at a time while the engine still differs the same way (restarting the engine each time); --out
 writes those zones as zone-SEED.db, which `iceberg check --zone` reproduces.)");
   auto a = std::make_shared<CampaignArgs>();
-  app->add_option("--engines", a->engines, "comma-separated: nsd, knot, bind, pdns (default all)");
+  app->add_option("--engines", a->engines,
+                  "comma-separated: nsd, knot, bind, pdns, gdnsd, yadifa (default all; gdnsd and "
+                  "yadifa check each zone without its DNAME records, which they cannot load)");
   app->add_option("--zones", a->options.zones, "zones to generate (default 200)")
       ->check(CLI::PositiveNumber);
   app->add_option("--seed", a->options.seed, "the first zone's seed (default 1)");

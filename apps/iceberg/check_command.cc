@@ -34,7 +34,8 @@ the engine's documented defaults (docs/iceberg.md); profile flags override it. E
 the engine agrees with the specification on every class, 2 when it does not, 1 on errors.)");
   auto a = std::make_shared<CheckArgs>();
   a->zone.Register(app);
-  app->add_option("--engine", a->engine, "nsd, knot, bind or pdns")
+  app->add_option("--engine", a->engine,
+                  "nsd, knot, bind, pdns, gdnsd or yadifa (gdnsd and yadifa cannot load DNAME)")
       ->required()
       ->check(CLI::IsMember(EngineNames()));
   app->add_option("--json", a->json, "write the report as JSON here");

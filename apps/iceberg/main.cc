@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   iceberg classes --zone example.zone --origin example.
   iceberg check --zone example.zone --origin example. --engine nsd
   iceberg generate --seed 7 --output /tmp/z7.db
-  iceberg campaign --engines nsd,knot,bind,pdns --zones 200 --seed 1 --out /tmp/findings
+  iceberg campaign --engines nsd,knot,bind,pdns,gdnsd,yadifa --zones 200 --seed 1 --out /tmp/findings
 
 Run `iceberg <command> --help` for each command's options.)");
   return llms::RunCliApp(app,

@@ -18,6 +18,9 @@ void ZoneOptions::Register(CLI::App* app) {
                        ->check(CLI::NonNegativeNumber);
   strict_glue_opt_ = app->add_flag("--strict-glue", strict_glue_,
                                    "profile: referrals carry only glue below the cut");
+  no_srv_additional_opt_ =
+      app->add_flag("--no-srv-additional", no_srv_additional_,
+                    "profile: no additional-section addresses for SRV targets (RFC 2782 allows)");
 }
 
 Result<dns::Zone> ZoneOptions::Load() {
@@ -26,6 +29,7 @@ Result<dns::Zone> ZoneOptions::Load() {
   if (no_chains_opt_->count()) profile.follow_chains = !no_chains_;
   if (max_chain_opt_->count()) profile.max_chain = max_chain_;
   if (strict_glue_opt_->count()) profile.referral_out_of_bailiwick_glue = !strict_glue_;
+  if (no_srv_additional_opt_->count()) profile.additional_for_srv = !no_srv_additional_;
   std::string o = origin;
   if (o.empty() || o.back() != '.') o += '.';
   auto apex = dns::Name::Parse(o);

@@ -23,10 +23,12 @@ struct ZoneOptions {
   Result<dns::Zone> Load();
 
  private:
-  bool minimal_ = false, apex_ns_ = false, no_chains_ = false, strict_glue_ = false;
+  bool minimal_ = false, apex_ns_ = false, no_chains_ = false, strict_glue_ = false,
+       no_srv_additional_ = false;
   int max_chain_ = 8;
   CLI::Option *minimal_opt_ = nullptr, *apex_ns_opt_ = nullptr, *no_chains_opt_ = nullptr,
-              *strict_glue_opt_ = nullptr, *max_chain_opt_ = nullptr;
+              *strict_glue_opt_ = nullptr, *max_chain_opt_ = nullptr,
+              *no_srv_additional_opt_ = nullptr;
 };
 
 }  // namespace llms::iceberg::cli

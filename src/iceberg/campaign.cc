@@ -80,7 +80,8 @@ dns::Zone MinimizeZone(const std::string& engine, dns::Zone zone, const dns::Que
 Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
   for (const std::string& e : o.engines) {
     if (std::find(EngineNames().begin(), EngineNames().end(), e) == EngineNames().end()) {
-      return Status::Error(fmt::format("unknown engine '{}': give nsd, knot, bind or pdns", e));
+      return Status::Error(
+          fmt::format("unknown engine '{}': give any of {}", e, fmt::join(EngineNames(), ", ")));
     }
   }
   const auto start = std::chrono::steady_clock::now();
@@ -101,11 +102,15 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
       return Status::Error(
           fmt::format("generated zone {} is invalid (a generator bug): {}", seed, s.message()));
     }
-    const ZoneIndex index(zone.origin, zone.records);
     for (const std::string& engine : o.engines) {
+      // An engine that cannot load some record types (DNAME) checks the zone without them.
+      const std::vector<uint16_t> unsupported = UnsupportedTypes(engine);
+      const dns::Zone checked = unsupported.empty() ? zone : WithoutTypes(zone, unsupported);
+      if (checked.records.size() != zone.records.size()) ++report.zones_reduced[engine];
+      const ZoneIndex index(checked.origin, checked.records);
       const Profile profile = EngineProfile(engine);
       const auto classes = Classes(index, profile);
-      auto process = EngineProcess::Start(engine, zone, root + "/" + engine);
+      auto process = EngineProcess::Start(engine, checked, root + "/" + engine);
       if (!process.ok()) {
         ++report.zones_refused[engine];
         if (!report.refusal_example.count(engine)) {
@@ -132,13 +137,13 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
         if (zs.empty() || zs.back() != seed) zs.push_back(seed);
         ++grp.count;
         // Keep the example from the smallest zone.
-        if (grp.count == 1 || zone.records.size() < grp.zone_records) {
+        if (grp.count == 1 || checked.records.size() < grp.zone_records) {
           grp.engine = engine;
           grp.clause = clause;
           grp.fields = fields;
           grp.zone_seed = seed;
-          grp.zone_records = zone.records.size();
-          grp.zone_text = dns::ZoneToText(zone);
+          grp.zone_records = checked.records.size();
+          grp.zone_text = dns::ZoneToText(checked);
           grp.example = std::move(d);
         }
       }
@@ -148,9 +153,9 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
   for (auto& [key, grp] : groups) {
     grp.zones = static_cast<int>(group_zones[key].size());
     if (o.minimize) {
-      const dns::Zone small =
-          MinimizeZone(grp.engine, GenerateZone(grp.zone_seed, g), grp.example.query, grp.fields,
-                       root + "/minimize", &grp.example);
+      const dns::Zone small = MinimizeZone(
+          grp.engine, WithoutTypes(GenerateZone(grp.zone_seed, g), UnsupportedTypes(grp.engine)),
+          grp.example.query, grp.fields, root + "/minimize", &grp.example);
       grp.zone_records = small.records.size();
       grp.zone_text = dns::ZoneToText(small);
     }
@@ -181,11 +186,14 @@ std::string CampaignToText(const CampaignReport& r) {
     }
     const auto refused = r.zones_refused.count(engine) ? r.zones_refused.at(engine) : 0;
     const auto bound = r.chain_bound.count(engine) ? r.chain_bound.at(engine) : 0;
+    const auto reduced = r.zones_reduced.count(engine) ? r.zones_reduced.at(engine) : 0;
     out += fmt::format(
-        "  {:<5} {}: {} queries, {} discrepancies in {} groups, {} more at the chain bound, {} "
-        "zones refused\n",
+        "  {:<6} {}: {} queries, {} discrepancies in {} groups, {} more at the chain bound, {} "
+        "zones refused{}\n",
         engine, r.versions.count(engine) ? r.versions.at(engine) : "", n, total, groups, bound,
-        refused);
+        refused,
+        reduced > 0 ? fmt::format(", {} zones checked without records it cannot load", reduced)
+                    : "");
   }
   for (const auto& [engine, why] : r.refusal_example) {
     out += fmt::format("  {} refused a zone, e.g. {}\n", engine, why.substr(0, 300));
@@ -210,6 +218,7 @@ std::string CampaignToJson(const CampaignReport& r) {
   j["versions"] = r.versions;
   j["queries"] = r.queries;
   j["zones_refused"] = r.zones_refused;
+  j["zones_reduced"] = r.zones_reduced;
   j["chain_bound"] = r.chain_bound;
   j["refusal_example"] = r.refusal_example;
   j["findings"] = nlohmann::json::array();

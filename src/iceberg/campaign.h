@@ -38,9 +38,11 @@ struct FindingGroup {
 
 struct CampaignReport {
   int zones = 0;
-  std::map<std::string, std::string> versions;         // engine -> version
-  std::map<std::string, int64_t> queries;              // engine -> queries sent
-  std::map<std::string, int> zones_refused;            // engine -> zones it would not load
+  std::map<std::string, std::string> versions;  // engine -> version
+  std::map<std::string, int64_t> queries;       // engine -> queries sent
+  std::map<std::string, int> zones_refused;     // engine -> zones it would not load
+  // engine -> zones checked without the record types it cannot load (UnsupportedTypes: DNAME)
+  std::map<std::string, int> zones_reduced;
   std::map<std::string, std::string> refusal_example;  // engine -> one start-up failure
   std::vector<FindingGroup> findings;                  // by engine, then count (most first)
   // Discrepancies where the specification stopped at its chain bound (Profile::max_chain): the

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -113,11 +115,99 @@ zone "{origin}" {{ type primary; file "{zone_file}"; }};
                    "--dname-processing=yes"},
                   {"/usr/sbin/pdns_server", "--version"}};
   }
+  if (engine == "gdnsd") {
+    // gdnsd 3 reads every file under zones/ as the zone its name says; it runs in the foreground
+    // with `start` and keeps its run and state files where the configuration says.
+    fs::create_directories(dir + "/zones");
+    fs::create_directories(dir + "/run");
+    fs::create_directories(dir + "/state");
+    std::string name = origin.size() > 1 ? origin.substr(0, origin.size() - 1) : origin;
+    fs::copy_file(zone_file, dir + "/zones/" + name, fs::copy_options::overwrite_existing);
+    WriteFile(dir + "/config", fmt::format(R"(options => {{
+  listen => [ 127.0.0.1:{port} ]
+  run_dir => {dir}/run
+  state_dir => {dir}/state
+}}
+)",
+                                           fmt::arg("port", port), fmt::arg("dir", dir)));
+    return Launch{{"/usr/sbin/gdnsd", "-c", dir, "start"}, {"/usr/sbin/gdnsd", "-h"}};
+  }
+  if (engine == "yadifa") {
+    for (const char* sub : {"/keys", "/log", "/xfr"}) fs::create_directories(dir + sub);
+    WriteFile(dir + "/yadifad.conf",
+              fmt::format(R"(<main>
+    listen 127.0.0.1
+    port {port}
+    daemon off
+    chroot off
+    uid 0
+    gid 0
+    pidfile {dir}/yadifad.pid
+    datapath {dir}
+    keyspath {dir}/keys
+    logpath {dir}/log
+    xfrpath {dir}/xfr
+</main>
+<zone>
+    domain {origin}
+    type master
+    file {zone_file}
+</zone>
+)",
+                          fmt::arg("port", port), fmt::arg("dir", dir), fmt::arg("origin", origin),
+                          fmt::arg("zone_file", zone_file)));
+    return Launch{{"/usr/sbin/yadifad", "-c", dir + "/yadifad.conf"}, {"/usr/sbin/yadifad", "-V"}};
+  }
   return Status::Error(
-      fmt::format("unknown engine '{}': give one of nsd, knot, bind, pdns", engine));
+      fmt::format("unknown engine '{}': give one of {}", engine, fmt::join(EngineNames(), ", ")));
 }
 
-std::string FirstLineOf(const std::vector<std::string>& argv) {
+// What of an engine's log explains a failed start: the lines that report errors, each with the
+// three lines before it (engines state the cause first, then that the zone failed), or the last
+// lines when none does. Build banners are left out and long lines cut.
+std::string LogExcerpt(const std::string& log) {
+  std::vector<std::string> lines;
+  std::vector<bool> keep;
+  std::stringstream in(log);
+  bool any_error = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("built with") != std::string::npos) continue;
+    if (line.size() > 300) line = line.substr(0, 300) + "...";
+    std::string lower = line;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool error =
+        lower.find("error") != std::string::npos || lower.find("fatal") != std::string::npos ||
+        lower.find("fail") != std::string::npos || line.find("| E |") != std::string::npos;
+    lines.push_back(line);
+    keep.push_back(false);
+    if (error) {
+      any_error = true;
+      for (size_t i = lines.size() > 4 ? lines.size() - 4 : 0; i < lines.size(); ++i)
+        keep[i] = true;
+    }
+  }
+  constexpr size_t kTail = 20;
+  if (!any_error) {
+    for (size_t i = lines.size() > kTail ? lines.size() - kTail : 0; i < lines.size(); ++i) {
+      keep[i] = true;
+    }
+  }
+  std::string out;
+  bool gap = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!keep[i]) {
+      gap = true;
+      continue;
+    }
+    if (gap) out += "...\n";
+    gap = false;
+    out += lines[i] + "\n";
+  }
+  return out;
+}
+
+// The first line of the command's output that holds a version number (digits, a dot, digits).
+std::string VersionLineOf(const std::vector<std::string>& argv) {
   std::string cmd;
   for (const std::string& a : argv) cmd += a + " ";
   cmd += "2>&1";
@@ -125,9 +215,20 @@ std::string FirstLineOf(const std::vector<std::string>& argv) {
   if (!p) return "";
   char buf[512];
   std::string out;
+  auto has_version = [](const std::string& line) {
+    for (size_t i = 1; i + 1 < line.size(); ++i) {
+      if (line[i] == '.' && std::isdigit(static_cast<unsigned char>(line[i - 1])) &&
+          std::isdigit(static_cast<unsigned char>(line[i + 1]))) {
+        return true;
+      }
+    }
+    return false;
+  };
   while (std::fgets(buf, sizeof buf, p)) {
-    out = buf;
-    if (out.find_first_not_of(" \n") != std::string::npos) break;
+    if (has_version(buf)) {
+      out = buf;
+      break;
+    }
   }
   ::pclose(p);
   // PowerDNS prefixes its banner with a timestamp.
@@ -139,8 +240,35 @@ std::string FirstLineOf(const std::vector<std::string>& argv) {
 }  // namespace
 
 const std::vector<std::string>& EngineNames() {
-  static const std::vector<std::string> names{"nsd", "knot", "bind", "pdns"};
+  static const std::vector<std::string> names{"nsd", "knot", "bind", "pdns", "gdnsd", "yadifa"};
   return names;
+}
+
+std::vector<uint16_t> UnsupportedTypes(const std::string& engine) {
+  // Neither gdnsd 3.8 nor YADIFA 2.6 implements DNAME: gdnsd rejects the zone file, YADIFA
+  // loads nothing and answers SERVFAIL.
+  if (engine == "gdnsd" || engine == "yadifa") return {dns::rrtype::DNAME};
+  return {};
+}
+
+Status CheckSupported(const std::string& engine, const dns::Zone& zone) {
+  const std::vector<uint16_t> types = UnsupportedTypes(engine);
+  for (const ResourceRecord& rr : zone.records) {
+    if (std::find(types.begin(), types.end(), rr.type) != types.end()) {
+      return Status::Error(fmt::format(
+          "{} cannot load {} records, and the zone has one at {}: check this zone with another "
+          "engine, or without those records",
+          engine, dns::TypeName(rr.type), rr.owner.ToString()));
+    }
+  }
+  return Status::Ok();
+}
+
+dns::Zone WithoutTypes(dns::Zone zone, const std::vector<uint16_t>& types) {
+  std::erase_if(zone.records, [&](const ResourceRecord& rr) {
+    return std::find(types.begin(), types.end(), rr.type) != types.end();
+  });
+  return zone;
 }
 
 Profile EngineProfile(const std::string& engine) {
@@ -157,6 +285,18 @@ Profile EngineProfile(const std::string& engine) {
   if (engine == "pdns") p.cname_loop = Profile::Loop::kServfail;
   // Knot follows at most five aliases (CNAMEs or DNAME substitutions) in one answer.
   if (engine == "knot") p.max_chain = 5;
+  // gdnsd answers minimally: a CNAME is not followed within the zone, answers carry no addresses
+  // for their targets, and a referral carries only the glue below its cut.
+  if (engine == "gdnsd") {
+    p.follow_chains = false;
+    p.additional_for_answers = false;
+    p.referral_out_of_bailiwick_glue = false;
+  }
+  // YADIFA adds addresses for MX and NS targets (glue below a cut included), not for SRV ones.
+  if (engine == "yadifa") {
+    p.additional_from_glue = true;
+    p.additional_for_srv = false;
+  }
   return p;
 }
 
@@ -167,9 +307,11 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
   std::error_code ec;
   fs::create_directories(workdir, ec);
   if (ec) return Status::Error(fmt::format("cannot create {}: {}", workdir, ec.message()));
+  if (Status s = CheckSupported(engine, zone); !s.ok()) return s;
   auto port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
   const std::string origin = zone.origin.ToString();
+  WriteFile(workdir + "/zone.db", dns::ZoneToText(zone));
   auto launch = Configure(engine, workdir, origin, *port);
   if (!launch.ok()) return launch.status();
   if (::access(launch->argv[0].c_str(), X_OK) != 0) {
@@ -177,8 +319,6 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
         fmt::format("{} is not installed ({} missing): scripts/setup.sh installs the engines",
                     engine, launch->argv[0]));
   }
-  WriteFile(workdir + "/zone.db", dns::ZoneToText(zone));
-
   std::unique_ptr<EngineProcess> p(new EngineProcess());
   p->engine_ = engine;
   p->workdir_ = workdir;
@@ -188,7 +328,7 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
   static std::map<std::string, std::string> versions;
   auto version = versions.find(engine);
   if (version == versions.end()) {
-    version = versions.emplace(engine, FirstLineOf(launch->version_argv)).first;
+    version = versions.emplace(engine, VersionLineOf(launch->version_argv)).first;
   }
   p->version_ = version->second;
   p->pid_ = ::fork();
@@ -222,8 +362,8 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
     int status;
     if (::waitpid(p->pid_, &status, WNOHANG) == p->pid_) {
       p->pid_ = -1;
-      return Status::Error(fmt::format("{} exited during start-up; its log ({}):\n{}", engine,
-                                       p->log_path_, p->Log()));
+      return Status::Error(fmt::format("{} exited during start-up; its log ({}) says:\n{}", engine,
+                                       p->log_path_, LogExcerpt(p->Log())));
     }
     auto m = QueryServer("127.0.0.1", p->port_, soa, quick);
     if (m.ok() && m->rcode == dns::rcode::NOERROR && !m->answer.empty()) return p;
@@ -233,14 +373,15 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
       if (now - *answering_since > std::chrono::seconds(2)) {
         return Status::Error(fmt::format(
             "{} runs but answers the zone's SOA query {} (it did not load the zone); its log "
-            "({}):\n{}",
-            engine, dns::RcodeName(m->rcode), p->log_path_, p->Log()));
+            "({}) says:\n{}",
+            engine, dns::RcodeName(m->rcode), p->log_path_, LogExcerpt(p->Log())));
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Status::Error(fmt::format("{} did not serve {} within {} s; its log ({}):\n{}", engine,
-                                   origin, startup_timeout_s, p->log_path_, p->Log()));
+  return Status::Error(fmt::format("{} did not serve {} within {} s; its log ({}) says:\n{}",
+                                   engine, origin, startup_timeout_s, p->log_path_,
+                                   LogExcerpt(p->Log())));
 }
 
 std::string EngineProcess::Log() const {
@@ -252,8 +393,11 @@ std::string EngineProcess::Log() const {
 
 void EngineProcess::Stop() {
   if (pid_ <= 0) return;
+  // Half a second to stop cleanly, then SIGKILL: the working directory is thrown away, and
+  // YADIFA takes about two seconds to join its threads (a campaign stops engines hundreds of
+  // times).
   ::kill(-pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 25; ++i) {
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       return;

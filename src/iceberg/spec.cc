@@ -358,7 +358,8 @@ class Resolver {
       }
       std::vector<Name> targets;
       for (const ResourceRecord* rr : sources) {
-        if (rr->type == rt::NS || rr->type == rt::MX || rr->type == rt::SRV) {
+        if (rr->type == rt::NS || rr->type == rt::MX ||
+            (rr->type == rt::SRV && p_.additional_for_srv)) {
           targets.push_back(*dns::TargetName(*rr));
         }
       }

@@ -31,6 +31,9 @@ struct Profile {
   // Additional-section addresses for NS, MX and SRV targets in the answer (RFC 1034 §4.3.2 step 6,
   // RFC 2782). Off: only the glue a referral needs (minimal responses).
   bool additional_for_answers = true;
+  // ... SRV targets among them: RFC 2782 urges the addresses but does not require them (YADIFA
+  // adds them for MX and NS, not for SRV).
+  bool additional_for_srv = true;
   // A referral's additional section also carries addresses of NS targets elsewhere in the zone
   // (authoritative data or sibling glue), not only targets below the cut.
   bool referral_out_of_bailiwick_glue = true;

@@ -334,8 +334,7 @@ TEST(SpecTest, Referrals) {
 // Additional-section processing (RFC 1034 §4.3.2 step 6, RFC 2782) and the profile switches.
 TEST(SpecTest, AdditionalSectionAndProfiles) {
   const ZoneIndex z = Index(ZoneFile("additional.zone"), "example.");
-  Check(z, {
-               {"example.",
+  const Case mx{"example.",
                 "MX",
                 kOk,
                 true,
@@ -344,28 +343,26 @@ TEST(SpecTest, AdditionalSectionAndProfiles) {
                 {},
                 // mx.sub is below the cut (glue, not authoritative): not added.
                 {"mail.example. A 192.0.2.25", "mail.example. AAAA 2001:db8::25"},
-                "step 6: addresses of mail.example."},
-               {"_sip._tcp.example.",
-                "SRV",
-                kOk,
-                true,
-                {"_sip._tcp.example. SRV 0 5 5060 sip.example."},
-                {},
-                {"sip.example. A 192.0.2.60"},
-                "step 6"},
-           });
+                "step 6: addresses of mail.example."};
+  const Case srv_without_addresses{"_sip._tcp.example.",
+                                   "SRV",
+                                   kOk,
+                                   true,
+                                   {"_sip._tcp.example. SRV 0 5 5060 sip.example."},
+                                   {},
+                                   {},
+                                   "step 3.a"};
+  Case srv = srv_without_addresses;
+  srv.additional = {"sip.example. A 192.0.2.60"};
+  srv.rule = "step 6";
+  Check(z, {mx, srv});
   Profile minimal;
   minimal.additional_for_answers = false;
-  Check(z,
-        {{"_sip._tcp.example.",
-          "SRV",
-          kOk,
-          true,
-          {"_sip._tcp.example. SRV 0 5 5060 sip.example."},
-          {},
-          {},
-          "step 3.a"}},
-        minimal);
+  Check(z, {srv_without_addresses}, minimal);
+  // RFC 2782 leaves SRV targets' addresses optional; MX targets keep theirs.
+  Profile no_srv;
+  no_srv.additional_for_srv = false;
+  Check(z, {srv_without_addresses, mx}, no_srv);
   Profile with_ns;
   with_ns.apex_ns_in_positive_answers = true;
   Check(z,
