@@ -40,6 +40,9 @@ writes those zones as zone-SEED.db, which `iceberg check --zone` reproduces.)");
   app->add_option("--seed", a->options.seed, "the first zone's seed (default 1)");
   app->add_option("--names", a->options.names, "names per generated zone (default 12)")
       ->check(CLI::PositiveNumber);
+  app->add_flag("!--no-star-targets", a->options.star_in_targets,
+                "no '*' label inside target names (YADIFA refuses zones with them; the zones of "
+                "a seed differ from the default ones)");
   app->add_option("--json", a->json, "write the report as JSON here");
   app->add_option("--out", a->out, "write each group's smallest zone into this directory");
   app->add_flag("-q,--quiet", a->quiet, "no progress bar");

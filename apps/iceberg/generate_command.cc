@@ -13,6 +13,7 @@ namespace {
 struct GenerateArgs {
   uint64_t seed = 1;
   int names = 12;
+  bool star_in_targets = true;
   std::string output;
 };
 }  // namespace
@@ -30,11 +31,15 @@ The zone's apex is example.; the same seed gives the same zone on every machine.
   app->add_option("--seed", a->seed, "the zone's seed (default 1)");
   app->add_option("--names", a->names, "names under the apex (default 12)")
       ->check(CLI::PositiveNumber);
+  app->add_flag("!--no-star-targets", a->star_in_targets,
+                "no '*' label inside target names (YADIFA refuses zones with them; the zone of a "
+                "seed differs from the default one)");
   app->add_option("-o,--output", a->output, "write the zone here (default: stdout)");
   app->callback([a, &action] {
     action = [a]() -> int {
       GeneratorOptions o;
       o.names = a->names;
+      o.star_in_targets = a->star_in_targets;
       const std::string text = dns::ZoneToText(GenerateZone(a->seed, o));
       if (a->output.empty()) {
         fmt::print("{}", text);

@@ -95,6 +95,7 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
   std::map<std::string, std::vector<uint64_t>> group_zones;
   GeneratorOptions g;
   g.names = o.names;
+  g.star_in_targets = o.star_in_targets;
   for (int i = 0; i < o.zones; ++i) {
     const uint64_t seed = o.seed + static_cast<uint64_t>(i);
     const dns::Zone zone = GenerateZone(seed, g);

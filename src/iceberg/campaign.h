@@ -18,10 +18,11 @@ namespace llms::iceberg {
 struct CampaignOptions {
   std::vector<std::string> engines{"nsd", "knot", "bind", "pdns"};
   int zones = 200;
-  uint64_t seed = 1;     // zone i is GenerateZone(seed + i)
-  int names = 12;        // GeneratorOptions::names
-  std::string workdir;   // engines' working directories go below it
-  bool minimize = true;  // shrink each group's zone to the records the discrepancy needs
+  uint64_t seed = 1;            // zone i is GenerateZone(seed + i)
+  int names = 12;               // GeneratorOptions::names
+  bool star_in_targets = true;  // GeneratorOptions::star_in_targets
+  std::string workdir;          // engines' working directories go below it
+  bool minimize = true;         // shrink each group's zone to the records the discrepancy needs
   std::function<void(int done, int total)> progress;
 };
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -72,12 +73,27 @@ class Generator {
     }
   }
 
+  static bool HasStar(const Name& name) {
+    const auto& labels = name.labels();
+    return std::find(labels.begin(), labels.end(), "*") != labels.end();
+  }
+
+  // A name of the tree for a target: without a '*' label unless the options allow one (the apex
+  // has none, so a few draws find one).
+  Name TreeTarget() {
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const Name& n = names_[Pick(names_.size())];
+      if (o_.star_in_targets || !HasStar(n)) return n;
+    }
+    return o_.origin;
+  }
+
   // A name for a target: one of the tree (existing or not after roles), a missing one, or one
   // outside the zone.
   Name Target() {
     const int roll = static_cast<int>(Pick(100));
-    if (roll < 65) return names_[Pick(names_.size())];
-    if (roll < 80) return Sub("nothere", names_[Pick(names_.size())]);
+    if (roll < 65) return TreeTarget();
+    if (roll < 80) return Sub("nothere", TreeTarget());
     if (roll < 90) return Sub("ns1", o_.origin);
     return *Name::Parse("www.example.org.");
   }
@@ -85,7 +101,10 @@ class Generator {
   void AssignRole(const Name& name, bool has_children) {
     const bool wildcard = name.IsWildcard();
     const int roll = static_cast<int>(Pick(100));
-    if (!has_children && !wildcard && roll < 12) return Delegation(name);
+    // A delegation's NS target lies below its cut: no cut below a '*' when targets may not hold
+    // one.
+    const bool may_delegate = o_.star_in_targets || !HasStar(name);
+    if (!has_children && !wildcard && may_delegate && roll < 12) return Delegation(name);
     if (!has_children && !wildcard && roll < 22) return Dname(name);
     if (roll < 38) return Add(name, rt::CNAME, dns::NameData{Target()});
     if (has_children && roll < 60) return;  // an empty non-terminal
@@ -109,7 +128,7 @@ class Generator {
     const int roll = static_cast<int>(Pick(100));
     Name target;
     if (roll < 55) {
-      target = names_[Pick(names_.size())];  // into the zone (possibly onto its own subtree)
+      target = TreeTarget();  // into the zone (possibly onto its own subtree)
     } else if (roll < 80) {
       target = *Name::Parse("example.net.");
     } else {

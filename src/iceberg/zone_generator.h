@@ -14,6 +14,10 @@ namespace llms::iceberg {
 struct GeneratorOptions {
   int names = 12;  // names created under the apex (each gets records, or stays a non-terminal)
   dns::Name origin = *dns::Name::Parse("example.");
+  // Target names (of CNAME, DNAME, NS, MX, SRV records) may hold a '*' label. Off: they never do,
+  // for engines that refuse such names (YADIFA rejects them in MX, SRV and NS); the zones of a seed
+  // then differ from those with it on.
+  bool star_in_targets = true;
 };
 
 dns::Zone GenerateZone(uint64_t seed, const GeneratorOptions& options = GeneratorOptions());

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "iceberg/classes.h"
@@ -33,6 +34,33 @@ TEST(ZoneGeneratorTest, ValidDeterministicAndVaried) {
   }
   EXPECT_EQ(kinds.size(), 9u);
   EXPECT_NE(dns::ZoneToText(GenerateZone(1)), dns::ZoneToText(GenerateZone(2)));
+}
+
+// Without '*' in targets: still valid, still wildcards, cuts and DNAMEs, but no target name
+// (CNAME, DNAME, NS, MX, SRV) holds a '*' label; the default zones are unchanged by the option.
+TEST(ZoneGeneratorTest, NoStarInTargets) {
+  GeneratorOptions o;
+  o.star_in_targets = false;
+  std::set<std::string> kinds;
+  int differ = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    const dns::Zone z = GenerateZone(seed, o);
+    ASSERT_TRUE(dns::ValidateZone(z).ok()) << "seed " << seed;
+    for (const ResourceRecord& rr : z.records) {
+      const auto target = dns::TargetName(rr);
+      if (target) {
+        const auto& labels = target->labels();
+        EXPECT_EQ(std::count(labels.begin(), labels.end(), "*"), 0)
+            << "seed " << seed << ": " << rr.owner.ToString() << " -> " << target->ToString();
+      }
+      if (rr.owner.IsWildcard()) kinds.insert("wildcard");
+      if (rr.type == dns::rrtype::DNAME) kinds.insert("dname");
+      if (rr.type == dns::rrtype::NS && !(rr.owner == z.origin)) kinds.insert("cut");
+    }
+    differ += dns::ZoneToText(z) != dns::ZoneToText(GenerateZone(seed)) ? 1 : 0;
+  }
+  EXPECT_EQ(kinds.size(), 3u);
+  EXPECT_GT(differ, 0);
 }
 
 TEST(ZoneGeneratorTest, LargeZones) {
