@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -20,9 +21,11 @@
 #include <thread>
 
 #include "bench/http_client.h"
+#include "core/huge_pages.h"
 #include "engine/kv_cache.h"
 #include "engine/sampler.h"
 #include "engine/transformer.h"
+#include "engine/weights_arena.h"
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/serve_config.h"
@@ -79,9 +82,16 @@ double Direct(server::ModelService* svc, const Args& a) {
 }
 
 // The engine alone: the batch's prompts in one forward pass, then one decode step for all of them
-// at a time, greedy, on one thread; returns output tokens per second.
+// at a time, greedy, on one thread; returns output tokens per second. The weights are first copied
+// onto huge pages (untimed), as a serving instance holds them in its arena, so the two sides
+// differ only by the serving layers, not by page size.
 double Engine(const serving::CpuModel& m, const Args& a) {
-  const engine::Model& model = m.loaded.model;
+  const size_t bytes = engine::WeightsArenaBytes(m.loaded.model);
+  const HugePageMemory memory = AllocateHugePageMemory(bytes);
+  if (!memory) std::abort();
+  auto placed = engine::PlaceWeights(m.loaded.model, memory.get(), bytes);
+  if (!placed.ok()) std::abort();
+  const engine::Model& model = *placed;
   const int per_seq = (a.prompt + a.output + 16) / 16;
   engine::KvCache cache(model.config, per_seq * a.batch);
   engine::Transformer tf(model, cache);
