@@ -21,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "core/huge_pages.h"
 #include "core/thread_pool.h"
 #include "engine/kernels.h"
 #include "engine/kv_cache.h"
@@ -216,15 +215,8 @@ BENCHMARK(BM_Decode1B)
 // The 1B model's weights copied into an anonymous arena backed by transparent huge pages (what an
 // instance's arena holds), once for every benchmark that uses it.
 const Model* PlacedOneB() {
-  static HugePageMemory arena;
-  static const Result<Model> placed = [] {
-    const Model& m = OneB().model;
-    const size_t bytes = WeightsArenaBytes(m);
-    arena = AllocateHugePageMemory(bytes);
-    if (!arena) return Result<Model>::Error("out of memory");
-    return PlaceWeights(m, arena.get(), bytes);
-  }();
-  return placed.ok() ? &*placed : nullptr;
+  static const Result<PlacedModel> placed = PlaceOnHugePages(OneB().model);
+  return placed.ok() ? &placed->model : nullptr;
 }
 
 // The same decode with the weights in huge pages, against the 4 KiB pages of the file mapping.

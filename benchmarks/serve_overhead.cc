@@ -21,7 +21,6 @@
 #include <thread>
 
 #include "bench/http_client.h"
-#include "core/huge_pages.h"
 #include "engine/kv_cache.h"
 #include "engine/sampler.h"
 #include "engine/transformer.h"
@@ -86,12 +85,9 @@ double Direct(server::ModelService* svc, const Args& a) {
 // onto huge pages (untimed), as a serving instance holds them in its arena, so the two sides
 // differ only by the serving layers, not by page size.
 double Engine(const serving::CpuModel& m, const Args& a) {
-  const size_t bytes = engine::WeightsArenaBytes(m.loaded.model);
-  const HugePageMemory memory = AllocateHugePageMemory(bytes);
-  if (!memory) std::abort();
-  auto placed = engine::PlaceWeights(m.loaded.model, memory.get(), bytes);
+  const auto placed = engine::PlaceOnHugePages(m.loaded.model);
   if (!placed.ok()) std::abort();
-  const engine::Model& model = *placed;
+  const engine::Model& model = placed->model;
   const int per_seq = (a.prompt + a.output + 16) / 16;
   engine::KvCache cache(model.config, per_seq * a.batch);
   engine::Transformer tf(model, cache);

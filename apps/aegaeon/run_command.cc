@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "core/huge_pages.h"
 #include "engine/generation.h"
 #include "engine/model_loader.h"
 #include "engine/weights_arena.h"
@@ -64,22 +63,16 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
     action = [a]() -> int {
       auto loaded = engine::LoadModelFiles(a->model, a->tokenizer);
       if (!loaded.ok()) return Fail(loaded.message());
-      HugePageMemory placed_memory;
-      std::optional<engine::Model> placed;
+      std::optional<engine::PlacedModel> placed;
       if (a->hugepages) {
-        const size_t bytes = engine::WeightsArenaBytes(loaded->model);
-        placed_memory = AllocateHugePageMemory(bytes);
-        if (!placed_memory) {
-          return Fail(
-              fmt::format("--hugepages: cannot allocate {} bytes for the weights; run "
-                          "without --hugepages to read them from the file mapping",
-                          bytes));
+        auto p = engine::PlaceOnHugePages(loaded->model);
+        if (!p.ok()) {
+          return Fail("--hugepages: " + p.message() +
+                      "; run without --hugepages to read them from the file mapping");
         }
-        auto p = engine::PlaceWeights(loaded->model, placed_memory.get(), bytes);
-        if (!p.ok()) return Fail(p.message());
         placed = std::move(p).value();
       }
-      const engine::Model& model = placed ? *placed : loaded->model;
+      const engine::Model& model = placed ? placed->model : loaded->model;
       const engine::Tokenizer& tok = *loaded->tokenizer;
       auto result = engine::GenerateText(model, tok, a->prompt, a->gen, [](std::string_view text) {
         std::fwrite(text.data(), 1, text.size(), stdout);

@@ -86,15 +86,13 @@ void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, i
     for (int i = 0; i < hs; ++i) out[i] += a[t] * vt[i];
   }
 }
-// ggml's reference Q8_0 quantization (rounding halves away from zero).
+// ggml's reference Q8_0 quantization (QuantizeRow's), split into values and float scales.
 void QuantizeQ8(const float* x, int64_t n, int8_t* q, float* d) {
-  for (int64_t b = 0; b < n / kQBlock; ++b, x += kQBlock, q += kQBlock) {
-    float amax = 0.0f;
-    for (int j = 0; j < kQBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
-    const float scale = amax / 127.0f;
-    const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
-    d[b] = F16ToF32(F32ToF16(scale));
-    for (int j = 0; j < kQBlock; ++j) q[j] = static_cast<int8_t>(std::roundf(x[j] * inv));
+  for (int64_t b = 0; b < n / kQBlock; ++b) {
+    BlockQ8_0 block;
+    QuantizeRow(GgmlType::kQ8_0, x + b * kQBlock, &block, kQBlock);
+    std::memcpy(q + b * kQBlock, block.qs, kQBlock);
+    d[b] = F16ToF32(block.d);
   }
 }
 

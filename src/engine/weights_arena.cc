@@ -53,4 +53,18 @@ Result<Model> PlaceWeights(const Model& model, void* arena, size_t size) {
   return placed;
 }
 
+Result<PlacedModel> PlaceOnHugePages(const Model& model) {
+  const size_t bytes = WeightsArenaBytes(model);
+  PlacedModel placed;
+  placed.memory = AllocateHugePageMemory(bytes);
+  if (!placed.memory) {
+    return Result<PlacedModel>::Error(
+        fmt::format("cannot allocate {} bytes of memory for the weights", bytes));
+  }
+  auto m = PlaceWeights(model, placed.memory.get(), bytes);
+  if (!m.ok()) return m.status();
+  placed.model = std::move(m).value();
+  return placed;
+}
+
 }  // namespace llms::engine

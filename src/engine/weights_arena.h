@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "core/huge_pages.h"
 #include "core/status.h"
 #include "engine/model.h"
 
@@ -19,5 +20,14 @@ size_t WeightsArenaBytes(const Model& model);
 // `arena` must be kArenaAlignment-aligned and hold `size` bytes; an error (nothing copied) when
 // the model does not fit. The result stays valid while the arena memory does.
 Result<Model> PlaceWeights(const Model& model, void* arena, size_t size);
+
+// The weights copied into memory of their own on transparent huge pages (core/huge_pages.h), as an
+// instance's arena holds them: `aegaeon run --hugepages` and the benchmarks' placed models. The
+// Model reads `memory`, so the two live together.
+struct PlacedModel {
+  HugePageMemory memory;
+  Model model;
+};
+Result<PlacedModel> PlaceOnHugePages(const Model& model);
 
 }  // namespace llms::engine

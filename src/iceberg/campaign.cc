@@ -103,12 +103,22 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
       return Status::Error(
           fmt::format("generated zone {} is invalid (a generator bug): {}", seed, s.message()));
     }
+    const ZoneIndex full_index(zone.origin, zone.records);
     for (const std::string& engine : o.engines) {
       // An engine that cannot load some record types (DNAME) checks the zone without them.
-      const std::vector<uint16_t> unsupported = UnsupportedTypes(engine);
-      const dns::Zone checked = unsupported.empty() ? zone : WithoutTypes(zone, unsupported);
-      if (checked.records.size() != zone.records.size()) ++report.zones_reduced[engine];
-      const ZoneIndex index(checked.origin, checked.records);
+      std::optional<dns::Zone> reduced;
+      std::optional<ZoneIndex> reduced_index;
+      if (const auto unsupported = UnsupportedTypes(engine); !unsupported.empty()) {
+        reduced = WithoutTypes(zone, unsupported);
+        if (reduced->records.size() == zone.records.size()) {
+          reduced.reset();
+        } else {
+          ++report.zones_reduced[engine];
+          reduced_index.emplace(reduced->origin, reduced->records);
+        }
+      }
+      const dns::Zone& checked = reduced ? *reduced : zone;
+      const ZoneIndex& index = reduced ? *reduced_index : full_index;
       const Profile profile = EngineProfile(engine);
       const auto classes = Classes(index, profile);
       auto process = EngineProcess::Start(engine, checked, root + "/" + engine);
