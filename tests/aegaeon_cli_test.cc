@@ -124,6 +124,32 @@ TEST(AegaeonCliTest, SimSweepOfThePaperExperimentWritesTheCsv) {
   EXPECT_NE(ReadFile(html).find("<svg"), std::string::npos);
 }
 
+TEST(AegaeonCliTest, SimSweepOverridesModelsPoliciesAndTheBaselinesEngineStart) {
+  if (!std::filesystem::exists(SharedDir() + "/data/aegaeon-profiles/latency.csv")) {
+    GTEST_SKIP() << "../shared/data is absent; CI has it";
+  }
+  const std::string exp = std::string(LLMS_SOURCE_DIR) + "/experiments/paper-sweep-a.json";
+  const std::string csv = ::testing::TempDir() + "/sweep-stock.csv";
+  const std::string json = ::testing::TempDir() + "/sweep-stock.json";
+  auto r = RunCommand(kAegaeon + " sim sweep --experiment " + exp +
+                      " --duration 60 --num-models 16:32:16,48 --policies aegaeon,request-level"
+                      " --baseline-engine-start 4 --output " +
+                      csv + " --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = ReadFile(csv);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1 + 2 * 3);  // 2 policies x {16, 32, 48}
+  EXPECT_NE(out.find("\nrequest-level,48,0.1,"), std::string::npos) << out;
+  // Every baseline switch carries the engine start; Aegaeon's carry none.
+  const std::string j = ReadFile(json);
+  EXPECT_NE(j.find("\"engine_start\": 4.0"), std::string::npos);
+  EXPECT_NE(j.find("\"engine_start\": 0.0"), std::string::npos);
+  auto range = RunCommand(kAegaeon + " sim sweep --experiment " + exp +
+                          " --num-models 32:16:4 --output " + csv);
+  EXPECT_NE(range.exit_code, 0);
+  EXPECT_NE(range.err.find("a range is FROM:TO:STEP with FROM <= TO"), std::string::npos)
+      << range.err;
+}
+
 TEST(AegaeonCliTest, SimRunWritesJsonAndRejectsBadInput) {
   if (!std::filesystem::exists(SharedDir() + "/data/aegaeon-profiles/latency.csv")) {
     GTEST_SKIP() << "../shared/data is absent; CI has it";

@@ -1,6 +1,7 @@
 // `aegaeon sim run` and `aegaeon sim sweep`.
 #include "sim_command.h"
 
+#include <charconv>
 #include <fstream>
 #include <memory>
 
@@ -20,7 +21,7 @@ namespace {
 
 struct CommonArgs {
   std::string experiment, arrivals, trace;
-  double cv = 0, duration = 0, load_efficiency = 0;
+  double cv = 0, duration = 0, load_efficiency = 0, baseline_engine_start = -1;
   uint64_t seed = 0;
   bool seed_set = false;
 };
@@ -46,6 +47,10 @@ void AddCommon(CLI::App* app, CommonArgs* a) {
                   "override the fraction of host-to-device bandwidth weights load at (the "
                   "Aegaeon artifact's estimate: 0.15)")
       ->check(CLI::Range(0.001, 1.0));
+  app->add_option("--baseline-engine-start", a->baseline_engine_start,
+                  "override the seconds each switch of a baseline policy adds for re-initialising "
+                  "a stock engine (Aegaeon's policies never pay it; default 0)")
+      ->check(CLI::Range(0.0, 3600.0));
 }
 
 Result<sim::Experiment> LoadWith(const CommonArgs& a) {
@@ -59,9 +64,41 @@ Result<sim::Experiment> LoadWith(const CommonArgs& a) {
   if (a.cv > 0) spec->workload.cv = a.cv;
   if (a.duration > 0) spec->workload.duration_s = a.duration;
   if (a.load_efficiency > 0) spec->load_efficiency = a.load_efficiency;
+  if (a.baseline_engine_start >= 0) spec->baseline_engine_start_s = a.baseline_engine_start;
   if (!a.trace.empty()) spec->trace = a.trace;
   if (a.seed_set) spec->workload.seed = a.seed;
   return sim::Experiment::Load(*spec);
+}
+
+// "--num-models" items: N or FROM:TO:STEP, each count >= 1.
+Result<std::vector<int>> ParseModelCounts(const std::vector<std::string>& items) {
+  std::vector<int> out;
+  for (const std::string& item : items) {
+    std::vector<int> parts;
+    size_t start = 0;
+    while (true) {
+      const size_t colon = item.find(':', start);
+      const std::string part = item.substr(start, colon - start);
+      int v = 0;
+      const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+      if (ec != std::errc() || end != part.data() + part.size() || v < 1) {
+        return Status::Error(fmt::format(
+            "--num-models '{}': give counts >= 1 or FROM:TO:STEP ranges, e.g. 16:160:8", item));
+      }
+      parts.push_back(v);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    if (parts.size() == 1) {
+      out.push_back(parts[0]);
+    } else if (parts.size() == 3 && parts[0] <= parts[1]) {
+      for (int n = parts[0]; n <= parts[1]; n += parts[2]) out.push_back(n);
+    } else {
+      return Status::Error(
+          fmt::format("--num-models '{}': a range is FROM:TO:STEP with FROM <= TO", item));
+    }
+  }
+  return out;
 }
 
 Status WriteFile(const std::string& path, const std::string& content) {
@@ -84,6 +121,7 @@ models fitted from measured GPU profiles (see `aegaeon latency`).
 Examples:
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --output /tmp/a-bursty.csv --report /tmp/a.html
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --load-efficiency 0.5 --baseline-engine-start 8 --num-models 16:160:8 --policies aegaeon,request-level --output /tmp/a-stock.csv
   aegaeon sim run --experiment experiments/paper-sweep-a.json --policy aegaeon --models 64 --json /tmp/r.json --report /tmp/r.html)");
 
   // --- run ---
@@ -119,12 +157,13 @@ Examples:
           "{}: {} models x {} req/s: {} requests, {} completed, {} failed ({} rejected, {} "
           "unfinished)\n  SLO attainment {:.3f} (conventional {:.3f}), goodput {:.2f} req/s\n  "
           "TTFT p50 {:.2f} s p99 {:.2f} s, TPOT p50 {:.3f} s p99 {:.3f} s\n  {} switches "
-          "({:.2f}/s, mean weights-in {:.2f} s), utilisation {:.2f}\n  simulated {:.0f} s in "
+          "({:.2f}/s, mean engine start {:.2f} s, weights-in {:.2f} s), utilisation {:.2f}\n  "
+          "simulated {:.0f} s in "
           "{:.2f} s wall ({} events)\n",
           p->policy, n, rate, p->requests, s.completed, s.failed, p->rejected, p->unfinished,
           s.slo_attainment, s.conventional_attainment, s.goodput_rps, s.ttft_s.p50, s.ttft_s.p99,
-          s.tpot_s.p50, s.tpot_s.p99, p->switches, p->switches_per_s, p->mean_switch.weights_in_s,
-          p->utilisation, p->simulated_s, p->wall_s, p->events);
+          s.tpot_s.p50, s.tpot_s.p99, p->switches, p->switches_per_s, p->mean_switch.engine_start_s,
+          p->mean_switch.weights_in_s, p->utilisation, p->simulated_s, p->wall_s, p->events);
       for (const auto& [reason, count] : p->rejected_by_reason) {
         fmt::print("  rejected: {} x {}\n", count, reason);
       }
@@ -148,7 +187,7 @@ Examples:
   auto sa = std::make_shared<CommonArgs>();
   struct SweepArgs {
     std::string output, json, report;
-    std::vector<std::string> policies;
+    std::vector<std::string> policies, num_models;
   };
   auto sr = std::make_shared<SweepArgs>();
   AddCommon(sweep, sa.get());
@@ -159,16 +198,29 @@ Examples:
       ->required();
   sweep->add_option("--json", sr->json, "also write every point's full results as JSON");
   sweep->add_option("--report", sr->report, "also write an HTML report with charts");
-  sweep->add_option("--policies", sr->policies, "only these policies (default: the experiment's)");
+  sweep
+      ->add_option("--policies", sr->policies,
+                   "only these policies, separated by commas or spaces (default: the experiment's)")
+      ->delimiter(',');
+  sweep
+      ->add_option("--num-models", sr->num_models,
+                   "override the sweep's numbers of models: counts and FROM:TO:STEP ranges, "
+                   "separated by commas (e.g. 16:160:8)")
+      ->delimiter(',');
   sweep->callback([sa, sr, sweep, &action] {
     sa->seed_set = sweep->count("--seed") > 0;
     action = [sa, sr]() -> int {
       auto ex = LoadWith(*sa);
       if (!ex.ok()) return Fail(ex.message());
       sim::Experiment experiment = std::move(*ex);
-      if (!sr->policies.empty()) {
+      if (!sr->policies.empty() || !sr->num_models.empty()) {
         sim::ExperimentSpec s = experiment.spec();
-        s.policies = sr->policies;
+        if (!sr->policies.empty()) s.policies = sr->policies;
+        if (!sr->num_models.empty()) {
+          auto counts = ParseModelCounts(sr->num_models);
+          if (!counts.ok()) return Fail(counts.message());
+          s.num_models = *counts;
+        }
         for (const auto& p : s.policies) {
           const auto& names = serving::PolicyNames();
           if (std::find(names.begin(), names.end(), p) == names.end()) {

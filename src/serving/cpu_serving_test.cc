@@ -101,12 +101,13 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
     raw.push_back(executors.back().get());
   }
 
-  // ServeGen-style arrivals (the language pool's clients, one per model) over 1.5 s at 12 req/s
-  // per model, with short prompts and outputs this CPU serves in seconds.
+  // ServeGen-style arrivals (the language pool's clients, one per model) at 45 req/s per model
+  // over 0.4 s, with short prompts and outputs this CPU serves in seconds: the three models' work
+  // overlaps however fast the machine decodes.
   sim::WorkloadSpec w;
   w.num_models = 3;
-  w.rate_per_model = 12;
-  w.duration_s = 1.5;
+  w.rate_per_model = 45;
+  w.duration_s = 0.4;
   w.arrivals = sim::ArrivalKind::kServeGen;
   w.seed = 5;
   const std::vector<sim::LengthPair> lengths{{6, 64}, {12, 96}, {20, 48}, {30, 80}, {9, 120}};
@@ -154,8 +155,8 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
     switched_back += store.KvReturns(r.id) >= 2;
   }
   // Requests were switched out and back in between their tokens, their KV moving both ways (in
-  // a typical run about three quarters of them, some over a hundred times).
-  EXPECT_GE(switched_back * 4, static_cast<int>(reqs.size())) << reqs.size() << " requests";
+  // a typical run nearly all of them, some many times).
+  EXPECT_GE(switched_back * 2, static_cast<int>(reqs.size())) << reqs.size() << " requests";
   int decode_switches = 0;
   for (const auto& s : (*policy)->stats().switches) decode_switches += s.instance > 0;
   EXPECT_GT(decode_switches, 6);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -50,7 +51,24 @@ Result<std::vector<T>> Range(const json& j, const std::string& what) {
   return out;
 }
 
+// An error naming the first key of object `j` not in `known` ("where" says which object).
+Status CheckKeys(const json& j, const std::vector<std::string>& known, const std::string& where) {
+  if (!j.is_object()) return Status::Error(where + " must be an object");
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Status::Error(fmt::format("unknown key '{}' in {} (known: {})", key, where, list));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+bool RunsOnStockEngine(const std::string& policy) {
+  return policy.rfind("aegaeon", 0) != 0;
+}
 
 Result<ExperimentSpec> LoadExperiment(const std::string& path) {
   std::ifstream in(path);
@@ -59,16 +77,17 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
   s.path = path;
   try {
     const json j = json::parse(in);
-    static const std::vector<std::string> known{"description", "cluster", "models",  "slo",
-                                                "workload",    "sweep",   "drain_s", "max_queue"};
-    for (const auto& [key, value] : j.items()) {
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        return Status::Error(
-            fmt::format("{}: unknown key '{}' (known: description, cluster, "
-                        "models, slo, workload, sweep, drain_s, max_queue)",
-                        path, key));
-      }
+    Status keys = CheckKeys(
+        j, {"description", "cluster", "models", "slo", "workload", "sweep", "drain_s", "max_queue"},
+        "the experiment");
+    if (keys.ok()) {
+      keys = CheckKeys(
+          j.at("cluster"),
+          {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node", "memory_gb",
+           "bytes_per_weight", "load_efficiency", "baseline_engine_start_s", "profiles"},
+          "cluster");
     }
+    if (!keys.ok()) return Status::Error(fmt::format("{}: {}", path, keys.message()));
     s.description = j.value("description", "");
     const json& c = j.at("cluster");
     s.gpu = c.value("gpu", s.gpu);
@@ -81,6 +100,11 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.load_efficiency = c.value("load_efficiency", s.load_efficiency);
     if (!(s.load_efficiency > 0 && s.load_efficiency <= 1)) {
       return Status::Error(fmt::format("{}: cluster.load_efficiency must be in (0, 1]", path));
+    }
+    s.baseline_engine_start_s = c.value("baseline_engine_start_s", s.baseline_engine_start_s);
+    if (!(s.baseline_engine_start_s >= 0 && std::isfinite(s.baseline_engine_start_s))) {
+      return Status::Error(fmt::format(
+          "{}: cluster.baseline_engine_start_s must be a number of seconds >= 0", path));
     }
     s.profiles = Resolve(path, c.value("profiles", ""));
     if (j.contains("slo")) {
@@ -255,8 +279,9 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
     }
   }
   std::vector<std::unique_ptr<serving::Executor>> executors;
+  const double engine_start = RunsOnStockEngine(policy_name) ? spec_.baseline_engine_start_s : 0.0;
   for (int i = 0; i < (*policy)->instances(); ++i) {
-    executors.push_back(std::make_unique<SimExecutor>(&*models));
+    executors.push_back(std::make_unique<SimExecutor>(&*models, engine_start));
   }
   double last_arrival = requests->empty() ? 0 : requests->back().arrival_s;
   VirtualClock clock;
@@ -280,6 +305,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   for (const auto& s : st.switches) {
     p.mean_switch.stop_s += s.phases.stop_s;
     p.mean_switch.kv_out_s += s.phases.kv_out_s;
+    p.mean_switch.engine_start_s += s.phases.engine_start_s;
     p.mean_switch.weights_in_s += s.phases.weights_in_s;
     p.mean_switch.kv_in_s += s.phases.kv_in_s;
     p.mean_switch.first_step_s += s.phases.first_step_s;
@@ -288,6 +314,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
     const double n = static_cast<double>(p.switches);
     p.mean_switch.stop_s /= n;
     p.mean_switch.kv_out_s /= n;
+    p.mean_switch.engine_start_s /= n;
     p.mean_switch.weights_in_s /= n;
     p.mean_switch.kv_in_s /= n;
     p.mean_switch.first_step_s /= n;

@@ -39,7 +39,10 @@ struct ExperimentSpec {
   double memory_bytes = 0;  // per instance; 0: the GPU's memory
   double bytes_per_weight = 2.0;
   double load_efficiency = 0.15;  // weights load at this fraction of host-to-device bandwidth
-  std::string profiles;           // latency.csv (may be empty: roofline for every model)
+  // Seconds every switch of a baseline policy (request-level, request-level-plus, multiplexing,
+  // dedicated) adds for re-initialising a stock engine; Aegaeon's policies never pay it.
+  double baseline_engine_start_s = 0;
+  std::string profiles;  // latency.csv (may be empty: roofline for every model)
   std::vector<ModelType> model_types;
   SloTargets slo;
   WorkloadSpec workload;
@@ -100,6 +103,8 @@ class Experiment {
 // The sweep CSV: `policy,num_models,rate_per_model,slo_attainment,conventional_attainment,
 // goodput_rps,ttft_p99_s,tpot_p99_s,switches`.
 std::string SweepCsv(const std::vector<PointResult>& points);
+// Whether `policy` runs on a stock engine in simulation (pays `baseline_engine_start_s`).
+bool RunsOnStockEngine(const std::string& policy);
 // Per policy and rate: the largest number of models with SLO attainment >= `threshold`.
 std::map<std::pair<std::string, double>, int> MaxModelsAtAttainment(
     const std::vector<PointResult>& points, double threshold = 0.9);

@@ -43,6 +43,7 @@ serving::ActionResult SimExecutor::Run(const serving::Action& a) {
         r.phases.kv_out_s = lat.KvMoveSeconds(
             kv_bytes(a.kv_out, (*models_)[static_cast<size_t>(a.from_model)].kv_bytes_per_token));
       }
+      r.phases.engine_start_s = engine_start_s_;
       r.phases.weights_in_s = std::max(0.0, lat.LoadSeconds() - a.prefetched_s);
       r.phases.kv_in_s = lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token));
       r.seconds = r.phases.total();

@@ -2,8 +2,9 @@
 // a GPU (a profile fit where one exists, else the roofline; switches from weight bytes and the
 // host-to-device link), and SimExecutor "runs" an action by returning that prediction, so the
 // simulation (simulation.h) advances its virtual clock by it. Charged per action:
-//   switch  = KV out (bytes / link) + weights in (load time minus what a prefetch already did)
-//             + KV in (bytes / link)
+//   switch  = KV out (bytes / link) + engine start (a fixed time per scale-up, charged to
+//             baselines that run on a stock engine; 0 by default) + weights in (load time minus
+//             what a prefetch already did) + KV in (bytes / link)
 //   prefill = prefill latency of the batch (+ its KV out to the host pool when handed off)
 //   decode  = decode-step latency + KV in for sequences that joined the batch since its last step
 #pragma once
@@ -37,11 +38,14 @@ class GpuLatency : public serving::LatencyPredictor {
 
 class SimExecutor : public serving::Executor {
  public:
-  explicit SimExecutor(const std::vector<serving::ServedModel>* models) : models_(models) {}
+  // `engine_start_s`: added to every switch (a stock engine re-initialising on each scale-up).
+  explicit SimExecutor(const std::vector<serving::ServedModel>* models, double engine_start_s = 0)
+      : models_(models), engine_start_s_(engine_start_s) {}
   serving::ActionResult Run(const serving::Action& action) override;
 
  private:
   const std::vector<serving::ServedModel>* models_;
+  double engine_start_s_;
 };
 
 }  // namespace llms::sim

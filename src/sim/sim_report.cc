@@ -69,6 +69,7 @@ nlohmann::json PointJson(const PointResult& p) {
           {"mean_switch_phases_s",
            {{"stop", p.mean_switch.stop_s},
             {"kv_out", p.mean_switch.kv_out_s},
+            {"engine_start", p.mean_switch.engine_start_s},
             {"weights_in", p.mean_switch.weights_in_s},
             {"kv_in", p.mean_switch.kv_in_s},
             {"first_step", p.mean_switch.first_step_s}}},
@@ -167,15 +168,16 @@ std::string RunHtml(const ExperimentSpec& spec, const PointResult& p) {
       "<tr><td>TTFT p50 / p99 (s)</td><td>{:.3f} / {:.3f}</td></tr>\n"
       "<tr><td>TPOT p50 / p99 (s)</td><td>{:.4f} / {:.4f}</td></tr>\n"
       "<tr><td>switches (per s)</td><td>{} ({:.2f})</td></tr>\n"
-      "<tr><td>mean switch: kv out / weights in / kv in / first step (s)</td><td>{:.4f} / {:.3f} / "
-      "{:.4f} / {:.4f}</td></tr>\n"
+      "<tr><td>mean switch: kv out / engine start / weights in / kv in / first step (s)</td><td>"
+      "{:.4f} / {:.3f} / {:.3f} / {:.4f} / {:.4f}</td></tr>\n"
       "<tr><td>utilisation</td><td>{:.2f}</td></tr>\n"
       "<tr><td>peak instance memory in use</td><td>{:.0f}%</td></tr>\n</table>\n",
       HtmlEscape(spec.description), p.policy, p.num_models, p.rate_per_model, p.requests,
       s.completed, s.failed, p.rejected, p.unfinished, s.slo_attainment, s.conventional_attainment,
       s.goodput_rps, s.ttft_s.p50, s.ttft_s.p99, s.tpot_s.p50, s.tpot_s.p99, p.switches,
-      p.switches_per_s, p.mean_switch.kv_out_s, p.mean_switch.weights_in_s, p.mean_switch.kv_in_s,
-      p.mean_switch.first_step_s, p.utilisation, 100 * p.peak_memory_fraction);
+      p.switches_per_s, p.mean_switch.kv_out_s, p.mean_switch.engine_start_s,
+      p.mean_switch.weights_in_s, p.mean_switch.kv_in_s, p.mean_switch.first_step_s, p.utilisation,
+      100 * p.peak_memory_fraction);
   std::vector<double> ttft, tpot;
   for (const auto& t : p.timings) {
     if (t.failed || t.token_s.empty()) continue;

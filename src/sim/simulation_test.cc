@@ -55,12 +55,13 @@ struct SimRun {
 };
 
 SimRun RunPolicy(const std::string& name, const std::vector<serving::ServedModel>& models,
-                 const serving::ClusterSpec& cluster, std::vector<ServingRequest>& requests) {
+                 const serving::ClusterSpec& cluster, std::vector<ServingRequest>& requests,
+                 double engine_start_s = 0.0) {
   auto policy = serving::MakePolicy(name, models, cluster);
   EXPECT_TRUE(policy.ok()) << policy.message();
   std::vector<std::unique_ptr<serving::Executor>> execs;
   for (int i = 0; i < (*policy)->instances(); ++i) {
-    execs.push_back(std::make_unique<SimExecutor>(&models));
+    execs.push_back(std::make_unique<SimExecutor>(&models, engine_start_s));
   }
   VirtualClock clock;
   SimRun run;
@@ -100,6 +101,22 @@ TEST(SimulationTest, RequestLevelBlocksTheSecondModelUntilTheFirstDrains) {
   // Model 1 starts only then: load 2 s + prefill 1 s.
   EXPECT_NEAR(reqs[1].token_s.front(), 10.9, 1e-9);
   EXPECT_EQ(run.policy->stats().switches.size(), 2u);
+}
+
+TEST(SimulationTest, AStockEngineStartIsChargedToEverySwitchAndRecorded) {
+  // The same as above on an engine that takes 3 s to start before each load.
+  auto models = Models(2, 2.0);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 50), Req(1, 1, 0.5, 5)};
+  SimRun run = RunPolicy("request-level", models, Cluster(1, 0), reqs, /*engine_start_s=*/3.0);
+  EXPECT_NEAR(reqs[0].token_s.front(), 6.0, 1e-9);   // start 3 + load 2 + prefill 1
+  EXPECT_NEAR(reqs[0].token_s.back(), 10.9, 1e-9);   // + 49 steps
+  EXPECT_NEAR(reqs[1].token_s.front(), 16.9, 1e-9);  // + start 3 + load 2 + prefill 1
+  ASSERT_EQ(run.policy->stats().switches.size(), 2u);
+  for (const auto& s : run.policy->stats().switches) {
+    EXPECT_DOUBLE_EQ(s.phases.engine_start_s, 3.0);
+    EXPECT_DOUBLE_EQ(s.phases.weights_in_s, 2.0);
+    EXPECT_DOUBLE_EQ(s.phases.total(), 5.0);
+  }
 }
 
 TEST(SimulationTest, AegaeonInterleavesModelsAtTokenGranularity) {
@@ -311,6 +328,31 @@ TEST(ExperimentTest, BadConfigurationsGiveClearErrors) {
   auto typo = LoadExperiment(write("e4.json", R"({"clustr": {}})"));
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.message().find("unknown key 'clustr'"), std::string::npos);
+  auto cluster_typo =
+      LoadExperiment(write("e6.json", base("H800", "llama-7b", R"(, "load_eficiency": 0.5)")));
+  ASSERT_FALSE(cluster_typo.ok());
+  EXPECT_NE(cluster_typo.message().find("unknown key 'load_eficiency' in cluster"),
+            std::string::npos)
+      << cluster_typo.message();
+  auto negative = LoadExperiment(
+      write("e7.json", base("H800", "llama-7b", R"(, "baseline_engine_start_s": -1)")));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.message().find("baseline_engine_start_s must be a number of seconds >= 0"),
+            std::string::npos)
+      << negative.message();
+  // A stock engine's start is charged to the baselines' switches only.
+  auto stock = Experiment::Load(*LoadExperiment(
+      write("e8.json", base("H800", "llama-7b", R"(, "baseline_engine_start_s": 5)"))));
+  ASSERT_TRUE(stock.ok()) << stock.message();
+  for (const std::string policy : {"request-level", "aegaeon"}) {
+    auto sp = stock->RunPoint(policy, 2, 0.5);
+    ASSERT_TRUE(sp.ok()) << sp.message();
+    ASSERT_GT(sp->switches, 0) << policy;
+    EXPECT_DOUBLE_EQ(sp->mean_switch.engine_start_s, policy == "aegaeon" ? 0.0 : 5.0) << policy;
+  }
+  EXPECT_TRUE(RunsOnStockEngine("request-level-plus"));
+  EXPECT_TRUE(RunsOnStockEngine("dedicated"));
+  EXPECT_FALSE(RunsOnStockEngine("aegaeon-colocated"));
   // A roofline-only experiment runs and every request completes.
   auto ok = Experiment::Load(*LoadExperiment(write("e5.json", base("H800", "llama-7b", ""))));
   ASSERT_TRUE(ok.ok()) << ok.message();
