@@ -2,7 +2,7 @@
 // model reproduces llama2.c's golden text on stdout with statistics on stderr, also after
 // `aegaeon model convert` to GGUF; `model dummy` writes a 1B Q8_0 model that `model info`
 // describes and `run` loads; `model quantize` works; `run --hugepages` prints what the file
-// mapping does; `sim sweep` and `sim run` on the paper's
+// mapping does and both say how much of the weights is on huge pages; `sim sweep` and `sim run` on the paper's
 // experiment write their CSV, JSON and HTML; bad input gets clear errors.
 #include <gtest/gtest.h>
 
@@ -60,6 +60,10 @@ TEST(AegaeonCliTest, AcceptanceConvertToGgufThenRunPrintsTheSameText) {
   auto q8_huge = RunCommand(kAegaeon + " run --hugepages --model " + q8 + args);
   EXPECT_EQ(q8_huge.exit_code, 0) << q8_huge.err;
   EXPECT_EQ(q8_huge.out, q8_run.out);
+  // Both say where the weights are and how much of them sits on huge pages.
+  EXPECT_NE(q8_run.err.find("(file mapping), "), std::string::npos) << q8_run.err;
+  EXPECT_NE(q8_huge.err.find("(copied to huge-page memory), "), std::string::npos) << q8_huge.err;
+  EXPECT_NE(q8_huge.err.find("% on huge pages"), std::string::npos) << q8_huge.err;
   EXPECT_EQ(RunCommand(kAegaeon + " run --hugepages --model " + out + args).out, bin.out);
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/huge_pages.h"
+#include "core/text.h"
 #include "engine/generation.h"
 #include "engine/model_loader.h"
 #include "engine/weights_arena.h"
@@ -88,6 +90,20 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
                    result->prompt_tokens.size(), pre > 0 ? result->prompt_tokens.size() / pre : 0.0,
                    result->tokens.size(), dec > 0 ? result->tokens.size() / dec : 0.0,
                    result->finish_reason);
+        // Decode streams every weight once per token: on 4 KiB pages it is page-walk bound.
+        const std::string_view file = loaded->model.file ? loaded->model.file->view() : "";
+        const void* weights = placed ? static_cast<const void*>(placed->memory.get())
+                                     : static_cast<const void*>(file.data());
+        const size_t weight_bytes = placed ? engine::WeightsArenaBytes(loaded->model) : file.size();
+        if (const auto share = HugePageShare(weights, weight_bytes)) {
+          fmt::print(stderr, "aegaeon run: weights {} ({}), {:.0f}% on huge pages{}\n",
+                     HumanBytes(static_cast<double>(weight_bytes)),
+                     placed ? "copied to huge-page memory" : "file mapping", 100 * *share,
+                     !placed && *share < 0.5 && weight_bytes >= (size_t{64} << 20)
+                         ? "; decode reads them on 4 KiB pages: --hugepages copies them onto "
+                           "huge pages"
+                         : "");
+        }
       }
       return 0;
     };

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 namespace llms {
 namespace {
@@ -19,6 +22,28 @@ TEST(HugePagesTest, MemoryIsTwoMibAlignedAndWritableToTheRequestedSize) {
       EXPECT_EQ(m.get()[bytes - 1], std::byte{0xab});
     }
   }
+}
+
+TEST(HugePagesTest, ShareOfFourKibPagesIsZeroAndOfNothingUnknown) {
+  // Memory the kernel must not back with huge pages: every resident byte is on 4 KiB pages.
+  const size_t bytes = size_t{8} << 20;
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  ASSERT_EQ(::madvise(p, bytes, MADV_NOHUGEPAGE), 0);
+  std::memset(p, 1, bytes);
+  const std::optional<double> share = HugePageShare(p, bytes);
+  ASSERT_TRUE(share.has_value());
+  EXPECT_EQ(*share, 0.0);
+  ::munmap(p, bytes);
+  // Once unmapped nothing there is resident.
+  EXPECT_FALSE(HugePageShare(p, bytes).has_value());
+  // Huge-page memory gets a share in [0, 1] (1 where transparent huge pages are available).
+  HugePageMemory m = AllocateHugePageMemory(bytes);
+  std::memset(m.get(), 1, bytes);
+  const std::optional<double> huge = HugePageShare(m.get(), bytes);
+  ASSERT_TRUE(huge.has_value());
+  EXPECT_GE(*huge, 0.0);
+  EXPECT_LE(*huge, 1.0);
 }
 
 }  // namespace
