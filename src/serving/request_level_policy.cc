@@ -41,15 +41,16 @@ bool RequestLevelPolicy::Submit(ServingRequest* r, double /*now*/) {
   return true;
 }
 
-double RequestLevelPolicy::RemainingWork(int model) const {
+double RequestLevelPolicy::ShortestRequestWork(int model) const {
   const LatencyPredictor& lat = *models_[static_cast<size_t>(model)].latency;
-  double s = 0;
+  double shortest = std::numeric_limits<double>::infinity();
   for (const ServingRequest* r : queues_[static_cast<size_t>(model)]) {
     const int len = r->prompt_tokens;
-    s += lat.PrefillSeconds(std::span<const int>(&len, 1)) +
-         (r->max_output_tokens - 1) * lat.DecodeSeconds(r->context(), 1);
+    shortest =
+        std::min(shortest, lat.PrefillSeconds(std::span<const int>(&len, 1)) +
+                               (r->max_output_tokens - 1) * lat.DecodeSeconds(r->context(), 1));
   }
-  return s;
+  return shortest;
 }
 
 void RequestLevelPolicy::Assign() {
@@ -63,7 +64,7 @@ void RequestLevelPolicy::Assign() {
   std::vector<std::pair<double, int>> order;
   for (int m : unheld_waiting_) {
     const double key =
-        plus_ ? RemainingWork(m) : queues_[static_cast<size_t>(m)].front()->arrival_s;
+        plus_ ? ShortestRequestWork(m) : queues_[static_cast<size_t>(m)].front()->arrival_s;
     order.push_back({key, m});
   }
   std::sort(order.begin(), order.end());

@@ -5,9 +5,9 @@
 // so a burst of one model blocks every other (head-of-line blocking). A free instance takes the
 // waiting model whose oldest request arrived first; the model goes to the free instance that still
 // holds its weights, else to the least recently used one (LRU eviction).
-// `plus` ("ServerlessLLM+"): the free instance takes the waiting model with the shortest
-// remaining work (predicted prefill and decode time of its whole queue) first, and takes its whole
-// queue as one group.
+// `plus` ("ServerlessLLM+"): shortest-remaining-first with known output lengths. The free instance
+// takes the waiting model whose shortest queued request needs the least predicted work (its
+// prefill and the decode of all its tokens) first, and takes that model's whole queue as one group.
 #pragma once
 
 #include <deque>
@@ -38,7 +38,7 @@ class RequestLevelPolicy : public Policy {
   void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
                   double end) override;
   void Assign();
-  double RemainingWork(int model) const;
+  double ShortestRequestWork(int model) const;
   int64_t KvCapacityTokens(int model) const;
 
   std::vector<ServedModel> models_;

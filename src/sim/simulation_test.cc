@@ -103,6 +103,21 @@ TEST(SimulationTest, RequestLevelBlocksTheSecondModelUntilTheFirstDrains) {
   EXPECT_EQ(run.policy->stats().switches.size(), 2u);
 }
 
+TEST(SimulationTest, RequestLevelServesTheOldestWaitingModelAndPlusTheShortestRequest) {
+  // One instance busy with model 0 (50 tokens); meanwhile model 1 gets a long request (40 tokens)
+  // and then model 2 a short one (3 tokens). Plain request-level takes model 1 next (it has waited
+  // longer); plus takes model 2 (its request needs the least work).
+  auto models = Models(3, 1.0);
+  auto order = [&](const std::string& policy) {
+    std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 50), Req(1, 1, 0.5, 40), Req(2, 2, 1.0, 3)};
+    RunPolicy(policy, models, Cluster(1, 0), reqs);
+    EXPECT_TRUE(reqs[1].done() && reqs[2].done()) << policy;
+    return reqs[1].token_s.front() < reqs[2].token_s.front() ? 1 : 2;
+  };
+  EXPECT_EQ(order("request-level"), 1);
+  EXPECT_EQ(order("request-level-plus"), 2);
+}
+
 TEST(SimulationTest, AStockEngineStartIsChargedToEverySwitchAndRecorded) {
   // The same as above on an engine that takes 3 s to start before each load.
   auto models = Models(2, 2.0);
