@@ -77,15 +77,28 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
   s.path = path;
   try {
     const json j = json::parse(in);
+    // Every object's keys are checked, so a misspelt option is an error rather than a default.
     Status keys = CheckKeys(
         j, {"description", "cluster", "models", "slo", "workload", "sweep", "drain_s", "max_queue"},
         "the experiment");
-    if (keys.ok()) {
-      keys = CheckKeys(
-          j.at("cluster"),
+    const std::vector<std::string> slo_keys{"ttft_s", "tpot_s"};
+    auto check = [&](const char* key, const std::vector<std::string>& known) {
+      if (keys.ok() && j.contains(key)) keys = CheckKeys(j.at(key), known, key);
+    };
+    check("cluster",
           {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node", "memory_gb",
-           "bytes_per_weight", "load_efficiency", "baseline_engine_start_s", "profiles"},
-          "cluster");
+           "bytes_per_weight", "load_efficiency", "baseline_engine_start_s", "profiles"});
+    check("slo", slo_keys);
+    check("workload", {"arrivals", "cv", "servegen_preset", "duration_s", "input_scale",
+                       "output_scale", "seed", "lengths", "trace"});
+    check("sweep", {"num_models", "rate_per_model", "policies"});
+    if (keys.ok() && j.contains("models") && j.at("models").is_array()) {
+      for (const json& m : j.at("models")) {
+        keys = CheckKeys(m, {"name", "profile", "shape", "count", "slo"}, "a model type");
+        if (keys.ok() && m.contains("slo"))
+          keys = CheckKeys(m.at("slo"), slo_keys, "a model's slo");
+        if (!keys.ok()) break;
+      }
     }
     if (!keys.ok()) return Status::Error(fmt::format("{}: {}", path, keys.message()));
     s.description = j.value("description", "");

@@ -349,6 +349,16 @@ TEST(ExperimentTest, BadConfigurationsGiveClearErrors) {
   EXPECT_NE(cluster_typo.message().find("unknown key 'load_eficiency' in cluster"),
             std::string::npos)
       << cluster_typo.message();
+  auto model_typo = LoadExperiment(write("e9.json", R"({"cluster": {}, "models": [{"name": "x",
+      "shape": "llama-7b", "cuont": 2}]})"));
+  ASSERT_FALSE(model_typo.ok());
+  EXPECT_NE(model_typo.message().find("unknown key 'cuont' in a model type"), std::string::npos)
+      << model_typo.message();
+  auto workload_typo = LoadExperiment(write("e10.json", R"({"cluster": {}, "models": [],
+      "workload": {"arrival": "gamma"}})"));
+  ASSERT_FALSE(workload_typo.ok());
+  EXPECT_NE(workload_typo.message().find("unknown key 'arrival' in workload"), std::string::npos)
+      << workload_typo.message();
   auto negative = LoadExperiment(
       write("e7.json", base("H800", "llama-7b", R"(, "baseline_engine_start_s": -1)")));
   ASSERT_FALSE(negative.ok());
