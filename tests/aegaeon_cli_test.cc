@@ -2,8 +2,8 @@
 // model reproduces llama2.c's golden text on stdout with statistics on stderr, also after
 // `aegaeon model convert` to GGUF; `model dummy` writes a 1B Q8_0 model that `model info`
 // describes and `run` loads; `model quantize` works; `run --hugepages` prints what the file
-// mapping does and both say how much of the weights is on huge pages; `sim sweep` and `sim run` on the paper's
-// experiment write their CSV, JSON and HTML; bad input gets clear errors.
+// mapping does and both say how much of the weights is on huge pages; `sim sweep` and `sim run` on
+// the paper's experiment write their CSV, JSON and HTML; bad input gets clear errors.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -125,6 +125,8 @@ TEST(AegaeonCliTest, SimSweepOfThePaperExperimentWritesTheCsv) {
   EXPECT_NE(out.find("\naegaeon,16,0.1,"), std::string::npos);
   EXPECT_NE(out.find("\ndedicated,80,0.1,"), std::string::npos);
   EXPECT_NE(r.out.find("largest number of models at >= 90% SLO attainment"), std::string::npos);
+  EXPECT_NE(r.out.find("aegaeon / request-level at 0.1 req/s per model: "), std::string::npos)
+      << r.out;
   EXPECT_NE(ReadFile(html).find("<svg"), std::string::npos);
 }
 
