@@ -7,7 +7,7 @@
 # request-level. docs/sim.md discusses the result.
 #
 # Usage: bash experiments/switch-cost-sensitivity.sh [BIN_DIR]   (default: build/bin)
-# Needs ../shared/data (the artifact's profiles and lengths). About 5 minutes on 2 cores.
+# Needs ../shared/data (the artifact's profiles and lengths). About 3 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/bin}
@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # count POLICY < sweep output: the policy's largest number of models at >= 90%.
-count() { awk -v p="$1" '$1 == p && /req\/s per model:/ { print $NF }'; }
+count() { awk -v p="$1" '$1 == p && $3 == "req/s" { print $NF }'; }
 
 echo "| sweep | load efficiency | baseline engine start (s) | aegaeon | request-level | request-level-plus | ratio |"
 echo "|---|---|---|---|---|---|---|"

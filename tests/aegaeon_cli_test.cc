@@ -152,7 +152,8 @@ TEST(AegaeonCliTest, SimSweepOverridesModelsPoliciesAndTheBaselinesEngineStart) 
   auto range = RunCommand(kAegaeon + " sim sweep --experiment " + exp +
                           " --num-models 32:16:4 --output " + csv);
   EXPECT_NE(range.exit_code, 0);
-  EXPECT_NE(range.err.find("a range is FROM:TO:STEP with FROM <= TO"), std::string::npos)
+  EXPECT_NE(range.err.find("a range is FROM:TO:STEP (three parts) with FROM <= TO"),
+            std::string::npos)
       << range.err;
 }
 

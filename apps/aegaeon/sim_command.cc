@@ -1,6 +1,7 @@
 // `aegaeon sim run` and `aegaeon sim sweep`.
 #include "sim_command.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <memory>
@@ -70,33 +71,45 @@ Result<sim::Experiment> LoadWith(const CommonArgs& a) {
   return sim::Experiment::Load(*spec);
 }
 
-// "--num-models" items: N or FROM:TO:STEP, each count >= 1.
+// "--num-models" items: N or FROM:TO:STEP (counts >= 1), as a sorted list without repeats.
 Result<std::vector<int>> ParseModelCounts(const std::vector<std::string>& items) {
+  constexpr int64_t kMaxPoints = 10000;
   std::vector<int> out;
   for (const std::string& item : items) {
-    std::vector<int> parts;
+    std::vector<int64_t> parts;
     size_t start = 0;
     while (true) {
       const size_t colon = item.find(':', start);
       const std::string part = item.substr(start, colon - start);
-      int v = 0;
+      int64_t v = 0;
       const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-      if (ec != std::errc() || end != part.data() + part.size() || v < 1) {
+      if (ec != std::errc() || end != part.data() + part.size() || v < 1 || v > 1'000'000) {
         return Status::Error(fmt::format(
-            "--num-models '{}': give counts >= 1 or FROM:TO:STEP ranges, e.g. 16:160:8", item));
+            "--num-models '{}': give counts from 1 to 1000000, or FROM:TO:STEP ranges with a "
+            "STEP >= 1, e.g. 16:160:8",
+            item));
       }
       parts.push_back(v);
       if (colon == std::string::npos) break;
       start = colon + 1;
     }
     if (parts.size() == 1) {
-      out.push_back(parts[0]);
+      out.push_back(static_cast<int>(parts[0]));
     } else if (parts.size() == 3 && parts[0] <= parts[1]) {
-      for (int n = parts[0]; n <= parts[1]; n += parts[2]) out.push_back(n);
+      if ((parts[1] - parts[0]) / parts[2] + 1 > kMaxPoints) {
+        return Status::Error(
+            fmt::format("--num-models '{}': more than {} points", item, kMaxPoints));
+      }
+      for (int64_t n = parts[0]; n <= parts[1]; n += parts[2]) out.push_back(static_cast<int>(n));
     } else {
-      return Status::Error(
-          fmt::format("--num-models '{}': a range is FROM:TO:STEP with FROM <= TO", item));
+      return Status::Error(fmt::format(
+          "--num-models '{}': a range is FROM:TO:STEP (three parts) with FROM <= TO", item));
     }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > static_cast<size_t>(kMaxPoints)) {
+    return Status::Error(fmt::format("--num-models: more than {} points", kMaxPoints));
   }
   return out;
 }

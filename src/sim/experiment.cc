@@ -32,6 +32,8 @@ std::string Resolve(const std::string& base_file, const std::string& p) {
   return (fs::path(base_file).parent_path() / p).lexically_normal().string();
 }
 
+Status CheckKeys(const json& j, const std::vector<std::string>& known, const std::string& where);
+
 // Numbers as a list or {"from", "to", "step"}.
 template <typename T>
 Result<std::vector<T>> Range(const json& j, const std::string& what) {
@@ -43,6 +45,7 @@ Result<std::vector<T>> Range(const json& j, const std::string& what) {
       out.push_back(v.get<T>());
     }
   } else if (j.is_object()) {
+    if (Status st = CheckKeys(j, {"from", "to", "step"}, what); !st.ok()) return st;
     const T from = j.at("from").get<T>(), to = j.at("to").get<T>(), step = j.at("step").get<T>();
     if (!(step > 0)) return Status::Error(what + ": step must be > 0");
     for (T v = from; v <= to + step * 1e-9; v += step) out.push_back(v);
