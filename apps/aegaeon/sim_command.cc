@@ -21,7 +21,7 @@ namespace llms::aegaeon::cli {
 namespace {
 
 struct CommonArgs {
-  std::string experiment, arrivals, trace;
+  std::string experiment, arrivals, trace, servegen_rates;
   double cv = 0, duration = 0, load_efficiency = 0, baseline_engine_start = -1;
   uint64_t seed = 0;
   bool seed_set = false;
@@ -36,6 +36,10 @@ void AddCommon(CLI::App* app, CommonArgs* a) {
   app->add_option("--arrivals", a->arrivals,
                   "override the workload's arrival process: poisson, gamma (with --cv) or "
                   "servegen (bursty per-client arrivals of the embedded ServeGen language pool)");
+  app->add_option("--servegen-rates", a->servegen_rates,
+                  "with --arrivals servegen: 'equal' (every model at the same mean rate) or "
+                  "'skewed' (models keep their clients' relative rates, a few taking most)")
+      ->check(CLI::IsMember({"equal", "skewed"}));
   app->add_option("--cv", a->cv, "inter-arrival CV for --arrivals gamma")
       ->check(CLI::PositiveNumber);
   app->add_option("--duration", a->duration, "override the workload's length in seconds")
@@ -63,6 +67,7 @@ Result<sim::Experiment> LoadWith(const CommonArgs& a) {
     spec->workload.arrivals = *kind;
   }
   if (a.cv > 0) spec->workload.cv = a.cv;
+  if (!a.servegen_rates.empty()) spec->workload.servegen_skewed = a.servegen_rates == "skewed";
   if (a.duration > 0) spec->workload.duration_s = a.duration;
   if (a.load_efficiency > 0) spec->load_efficiency = a.load_efficiency;
   if (a.baseline_engine_start >= 0) spec->baseline_engine_start_s = a.baseline_engine_start;

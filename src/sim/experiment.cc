@@ -92,8 +92,8 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
           {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node", "memory_gb",
            "bytes_per_weight", "load_efficiency", "baseline_engine_start_s", "profiles"});
     check("slo", slo_keys);
-    check("workload", {"arrivals", "cv", "servegen_preset", "duration_s", "input_scale",
-                       "output_scale", "seed", "lengths", "trace"});
+    check("workload", {"arrivals", "cv", "servegen_preset", "servegen_rates", "duration_s",
+                       "input_scale", "output_scale", "seed", "lengths", "trace"});
     check("sweep", {"num_models", "rate_per_model", "policies"});
     if (keys.ok() && j.contains("models") && j.at("models").is_array()) {
       for (const json& m : j.at("models")) {
@@ -154,6 +154,13 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.workload.arrivals = *kind;
     s.workload.cv = w.value("cv", 1.0);
     s.workload.servegen_preset = w.value("servegen_preset", s.workload.servegen_preset);
+    const std::string servegen_rates = w.value("servegen_rates", std::string("equal"));
+    if (servegen_rates != "equal" && servegen_rates != "skewed") {
+      return Status::Error(
+          fmt::format("{}: workload.servegen_rates must be 'equal' or 'skewed', not '{}'", path,
+                      servegen_rates));
+    }
+    s.workload.servegen_skewed = servegen_rates == "skewed";
     s.workload.duration_s = w.value("duration_s", s.workload.duration_s);
     s.workload.input_scale = w.value("input_scale", 1.0);
     s.workload.output_scale = w.value("output_scale", 1.0);

@@ -3,6 +3,7 @@
 // workload generation, and experiments (errors and, with ../shared, one sweep point).
 #include "sim/simulation.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -298,6 +299,21 @@ TEST(WorkloadTest, PoissonCountsAndDeterminism) {
   auto s = GenerateWorkload(w, lengths);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_NEAR(static_cast<double>(s->size()), 18000.0, 3000.0);  // the mean rate is kept
+  // Skewed: the same total, but the models keep their clients' sizes: model 0 follows the busiest
+  // client and gets several times the mean, the models of the smallest clients a fraction of it.
+  w.servegen_skewed = true;
+  auto k = GenerateWorkload(w, lengths);
+  ASSERT_TRUE(k.ok()) << k.message();
+  EXPECT_NEAR(static_cast<double>(k->size()), 18000.0, 3000.0);
+  std::vector<int> per_model(10, 0), equal_per_model(10, 0);
+  for (const auto& r : *k) ++per_model[static_cast<size_t>(r.model)];
+  for (const auto& r : *s) ++equal_per_model[static_cast<size_t>(r.model)];
+  const auto [lo, hi] = std::minmax_element(per_model.begin(), per_model.end());
+  EXPECT_EQ(hi - per_model.begin(), 0);  // the busiest client's model
+  EXPECT_GT(*hi, 3 * 1800);
+  EXPECT_LT(*lo, 1800 / 5);
+  const auto [elo, ehi] = std::minmax_element(equal_per_model.begin(), equal_per_model.end());
+  EXPECT_LT(*ehi, 3 * *elo);  // equal rates: no model far from another
 }
 
 TEST(WorkloadTest, ArtifactTraceErrorsNameTheLine) {
@@ -361,6 +377,12 @@ TEST(ExperimentTest, BadConfigurationsGiveClearErrors) {
   ASSERT_FALSE(workload_typo.ok());
   EXPECT_NE(workload_typo.message().find("unknown key 'arrival' in workload"), std::string::npos)
       << workload_typo.message();
+  auto rates = LoadExperiment(write("e11.json", R"({"cluster": {},
+      "models": [{"name": "x", "shape": "llama-7b"}], "workload": {"servegen_rates": "zipf"}})"));
+  ASSERT_FALSE(rates.ok());
+  EXPECT_NE(rates.message().find("servegen_rates must be 'equal' or 'skewed', not 'zipf'"),
+            std::string::npos)
+      << rates.message();
   auto negative = LoadExperiment(
       write("e7.json", base("H800", "llama-7b", R"(, "baseline_engine_start_s": -1)")));
   ASSERT_FALSE(negative.ok());

@@ -161,9 +161,15 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
     }
     std::stable_sort(clients.begin(), clients.end(),
                      [&](auto* a, auto* b) { return mean_rate(a) > mean_rate(b); });
+    // Skewed: every model's rate is divided by the models' average client rate instead of its own.
+    double average = 0;
+    for (int m = 0; m < spec.num_models; ++m) {
+      average += mean_rate(clients[static_cast<size_t>(m) % clients.size()]);
+    }
+    average /= spec.num_models;
     for (int m = 0; m < spec.num_models; ++m) {
       const servegen::Client& c = *clients[static_cast<size_t>(m) % clients.size()];
-      const double mean = mean_rate(&c);
+      const double mean = spec.servegen_skewed ? average : mean_rate(&c);
       for (size_t k = 0; k < windows; ++k) {
         rates[static_cast<size_t>(m)].push_back(c.windows[k].rate / mean * spec.rate_per_model);
         cvs[static_cast<size_t>(m)].push_back(c.windows[k].cv);

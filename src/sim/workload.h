@@ -4,7 +4,9 @@
 //   Poisson, a Gamma renewal process with a given CV, or "servegen" (model i follows client
 //   i mod K of an embedded ServeGen pool, largest clients first: that client's per-window rate
 //   shape, rescaled to the model's mean rate, and its per-window inter-arrival CV, as a Gamma
-//   renewal process in rate-rescaled time, carried across windows). Lengths are (input, output)
+//   renewal process in rate-rescaled time, carried across windows); with `servegen_skewed` the
+//   models also keep their clients' relative sizes (model i's mean rate is proportional to its
+//   client's, the models' average still `rate_per_model`). Lengths are (input, output)
 //   pairs drawn jointly from a length sample, with optional multipliers.
 // - Replayed: the Aegaeon artifact's synth-*.csv (`Request Time`, `Model Name`, lengths; models
 //   numbered in order of first arrival, as the artifact maps them) or a servegen trace (JSONL/CSV,
@@ -36,6 +38,7 @@ struct WorkloadSpec {
   ArrivalKind arrivals = ArrivalKind::kPoisson;
   double cv = 1.0;                           // kGamma
   std::string servegen_preset = "language";  // kServeGen
+  bool servegen_skewed = false;              // kServeGen: models keep their clients' relative rates
   double input_scale = 1.0, output_scale = 1.0;
   uint64_t seed = 1;
 };
