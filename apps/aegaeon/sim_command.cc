@@ -54,7 +54,8 @@ void AddCommon(CLI::App* app, CommonArgs* a) {
       ->check(CLI::Range(0.001, 1.0));
   app->add_option("--baseline-engine-start", a->baseline_engine_start,
                   "override the seconds each switch of a baseline policy adds for re-initialising "
-                  "a stock engine (Aegaeon's policies never pay it; default 0)")
+                  "a stock engine (Aegaeon's policies never pay it; the experiment's "
+                  "cluster.baseline_engine_start_s, 0 where it sets none)")
       ->check(CLI::Range(0.0, 3600.0));
 }
 
@@ -139,6 +140,7 @@ models fitted from measured GPU profiles (see `aegaeon latency`).
 Examples:
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --output /tmp/a-bursty.csv --report /tmp/a.html
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --servegen-rates skewed --output /tmp/a-skewed.csv
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --load-efficiency 0.5 --baseline-engine-start 8 --num-models 16:160:8 --policies aegaeon,request-level --output /tmp/a-stock.csv
   aegaeon sim run --experiment experiments/paper-sweep-a.json --policy aegaeon --models 64 --json /tmp/r.json --report /tmp/r.html)");
 
