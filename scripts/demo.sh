@@ -5,14 +5,17 @@
 #
 # Usage: scripts/demo.sh [--model NAME=FILE ...] [--tokenizer NAME=TOK.bin ...]
 #                        [--duration S] [--rate R] [--preset NAME] [--max-input N] [--max-output N]
-# Without --model it generates three random-weight models of real shapes (Qwen2-0.5B and
-# Llama-3.2-1B layouts, Q4_0) in build/demo/. Results: build/demo/<policy>.json and .html.
+# Without --model it generates six random-weight models of real shapes (five Qwen2-0.5B and one
+# Llama-3.2-1B layout, Q4_0) in build/demo/: more models than the server's two instances, so they
+# must take turns. Without --rate it measures how fast this machine decodes (one thread, the first
+# model) and replays at 2.5% of that many requests per second (at least 0.1), so the load fits
+# the machine. Results: build/demo/<policy>.json and .html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
 out=build/demo
 duration=60
-rate=0.3
+rate=
 preset=language
 max_input=64
 max_output=64
@@ -25,13 +28,14 @@ while [ $# -gt 0 ]; do
     --preset) preset=$2; shift 2 ;;
     --max-input) max_input=$2; shift 2 ;;
     --max-output) max_output=$2; shift 2 ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
 if [ ${#models[@]} -eq 0 ]; then
-  for spec in "qwen-a:qwen2-0.5b:1" "qwen-b:qwen2-0.5b:2" "llama-c:llama-1b:3"; do
+  for spec in "qwen-a:qwen2-0.5b:1" "qwen-b:qwen2-0.5b:2" "llama-c:llama-1b:3" \
+              "qwen-d:qwen2-0.5b:4" "qwen-e:qwen2-0.5b:5" "qwen-f:qwen2-0.5b:6"; do
     IFS=: read -r name shape seed <<< "$spec"
     if [ ! -f "$out/$name.gguf" ]; then
       echo "demo: generating $name (random weights, $shape shape, Q4_0)"
@@ -42,9 +46,20 @@ if [ ${#models[@]} -eq 0 ]; then
   done
 fi
 names=()
+first=
 for ((i = 0; i < ${#models[@]}; i += 2)); do
-  [ "${models[i]}" = --model ] && names+=(--model "${models[i+1]%%=*}")
+  if [ "${models[i]}" = --model ]; then
+    names+=(--model "${models[i+1]%%=*}")
+    [ -z "$first" ] && first=${models[i+1]#*=}
+  fi
 done
+if [ -z "$rate" ]; then
+  # The load this machine can take: 2.5% of one thread's decode speed, in requests per second.
+  tps=$("$bin/aegaeon" run --model "$first" --prompt "Once upon a time" --max-tokens 32 \
+          --threads 1 --temperature 0 2>&1 >/dev/null | grep -o '[0-9.]* tok/s decode' | cut -d' ' -f1)
+  rate=$(awk -v t="${tps:-12}" 'BEGIN { r = t * 0.025; if (r < 0.1) r = 0.1; printf "%.2f", r }')
+  echo "demo: this machine decodes $first at ${tps:-?} tok/s on one thread: replaying at $rate req/s"
+fi
 
 for policy in aegaeon request-level; do
   rm -f "$out/port"
