@@ -8,7 +8,7 @@
 # Without --model it generates six random-weight models of real shapes (five Qwen2-0.5B and one
 # Llama-3.2-1B layout, Q4_0) in build/demo/: more models than the server's two instances, so they
 # must take turns. Without --rate it measures how fast this machine decodes (one thread, the first
-# model) and replays at 2.5% of that many requests per second (at least 0.1), so the load fits
+# model) and replays at 2.5% of that many requests per second (0.1 to 5), so the load fits
 # the machine. Results: build/demo/<policy>.json and .html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,18 +47,28 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 names=()
 first=
+first_name=
 for ((i = 0; i < ${#models[@]}; i += 2)); do
   if [ "${models[i]}" = --model ]; then
     names+=(--model "${models[i+1]%%=*}")
-    [ -z "$first" ] && first=${models[i+1]#*=}
+    if [ -z "$first" ]; then first_name=${models[i+1]%%=*}; first=${models[i+1]#*=}; fi
   fi
 done
 if [ -z "$rate" ]; then
-  # The load this machine can take: 2.5% of one thread's decode speed, in requests per second.
-  tps=$("$bin/aegaeon" run --model "$first" --prompt "Once upon a time" --max-tokens 32 \
-          --threads 1 --temperature 0 2>&1 >/dev/null | grep -o '[0-9.]* tok/s decode' | cut -d' ' -f1)
-  rate=$(awk -v t="${tps:-12}" 'BEGIN { r = t * 0.025; if (r < 0.1) r = 0.1; printf "%.2f", r }')
-  echo "demo: this machine decodes $first at ${tps:-?} tok/s on one thread: replaying at $rate req/s"
+  # The load this machine can take: 2.5% of one thread's decode speed, in requests per second,
+  # from 0.1 to 5 (0.3 req/s when the first model cannot be measured).
+  tokenizer=()
+  for ((i = 0; i < ${#models[@]}; i += 2)); do
+    if [ "${models[i]}" = --tokenizer ] && [ "${models[i+1]%%=*}" = "$first_name" ]; then
+      tokenizer=(--tokenizer "${models[i+1]#*=}")
+    fi
+  done
+  tps=$("$bin/aegaeon" run --model "$first" "${tokenizer[@]}" --prompt "Once upon a time" \
+          --max-tokens 32 --threads 1 --temperature 0 2>&1 >/dev/null |
+        grep -o '[0-9.]* tok/s decode' | cut -d' ' -f1 || true)
+  rate=$(awk -v t="${tps:-12}" 'BEGIN { r = t * 0.025; if (r < 0.1) r = 0.1; if (r > 5) r = 5;
+                                          printf "%.2f", r }')
+  echo "demo: this machine decodes $first_name at ${tps:-?} tok/s on one thread: replaying at $rate req/s"
 fi
 
 for policy in aegaeon request-level; do
