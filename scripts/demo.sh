@@ -48,21 +48,20 @@ fi
 names=()
 first=
 first_name=
+declare -A tokenizers=()
 for ((i = 0; i < ${#models[@]}; i += 2)); do
   if [ "${models[i]}" = --model ]; then
     names+=(--model "${models[i+1]%%=*}")
     if [ -z "$first" ]; then first_name=${models[i+1]%%=*}; first=${models[i+1]#*=}; fi
+  else
+    tokenizers[${models[i+1]%%=*}]=${models[i+1]#*=}
   fi
 done
 if [ -z "$rate" ]; then
   # The load this machine can take: 2.5% of one thread's decode speed, in requests per second,
   # from 0.1 to 5 (0.3 req/s when the first model cannot be measured).
   tokenizer=()
-  for ((i = 0; i < ${#models[@]}; i += 2)); do
-    if [ "${models[i]}" = --tokenizer ] && [ "${models[i+1]%%=*}" = "$first_name" ]; then
-      tokenizer=(--tokenizer "${models[i+1]#*=}")
-    fi
-  done
+  [ -n "${tokenizers[$first_name]:-}" ] && tokenizer=(--tokenizer "${tokenizers[$first_name]}")
   tps=$("$bin/aegaeon" run --model "$first" "${tokenizer[@]}" --prompt "Once upon a time" \
           --max-tokens 32 --threads 1 --temperature 0 2>&1 >/dev/null |
         grep -o '[0-9.]* tok/s decode' | cut -d' ' -f1 || true)

@@ -38,8 +38,7 @@ void AddCommon(CLI::App* app, CommonArgs* a) {
                   "servegen (bursty per-client arrivals of the embedded ServeGen language pool)");
   app->add_option("--servegen-rates", a->servegen_rates,
                   "with --arrivals servegen: 'equal' (every model at the same mean rate) or "
-                  "'skewed' (models keep their clients' relative rates, a few taking most)")
-      ->check(CLI::IsMember({"equal", "skewed"}));
+                  "'skewed' (models keep their clients' relative rates, a few taking most)");
   app->add_option("--cv", a->cv, "inter-arrival CV for --arrivals gamma")
       ->check(CLI::PositiveNumber);
   app->add_option("--duration", a->duration, "override the workload's length in seconds")
@@ -68,7 +67,11 @@ Result<sim::Experiment> LoadWith(const CommonArgs& a) {
     spec->workload.arrivals = *kind;
   }
   if (a.cv > 0) spec->workload.cv = a.cv;
-  if (!a.servegen_rates.empty()) spec->workload.servegen_skewed = a.servegen_rates == "skewed";
+  if (!a.servegen_rates.empty()) {
+    auto skewed = sim::ParseServegenSkewed(a.servegen_rates);
+    if (!skewed.ok()) return Status::Error("--servegen-rates: " + skewed.message());
+    spec->workload.servegen_skewed = *skewed;
+  }
   if (a.duration > 0) spec->workload.duration_s = a.duration;
   if (a.load_efficiency > 0) spec->load_efficiency = a.load_efficiency;
   if (a.baseline_engine_start >= 0) spec->baseline_engine_start_s = a.baseline_engine_start;

@@ -297,11 +297,7 @@ std::string ModelService::MetricsText() const {
   w.Family("aegaeon_switches_total", "counter", "Model switches (auto-scaling steps).");
   w.Sample("aegaeon_switches_total", {}, static_cast<double>(ps.switches.size()));
   serving::SwitchPhases sum;
-  for (const auto& s : ps.switches) {
-    sum.kv_out_s += s.phases.kv_out_s;
-    sum.weights_in_s += s.phases.weights_in_s;
-    sum.kv_in_s += s.phases.kv_in_s;
-  }
+  for (const auto& s : ps.switches) sum += s.phases;
   w.Family("aegaeon_switch_phase_seconds_total", "counter",
            "Time spent in each phase of the model switches.");
   for (auto [phase, v] : {std::pair<const char*, double>{"kv_out", sum.kv_out_s},

@@ -43,6 +43,25 @@ struct SwitchPhases {
   double stop_s = 0, kv_out_s = 0, engine_start_s = 0, weights_in_s = 0, kv_in_s = 0;
   double first_step_s = 0;  // the first step after the switch (filled in by the policy)
   double total() const { return stop_s + kv_out_s + engine_start_s + weights_in_s + kv_in_s; }
+  // Phase by phase, for sums and means over many switches.
+  SwitchPhases& operator+=(const SwitchPhases& o) {
+    stop_s += o.stop_s;
+    kv_out_s += o.kv_out_s;
+    engine_start_s += o.engine_start_s;
+    weights_in_s += o.weights_in_s;
+    kv_in_s += o.kv_in_s;
+    first_step_s += o.first_step_s;
+    return *this;
+  }
+  SwitchPhases& operator/=(double n) {
+    stop_s /= n;
+    kv_out_s /= n;
+    engine_start_s /= n;
+    weights_in_s /= n;
+    kv_in_s /= n;
+    first_step_s /= n;
+    return *this;
+  }
 };
 
 struct ActionResult {

@@ -154,13 +154,9 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.workload.arrivals = *kind;
     s.workload.cv = w.value("cv", 1.0);
     s.workload.servegen_preset = w.value("servegen_preset", s.workload.servegen_preset);
-    const std::string servegen_rates = w.value("servegen_rates", std::string("equal"));
-    if (servegen_rates != "equal" && servegen_rates != "skewed") {
-      return Status::Error(
-          fmt::format("{}: workload.servegen_rates must be 'equal' or 'skewed', not '{}'", path,
-                      servegen_rates));
-    }
-    s.workload.servegen_skewed = servegen_rates == "skewed";
+    auto skewed = ParseServegenSkewed(w.value("servegen_rates", std::string("equal")));
+    if (!skewed.ok()) return Status::Error(fmt::format("{}: workload.{}", path, skewed.message()));
+    s.workload.servegen_skewed = *skewed;
     s.workload.duration_s = w.value("duration_s", s.workload.duration_s);
     s.workload.input_scale = w.value("input_scale", 1.0);
     s.workload.output_scale = w.value("output_scale", 1.0);
@@ -325,23 +321,8 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   p.switches = static_cast<int64_t>(st.switches.size());
   const double span = std::max(outcome.end_s, 1e-9);
   p.switches_per_s = static_cast<double>(p.switches) / span;
-  for (const auto& s : st.switches) {
-    p.mean_switch.stop_s += s.phases.stop_s;
-    p.mean_switch.kv_out_s += s.phases.kv_out_s;
-    p.mean_switch.engine_start_s += s.phases.engine_start_s;
-    p.mean_switch.weights_in_s += s.phases.weights_in_s;
-    p.mean_switch.kv_in_s += s.phases.kv_in_s;
-    p.mean_switch.first_step_s += s.phases.first_step_s;
-  }
-  if (p.switches > 0) {
-    const double n = static_cast<double>(p.switches);
-    p.mean_switch.stop_s /= n;
-    p.mean_switch.kv_out_s /= n;
-    p.mean_switch.engine_start_s /= n;
-    p.mean_switch.weights_in_s /= n;
-    p.mean_switch.kv_in_s /= n;
-    p.mean_switch.first_step_s /= n;
-  }
+  for (const auto& s : st.switches) p.mean_switch += s.phases;
+  if (p.switches > 0) p.mean_switch /= static_cast<double>(p.switches);
   double busy = 0;
   for (double b : st.busy_s) busy += b;
   p.utilisation = busy / (span * static_cast<double>(st.busy_s.size()));

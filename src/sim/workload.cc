@@ -120,6 +120,11 @@ Result<ArrivalKind> ParseArrivalKind(const std::string& name) {
       fmt::format("unknown arrival process '{}' (poisson, gamma, servegen)", name));
 }
 
+Result<bool> ParseServegenSkewed(const std::string& rates) {
+  if (rates == "equal" || rates == "skewed") return rates == "skewed";
+  return Status::Error(fmt::format("servegen_rates must be 'equal' or 'skewed', not '{}'", rates));
+}
+
 Result<std::vector<serving::ServingRequest>> GenerateWorkload(
     const WorkloadSpec& spec, const std::vector<LengthPair>& lengths) {
   if (lengths.empty()) return Status::Error("the length sample is empty");

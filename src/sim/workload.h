@@ -44,6 +44,8 @@ struct WorkloadSpec {
 };
 
 Result<ArrivalKind> ParseArrivalKind(const std::string& name);
+// `servegen_rates`: "equal" (false) or "skewed" (true, WorkloadSpec::servegen_skewed).
+Result<bool> ParseServegenSkewed(const std::string& rates);
 
 Result<std::vector<serving::ServingRequest>> GenerateWorkload(
     const WorkloadSpec& spec, const std::vector<LengthPair>& lengths);
