@@ -58,26 +58,21 @@ double ReadOnce(const std::vector<uint64_t>& buf, ThreadPool& pool) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// FMA peak: independent chains of 256-bit FMAs on every thread.
-double FmaOnce(ThreadPool& pool, int64_t iters) {
-  const auto start = std::chrono::steady_clock::now();
-  pool.ParallelFor(pool.size(), [&](int64_t, int64_t) {
-    __m256 acc[10];
-    for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
-    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
-    for (int64_t it = 0; it < iters; ++it) {
-      for (auto& x : acc) x = _mm256_fmadd_ps(x, m, a);
-    }
-    float out[8];
-    __m256 s = acc[0];
-    for (int i = 1; i < 10; ++i) s = _mm256_add_ps(s, acc[i]);
-    _mm256_storeu_ps(out, s);
-    benchmark::DoNotOptimize(out[0]);
-  });
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// FMA peak: independent chains of 256-bit FMAs, then the same with 512-bit ones (that function
+// alone is compiled for AVX-512), run on every thread by FmaSeconds.
+void Fma256Chains(int64_t iters) {
+  __m256 acc[10];
+  for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (auto& x : acc) x = _mm256_fmadd_ps(x, m, a);
+  }
+  float out[8];
+  __m256 s = acc[0];
+  for (int i = 1; i < 10; ++i) s = _mm256_add_ps(s, acc[i]);
+  _mm256_storeu_ps(out, s);
+  benchmark::DoNotOptimize(out[0]);
 }
-
-// The same with 512-bit FMAs (these functions alone are compiled for AVX-512).
 __attribute__((target("avx512f"))) void Fma512Chains(int64_t iters) {
   __m512 acc[10];
   for (int i = 0; i < 10; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
@@ -91,9 +86,10 @@ __attribute__((target("avx512f"))) void Fma512Chains(int64_t iters) {
   _mm512_store_ps(out, s);
   benchmark::DoNotOptimize(out[0]);
 }
-double Fma512Once(ThreadPool& pool, int64_t iters) {
+// Seconds for `chains(iters)` on every thread of `pool` at once.
+double FmaSeconds(ThreadPool& pool, void (*chains)(int64_t), int64_t iters) {
   const auto start = std::chrono::steady_clock::now();
-  pool.ParallelFor(pool.size(), [&](int64_t, int64_t) { Fma512Chains(iters); });
+  pool.ParallelFor(pool.size(), [&](int64_t, int64_t) { chains(iters); });
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -114,12 +110,12 @@ const Peaks& MachinePeaks() {
     const int64_t iters = 50'000'000;
     const double flops = static_cast<double>(kThreads) * static_cast<double>(iters) * 10 * 2;
     double best = 1e9;
-    for (int i = 0; i < 3; ++i) best = std::min(best, FmaOnce(pool, iters));
+    for (int i = 0; i < 3; ++i) best = std::min(best, FmaSeconds(pool, Fma256Chains, iters));
     r.fma256_gflops = flops * 8 / best / 1e9;
     r.fma_gflops = r.fma256_gflops;
     if (Avx512Kernels()) {
       best = 1e9;
-      for (int i = 0; i < 3; ++i) best = std::min(best, Fma512Once(pool, iters));
+      for (int i = 0; i < 3; ++i) best = std::min(best, FmaSeconds(pool, Fma512Chains, iters));
       r.fma512_gflops = flops * 16 / best / 1e9;
       if (&ActiveKernels() == Avx512Kernels()) r.fma_gflops = r.fma512_gflops;
     }

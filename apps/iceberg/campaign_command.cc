@@ -10,13 +10,14 @@
 #include "commands.h"
 #include "core/progress.h"
 #include "iceberg/campaign.h"
+#include "iceberg/engine.h"
 
 namespace llms::iceberg::cli {
 
 namespace {
 struct CampaignArgs {
   CampaignOptions options;
-  std::string engines = "nsd,knot,bind,pdns,gdnsd,yadifa", json, out;
+  std::string engines = fmt::format("{}", fmt::join(EngineNames(), ",")), json, out;
   bool quiet = false;
 };
 }  // namespace
@@ -33,8 +34,9 @@ at a time while the engine still differs the same way (restarting the engine eac
 writes those zones as zone-SEED.db, which `iceberg check --zone` reproduces.)");
   auto a = std::make_shared<CampaignArgs>();
   app->add_option("--engines", a->engines,
-                  "comma-separated: nsd, knot, bind, pdns, gdnsd, yadifa (default all; gdnsd and "
-                  "yadifa check each zone without its DNAME records, which they cannot load)");
+                  fmt::format("comma-separated: {} (default all; gdnsd and yadifa check each "
+                              "zone without its DNAME records, which they cannot load)",
+                              fmt::join(EngineNames(), ", ")));
   app->add_option("--zones", a->options.zones, "zones to generate (default 200)")
       ->check(CLI::PositiveNumber);
   app->add_option("--seed", a->options.seed, "the first zone's seed (default 1)");

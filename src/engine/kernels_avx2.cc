@@ -137,23 +137,15 @@ LLMS_DEFINE_FLOAT_ROWS(F32, float)
 LLMS_DEFINE_FLOAT_ROWS(F16, uint16_t)
 LLMS_DEFINE_FLOAT_ROWS(BF16, uint16_t)
 
-// Each weight row against tiles of up to kTileRows activation rows, chunked as FloatRowsT.
+// Each weight row against tiles of up to kTileRows quantized activation rows.
 template <typename W, typename Unpack>
 void QuantRows(const MatArgs& a) {
-  float t[kTileRows];
-  for (int64_t o0 = 0; o0 < a.rows; o0 += kChunkRows) {
-    const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
-    for (int64_t r = 0; r < a.nx; r += kTileRows) {
-      const int k = static_cast<int>(std::min<int64_t>(kTileRows, a.nx - r));
-      const int8_t* x = a.xq + r * a.x_stride * kQBlock;
-      const float* xd = a.xd + r * a.x_stride;
-      for (int64_t o = o0; o < o1; ++o) {
-        const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
-        WithTileWidth(k, [&](auto nx) { QuantTile<nx()>(w, Unpack(), x, xd, a.x_stride, a.n, t); });
-        for (int j = 0; j < k; ++j) a.out[(r + j) * a.out_stride + o] = t[j];
-      }
-    }
-  }
+  SweepRows<W, kChunkRows>(a, [&a](const W* w, int64_t r, int k, float* t) {
+    WithTileWidth(k, [&](auto nx) {
+      QuantTile<nx()>(w, Unpack(), a.xq + r * a.x_stride * kQBlock, a.xd + r * a.x_stride,
+                      a.x_stride, a.n, t);
+    });
+  });
 }
 void Q8Rows(const MatArgs& a) {
   QuantRows<BlockQ8_0, UnpackQ8>(a);

@@ -1,7 +1,8 @@
-// The row loop the SIMD float kernels share (kernels_avx2.cc, kernels_avx512.cc): chunks of
-// weight rows small enough to stay in L2 swept once per tile of up to kTileRows activation rows,
-// which stays in L1, with the tile width made a compile-time constant. Templates on each file's
-// own lambdas only, so every instantiation is compiled with that file's instruction set.
+// The row loop the SIMD kernels share (kernels_avx2.cc's float and quantized ones,
+// kernels_avx512.cc's float ones): chunks of weight rows small enough to stay in L2 swept once per
+// tile of up to kTileRows activation rows, which stays in L1, with the tile width made a
+// compile-time constant. Templates on each file's own lambdas only, so every instantiation is
+// compiled with that file's instruction set.
 #pragma once
 
 #include <algorithm>
@@ -28,9 +29,10 @@ void WithTileWidth(int k, F&& f) {
   }
 }
 
-// tile(w, x, nx, out): weight row w against activation rows x (nx of them) into out[0..nx).
+// tile(w, r, k, out): weight row w against the k activation rows from row r (k <= kTileRows)
+// into out[0..k); the tile finds its activations (float or quantized) from r.
 template <typename W, int64_t kChunkRows, typename Tile>
-void SweepFloatRows(const MatArgs& a, Tile&& tile) {
+void SweepRows(const MatArgs& a, Tile&& tile) {
   float t[kTileRows];
   for (int64_t o0 = 0; o0 < a.rows; o0 += kChunkRows) {
     const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
@@ -38,7 +40,7 @@ void SweepFloatRows(const MatArgs& a, Tile&& tile) {
       const int k = static_cast<int>(std::min<int64_t>(kTileRows, a.nx - r));
       for (int64_t o = o0; o < o1; ++o) {
         const W* w = reinterpret_cast<const W*>(a.w + static_cast<size_t>(o) * a.w_stride);
-        tile(w, a.x + r * a.x_stride, k, t);
+        tile(w, r, k, t);
         for (int j = 0; j < k; ++j) a.out[(r + j) * a.out_stride + o] = t[j];
       }
     }
@@ -47,11 +49,12 @@ void SweepFloatRows(const MatArgs& a, Tile&& tile) {
 
 // `void NameRows(const MatArgs&)` over the file's `NameTile<NX>(w, x, x_stride, n, out)` and its
 // kChunkRows.
-#define LLMS_DEFINE_FLOAT_ROWS(Name, W)                                                  \
-  void Name##Rows(const MatArgs& a) {                                                    \
-    SweepFloatRows<W, kChunkRows>(a, [&a](const W* w, const float* x, int k, float* t) { \
-      WithTileWidth(k, [&](auto nx) { Name##Tile<nx()>(w, x, a.x_stride, a.n, t); });    \
-    });                                                                                  \
+#define LLMS_DEFINE_FLOAT_ROWS(Name, W)                                                        \
+  void Name##Rows(const MatArgs& a) {                                                          \
+    SweepRows<W, kChunkRows>(a, [&a](const W* w, int64_t r, int k, float* t) {                 \
+      WithTileWidth(                                                                           \
+          k, [&](auto nx) { Name##Tile<nx()>(w, a.x + r * a.x_stride, a.x_stride, a.n, t); }); \
+    });                                                                                        \
   }
 
 }  // namespace llms::engine

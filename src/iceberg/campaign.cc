@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -43,6 +45,13 @@ std::string ClauseOf(const std::vector<std::string>& rules) {
 }
 
 namespace {
+
+// A zone without some record types, with its index (which refers to the zone beside it).
+struct ReducedZone {
+  explicit ReducedZone(dns::Zone z) : zone(std::move(z)), index(zone.origin, zone.records) {}
+  dns::Zone zone;
+  ZoneIndex index;
+};
 
 // The discrepancy `engine` shows on `zone` for `query`, if any.
 std::optional<Discrepancy> Reproduce(const std::string& engine, const dns::Zone& zone,
@@ -104,21 +113,24 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
           fmt::format("generated zone {} is invalid (a generator bug): {}", seed, s.message()));
     }
     const ZoneIndex full_index(zone.origin, zone.records);
+    // An engine that cannot load some record types (DNAME) checks the zone without them, built
+    // once per set of such types (null when the zone has none of them).
+    std::map<std::vector<uint16_t>, std::unique_ptr<const ReducedZone>> reduced_by_types;
     for (const std::string& engine : o.engines) {
-      // An engine that cannot load some record types (DNAME) checks the zone without them.
-      std::optional<dns::Zone> reduced;
-      std::optional<ZoneIndex> reduced_index;
-      if (const auto unsupported = UnsupportedTypes(engine); !unsupported.empty()) {
-        reduced = WithoutTypes(zone, unsupported);
-        if (reduced->records.size() == zone.records.size()) {
-          reduced.reset();
-        } else {
-          ++report.zones_reduced[engine];
-          reduced_index.emplace(reduced->origin, reduced->records);
+      const ReducedZone* reduced = nullptr;
+      if (auto unsupported = UnsupportedTypes(engine); !unsupported.empty()) {
+        auto [it, fresh] = reduced_by_types.try_emplace(unsupported);
+        if (fresh) {
+          dns::Zone without = WithoutTypes(zone, unsupported);
+          if (without.records.size() != zone.records.size()) {
+            it->second = std::make_unique<const ReducedZone>(std::move(without));
+          }
         }
+        reduced = it->second.get();
+        if (reduced) ++report.zones_reduced[engine];
       }
-      const dns::Zone& checked = reduced ? *reduced : zone;
-      const ZoneIndex& index = reduced ? *reduced_index : full_index;
+      const dns::Zone& checked = reduced ? reduced->zone : zone;
+      const ZoneIndex& index = reduced ? reduced->index : full_index;
       const Profile profile = EngineProfile(engine);
       const auto classes = Classes(index, profile);
       auto process = EngineProcess::Start(engine, checked, root + "/" + engine);

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dns/name.h"
 #include "iceberg/dns_client.h"
 
 namespace llms::iceberg {
@@ -173,8 +174,7 @@ std::string LogExcerpt(const std::string& log) {
   for (std::string line; std::getline(in, line);) {
     if (line.find("built with") != std::string::npos) continue;
     if (line.size() > 300) line = line.substr(0, 300) + "...";
-    std::string lower = line;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = dns::AsciiLower(line);
     const bool error =
         lower.find("error") != std::string::npos || lower.find("fatal") != std::string::npos ||
         lower.find("fail") != std::string::npos || line.find("| E |") != std::string::npos;
