@@ -20,6 +20,7 @@ struct CheckArgs {
   ZoneOptions zone;
   std::string engine, json, workdir;
   bool keep = false;
+  uint16_t port = 0;
 };
 }  // namespace
 
@@ -42,6 +43,8 @@ the engine agrees with the specification on every class, 2 when it does not, 1 o
   app->add_option("--workdir", a->workdir,
                   "the engine's working directory (default: a new one under /tmp)");
   app->add_flag("--keep", a->keep, "keep the working directory (config, zone, engine log)");
+  app->add_option("--port", a->port,
+                  "run the engine on this port of 127.0.0.1 (default: a free one)");
   app->callback([a, &action] {
     action = [a]() -> int {
       const auto start = std::chrono::steady_clock::now();
@@ -58,9 +61,11 @@ the engine agrees with the specification on every class, 2 when it does not, 1 o
       const ZoneIndex index(zone->origin, zone->records);
       const auto classes = Classes(index, a->zone.profile);
       CheckReport report;
+      uint16_t port = 0;
       {
-        auto engine = EngineProcess::Start(a->engine, *zone, dir);
+        auto engine = EngineProcess::Start(a->engine, *zone, dir, 15, a->port);
         if (!engine.ok()) return CliError("iceberg", engine.message());
+        port = (*engine)->port();
         report = CheckEngine(index, classes, (*engine)->port(), a->zone.profile);
         report.engine = a->engine;
         report.version = (*engine)->version();
@@ -69,6 +74,13 @@ the engine agrees with the specification on every class, 2 when it does not, 1 o
       report.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       fmt::print("{}", ReportToText(report));
+      if (!report.discrepancies.empty()) {
+        // The engine stopped with the check: say how to bring it back for the dig commands.
+        fmt::print(
+            "\nThe engine stopped with the check; to run the dig commands above, start it again "
+            "on the same port:\n  iceberg serve --zone {} --origin {} --engine {} --port {}\n",
+            a->zone.zone_file, zone->origin.ToString(), a->engine, port);
+      }
       if (!a->json.empty()) {
         std::ofstream out(a->json);
         out << ReportToJson(report) << "\n";

@@ -12,5 +12,6 @@ void RegisterClasses(CLI::App& app, CliAction& action);
 void RegisterCheck(CLI::App& app, CliAction& action);
 void RegisterCampaign(CLI::App& app, CliAction& action);
 void RegisterGenerate(CLI::App& app, CliAction& action);
+void RegisterServe(CLI::App& app, CliAction& action);
 
 }  // namespace llms::iceberg::cli

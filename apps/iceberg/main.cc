@@ -1,7 +1,8 @@
 // iceberg: an executable DNS specification and differential checking of authoritative engines.
 // Subcommands: `lookup` (the specification's answer to one query), `classes` (a zone's query
-// equivalence classes), `check` (a real engine against the specification) and `campaign`
-// (generated zones against several engines).
+// equivalence classes), `check` (a real engine against the specification), `serve` (an engine
+// kept running, to reproduce a check's findings with dig), `generate` (a random zone) and
+// `campaign` (generated zones against several engines).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   iceberg lookup --zone example.zone --origin example. --name www.example. --type A
   iceberg classes --zone example.zone --origin example.
   iceberg check --zone example.zone --origin example. --engine nsd
+  iceberg serve --zone example.zone --origin example. --engine nsd --port 5353
   iceberg generate --seed 7 --output /tmp/z7.db
   iceberg campaign --engines nsd,knot,bind,pdns,gdnsd,yadifa --zones 200 --seed 1 --out /tmp/findings
 
@@ -23,6 +25,6 @@ Run `iceberg <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses,
                           llms::iceberg::cli::RegisterCheck, llms::iceberg::cli::RegisterGenerate,
-                          llms::iceberg::cli::RegisterCampaign},
+                          llms::iceberg::cli::RegisterCampaign, llms::iceberg::cli::RegisterServe},
                          argc, argv);
 }

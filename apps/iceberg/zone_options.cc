@@ -3,9 +3,10 @@
 
 namespace llms::iceberg::cli {
 
-void ZoneOptions::Register(CLI::App* app) {
+void ZoneOptions::Register(CLI::App* app, bool with_profile) {
   app->add_option("--zone", zone_file, "the zone's master file (RFC 1035 §5)")->required();
   app->add_option("--origin", origin, "the zone's apex, e.g. example.com.")->required();
+  if (!with_profile) return;
   minimal_opt_ =
       app->add_flag("--minimal", minimal_,
                     "profile: no additional-section addresses for answers (minimal responses)");
@@ -24,12 +25,14 @@ void ZoneOptions::Register(CLI::App* app) {
 }
 
 Result<dns::Zone> ZoneOptions::Load() {
-  if (minimal_opt_->count()) profile.additional_for_answers = !minimal_;
-  if (apex_ns_opt_->count()) profile.apex_ns_in_positive_answers = apex_ns_;
-  if (no_chains_opt_->count()) profile.follow_chains = !no_chains_;
-  if (max_chain_opt_->count()) profile.max_chain = max_chain_;
-  if (strict_glue_opt_->count()) profile.referral_out_of_bailiwick_glue = !strict_glue_;
-  if (no_srv_additional_opt_->count()) profile.additional_for_srv = !no_srv_additional_;
+  if (minimal_opt_) {  // registered with the profile flags
+    if (minimal_opt_->count()) profile.additional_for_answers = !minimal_;
+    if (apex_ns_opt_->count()) profile.apex_ns_in_positive_answers = apex_ns_;
+    if (no_chains_opt_->count()) profile.follow_chains = !no_chains_;
+    if (max_chain_opt_->count()) profile.max_chain = max_chain_;
+    if (strict_glue_opt_->count()) profile.referral_out_of_bailiwick_glue = !strict_glue_;
+    if (no_srv_additional_opt_->count()) profile.additional_for_srv = !no_srv_additional_;
+  }
   std::string o = origin;
   if (o.empty() || o.back() != '.') o += '.';
   auto apex = dns::Name::Parse(o);

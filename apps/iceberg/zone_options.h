@@ -17,8 +17,8 @@ struct ZoneOptions {
   // profile flags given on the command line.
   Profile profile;
 
-  // Adds --zone, --origin and the profile flags to `app`.
-  void Register(CLI::App* app);
+  // Adds --zone, --origin and (unless `with_profile` is false) the profile flags to `app`.
+  void Register(CLI::App* app, bool with_profile = true);
   // The zone file parsed and validated; applies the profile flags given to `profile`.
   Result<dns::Zone> Load();
 

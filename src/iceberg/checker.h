@@ -33,8 +33,13 @@ struct CheckReport {
 CheckReport CheckEngine(const ZoneIndex& zone, const std::vector<QueryClass>& classes,
                         uint16_t port, const Profile& profile);
 
-// Compares one engine response with the specification's; empty when they agree.
-std::vector<std::string> Differences(const Response& expected, const dns::Message& actual);
+// Compares one engine response with the specification's; empty when they agree. For an ANY
+// answer `any` says what else will do (Profile::any): under kSubset the answer may hold any
+// non-empty set of the expected RRsets, whole, under kHinfo one HINFO record owned by the query
+// name; the authority and additional sections then may hold any part of the expected ones (the
+// additional section also records of the expected answer).
+std::vector<std::string> Differences(const Response& expected, const dns::Message& actual,
+                                     Profile::Any any = Profile::Any::kAll);
 
 // The differing fields joined with commas ("rcode,answer").
 std::string FieldsText(const std::vector<std::string>& fields);

@@ -48,6 +48,54 @@ TEST(CheckerTest, DifferencesComparesSectionsAsSets) {
   EXPECT_EQ(Differences(expected, ttl), (std::vector<std::string>{"answer"}));
 }
 
+// RFC 8482: under profile any kSubset an ANY answer may be whole RRsets of the expected answer,
+// under kHinfo one HINFO at the query name; kAll (and any other query) still wants all of it.
+TEST(CheckerTest, AnyAnswersMayBeASubsetOrAHinfoWhereTheProfileSaysSo) {
+  Response expected;
+  expected.aa = true;
+  expected.any_answer = true;
+  ResourceRecord txt = A("www.example.", 9);
+  txt.type = dns::rrtype::TXT;
+  txt.rdata = dns::TxtData{{"t"}};
+  expected.answer = {A("www.example.", 1), A("www.example.", 2), txt};
+  expected.additional = {A("ns.example.", 3)};
+  dns::Message one;
+  one.aa = true;
+  one.question = {{*Name::Parse("www.example."), dns::rrtype::ANY, 1}};
+  one.answer = {txt};
+  EXPECT_TRUE(Differences(expected, one, Profile::Any::kSubset).empty());
+  EXPECT_EQ(Differences(expected, one, Profile::Any::kAll),
+            (std::vector<std::string>{"answer", "additional"}));
+  // Part of an RRset is not an RRset; nothing at all is not a subset either.
+  dns::Message part = one;
+  part.answer = {A("www.example.", 1)};
+  EXPECT_EQ(Differences(expected, part, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer"}));
+  dns::Message none = one;
+  none.answer.clear();
+  EXPECT_EQ(Differences(expected, none, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer"}));
+  // Additional records the full answer would not carry are a difference.
+  dns::Message extra = one;
+  extra.additional = {A("other.example.", 4)};
+  EXPECT_EQ(Differences(expected, extra, Profile::Any::kSubset),
+            (std::vector<std::string>{"additional"}));
+  // RFC 8482 §4.2: a synthesized HINFO owned by the query name.
+  dns::Message hinfo = one;
+  ResourceRecord h;
+  h.owner = *Name::Parse("www.example.");
+  h.type = dns::rrtype::HINFO;
+  h.rdata = dns::RawData{};
+  hinfo.answer = {h};
+  EXPECT_TRUE(Differences(expected, hinfo, Profile::Any::kHinfo).empty());
+  EXPECT_EQ(Differences(expected, hinfo, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer"}));
+  // Not an ANY answer: compared in full whatever the profile.
+  expected.any_answer = false;
+  EXPECT_EQ(Differences(expected, one, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer", "additional"}));
+}
+
 TEST(CheckerTest, ClauseIsTheLastRulesCitation) {
   EXPECT_EQ(ClauseOf({"RFC 6672 §3.2: DNAME at d.example. ...",
                       "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: x does not exist"}),

@@ -135,8 +135,8 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
         for (uint16_t t : r.decisive_types) {
           if (t != absent) asked.push_back(t);
         }
-        if (std::find(asked.begin(), asked.end(), rt::CNAME) == asked.end()) {
-          asked.push_back(rt::CNAME);
+        for (uint16_t t : {rt::CNAME, rt::ANY}) {
+          if (std::find(asked.begin(), asked.end(), t) == asked.end()) asked.push_back(t);
         }
       }
       // Longer names through the same DNAMEs: pad the free labels to each overflow boundary.

@@ -297,18 +297,29 @@ Profile EngineProfile(const std::string& engine) {
     p.additional_from_glue = true;
     p.additional_for_srv = false;
   }
+  // ANY: NSD and Knot answer with one RRset, gdnsd with a synthesized HINFO (RFC 8482); BIND
+  // leaves the additional section out; NSD and Knot follow a DNAME's synthesized CNAME,
+  // PowerDNS every alias.
+  if (engine == "nsd" || engine == "knot") {
+    p.any = Profile::Any::kSubset;
+    p.any_at_alias = Profile::AnyAlias::kFollowSynthesized;
+  }
+  if (engine == "gdnsd") p.any = Profile::Any::kHinfo;
+  p.additional_for_any = engine != "bind";
+  if (engine == "pdns") p.any_at_alias = Profile::AnyAlias::kFollow;
   return p;
 }
 
 Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& engine,
                                                             const dns::Zone& zone,
                                                             const std::string& workdir,
-                                                            double startup_timeout_s) {
+                                                            double startup_timeout_s,
+                                                            uint16_t fixed_port) {
   std::error_code ec;
   fs::create_directories(workdir, ec);
   if (ec) return Status::Error(fmt::format("cannot create {}: {}", workdir, ec.message()));
   if (Status s = CheckSupported(engine, zone); !s.ok()) return s;
-  auto port = FreeLoopbackPort();
+  auto port = fixed_port ? Result<uint16_t>(fixed_port) : FreeLoopbackPort();
   if (!port.ok()) return port.status();
   const std::string origin = zone.origin.ToString();
   WriteFile(workdir + "/zone.db", dns::ZoneToText(zone));

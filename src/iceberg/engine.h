@@ -33,13 +33,15 @@ Profile EngineProfile(const std::string& engine);
 
 class EngineProcess {
  public:
-  // Writes the zone and the configuration under `workdir` (created), starts the engine and waits
-  // until it answers the zone's SOA query (up to `startup_timeout_s`). A zone with records the
-  // engine cannot load is refused before anything starts (CheckSupported).
+  // Writes the zone and the configuration under `workdir` (created), starts the engine on
+  // 127.0.0.1:`port` (0: a free port) and waits until it answers the zone's SOA query (up to
+  // `startup_timeout_s`). A zone with records the engine cannot load is refused before anything
+  // starts (CheckSupported).
   static Result<std::unique_ptr<EngineProcess>> Start(const std::string& engine,
                                                       const dns::Zone& zone,
                                                       const std::string& workdir,
-                                                      double startup_timeout_s = 15);
+                                                      double startup_timeout_s = 15,
+                                                      uint16_t port = 0);
   ~EngineProcess();
   EngineProcess(const EngineProcess&) = delete;
   EngineProcess& operator=(const EngineProcess&) = delete;

@@ -175,9 +175,10 @@ class Resolver {
     if (explain_)
       Rule(fmt::format("RFC 6672 §3.2: DNAME at {} redirects {}: synthesized CNAME to {}",
                        w.at.ToString(), current.ToString(), substituted->ToString()));
-    if (qtype_ == rt::CNAME) {
+    if (qtype_ == rt::CNAME || (qtype_ == rt::ANY && p_.any_at_alias == Profile::AnyAlias::kStop)) {
       // The synthesized CNAME is itself the RRset asked for: the answer ends with it.
-      r_.signature += "cname-asked|";
+      r_.signature += qtype_ == rt::CNAME ? "cname-asked|" : "any-alias|";
+      r_.any_answer = qtype_ == rt::ANY;
       if (explain_)
         Rule("RFC 1034 §4.3.2 step 3.a: the query asks for the CNAME itself: not followed");
       positive_ = true;
@@ -193,7 +194,9 @@ class Resolver {
     const Name* owner = wildcard ? &current : nullptr;
     r_.decisive_types.clear();
     for (const auto& [type, rrs] : node.rrsets) r_.decisive_types.push_back(type);
-    if (const auto* cname = node.Find(rt::CNAME); cname && qtype_ != rt::CNAME) {
+    if (const auto* cname = node.Find(rt::CNAME);
+        cname && qtype_ != rt::CNAME &&
+        (qtype_ != rt::ANY || p_.any_at_alias == Profile::AnyAlias::kFollow)) {
       Decision("cname", at);
       AddSet(&r_.answer, *cname, owner);
       if (explain_)
@@ -204,7 +207,16 @@ class Resolver {
     if (qtype_ == rt::ANY && !node.rrsets.empty()) {
       Decision("any", at);
       for (const auto& [type, rrs] : node.rrsets) AddSet(&r_.answer, rrs, owner);
-      if (explain_) Rule("RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
+      r_.any_answer = true;
+      if (explain_) {
+        if (p_.any != Profile::Any::kAll)
+          Rule(p_.any == Profile::Any::kSubset
+                   ? "profile any (RFC 8482 §4.1): a non-empty subset of these RRsets will do"
+                   : "profile any (RFC 8482 §4.2): one synthesized HINFO RRset will do");
+        Rule(node.Find(rt::CNAME) ? "RFC 1035 §3.2.3: ANY matches the CNAME: the alias is not "
+                                    "followed"
+                                  : "RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
+      }
       positive_ = true;
       return std::nullopt;
     }
@@ -340,8 +352,10 @@ class Resolver {
                          !(from_dname && qtype_ == rt::CNAME && p_.apex_ns_skips_synthesized_cname);
     if (apex_ns) {
       const auto* ns = z_.Find(z_.origin())->Find(rt::NS);
-      const bool answer_is_apex_ns =
-          qtype_ == rt::NS && !r_.answer.empty() && r_.answer.back().owner == z_.origin();
+      // Not when the answer holds it already (an NS or ANY query at the apex, RFC 2181 §5).
+      const bool answer_is_apex_ns = std::any_of(
+          r_.answer.begin(), r_.answer.end(),
+          [&](const ResourceRecord& rr) { return rr.type == rt::NS && rr.owner == z_.origin(); });
       if (ns && !answer_is_apex_ns) {
         AddSet(&r_.authority, *ns);
         if (explain_)
@@ -350,7 +364,7 @@ class Resolver {
               "§6.2)");
       }
     }
-    if (p_.additional_for_answers && r_.aa) {
+    if (p_.additional_for_answers && r_.aa && (qtype_ != rt::ANY || p_.additional_for_any)) {
       std::vector<const ResourceRecord*> sources;
       for (const auto& rr : r_.answer) sources.push_back(&rr);
       if (apex_ns) {

@@ -43,6 +43,20 @@ struct Profile {
   // A CNAME chain that loops (RFC 1034 §3.6.2 says to avoid them; no answer is prescribed):
   // NOERROR with the chain, SERVFAIL with the chain (BIND) or SERVFAIL alone (PowerDNS).
   enum class Loop { kChain, kServfailWithChain, kServfail } cname_loop = Loop::kChain;
+  // An ANY query at a name with data (QTYPE *, which matches every type, RFC 1035 §3.2.3): every
+  // RRset at the name (RFC 1034 §4.3.2 step 3.a; BIND, PowerDNS, YADIFA), a non-empty subset of
+  // them (RFC 8482 §4.1; NSD and Knot give one RRset) or one synthesized HINFO RRset (RFC 8482
+  // §4.2; gdnsd). The specification answers with every RRset; the checker accepts a subset or a
+  // HINFO in their place (checker.cc).
+  enum class Any { kAll, kSubset, kHinfo } any = Any::kAll;
+  // ANY answers carry additional-section addresses for their NS, MX and SRV targets (BIND leaves
+  // them out: RFC 1034 §4.3.2 step 6 makes them optional).
+  bool additional_for_any = true;
+  // An ANY query meeting an alias: QTYPE * matches CNAME, so the answer ends at the alias (RFC
+  // 1034 §4.3.2 step 3.a: "if ... QTYPE doesn't match CNAME"; BIND, YADIFA). NSD and Knot go on
+  // from a CNAME synthesized from a DNAME (RFC 6672 §3.2 restarts the lookup at the substituted
+  // name whatever the type), PowerDNS from every alias.
+  enum class AnyAlias { kStop, kFollowSynthesized, kFollow } any_at_alias = AnyAlias::kStop;
 };
 
 // The answer the specification gives. `rules` lists, in order, the clauses applied.
@@ -61,6 +75,8 @@ struct Response {
   // The types with RRsets at the node where the answer was decided: the only query types (with
   // CNAME) that could change the answer for this name (classes.cc asks just those).
   std::vector<uint16_t> decisive_types;
+  // The answer is an ANY query's RRsets at a name (profile Any decides what an engine may give).
+  bool any_answer = false;
 };
 
 // The authoritative answer of `zone` to `question` under `profile`. A name outside the zone is

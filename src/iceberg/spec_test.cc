@@ -240,6 +240,52 @@ TEST(SpecTest, CnameChains) {
           {},
           "follow_chains off"}},
         stop);
+  // A looping chain: SERVFAIL with the chain (BIND) or alone (PowerDNS).
+  Profile servfail_chain;
+  servfail_chain.cname_loop = Profile::Loop::kServfailWithChain;
+  Check(z,
+        {{"l1.example.",
+          "A",
+          dns::rcode::SERVFAIL,
+          true,
+          {"l1.example. CNAME l2.example.", "l2.example. CNAME l1.example."},
+          {},
+          {},
+          "cname_loop"}},
+        servfail_chain);
+  Profile servfail;
+  servfail.cname_loop = Profile::Loop::kServfail;
+  Check(z, {{"l1.example.", "A", dns::rcode::SERVFAIL, true, {}, {}, {}, "cname_loop"}}, servfail);
+  // ANY matches CNAME (RFC 1035 §3.2.3): the alias alone, from a wildcard too; a profile
+  // following aliases goes on as for any other type.
+  Check(z, {{"a.example.",
+             "ANY",
+             kOk,
+             true,
+             {"a.example. CNAME b.example."},
+             {},
+             {},
+             "ANY matches the CNAME"},
+            {"q.w.example.",
+             "ANY",
+             kOk,
+             true,
+             {"q.w.example. CNAME c.example."},
+             {},
+             {},
+             "ANY matches the CNAME"}});
+  Profile follow_any;
+  follow_any.any_at_alias = Profile::AnyAlias::kFollow;
+  Check(z,
+        {{"a.example.",
+          "ANY",
+          kOk,
+          true,
+          {"a.example. CNAME b.example.", "b.example. CNAME c.example.", "c.example. A 192.0.2.3"},
+          {},
+          {},
+          "ANY: every RRset"}},
+        follow_any);
   Profile shortp;
   shortp.max_chain = 1;
   Check(z,
@@ -290,6 +336,15 @@ TEST(SpecTest, Dname) {
           // The owner is not redirected (RFC 6672 §2.3).
           {"d.example.", "DNAME", kOk, true, {"d.example. DNAME example.net."}, {}, {}, "step 3.a"},
           {"d.example.", "A", kOk, true, {}, {kSoa}, {}, "RFC 2308 §2.2"},
+          // ANY matches the synthesized CNAME too.
+          {"host.d2.example.",
+           "ANY",
+           kOk,
+           true,
+           {"d2.example. DNAME target.example.", "host.d2.example. CNAME host.target.example."},
+           {},
+           {},
+           "asks for the CNAME itself"},
           {deep.c_str(),
            "A",
            dns::rcode::YXDOMAIN,
@@ -299,6 +354,36 @@ TEST(SpecTest, Dname) {
            {},
            "RFC 6672 §2.2"},
       });
+}
+
+// Profiles at a DNAME: ANY going on from the synthesized CNAME (NSD, Knot); the apex NS left out
+// of the answer to a synthesized CNAME asked for (NSD).
+TEST(SpecTest, DnameProfiles) {
+  const ZoneIndex z = Index(ZoneFile("dname.zone"), "example.");
+  const std::vector<std::string> chain{"d2.example. DNAME target.example.",
+                                       "host.d2.example. CNAME host.target.example."};
+  Profile follow;
+  follow.any_at_alias = Profile::AnyAlias::kFollowSynthesized;
+  std::vector<std::string> followed = chain;
+  followed.push_back("host.target.example. A 192.0.2.7");
+  Check(z, {{"host.d2.example.", "ANY", kOk, true, followed, {}, {}, "ANY: every RRset"}}, follow);
+  Profile apex;
+  apex.apex_ns_in_positive_answers = true;
+  const Case cname{"host.d2.example.",
+                   "CNAME",
+                   kOk,
+                   true,
+                   chain,
+                   {"example. NS ns1.example."},
+                   {"ns1.example. A 192.0.2.1"},
+                   "apex_ns_in_positive_answers"};
+  Check(z, {cname}, apex);
+  apex.apex_ns_skips_synthesized_cname = true;
+  Case skipped = cname;
+  skipped.authority = {};
+  skipped.additional = {};
+  skipped.rule = "asks for the CNAME itself";
+  Check(z, {skipped}, apex);
 }
 
 // Referrals (RFC 1034 §4.3.2 step 3.b): AA clear, the cut's NS in authority, glue in additional.
@@ -355,7 +440,43 @@ TEST(SpecTest, AdditionalSectionAndProfiles) {
   Case srv = srv_without_addresses;
   srv.additional = {"sip.example. A 192.0.2.60"};
   srv.rule = "step 6";
-  Check(z, {mx, srv});
+  // An SRV target that exists only through a wildcard takes the wildcard's address (RFC 4592
+  // §3.3.1).
+  const Case srv_wild{"_w._tcp.example.",
+                      "SRV",
+                      kOk,
+                      true,
+                      {"_w._tcp.example. SRV 0 5 80 host.wild.example."},
+                      {},
+                      {"host.wild.example. A 192.0.2.77"},
+                      "from the wildcard"};
+  // ANY at the apex: every RRset; the NS and MX targets' addresses.
+  const Case any{
+      "example.",
+      "ANY",
+      kOk,
+      true,
+      {kSoa, "example. NS ns1.example.", "example. MX 10 mail.example.",
+       "example. MX 20 mx.sub.example.", "example. MX 30 mail.example.net."},
+      {},
+      {"ns1.example. A 192.0.2.1", "mail.example. A 192.0.2.25", "mail.example. AAAA 2001:db8::25"},
+      "ANY: every RRset"};
+  Check(z, {mx, srv, srv_wild, any});
+  Profile no_any_additional;
+  no_any_additional.additional_for_any = false;
+  Case any_bare = any;
+  any_bare.additional = {};
+  Check(z, {any_bare, mx}, no_any_additional);
+  // Addresses from glue below a cut for answer targets (Knot, PowerDNS): mx.sub's.
+  Profile glue;
+  glue.additional_from_glue = true;
+  Case mx_glue = mx;
+  mx_glue.additional.push_back("mx.sub.example. A 192.0.2.99");
+  Check(z, {mx_glue}, glue);
+  // The apex NS already in the answer is not repeated in authority.
+  Profile with_apex_ns;
+  with_apex_ns.apex_ns_in_positive_answers = true;
+  Check(z, {any}, with_apex_ns);
   Profile minimal;
   minimal.additional_for_answers = false;
   Check(z, {srv_without_addresses}, minimal);
