@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -359,11 +360,101 @@ TEST_F(ServeTest, ADisconnectCancelsTheRequestAndFreesItsKv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(Metric(m, "aegaeon_kv_sequences"), 0.0) << m;
+  EXPECT_EQ(Metric(m, "aegaeon_instance_kv_blocks_used"), 0.0) << m;
+  EXPECT_EQ(Metric(m, "aegaeon_host_kv_bytes"), 0.0) << m;
   EXPECT_EQ(Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\""), cancelled_before + 1);
   // It stopped early: far fewer than the 2000 tokens asked for were produced.
   EXPECT_LT(Metric(m, "aegaeon_generation_tokens_total", "tiny") -
                 Metric(before, "aegaeon_generation_tokens_total", "tiny"),
             2000);
+}
+
+// A client that gives up on a non-streamed request (no byte of the answer sent yet) cancels it
+// too: the server notices the closed connection while generating.
+TEST_F(ServeTest, ADisconnectDuringANonStreamedRequestCancelsIt) {
+  const double cancelled_before =
+      Metric(Metrics(), "aegaeon_requests_total", "outcome=\"cancelled\"");
+  {
+    namespace net = boost::asio;
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                          static_cast<unsigned short>(server_->port())));
+    const std::string body =
+        R"({"model":"tiny","prompt":"hello","max_tokens":2000,"ignore_eos":true})";
+    const std::string request = fmt::format(
+        "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n"
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        kKey, body.size(), body);
+    net::write(socket, net::buffer(request));
+    // Wait until it is generating, then hang up.
+    for (int i = 0; i < 200 && Metric(Metrics(), "aegaeon_kv_sequences") < 1; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GE(Metric(Metrics(), "aegaeon_kv_sequences"), 1.0);
+  }
+  std::string m;
+  for (int i = 0; i < 200; ++i) {
+    m = Metrics();
+    if (Metric(m, "aegaeon_kv_sequences") == 0 &&
+        Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\"") > cancelled_before) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\""), cancelled_before + 1)
+      << m;
+  EXPECT_EQ(Metric(m, "aegaeon_instance_kv_blocks_used"), 0.0) << m;
+}
+
+// stop, seed and top_p reach the sampler: a stop string ends the text before it with
+// finish_reason "stop"; the same seed gives the same text, another seed (almost surely) another.
+TEST_F(ServeTest, StopSeedAndTopPTakeEffect) {
+  const HttpReply full = Post("/v1/completions",
+                              R"({"model":"stories","prompt":"Once upon a time","max_tokens":60,
+                                  "temperature":0})");
+  ASSERT_EQ(full.status, 200) << full.body;
+  const std::string text = json::parse(full.body)["choices"][0]["text"];
+  ASSERT_NE(text.find("girl"), std::string::npos) << text;
+  const HttpReply stopped = Post("/v1/completions",
+                                 R"({"model":"stories","prompt":"Once upon a time","max_tokens":60,
+                                     "temperature":0,"stop":["girl"]})");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  const json s = json::parse(stopped.body);
+  EXPECT_EQ(s["choices"][0]["text"], text.substr(0, text.find("girl")));
+  EXPECT_EQ(s["choices"][0]["finish_reason"], "stop");
+  auto sample = [&](int seed) {
+    const HttpReply r = Post("/v1/completions", json{{"model", "stories"},
+                                                     {"prompt", "Once upon a time"},
+                                                     {"max_tokens", 40},
+                                                     {"temperature", 1.0},
+                                                     {"top_p", 0.9},
+                                                     {"seed", seed}}
+                                                    .dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body)["choices"][0]["text"].get<std::string>()
+                           : std::string();
+  };
+  const std::string a = sample(42);
+  EXPECT_EQ(sample(42), a);
+  EXPECT_NE(sample(43), a);
+  EXPECT_NE(a, text.substr(0, a.size()));  // sampled, not greedy
+}
+
+// The body limit (--max-body-mb, max_body_mb): a larger body gets 413 with an OpenAI error object,
+// an empty prompt and a user message without content 400.
+TEST_F(ServeTest, OversizedBodiesAndEmptyPromptsAreRejected) {
+  const std::string big = json{{"model", "stories"}, {"prompt", std::string(9 << 20, 'a')}}.dump();
+  const HttpReply r = Post("/v1/completions", big);
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body.substr(0, 200);
+  const HttpReply empty = Post("/v1/completions", R"({"model":"stories","prompt":""})");
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  const HttpReply no_content =
+      Post("/v1/chat/completions", R"({"model":"stories","messages":[{"role":"user"}]})");
+  EXPECT_EQ(no_content.status, 400) << no_content.body;
+  EXPECT_NE(no_content.body.find("messages[0].content"), std::string::npos) << no_content.body;
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
 }
 
 TEST_F(ServeTest, TheOfficialOpenAiNpmClientWorks) {
@@ -448,6 +539,25 @@ TEST_F(ServeTest, BenchReplaysAServegenWorkloadAndCountsAgreeWithTheServer) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(c.out.find("completed"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("goodput"), std::string::npos) << c.out;
+}
+
+// The other ways to drive the benchmark: servegen options instead of a file, at a fixed Poisson
+// rate, and closed loop at a fixed concurrency.
+TEST_F(ServeTest, BenchDrivesAPresetAtAFixedRateAndAtAFixedConcurrency) {
+  const std::string base =
+      Bin("aegaeon") + " bench --endpoint http://127.0.0.1:" + std::to_string(server_->port()) +
+      " --api-key " + kKey + " --preset language --duration 30 --preset-rate 1 --seed 5" +
+      " --model tiny --model stories --max-output 8 --limit 12";
+  for (const std::string mode : {"--rate 20", "--concurrency 3"}) {
+    SCOPED_TRACE(mode);
+    const std::string result = Dir() + "/mode.json";
+    const CommandResult b = RunCommand(base + " " + mode + " --output " + result);
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const json r = json::parse(ReadFile(result));
+    EXPECT_EQ(r["requests"], 12);
+    EXPECT_EQ(r["completed"], 12) << b.err;
+    EXPECT_EQ(r["failed"], 0);
+  }
 }
 
 // A 1,500-token stream on tiny that keeps the server busy; true once its first token came.
@@ -554,6 +664,52 @@ TEST(ServeLimitsTest, SigtermDrainsInFlightRequestsAndRefusesNewOnes) {
   EXPECT_NE(rest.find("data: [DONE]"), std::string::npos);
   EXPECT_EQ(server.Wait(60), 0) << server.log();
   EXPECT_NE(server.log().find("drained"), std::string::npos) << server.log();
+}
+
+// A configuration file (docs/serve.md) with a model directory, a model entry with its own SLO and
+// tokenizer, the policy and an API key; a flag given on the command line overrides its key.
+TEST(ServeConfigEndToEndTest, AConfigFileServesItsModelsAndFlagsOverrideIt) {
+  LLMS_REQUIRE_SHARED();
+  ASSERT_TRUE(MakeModels());
+  const std::string models = Dir() + "/config-models";
+  fs::create_directories(models);
+  for (const char* m : {"tiny.gguf", "small.gguf"}) {
+    fs::copy_file(Dir() + "/" + m, models + "/" + m, fs::copy_options::overwrite_existing);
+  }
+  const std::string st = SharedDir() + "/models/stories260K";
+  const std::string config = Dir() + "/serve.yaml";
+  std::ofstream(config) << fmt::format(R"(policy: request-level
+instances: 2
+api_key: from-the-file
+slo: {{ttft_s: 5, tpot_s: 0.5}}
+models:
+  - {{name: stories, file: {}/stories260K.bin, tokenizer: {}/tok512.bin, slo: {{ttft_s: 3}}}}
+model_dir: {}
+)",
+                                       st, st, models);
+  ServerProcess server;
+  ASSERT_TRUE(server.Start({"--config", config, "--api-key", "from-the-flag"}, Dir()))
+      << server.log();
+  const HttpReply list = HttpCall(server.port(), "GET", "/v1/models", "", "from-the-flag");
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::vector<std::string> ids;
+  const json listed = json::parse(list.body);
+  for (const auto& m : listed["data"]) ids.push_back(m["id"]);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"small", "stories", "tiny"}));
+  EXPECT_EQ(HttpCall(server.port(), "GET", "/v1/models", "", "from-the-file").status, 401);
+  const HttpReply r =
+      HttpCall(server.port(), "POST", "/v1/completions",
+               R"({"model":"stories","prompt":"Once upon a time","max_tokens":8,"temperature":0})",
+               "from-the-flag");
+  EXPECT_EQ(r.status, 200) << r.body;
+  const std::string m = HttpCall(server.port(), "GET", "/metrics").body;
+  // stories: its own TTFT, the file's TPOT; tiny: the file's.
+  EXPECT_EQ(Metric(m, "aegaeon_model_slo_seconds", R"(model="stories",target="ttft")"), 3);
+  EXPECT_EQ(Metric(m, "aegaeon_model_slo_seconds", R"(model="stories",target="tpot")"), 0.5);
+  EXPECT_EQ(Metric(m, "aegaeon_model_slo_seconds", R"(model="tiny",target="ttft")"), 5);
+  EXPECT_NE(server.log().find("policy request-level"), std::string::npos) << server.log();
+  EXPECT_EQ(server.Stop(), 0) << server.log();
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ struct ServeArgs {
   int port = -1;
   double instance_mb = 0, host_kv_mb = 0;
   double ttft_slo = 0, tpot_slo = 0;
+  double max_body_mb = 8;
 };
 
 }  // namespace
@@ -95,6 +96,9 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
   app->add_option("--drain-timeout", a->server.drain_timeout_s,
                   "seconds in-flight requests may take after SIGTERM (default 60)")
       ->check(CLI::NonNegativeNumber);
+  app->add_option("--max-body-mb", a->max_body_mb,
+                  "MiB a request body may have; larger ones get 413 (default 8)")
+      ->check(CLI::PositiveNumber);
   app->callback([a, app, &action] {
     action = [a, app]() -> int {
       // The file first (or the defaults), then the flags given explicitly on top.
@@ -117,6 +121,8 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       if (given("--host")) o.host = a->server.host;
       if (given("--api-key")) o.api_key = a->server.api_key;
       if (given("--drain-timeout")) o.drain_timeout_s = a->server.drain_timeout_s;
+      if (given("--max-body-mb"))
+        o.max_body_bytes = static_cast<size_t>(a->max_body_mb * (1 << 20));
       o.port_file = a->server.port_file;
       if (given("--port")) o.port = static_cast<uint16_t>(a->port);
       if (given("--instance-memory"))

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -163,8 +164,17 @@ class Server {
       const bool keep = co_await Handle(stream, req) && req.keep_alive();
       if (!keep) break;
     }
+    // A lingering close, as nginx does: stop sending, then read and discard what the client
+    // still sends (the rest of an oversized body) until it closes, for at most a few seconds.
+    // Closing with unread data would reset the connection and could destroy the answer (a 413)
+    // before the client read it.
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(5));
+    std::array<char, 16384> discard;
+    while (!ec) {
+      co_await stream.async_read_some(net::buffer(discard), net::redirect_error(use_awaitable, ec));
+    }
   }
 
   awaitable<bool> Send(beast::tcp_stream& stream, http::status status, const std::string& type,

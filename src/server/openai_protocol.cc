@@ -78,12 +78,10 @@ std::optional<ApiError> ReadPrompt(const json& body, GenerationParams* p) {
   auto it = body.find("prompt");
   if (it == body.end() || it->is_null()) return BadRequest("'prompt' is required", "prompt");
   const json& v = *it;
-  if (v.is_string()) {
-    p->prompt_text = v.get<std::string>();
-    return std::nullopt;
-  }
-  if (v.is_array() && v.size() == 1 && v[0].is_string()) {
-    p->prompt_text = v[0].get<std::string>();
+  if (v.is_string() || (v.is_array() && v.size() == 1 && v[0].is_string())) {
+    p->prompt_text = v.is_string() ? v.get<std::string>() : v[0].get<std::string>();
+    // As vLLM does: an empty prompt would leave the model nothing (or only BOS) to continue.
+    if (p->prompt_text.empty()) return BadRequest("'prompt' must not be empty", "prompt");
     return std::nullopt;
   }
   if (v.is_array() && !v.empty() && (v[0].is_number_integer() || v[0].is_number_unsigned())) {
@@ -126,7 +124,14 @@ std::optional<ApiError> ReadMessages(const json& body, GenerationParams* p) {
                                     i, msg.role),
                         fmt::format("messages[{}].role", i));
     }
-    if (auto c = m.find("content"); c != m.end()) {
+    auto c = m.find("content");
+    // Only an assistant turn (one that made tool calls) may come without content.
+    if ((c == m.end() || c->is_null()) && msg.role != "assistant") {
+      return BadRequest(
+          fmt::format("messages[{}].content is required for a {} message", i, msg.role),
+          fmt::format("messages[{}].content", i));
+    }
+    if (c != m.end()) {
       if (auto e = ReadContent(*c, i, &msg.content)) return e;
     }
     p->messages.push_back(std::move(msg));

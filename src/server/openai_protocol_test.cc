@@ -76,6 +76,17 @@ TEST(OpenAiProtocolTest, RejectsMalformedBodiesWith400AndTheField) {
               true)
           .param,
       "messages[0].content");
+  // An empty prompt, a user message without content.
+  EXPECT_EQ(ErrorOf(R"({"model":"m","prompt":""})").param, "prompt");
+  EXPECT_EQ(ErrorOf(R"({"model":"m","prompt":[""]})").param, "prompt");
+  EXPECT_EQ(ErrorOf(R"({"model":"m","messages":[{"role":"user"}]})", true).param,
+            "messages[0].content");
+  EXPECT_EQ(ErrorOf(R"({"model":"m","messages":[{"role":"user","content":null}]})", true).param,
+            "messages[0].content");
+  // An assistant turn that made tool calls may have none.
+  EXPECT_TRUE(std::holds_alternative<GenerationParams>(ParseGenerationRequest(
+      R"({"model":"m","messages":[{"role":"assistant","content":null},{"role":"user","content":"x"}]})",
+      true)));
 }
 
 TEST(OpenAiProtocolTest, ErrorBodyIsAnOpenAiErrorObject) {
