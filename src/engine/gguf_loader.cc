@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "engine/gpt2_tokenizer.h"
 #include "engine/sentencepiece_tokenizer.h"
 
@@ -136,6 +138,41 @@ Result<Model> LoadGgufModel(const GgufFile& f) {
     LLMS_RETURN_IF_ERROR(take(slot.name, slot.rows, slot.cols, slot.optional, *slot.tensor));
   }
   if (!m.classifier.data) m.classifier = m.token_embedding;  // tied embeddings
+  // RoPE scaling: Llama 3.1+ frequency factors (as llama.cpp's converter writes them), or the
+  // older linear position scaling.
+  if (const GgufTensor* t = f.FindTensor("rope_freqs.weight")) {
+    const int64_t half = c.head_dim() / 2;
+    if (t->dims.size() != 1 || t->cols() != half) {
+      return Status::Error(
+          fmt::format("{}: tensor 'rope_freqs.weight' has shape [{}], expected "
+                      "[{}] (head size / 2)",
+                      name, fmt::join(t->dims, ", "), half));
+    }
+    c.rope_freq_factors.resize(static_cast<size_t>(half));
+    DequantizeRow(static_cast<GgmlType>(t->type), t->data, c.rope_freq_factors.data(), half);
+    for (float v : c.rope_freq_factors) {
+      if (!(v > 0) || !std::isfinite(v)) {
+        return Status::Error(name + ": 'rope_freqs.weight' holds a factor that is not positive");
+      }
+    }
+  }
+  auto scaling = f.GetString(p + "rope.scaling.type");
+  if (!scaling.ok()) return scaling.status();
+  if (scaling->has_value() && **scaling != "none") {
+    double factor = 1.0;
+    LLMS_RETURN_IF_ERROR(Get(f.GetFloat(p + "rope.scaling.factor"), factor, false, name, ""));
+    if (**scaling != "linear") {
+      return Status::Error(
+          fmt::format("{}: RoPE scaling type '{}' is not supported (none and "
+                      "linear are; Llama 3.1's factors come as rope_freqs.weight)",
+                      name, **scaling));
+    }
+    if (!(factor >= 1)) {
+      return Status::Error(
+          fmt::format("{}: {}rope.scaling.factor {} must be >= 1", name, p, factor));
+    }
+    c.rope_linear_scale = static_cast<float>(factor);
+  }
   m.file = f.mapping();
   return m;
 }

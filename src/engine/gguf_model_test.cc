@@ -28,6 +28,16 @@ std::string Converted(GgmlType type) {
   return path;
 }
 
+// Greedy generation of `max_tokens` after "Once upon a time".
+GenerationResult Greedy(const LoadedModel& m, int max_tokens) {
+  GenerationOptions opt;
+  opt.sampling.temperature = 0;
+  opt.max_tokens = max_tokens;
+  auto r = GenerateText(m.model, *m.tokenizer, "Once upon a time", opt);
+  EXPECT_TRUE(r.ok()) << r.message();
+  return r.ok() ? std::move(r).value() : GenerationResult();
+}
+
 // Logits of the last position after a batched prefill of `prompt`.
 std::vector<float> LastLogits(const Model& m, const std::vector<int>& prompt) {
   KvCache cache(m.config, 4);
@@ -53,18 +63,13 @@ TEST(GgufModelTest, ConvertedStoriesGivesTheGoldenTextAndTheSameTokens) {
   for (const char* text : {"Once upon a time", "Lily's mom said, \"no!\"\n", "héllo 🙂"}) {
     EXPECT_EQ(gguf->tokenizer->Encode(text, true), bin->tokenizer->Encode(text, true)) << text;
   }
-  GenerationOptions opt;
-  opt.sampling.temperature = 0;
-  opt.max_tokens = 100;
-  auto a = GenerateText(gguf->model, *gguf->tokenizer, "Once upon a time", opt);
-  auto b = GenerateText(bin->model, *bin->tokenizer, "Once upon a time", opt);
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a->tokens, b->tokens);
+  const GenerationResult a = Greedy(*gguf, 100), b = Greedy(*bin, 100);
+  EXPECT_EQ(a.tokens, b.tokens);
   auto golden = ReadFileToString(testing::StoriesDir() + "/golden-once-upon-a-time-64.txt");
   ASSERT_TRUE(golden.ok());
   std::string expected = *golden;
   while (!expected.empty() && expected.back() == '\n') expected.pop_back();
-  EXPECT_EQ(("Once upon a time" + a->text).substr(0, expected.size()), expected);
+  EXPECT_EQ(("Once upon a time" + a.text).substr(0, expected.size()), expected);
 }
 
 TEST(GgufModelTest, QuantizedLogitsStayWithinTheStatedErrorOfF32) {
@@ -108,6 +113,16 @@ TEST(GgufModelTest, QuantizeRewritesWeightsAndKeepsMetadata) {
   EXPECT_EQ(m->model.layers[0].w2.type, GgmlType::kF16);  // 172 columns: not whole Q8_0 blocks
   EXPECT_EQ(m->model.rms_final.type, GgmlType::kF32);
   EXPECT_EQ(m->tokenizer->Encode("Once upon a time", true).size(), 5u);
+  // To Q4_0 as well: the same tensors quantized, and the model still tells its story (greedy
+  // text from Q4_0 weights starts like the Q8_0 model's).
+  const std::string q4 = ::testing::TempDir() + "/stories-requant-q4.gguf";
+  ASSERT_TRUE(QuantizeGguf(Converted(GgmlType::kF32), q4, GgmlType::kQ4_0).ok());
+  auto m4 = LoadModelFiles(q4);
+  ASSERT_TRUE(m4.ok()) << m4.message();
+  EXPECT_EQ(m4->model.layers[0].wq.type, GgmlType::kQ4_0);
+  EXPECT_EQ(m4->model.layers[0].w2.type, GgmlType::kF16);
+  const std::string text4 = Greedy(*m4, 8).text, text8 = Greedy(*m, 8).text;
+  EXPECT_EQ(text4.substr(0, 12), text8.substr(0, 12)) << text4;
 }
 
 TEST(GgufModelTest, ModelAndKvCacheRunFromOneCallerArena) {

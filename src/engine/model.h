@@ -28,6 +28,11 @@ struct ModelConfig {
   // RoPE pairs: false rotates adjacent pairs (2i, 2i+1) as llama2.c and GGUF `llama` do; true
   // rotates (i, i + head_dim/2), the NeoX layout GGUF `qwen2` uses.
   bool rope_neox = false;
+  // Llama 3.1+ RoPE scaling as GGUF stores it (tensor `rope_freqs.weight`): pair j's frequency is
+  // divided by factor j (head_dim / 2 factors; empty: none). Linear scaling (GGUF
+  // `rope.scaling.type` linear) divides positions by `rope_linear_scale`.
+  std::vector<float> rope_freq_factors;
+  float rope_linear_scale = 1.0f;
   int head_dim() const { return dim / n_heads; }
   int kv_dim() const { return n_kv_heads * head_dim(); }
 };

@@ -55,6 +55,10 @@ void SetModelMetadata(GgufWriter& w, const ModelConfig& c, const std::string& na
   w.SetUint32(a + ".attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
   w.SetUint32(a + ".rope.dimension_count", static_cast<uint32_t>(c.head_dim()));
   w.SetFloat32(a + ".rope.freq_base", c.rope_theta);
+  if (c.rope_linear_scale != 1.0f) {
+    w.SetString(a + ".rope.scaling.type", "linear");
+    w.SetFloat32(a + ".rope.scaling.factor", c.rope_linear_scale);
+  }
   w.SetFloat32(a + ".attention.layer_norm_rms_epsilon", c.rms_eps);
   w.SetUint32(a + ".vocab_size", static_cast<uint32_t>(c.vocab_size));
 }
@@ -214,8 +218,8 @@ const std::vector<ModelPreset>& ModelPresets() {
              1000000.0f, 1e-5f, false),
         make("llama-8b", "Llama 3/3.1 8B shape", "llama", 4096, 14336, 32, 32, 8, 128256, 131072,
              500000.0f, 1e-5f, false),
-        make("yi-9b", "Yi-1.5 9B shape", "llama", 4096, 11008, 48, 32, 4, 64000, 4096,
-             5000000.0f, 1e-6f, false),
+        make("yi-9b", "Yi-1.5 9B shape", "llama", 4096, 11008, 48, 32, 4, 64000, 4096, 5000000.0f,
+             1e-6f, false),
         make("llama-13b", "Llama 2 13B shape", "llama", 5120, 13824, 40, 40, 40, 32000, 4096,
              10000.0f, 1e-5f, false),
     };
@@ -276,6 +280,13 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
   m.config = config;
   m.layers.resize(static_cast<size_t>(config.n_layers));
   ThreadPool pool(0);
+  if (!config.rope_freq_factors.empty()) {
+    const std::vector<float> factors = config.rope_freq_factors;
+    w.AddTensor("rope_freqs.weight", GgmlType::kF32, {static_cast<int64_t>(factors.size())},
+                [factors](uint8_t* dst) {
+                  std::memcpy(dst, factors.data(), factors.size() * sizeof(float));
+                });
+  }
   for (const GgufTensorSlot& slot : GgufTensorSlots(m)) {
     if (slot.name == "output.weight" && tied) continue;
     const GgmlType t = StorageType(type, slot.rows, slot.cols);

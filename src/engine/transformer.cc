@@ -60,10 +60,12 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
   const int half = hs / 2;
   rope_.resize(n * static_cast<size_t>(hs));
   for (size_t r = 0; r < n; ++r) {
+    const float pos = static_cast<float>(rows[r].pos) / c.rope_linear_scale;
     for (int j = 0; j < half; ++j) {
-      const float freq =
+      float freq =
           1.0f / std::pow(c.rope_theta, static_cast<float>(2 * j) / static_cast<float>(hs));
-      const float val = static_cast<float>(rows[r].pos) * freq;
+      if (!c.rope_freq_factors.empty()) freq /= c.rope_freq_factors[static_cast<size_t>(j)];
+      const float val = pos * freq;
       rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j)] = std::cos(val);
       rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j + 1)] = std::sin(val);
     }

@@ -57,6 +57,49 @@ TEST(TransformerTest, ReproducesLlama2cGoldenOutput) {
   EXPECT_EQ(streamed.substr(0, expected.size()), expected);
 }
 
+// GenerateText's stopping rules on the real model: max tokens ("length"), a stop string (cut
+// before it, never streamed, "stop"), a stop string split across tokens, and EOS/BOS (llama2.c's
+// document separator: "stop" before max tokens).
+TEST(GenerationTest, StopsAtMaxTokensStopStringsAndEndOfText) {
+  LLMS_REQUIRE_STORIES();
+  const auto& s = Load();
+  GenerationOptions opt;
+  opt.sampling.temperature = 0;
+  opt.echo_prompt = false;
+  opt.max_tokens = 60;
+  auto full = GenerateText(s.model, s.tokenizer, "Once upon a time", opt);
+  ASSERT_TRUE(full.ok()) << full.message();
+  EXPECT_EQ(full->finish_reason, "length");
+  EXPECT_EQ(full->tokens.size(), 60u);
+  const std::string& text = full->text;
+  ASSERT_NE(text.find("Lily"), std::string::npos) << text;
+  // A stop string: the text ends right before its first occurrence, and what was streamed is
+  // exactly the text (the held-back prefix "Li" never leaks out).
+  for (const std::string stop : {"Lily", "ily. She", "park"}) {
+    SCOPED_TRACE(stop);
+    const size_t at = text.find(stop);
+    ASSERT_NE(at, std::string::npos);
+    GenerationOptions o = opt;
+    o.stop = {"never-appears", stop};
+    std::string streamed;
+    auto r = GenerateText(s.model, s.tokenizer, "Once upon a time", o,
+                          [&](std::string_view t) { streamed += t; });
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(r->finish_reason, "stop");
+    EXPECT_EQ(r->text, text.substr(0, at));
+    EXPECT_EQ(streamed, r->text);
+  }
+  // Left to run, the story ends: the model emits the document separator well before 1,000
+  // tokens, and generation stops there with "stop".
+  GenerationOptions longer = opt;
+  longer.max_tokens = 1000;
+  auto ended = GenerateText(s.model, s.tokenizer, "Once upon a time", longer);
+  ASSERT_TRUE(ended.ok()) << ended.message();
+  EXPECT_EQ(ended->finish_reason, "stop");
+  EXPECT_LT(ended->tokens.size(), 1000u);
+  EXPECT_EQ(ended->text.substr(0, text.size()), text);
+}
+
 std::vector<int> DecodeAlone(const Model& m, const std::vector<int>& prompt, int steps,
                              ThreadPool* pool) {
   KvCache cache(m.config, 8);
@@ -189,6 +232,81 @@ TEST(TransformerTest, BatchedDecodeEqualsAloneOnQuantizedLlamaAndQwen2) {
                    std::string(GgmlTypeName(static_cast<uint32_t>(type))));
       ExpectBatchedDecodeEqualsAlone(loaded->model, *loaded->tokenizer, &pool);
     }
+  }
+}
+
+// A separate output matrix (`output.weight`, as Llama 2 7B and Mistral have) is loaded and used:
+// the classifier is its own tensor, batched decode still equals decoding alone, and the logits
+// differ from the tied model of the same seed, whose classifier is the embedding.
+TEST(TransformerTest, SeparateOutputEmbeddingIsLoadedAndUsed) {
+  ModelConfig c = FindModelPreset("llama-tiny")->config;
+  c.n_layers = 2;
+  std::vector<float> logits[2];
+  for (const bool tied : {true, false}) {
+    const std::string path = ::testing::TempDir() + (tied ? "/tied.gguf" : "/untied.gguf");
+    ASSERT_TRUE(WriteRandomModel(c, tied, GgmlType::kF16, 11, path, "tiny").ok());
+    auto loaded = LoadModelFiles(path);
+    ASSERT_TRUE(loaded.ok()) << loaded.message();
+    const Model& m = loaded->model;
+    EXPECT_EQ(m.classifier.data == m.token_embedding.data, tied);
+    ThreadPool pool(2);
+    if (!tied) ExpectBatchedDecodeEqualsAlone(m, *loaded->tokenizer, &pool);
+    KvCache cache(m.config, 4);
+    BlockTable seq;
+    ASSERT_TRUE(cache.Reserve(seq, 1));
+    Transformer tf(m, cache, &pool);
+    BatchRow row{&seq, 1, 0, true};
+    const auto& out = tf.Forward(std::span<const BatchRow>(&row, 1));
+    logits[tied ? 0 : 1].assign(out.begin(), out.end());
+  }
+  ASSERT_EQ(logits[0].size(), logits[1].size());
+  EXPECT_NE(logits[0], logits[1]);
+}
+
+// RoPE scaling read from GGUF: Llama 3.1's per-pair frequency factors (`rope_freqs.weight`) and
+// linear position scaling. Dividing every frequency by 2 and dividing every position by 2 rotate
+// alike, so the two models of one seed give the same logits; factors of 1 change nothing, and
+// either scaling changes the unscaled model's logits.
+TEST(TransformerTest, RopeFrequencyFactorsAndLinearScalingAreApplied) {
+  ModelConfig base = FindModelPreset("llama-tiny")->config;
+  base.n_layers = 2;
+  const size_t half = static_cast<size_t>(base.head_dim() / 2);
+  auto logits_of = [&](const ModelConfig& c, const std::string& file) {
+    const std::string path = ::testing::TempDir() + "/" + file;
+    EXPECT_TRUE(WriteRandomModel(c, true, GgmlType::kF32, 5, path, "tiny").ok());
+    auto loaded = LoadModelFiles(path);
+    EXPECT_TRUE(loaded.ok()) << loaded.message();
+    const Model& m = loaded->model;
+    EXPECT_EQ(m.config.rope_freq_factors, c.rope_freq_factors);
+    EXPECT_EQ(m.config.rope_linear_scale, c.rope_linear_scale);
+    ThreadPool pool(1);
+    KvCache cache(m.config, 4);
+    BlockTable seq;
+    EXPECT_TRUE(cache.Reserve(seq, 8));
+    Transformer tf(m, cache, &pool);
+    std::vector<float> out;
+    const int tokens[] = {1, 300, 301, 302, 303, 304};
+    for (int pos = 0; pos < 6; ++pos) {
+      BatchRow row{&seq, tokens[pos], pos, true};
+      const auto& l = tf.Forward(std::span<const BatchRow>(&row, 1));
+      out.assign(l.begin(), l.end());
+    }
+    return out;
+  };
+  const std::vector<float> plain = logits_of(base, "rope-plain.gguf");
+  ModelConfig ones = base;
+  ones.rope_freq_factors.assign(half, 1.0f);
+  EXPECT_EQ(logits_of(ones, "rope-ones.gguf"), plain);
+  ModelConfig factors = base;
+  factors.rope_freq_factors.assign(half, 2.0f);
+  const std::vector<float> by_factors = logits_of(factors, "rope-factors.gguf");
+  ModelConfig linear = base;
+  linear.rope_linear_scale = 2.0f;
+  const std::vector<float> by_linear = logits_of(linear, "rope-linear.gguf");
+  EXPECT_NE(by_factors, plain);
+  ASSERT_EQ(by_factors.size(), by_linear.size());
+  for (size_t i = 0; i < by_factors.size(); ++i) {
+    ASSERT_NEAR(by_factors[i], by_linear[i], 1e-4f) << i;
   }
 }
 
