@@ -42,8 +42,8 @@ double SloScore(const RequestTiming& r, const SloTargets& slo) {
     const double t = r.token_s[k];
     const double deadline = base + static_cast<double>(k - run_start) * slo.tpot_s;
     if (t > deadline) {
-      bad += t - std::max(deadline, prev);
-      base = t;  // deadlines restart from the late token
+      bad += t - prev;  // the whole wait for a late token is time the user saw the SLO missed
+      base = t;         // deadlines restart from the late token
       run_start = k;
     }
     prev = t;

@@ -6,9 +6,11 @@
 // Token-level SLO attainment (Aegaeon): token k of a request (k = 0 for the first) has the
 // deadline base + k' * TPOT, where base starts at arrival + TTFT with k' = k; when a token is
 // late, deadlines restart from it (base = its arrival time, k' counted from it). The request's
-// score is the fraction of its service time (arrival to last token) during which no token is
-// overdue: a late token makes the time between its deadline (or the previous token, if later)
-// and its arrival bad. Attainment is the mean score over requests; a failed request scores 0.
+// score is the fraction of its service time (arrival to last token) spent meeting deadlines: a
+// late token makes the whole wait for it (from the previous token, or from arrival for the
+// first) bad. For example arrival 0, tokens at 3, 6, 7, 8 s, TTFT 3 s, TPOT 2 s: the token at 6
+// misses its 5 s deadline, so 3..6 is bad; deadlines restart at 6 (8, 10) and are met: 5/8.
+// Attainment is the mean score over requests; a failed request scores 0.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Tests for the SLO metrics: the token-level score on hand-computed timelines (on time, late
-// first token, a stall mid-stream with the deadline restart), the conventional metric, and a run
-// summary's percentiles, attainments and goodput.
+// first token, the 5/8 case, a stall mid-stream with the deadline restart), the
+// conventional metric, and a run summary's percentiles, attainments and goodput.
 #include "core/slo.h"
 
 #include <gtest/gtest.h>
@@ -16,29 +16,39 @@ TEST(SloTest, OnTimeRequestScoresOne) {
   EXPECT_TRUE(MeetsBothSlos(r, kSlo));
 }
 
-TEST(SloTest, LateFirstTokenCostsItsLateness) {
-  // First token at 1.5 s: bad from the 1 s deadline to 1.5 s; then deadlines restart at 1.5 s, so
-  // 1.6 and 1.7 are on time. Service 1.7 s, bad 0.5 s.
+TEST(SloTest, LateFirstTokenCostsTheWholeWait) {
+  // First token at 1.5 s misses its 1 s deadline: the whole wait from arrival is bad; then
+  // deadlines restart at 1.5 s, so 1.6 and 1.7 are on time. Service 1.7 s, bad 1.5 s.
   const RequestTiming r{0.0, {1.5, 1.6, 1.7}, false, {}};
-  EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 0.5 / 1.7, 1e-12);
+  EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 1.5 / 1.7, 1e-12);
   EXPECT_FALSE(MeetsBothSlos(r, kSlo));
 }
 
+// The hand-worked case: arrival 0, tokens at 3, 6, 7, 8 s, TTFT 3 s, TPOT 2 s. The first
+// token meets its 3 s deadline; the second misses 5 s, so 3..6 s is bad; deadlines restart from
+// 6 s (8 s, 10 s) and the rest are met: 5 good seconds of 8.
+TEST(SloTest, HandWorkedCaseScoresFiveEighths) {
+  const RequestTiming r{0.0, {3.0, 6.0, 7.0, 8.0}, false, {}};
+  EXPECT_DOUBLE_EQ(SloScore(r, SloTargets{3.0, 2.0}), 5.0 / 8.0);
+  // A second late token (8.5 s against the restarted 8 s deadline): its wait is bad too.
+  const RequestTiming later{0.0, {3.0, 6.0, 8.5, 9.0}, false, {}};
+  EXPECT_DOUBLE_EQ(SloScore(later, SloTargets{3.0, 2.0}), 1.0 - (3.0 + 2.5) / 9.0);
+}
+
 TEST(SloTest, StallMidStreamRestartsDeadlines) {
-  // Deadlines 1.0, 1.1, 1.2, ...; the third token comes at 1.5 (0.3 s late, measured from its
-  // 1.2 deadline since the previous token came earlier); after it, deadlines 1.6, 1.7 are met.
+  // Deadlines 1.0, 1.1, 1.2, ...; the third token comes at 1.5, past its 1.2 deadline: the wait
+  // since the previous token (0.3 to 1.5) is bad; after it, deadlines 1.6, 1.7 are met.
   const RequestTiming r{0.0, {0.2, 0.3, 1.5, 1.6, 1.7}, false, {}};
-  EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 0.3 / 1.7, 1e-12);
-  // 0.5 on time (deadline 1.0), 1.0 on time (deadline 1.1), 1.5 late (deadline 1.2): bad 0.3.
+  EXPECT_NEAR(SloScore(r, kSlo), 1.0 - 1.2 / 1.7, 1e-12);
+  // 0.5 on time (deadline 1.0), 1.0 on time (deadline 1.1), 1.5 late (deadline 1.2): bad 0.5.
   const RequestTiming once{0.0, {0.5, 1.0, 1.5}, false, {}};
-  EXPECT_NEAR(SloScore(once, kSlo), 1.0 - 0.3 / 1.5, 1e-12);
+  EXPECT_NEAR(SloScore(once, kSlo), 1.0 - 0.5 / 1.5, 1e-12);
   const RequestTiming chain{
       0.0, {0.5, 0.9, 1.3}, false, {}};  // deadlines 1.0, 1.1 (met), 1.2 (late)
-  EXPECT_NEAR(SloScore(chain, kSlo), 1.0 - 0.1 / 1.3, 1e-12);
-  // Two late tokens in a row: after 1.3 the next deadline is 1.4, and 1.5 is late again; its bad
-  // time starts at 1.4 (later than the previous token).
+  EXPECT_NEAR(SloScore(chain, kSlo), 1.0 - 0.4 / 1.3, 1e-12);
+  // Two late tokens in a row: after 1.3 the next deadline is 1.4, and 1.5 is late again.
   const RequestTiming restart{0.0, {0.5, 0.9, 1.3, 1.5}, false, {}};
-  EXPECT_NEAR(SloScore(restart, kSlo), 1.0 - (0.1 + 0.1) / 1.5, 1e-12);
+  EXPECT_NEAR(SloScore(restart, kSlo), 1.0 - (0.4 + 0.2) / 1.5, 1e-12);
   // Mean TPOT (1.5 - 0.2) / 4 = 0.325 > 0.1: the conventional metric fails it too.
   EXPECT_FALSE(MeetsBothSlos(r, kSlo));
 }
@@ -60,7 +70,7 @@ TEST(SloTest, SummaryOfARun) {
   EXPECT_EQ(s.completed, 3);
   EXPECT_EQ(s.failed, 1);
   EXPECT_NEAR(s.conventional_attainment, 2.0 / 4, 1e-12);
-  const double late_score = 1.0 - 0.5 / 1.6;
+  const double late_score = 1.0 - 1.5 / 1.6;  // the whole 1.5 s wait is bad
   EXPECT_NEAR(s.slo_attainment, (1.0 + late_score + 0.0 + 1.0) / 4, 1e-12);
   EXPECT_NEAR(s.goodput_rps, 2.0 / 3.5, 1e-12);  // 2 good requests over 0 .. 3.5 s
   EXPECT_NEAR(s.output_tokens_per_s, 9.0 / 3.5, 1e-12);
@@ -77,7 +87,7 @@ TEST(SloTest, RequestsWithTheirOwnSlosAreJudgedByThem) {
   rs[1].slo = SloTargets{2.0, 0.1};
   const SloSummary s = SummarizeRequests(rs, kSlo);
   EXPECT_NEAR(s.conventional_attainment, 0.5, 1e-12);
-  EXPECT_NEAR(s.slo_attainment, (1.0 - 0.5 / 1.7 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(s.slo_attainment, (1.0 - 1.5 / 1.7 + 1.0) / 2, 1e-12);
 }
 
 TEST(SloTest, ParsesModelSlos) {
