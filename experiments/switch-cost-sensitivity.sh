@@ -7,7 +7,7 @@
 # request-level. docs/sim.md discusses the result.
 #
 # Usage: bash experiments/switch-cost-sensitivity.sh [BIN_DIR]   (default: build/bin)
-# Needs ../shared/data (the artifact's profiles and lengths). About 3 minutes on 2 cores.
+# Needs ../shared/data (the artifact's profiles and lengths). About 4 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/bin}
@@ -25,12 +25,12 @@ echo "|---|---|---|---|---|---|---|"
 for sweep in a b; do
   # Sweep A carried on to 160 models so a fast Aegaeon finds its limit; B as far as 80.
   if [[ $sweep == a ]]; then models=16:160:8; else models=16:80:4; fi
-  for le in 0.15 0.5; do
+  for le in 0.15 0.4; do
     common=(--experiment "experiments/paper-sweep-$sweep.json" --load-efficiency "$le"
             --num-models "$models")
     # Aegaeon never pays the engine start: one run per load efficiency.
     a=$("$aegaeon" sim sweep "${common[@]}" --policies aegaeon --output "$tmp/a.csv" | count aegaeon)
-    for start in 0 2 4 8; do
+    for start in 0 2 4 6.5; do
       out=$("$aegaeon" sim sweep "${common[@]}" --policies request-level,request-level-plus \
               --baseline-engine-start "$start" --output "$tmp/b.csv")
       rl=$(count request-level <<<"$out")

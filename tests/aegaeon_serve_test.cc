@@ -362,6 +362,7 @@ TEST_F(ServeTest, ADisconnectCancelsTheRequestAndFreesItsKv) {
   EXPECT_EQ(Metric(m, "aegaeon_kv_sequences"), 0.0) << m;
   EXPECT_EQ(Metric(m, "aegaeon_instance_kv_blocks_used"), 0.0) << m;
   EXPECT_EQ(Metric(m, "aegaeon_host_kv_bytes"), 0.0) << m;
+  EXPECT_NE(m.find("aegaeon_host_kv_fragmentation "), std::string::npos) << m;
   EXPECT_EQ(Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\""), cancelled_before + 1);
   // It stopped early: far fewer than the 2000 tokens asked for were produced.
   EXPECT_LT(Metric(m, "aegaeon_generation_tokens_total", "tiny") -

@@ -300,9 +300,11 @@ std::string ModelService::MetricsText() const {
   for (const auto& s : ps.switches) sum += s.phases;
   w.Family("aegaeon_switch_phase_seconds_total", "counter",
            "Time spent in each phase of the model switches.");
-  for (auto [phase, v] : {std::pair<const char*, double>{"kv_out", sum.kv_out_s},
+  for (auto [phase, v] : {std::pair<const char*, double>{"stop", sum.stop_s},
+                          {"kv_out", sum.kv_out_s},
                           {"weights_in", sum.weights_in_s},
-                          {"kv_in", sum.kv_in_s}}) {
+                          {"kv_in", sum.kv_in_s},
+                          {"first_step", sum.first_step_s}}) {
     w.Sample("aegaeon_switch_phase_seconds_total", {{"phase", phase}}, v);
   }
   w.Family("aegaeon_instance_busy_seconds_total", "counter", "Time each instance spent working.");
@@ -336,6 +338,12 @@ std::string ModelService::MetricsText() const {
   w.Sample("aegaeon_kv_sequences", {}, static_cast<double>(st.sequences));
   w.Family("aegaeon_host_kv_bytes", "gauge", "Bytes of the host KV pool in use.");
   w.Sample("aegaeon_host_kv_bytes", {}, static_cast<double>(st.host_bytes_in_use));
+  w.Family("aegaeon_host_kv_slab_bytes", "gauge",
+           "Bytes of the host KV pool held by slabs bound to a KV shape.");
+  w.Sample("aegaeon_host_kv_slab_bytes", {}, static_cast<double>(st.host_bytes_in_slabs));
+  w.Family("aegaeon_host_kv_fragmentation", "gauge",
+           "Share of the slabs' bytes no KV block uses (1 - in use / in slabs).");
+  w.Sample("aegaeon_host_kv_fragmentation", {}, st.host_fragmentation);
   w.Family("aegaeon_kv_blocks_moved_total", "counter",
            "KV blocks moved between instances and the host pool.");
   w.Sample("aegaeon_kv_blocks_moved_total", {{"direction", "out"}},

@@ -67,9 +67,13 @@ ServedModel CpuServedModel(const CpuModel& model, double bandwidth, double flops
       static_cast<double>(c.vocab_size) * c.dim;
   const double kv_per_token =
       static_cast<double>(model.kv_block_bytes) / engine::KvCache::kBlockTokens;
-  return {model.name, static_cast<double>(model.weight_arena_bytes), kv_per_token,
-          std::make_shared<CpuLatency>(static_cast<double>(model.weight_arena_bytes), params,
-                                       kv_per_token, bandwidth, flops)};
+  ServedModel m;
+  m.name = model.name;
+  m.weight_bytes = static_cast<double>(model.weight_arena_bytes);
+  m.kv_bytes_per_token = kv_per_token;
+  m.layers = c.n_layers;
+  m.latency = std::make_shared<CpuLatency>(m.weight_bytes, params, kv_per_token, bandwidth, flops);
+  return m;
 }
 
 SequenceStore::SequenceStore(size_t host_kv_bytes, size_t slab_bytes)
@@ -197,12 +201,17 @@ void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
   for (ServingRequest* r : rest) MoveOut(r);
   phases->kv_out_s = Since(t0);
 
+  // Stop: release the outgoing model's engine state (the step in flight has ended: switches
+  // happen between steps) and reset the arena.
   t0 = std::chrono::steady_clock::now();
   transformer_.reset();
   cache_.reset();
   placed_.reset();
   arena_.Reset();
   model_ = -1;
+  phases->stop_s = Since(t0);
+
+  t0 = std::chrono::steady_clock::now();
   const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
   auto weights = arena_.Allocate(m.weight_arena_bytes, engine::kArenaAlignment, "weights");
   Result<engine::Model> placed =

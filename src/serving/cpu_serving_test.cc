@@ -158,8 +158,21 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
   // a typical run nearly all of them, some many times).
   EXPECT_GE(switched_back * 2, static_cast<int>(reqs.size())) << reqs.size() << " requests";
   int decode_switches = 0;
-  for (const auto& s : (*policy)->stats().switches) decode_switches += s.instance > 0;
+  SwitchPhases sum;
+  for (const auto& s : (*policy)->stats().switches) {
+    if (s.instance == 0) continue;
+    ++decode_switches;
+    sum += s.phases;
+    EXPECT_EQ(s.phases.engine_start_s, 0.0);  // only the simulated baselines pay a stock start
+  }
   EXPECT_GT(decode_switches, 6);
+  // Every phase of the sequence was measured: the release of the outgoing model, its batch's KV
+  // out, the incoming weights, the incoming batch's KV in, and the first step after.
+  EXPECT_GT(sum.stop_s, 0);
+  EXPECT_GT(sum.kv_out_s, 0);
+  EXPECT_GT(sum.weights_in_s, 0);
+  EXPECT_GT(sum.kv_in_s, 0);
+  EXPECT_GT(sum.first_step_s, 0);
   const SequenceStore::Stats st = store.stats();
   EXPECT_GT(st.blocks_out, 0);
   EXPECT_GT(st.blocks_in, 0);

@@ -29,6 +29,9 @@ struct ServedModel {
   double kv_bytes_per_token = 0;
   std::shared_ptr<const LatencyPredictor> latency;
   double tpot_slo_s = 0;  // this model's TPOT SLO for the decode quotas; 0: the cluster's
+  // Transformer layers: KV moves layer by layer, so an executor can overlap a layer's KV move
+  // with another layer's compute (1: no overlap).
+  int layers = 1;
 };
 
 }  // namespace llms::serving

@@ -246,6 +246,7 @@ Result<std::vector<serving::ServedModel>> Experiment::Models(int num_models) con
     m.weight_bytes = static_cast<double>(engine::ParameterCount(preset.config, preset.tied)) *
                      spec_.bytes_per_weight;
     m.kv_bytes_per_token = 2.0 * preset.config.n_layers * preset.config.kv_dim() * 2.0;
+    m.layers = preset.config.n_layers;
     const RooflineLatency roof = RooflineLatency::For(preset.config, spec_.bytes_per_weight, gpu_);
     std::optional<FittedLatency> fit;
     if (!t.profile.empty()) fit = fits_.at(t.profile);

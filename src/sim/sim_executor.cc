@@ -28,6 +28,11 @@ double GpuLatency::DecodeSeconds(int64_t sum_context, int batch_size) const {
   return std::max(s, kMinStepSeconds);
 }
 
+double Overlapped(double compute_s, double move_s, int layers) {
+  const double l = std::max(1, layers);
+  return std::max(compute_s, move_s) + std::min(compute_s, move_s) / l;
+}
+
 serving::ActionResult SimExecutor::Run(const serving::Action& a) {
   const serving::ServedModel& m = (*models_)[static_cast<size_t>(a.model)];
   const serving::LatencyPredictor& lat = *m.latency;
@@ -54,8 +59,10 @@ serving::ActionResult SimExecutor::Run(const serving::Action& a) {
       lengths.reserve(a.requests.size());
       for (const serving::ServingRequest* q : a.requests) lengths.push_back(q->prompt_tokens);
       r.seconds = lat.PrefillSeconds(lengths);
-      if (a.kv_out_after)
-        r.seconds += lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token));
+      if (a.kv_out_after) {
+        r.seconds = Overlapped(
+            r.seconds, lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token)), m.layers);
+      }
       break;
     }
     case serving::ActionKind::kDecode: {
@@ -65,8 +72,8 @@ serving::ActionResult SimExecutor::Run(const serving::Action& a) {
         sum_context += q->context();
         if (!q->kv_on_instance) joining += q->context();
       }
-      r.seconds = lat.DecodeSeconds(sum_context, static_cast<int>(a.requests.size())) +
-                  lat.KvMoveSeconds(joining * m.kv_bytes_per_token);
+      r.seconds = Overlapped(lat.DecodeSeconds(sum_context, static_cast<int>(a.requests.size())),
+                             lat.KvMoveSeconds(joining * m.kv_bytes_per_token), m.layers);
       break;
     }
   }

@@ -5,8 +5,10 @@
 //   switch  = KV out (bytes / link) + engine start (a fixed time per scale-up, charged to
 //             baselines that run on a stock engine; 0 by default) + weights in (load time minus
 //             what a prefetch already did) + KV in (bytes / link)
-//   prefill = prefill latency of the batch (+ its KV out to the host pool when handed off)
-//   decode  = decode-step latency + KV in for sequences that joined the batch since its last step
+//   prefill = prefill latency of the batch, overlapped with its KV out to the host pool when
+//             handed off (Overlapped: layer l's KV leaves while layer l+1 computes)
+//   decode  = decode-step latency, overlapped with the KV in of sequences that joined the batch
+//             since its last step (layer l's KV arrives while layer l-1 computes)
 #pragma once
 
 #include <optional>
@@ -35,6 +37,11 @@ class GpuLatency : public serving::LatencyPredictor {
   GpuSpec gpu_;
   double load_s_;
 };
+
+// Compute and a KV move pipelined layer by layer over `layers` layers: the longer of the two plus
+// one layer's share of the shorter (the first layer's move before compute, or the last layer's
+// after it). `layers` 1 gives the serial sum.
+double Overlapped(double compute_s, double move_s, int layers);
 
 class SimExecutor : public serving::Executor {
  public:

@@ -220,9 +220,14 @@ Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string
                      [](const auto& a, const auto& b) { return a.time < b.time; });
     for (const auto& row : *rows) {
       auto [it, added] = index.emplace(row.model, static_cast<int>(index.size()));
+      if (num_models > 0 && it->second >= num_models) {
+        return Status::Error(fmt::format(
+            "{}: the trace names model '{}', its {}th, but {} models are served: replay it with "
+            "at least as many models as it names (the artifact's synth-N files name N)",
+            path, row.model, it->second + 1, num_models));
+      }
       serving::ServingRequest r;
       r.model = it->second;
-      if (num_models > 0) r.model %= num_models;
       r.arrival_s = row.time;
       r.prompt_tokens = row.input;
       r.max_output_tokens = row.output;

@@ -51,7 +51,8 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
     const WorkloadSpec& spec, const std::vector<LengthPair>& lengths);
 
 // Replays a trace file (artifact synth CSV or servegen trace) over `num_models` models (0: as many
-// as the file names, artifact CSV only).
+// as the file names, artifact CSV only). An artifact CSV naming more models than are served is an
+// error naming the first unserved one; a servegen trace's client c goes to model c mod N.
 Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string& path,
                                                                int num_models);
 
