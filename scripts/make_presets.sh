@@ -23,7 +23,8 @@ make_preset() {  # name source top_k thinning description
   rm -rf "src/servegen/presets/$name"
   "$bin/servegen" fit --input "$tmp/$name.jsonl" --output "src/servegen/presets/$name" \
     --max-support 64 --rate-multiplier "$k"
-  printf '%s\n' "$desc" > "src/servegen/presets/$name/DESCRIPTION"
+  printf '%s\nFitted by scripts/make_presets.sh from the ServeGen production data (Alibaba Cloud, NSDI'"'"'26, arXiv 2505.09999; Apache-2.0).\n' \
+    "$desc" > "src/servegen/presets/$name/DESCRIPTION"
 }
 
 make_preset language language/m-large 12 20 \

@@ -29,8 +29,10 @@ std::string PresetDescription(const std::string& name) {
   for (size_t i = 0; i < kEmbeddedPresetFileCount; ++i) {
     const auto& f = kEmbeddedPresetFiles[i];
     if (name == f.preset && std::string_view(f.name) == "DESCRIPTION") {
+      // The first line (the second names the source the preset was fitted from).
       std::string d(f.content, f.size);
-      while (!d.empty() && (d.back() == '\n' || d.back() == ' ')) d.pop_back();
+      d = d.substr(0, d.find('\n'));
+      while (!d.empty() && d.back() == ' ') d.pop_back();
       return d;
     }
   }

@@ -13,7 +13,8 @@
 namespace llms::servegen {
 
 std::vector<std::string> PresetNames();
-// One-line description of a preset (category, clients, span), for --help and `inspect`.
+// One-line description of a preset (category, clients, span), for --help and `inspect`: the first
+// line of its DESCRIPTION file (the second names the data it was fitted from and its licence).
 std::string PresetDescription(const std::string& name);
 // The preset's files (views into static storage), or nullopt for an unknown name.
 std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name);
