@@ -74,10 +74,6 @@ std::optional<PrefillGroup> PrefillDispatcher::NextGroup(int instance) {
   return g;
 }
 
-std::optional<std::string> PrefillDispatcher::PrefetchHint(int instance) const {
-  return QueuedModel(instance, 1);
-}
-
 std::optional<std::string> PrefillDispatcher::QueuedModel(int instance, size_t position) const {
   const Instance& in = instances_[static_cast<size_t>(instance)];
   if (in.queue.size() <= position) return std::nullopt;

@@ -45,9 +45,8 @@ class PrefillDispatcher {
   PrefillPlacement Submit(const PrefillRequest& request);
   // Removes and returns the next group of `instance` (FCFS); nullopt when none is queued.
   std::optional<PrefillGroup> NextGroup(int instance);
-  // The model of the group `instance` will run after the next one (prefetch it meanwhile).
-  std::optional<std::string> PrefetchHint(int instance) const;
-  // The model of the group at `position` in `instance`'s queue (0: runs next).
+  // The model of the group at `position` in `instance`'s queue (0: runs next; 1: runs after it,
+  // the model to prefetch meanwhile).
   std::optional<std::string> QueuedModel(int instance, size_t position) const;
   // Tells the dispatcher which model an instance holds now (after it ran a group).
   void SetResident(int instance, const std::string& model);

@@ -49,10 +49,11 @@ TEST(PrefillDispatcherTest, NewGroupsGoToTheLeastLoadedInstance) {
   const auto p = d.Submit({4, "a", 10});
   EXPECT_EQ(p.instance, 0);
   EXPECT_FALSE(p.new_group);
-  // FCFS per instance and the prefetch hint: instance 1 runs "b" then "c".
-  EXPECT_EQ(d.PrefetchHint(1), std::optional<std::string>("c"));
+  // FCFS per instance, and the model to prefetch: instance 1 runs "b" then "c".
+  EXPECT_EQ(d.QueuedModel(1, 0), std::optional<std::string>("b"));
+  EXPECT_EQ(d.QueuedModel(1, 1), std::optional<std::string>("c"));
   EXPECT_EQ(d.NextGroup(1)->model, "b");
-  EXPECT_FALSE(d.PrefetchHint(1).has_value());
+  EXPECT_FALSE(d.QueuedModel(1, 1).has_value());
   EXPECT_EQ(d.NextGroup(1)->model, "c");
 }
 

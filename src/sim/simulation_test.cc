@@ -121,6 +121,24 @@ TEST(SimulationTest, RequestLevelServesTheOldestWaitingModelAndPlusTheShortestRe
   EXPECT_EQ(order("request-level-plus"), 2);
 }
 
+// Request-level evicts the least recently used model: two instances hold models 0 and 1; model 0
+// is used again later, so model 2 replaces model 1 (idle the longest), not model 0.
+TEST(SimulationTest, RequestLevelEvictsTheLeastRecentlyUsedModel) {
+  auto models = Models(3, 1.0);
+  for (const bool touch_zero : {true, false}) {
+    std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 5), Req(1, 1, 0.0, 5)};
+    if (touch_zero) reqs.push_back(Req(2, 0, 10.0, 5));
+    reqs.push_back(Req(3, 2, 20.0, 5));
+    SimRun run = RunPolicy("request-level", models, Cluster(2, 0), reqs);
+    for (const auto& r : reqs) EXPECT_TRUE(r.done()) << r.id;
+    const auto& sw = run.policy->stats().switches;
+    ASSERT_FALSE(sw.empty());
+    EXPECT_EQ(sw.back().to_model, 2);
+    // Model 0 was used at 10 s: model 1 goes. Otherwise model 0, loaded first, is the older.
+    EXPECT_EQ(sw.back().from_model, touch_zero ? 1 : 0) << "touched model 0: " << touch_zero;
+  }
+}
+
 TEST(SimulationTest, AStockEngineStartIsChargedToEverySwitchAndRecorded) {
   // The same as above on an engine that takes 3 s to start before each load.
   auto models = Models(2, 2.0);
@@ -204,6 +222,39 @@ TEST(SimulationTest, AegaeonPrefetchHidesDecodeSwitches) {
   }
   EXPECT_GT(decode, 2);
   EXPECT_GE(hidden, decode - 2);
+}
+
+// The prefill tier prefetches too: while model 0's group prefills (1 s), the next queued group's
+// model loads, so the switch to it pays only what the prefill did not hide (0.5 s load, none
+// left), where the first switch paid the whole load.
+TEST(SimulationTest, AegaeonPrefillPrefetchesTheNextGroupsModel) {
+  auto models = Models(2, 0.5);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 2), Req(1, 1, 0.0, 2)};
+  SimRun run = RunPolicy("aegaeon", models, Cluster(2, 1), reqs);
+  std::vector<double> prefill_loads;
+  for (const auto& s : run.policy->stats().switches) {
+    if (s.instance == 0) prefill_loads.push_back(s.phases.weights_in_s);
+  }
+  ASSERT_EQ(prefill_loads.size(), 2u);
+  EXPECT_DOUBLE_EQ(prefill_loads[0], 0.5);
+  EXPECT_DOUBLE_EQ(prefill_loads[1], 0.0);
+}
+
+// A request joins the decode batch of its model when its KV fits beside it: two requests of one
+// model prefilled at once decode as one batch (each step serves both), not one after the other.
+TEST(SimulationTest, AegaeonJoinsSameModelRequestsIntoOneDecodeBatch) {
+  auto models = Models(1, 0.5);
+  std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 20), Req(1, 0, 0.5, 20)};
+  SimRun run = RunPolicy("aegaeon", models, Cluster(2, 1), reqs);
+  ASSERT_TRUE(reqs[0].finished && reqs[1].finished);
+  // Overlapping token times: the second request's tokens come while the first still decodes.
+  EXPECT_LT(reqs[1].token_s[1], reqs[0].token_s.back());
+  // And at the same steps: its later tokens coincide with the first's.
+  int shared = 0;
+  for (double t : reqs[1].token_s) {
+    shared += std::count(reqs[0].token_s.begin(), reqs[0].token_s.end(), t) > 0;
+  }
+  EXPECT_GT(shared, 10);
 }
 
 TEST(SimulationTest, AegaeonGivesModelsWithStricterSlosShorterGaps) {
