@@ -117,11 +117,16 @@ std::vector<std::string> ModelArgs() {
           "--model",     "small=" + Dir() + "/small.gguf"};
 }
 
+// tiny carries a ChatML chat template in its GGUF metadata (Qwen2's, as its GGUF files carry it).
 bool MakeModels() {
   const std::string d = Dir();
   if (fs::exists(d + "/tiny.gguf") && fs::exists(d + "/small.gguf")) return true;
+  std::ofstream(d + "/chatml.jinja")
+      << "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+         "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
+         "{{ '<|im_start|>assistant\\n' }}{% endif %}";
   return RunCommand(Bin("aegaeon") + " model dummy --preset llama-tiny --type q8_0 --output " + d +
-                    "/tiny.gguf")
+                    "/tiny.gguf --chat-template " + d + "/chatml.jinja")
                  .exit_code == 0 &&
          RunCommand(Bin("aegaeon") +
                     " model dummy --preset qwen2-0.5b --dim 128 --hidden-dim 384 --layers 2 "
@@ -456,6 +461,40 @@ TEST_F(ServeTest, OversizedBodiesAndEmptyPromptsAreRejected) {
   EXPECT_EQ(no_content.status, 400) << no_content.body;
   EXPECT_NE(no_content.body.find("messages[0].content"), std::string::npos) << no_content.body;
   EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+}
+
+// A chat completion is rendered with the chat template the GGUF carries (tiny: ChatML), or joined
+// by newlines when the file has none (stories): the prompt a chat request counts is exactly the
+// rendered text's, sent as a plain completion.
+TEST_F(ServeTest, ChatUsesTheTemplateFromTheModelFile) {
+  EXPECT_NE(server_->log().find("model tiny: chat template chatml (from the file)"),
+            std::string::npos)
+      << server_->log();
+  EXPECT_NE(server_->log().find("model stories: chat template none recognised"), std::string::npos)
+      << server_->log();
+  auto prompt_tokens = [&](const std::string& path, const json& body) {
+    const HttpReply r = Post(path, body.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body)["usage"]["prompt_tokens"].get<int>() : -1;
+  };
+  const json messages = json::array({{{"role", "system"}, {"content", "Be brief."}},
+                                     {{"role", "user"}, {"content", "Hi there"}}});
+  const int chat = prompt_tokens("/v1/chat/completions",
+                                 {{"model", "tiny"}, {"messages", messages}, {"max_tokens", 1}});
+  const std::string chatml =
+      "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi there<|im_end|>\n"
+      "<|im_start|>assistant\n";
+  EXPECT_EQ(chat, prompt_tokens("/v1/completions",
+                                {{"model", "tiny"}, {"prompt", chatml}, {"max_tokens", 1}}));
+  EXPECT_NE(chat, prompt_tokens(
+                      "/v1/completions",
+                      {{"model", "tiny"}, {"prompt", "Be brief.\nHi there"}, {"max_tokens", 1}}));
+  // stories: the fallback, the contents joined by a newline.
+  EXPECT_EQ(
+      prompt_tokens("/v1/chat/completions",
+                    {{"model", "stories"}, {"messages", messages}, {"max_tokens", 1}}),
+      prompt_tokens("/v1/completions",
+                    {{"model", "stories"}, {"prompt", "Be brief.\nHi there"}, {"max_tokens", 1}}));
 }
 
 TEST_F(ServeTest, TheOfficialOpenAiNpmClientWorks) {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/mapped_file.h"
 #include "core/progress.h"
 #include "core/text.h"
 #include "engine/gguf.h"
@@ -130,7 +131,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
 
   struct Args {
     std::string input, tokenizer, output, type = "f32", preset;
-    std::string name;
+    std::string name, chat_template;
     uint64_t seed = 0;
     bool list = false, tensors = false;
     size_t max_elems = 8;
@@ -186,6 +187,12 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   dummy->add_option("--type", a->type, "weight type: f32 (default), f16, bf16, q8_0, q4_0");
   dummy->add_option("--seed", a->seed, "random seed for the weights (default 0)");
   dummy->add_option("--name", a->name, "general.name to record (default: the preset's name)");
+  dummy
+      ->add_option("--chat-template", a->chat_template,
+                   "a file with a Jinja chat template to record as tokenizer.chat_template (as "
+                   "the real model's GGUF carries it; the server recognises ChatML, Llama 3 and "
+                   "Llama 2 templates)")
+      ->check(CLI::ExistingFile);
   auto& sh = a->shape;
   dummy->add_option("--arch", sh.architecture, "override: llama or qwen2");
   dummy->add_option("--dim", sh.dim, "override: embedding width");
@@ -234,10 +241,16 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
         if (value < 0) return Fail("shape overrides must be positive");
         if (value > 0) *field = value;
       }
+      std::string chat_template;
+      if (!a->chat_template.empty()) {
+        auto t = ReadFileToString(a->chat_template);
+        if (!t.ok()) return Fail(t.message());
+        chat_template = std::move(t).value();
+      }
       std::shared_ptr<ProgressBar> bar;
       const Status s = engine::WriteRandomModel(c, preset->tied, *type, a->seed, a->output,
                                                 a->name.empty() ? preset->name : a->name,
-                                                Progress(bar, a->output));
+                                                Progress(bar, a->output), chat_template);
       if (!s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon model dummy: wrote {} ({}, {:.3f} B parameters)\n", a->output,
                  HumanBytes(static_cast<double>(std::filesystem::file_size(a->output))),

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "errors.h"
+#include "server/chat_template.h"
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/serve_config.h"
@@ -152,6 +153,13 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       fmt::print(stderr, "aegaeon serve: loading {} models\n", d.models.size());
       auto service = server::ModelService::Start(d);
       if (!service.ok()) return Fail(service.message());
+      for (int i = 0; i < (*service)->num_models(); ++i) {
+        const server::ChatFormat f = (*service)->chat_format(i);
+        fmt::print(stderr, "aegaeon serve: model {}: chat template {}\n", (*service)->model(i).name,
+                   f == server::ChatFormat::kPlain
+                       ? "none recognised in the file: chat messages are joined by newlines"
+                       : std::string(server::ChatFormatName(f)) + " (from the file)");
+      }
       if (Status s = server::RunHttpServer(service->get(), o); !s.ok()) return Fail(s.message());
       return 0;
     };

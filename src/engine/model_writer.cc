@@ -243,7 +243,7 @@ int64_t ParameterCount(const ModelConfig& c, bool tied) {
 
 Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uint64_t seed,
                         const std::string& output, const std::string& name,
-                        const WriteProgress& progress) {
+                        const WriteProgress& progress, const std::string& chat_template) {
   if (config.dim % config.n_heads != 0 || config.n_heads % config.n_kv_heads != 0 ||
       config.head_dim() % 2 != 0 || config.vocab_size < 512) {
     return Status::Error(fmt::format(
@@ -275,6 +275,7 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
   std::vector<float> scores(vocab);
   for (size_t i = 0; i < vocab; ++i) scores[i] = -static_cast<float>(i);
   SetSentencePieceVocab(w, pieces, scores, 1, 2);
+  if (!chat_template.empty()) w.SetString("tokenizer.chat_template", chat_template);
 
   Model m;
   m.config = config;

@@ -38,9 +38,11 @@ const ModelPreset* FindModelPreset(const std::string& name);
 
 // Random weights (uniform, std 0.02; norms 1), a synthetic SentencePiece vocabulary of
 // config.vocab_size pieces (bytes, ASCII, then letter sequences), seeded and reproducible.
+// `chat_template`, when not empty, is recorded as `tokenizer.chat_template`.
 Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uint64_t seed,
                         const std::string& output, const std::string& name,
-                        const WriteProgress& progress = nullptr);
+                        const WriteProgress& progress = nullptr,
+                        const std::string& chat_template = "");
 
 // Parameters and bytes of weights for a shape in a type (what `model dummy` will write).
 int64_t ParameterCount(const ModelConfig& config, bool tied);
