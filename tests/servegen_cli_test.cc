@@ -242,6 +242,18 @@ TEST(ServegenCliTest, ProgressIsShownOnRequest) {
       kServegen + " generate --preset language --duration 3600 --rate 5 -o /dev/null --progress");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("generating ["), std::string::npos);
+  const std::string w = Tmp("progress.jsonl");
+  ASSERT_EQ(RunCommand(kServegen + " generate --preset language --duration 600 --rate 2 -o " + w)
+                .exit_code,
+            0);
+  auto fit = RunCommand(kServegen + " fit --input " + w + " --output " + Tmp("progress-pool") +
+                        " --progress");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.err.find("fitting ["), std::string::npos) << fit.err;
+  auto report = RunCommand(kServegen + " report --preset language --workload " + w + " --output " +
+                           Tmp("progress.html") + " --progress");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.err.find("report ["), std::string::npos) << report.err;
 }
 
 TEST(ServegenCliTest, ErrorsAreClear) {

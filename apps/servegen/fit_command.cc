@@ -22,7 +22,7 @@ struct FitArgs {
   double resolution = 0;
   double rate_multiplier = 1.0;
   TraceReadArgs read;
-  bool quiet = false;
+  bool quiet = false, progress = false;
 };
 }  // namespace
 
@@ -41,6 +41,8 @@ ContextTokens, output_length|output_tokens|completion_tokens|GeneratedTokens and
 or user_id. A log without client ids is fitted as a single client "all".)");
   auto a = std::make_shared<FitArgs>();
   app->add_option("-i,--input", a->input, "request log (JSONL or CSV)")->required();
+  app->add_flag("--progress", a->progress,
+                "show a progress bar even when stderr is not a terminal");
   app->add_option("-o,--output", a->output, "output directory for the pool")->required();
   app->add_option("--window", a->window, "rate window in seconds (default 600, as ServeGen)")
       ->check(CLI::PositiveNumber);
@@ -84,7 +86,8 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.max_support = a->max_support;
       fo.resolution = a->resolution;
       fo.rate_multiplier = a->rate_multiplier;
-      ProgressBar bar("fitting", 1.0, !a->quiet && ProgressBar::StderrIsTerminal());
+      ProgressBar bar("fitting", 1.0,
+                      !a->quiet && (a->progress || ProgressBar::StderrIsTerminal()));
       fo.progress = [&](double f) { bar.Update(f); };
       FitSummary summary;
       auto pool = FitPool(*trace, fo, &summary);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/progress.h"
+
 #include "commands.h"
 #include "core/text.h"
 #include "pool_options.h"
@@ -23,7 +25,7 @@ struct ReportArgs {
   double window = 0;
   uint64_t seed = 0;
   TraceReadArgs read;
-  bool quiet = false;
+  bool quiet = false, progress = false;
 };
 
 Status WriteFile(const std::string& path, const std::string& text) {
@@ -61,14 +63,20 @@ was generated with (without --rate the model's rate is held at the workload's me
                   "seed of the model sample used for the burstiness reference (default 0)");
   a->read.Register(*app);
   app->add_flag("-q,--quiet", a->quiet, "no summary on stderr");
+  app->add_flag("--progress", a->progress,
+                "show a progress bar even when stderr is not a terminal");
   app->callback([app, a, &action] {
     const bool duration_given = app->count("--duration") > 0;
     action = [a, duration_given]() -> int {
       auto read = a->read.ToReadOptions();
       if (!read.ok()) return Fail(read.message());
       const ReadOptions ro = *read;
+      // Four stages: read the workload, load the reference, sample or read it, compare.
+      ProgressBar bar("report", 4, !a->quiet && (a->progress || ProgressBar::StderrIsTerminal()));
+      bar.Update(0, "reading " + a->workload);
       auto trace = ReadTrace(a->workload, ro);
       if (!trace.ok()) return Fail(trace.message());
+      bar.Update(1, "read the workload");
       const double last = trace->batch.requests.back().timestamp;
       FidelityReport report;
       if (!a->baseline.empty()) {
@@ -77,6 +85,7 @@ was generated with (without --rate the model's rate is held at the workload's me
         }
         auto base = ReadTrace(a->baseline, ro);
         if (!base.ok()) return Fail(base.message());
+        bar.Update(3, "comparing with the baseline");
         const double window = a->window > 0 ? a->window : 600.0;
         const double end = std::max(last, base->batch.requests.back().timestamp);
         const double duration =
@@ -99,6 +108,7 @@ was generated with (without --rate the model's rate is held at the workload's me
           loaded = LoadSelectedPool(po, true);
           if (!loaded.ok()) return Fail(loaded.message());
         }
+        bar.Update(2, "loaded the model; sampling it");
         WorkloadStats stats =
             ComputeWorkloadStats(*trace, a->workload, 0, loaded->duration, window);
         if (mean_rate) {
@@ -120,6 +130,7 @@ was generated with (without --rate the model's rate is held at the workload's me
           return Status::Ok();
         });
         if (!gen.ok()) return Fail(gen.message());
+        bar.Update(3, "comparing with the model");
         report = CompareWithModel(
             stats, loaded->pool, *loaded->rate, loaded->span_start, loaded->duration,
             ComputeWorkloadStats(sample, "model sample", 0, loaded->duration, window));
@@ -127,6 +138,7 @@ was generated with (without --rate the model's rate is held at the workload's me
           report.notes.push_back(
               "no --rate given: the model's rate is held at the workload's mean rate");
       }
+      bar.Finish();
       for (const auto& n : trace->notes) report.notes.push_back(a->workload + ": " + n);
       const std::string json = FidelityReportJson(report);
       if (!a->json.empty()) {
