@@ -54,6 +54,9 @@ TEST(AegaeonCliTest, AcceptanceConvertToGgufThenRunPrintsTheSameText) {
   auto info = RunCommand(kAegaeon + " model info " + q8 + " --tensors");
   EXPECT_NE(info.out.find("blk.0.attn_q.weight"), std::string::npos);
   EXPECT_NE(info.out.find("Q8_0"), std::string::npos);
+  // The exact bytes an instance arena needs for the weights and for one KV block.
+  EXPECT_NE(info.out.find("bytes placed in an arena"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("per 16-token block ("), std::string::npos) << info.out;
   auto q8_run = RunCommand(kAegaeon + " run --model " + q8 + args);
   EXPECT_EQ(q8_run.exit_code, 0) << q8_run.err;
   // Weights copied onto huge pages give the same text as read from the file mapping.

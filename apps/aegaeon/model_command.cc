@@ -17,6 +17,7 @@
 #include "engine/llama2c_loader.h"
 #include "engine/model_loader.h"
 #include "engine/model_writer.h"
+#include "engine/weights_arena.h"
 #include "errors.h"
 
 namespace llms::aegaeon::cli {
@@ -51,22 +52,27 @@ void PrintConfig(const engine::Model& m) {
   fmt::print("model:\n");
   fmt::print("  architecture      {}\n", c.architecture);
   fmt::print("  parameters        {} ({:.3f} B)\n", params, static_cast<double>(params) / 1e9);
-  fmt::print("  weights           {} ({} bytes)\n", HumanBytes(static_cast<double>(weight_bytes)),
-             weight_bytes);
+  const size_t arena_bytes = engine::WeightsArenaBytes(m);
+  fmt::print(
+      "  weights           {} ({} bytes; {} bytes placed in an arena, each tensor aligned)\n",
+      HumanBytes(static_cast<double>(weight_bytes)), weight_bytes, arena_bytes);
   fmt::print("  dim / hidden      {} / {}\n", c.dim, c.hidden_dim);
   fmt::print("  layers            {}\n", c.n_layers);
   fmt::print("  heads / kv heads  {} / {} (head size {})\n", c.n_heads, c.n_kv_heads, c.head_dim());
   fmt::print("  vocabulary        {}\n", c.vocab_size);
   fmt::print("  context           {}\n", c.seq_len);
-  fmt::print("  rope              base {}, {} pairs\n", c.rope_theta,
-             c.rope_neox ? "NeoX (i, i+d/2)" : "adjacent (2i, 2i+1)");
+  fmt::print(
+      "  rope              base {}, {} pairs{}{}\n", c.rope_theta,
+      c.rope_neox ? "NeoX (i, i+d/2)" : "adjacent (2i, 2i+1)",
+      c.rope_freq_factors.empty() ? "" : ", per-pair frequency factors (rope_freqs)",
+      c.rope_linear_scale != 1.0f ? fmt::format(", positions / {}", c.rope_linear_scale) : "");
   fmt::print("  output            {}\n", m.classifier.data == m.token_embedding.data
                                              ? "tied to the token embedding"
                                              : "separate");
   const size_t block = engine::KvCache::BlockBytes(c);
-  fmt::print("  KV cache          {} per token, {} per {}-token block (F32)\n",
+  fmt::print("  KV cache          {} per token, {} per {}-token block ({} bytes, F32)\n",
              HumanBytes(static_cast<double>(block) / engine::KvCache::kBlockTokens),
-             HumanBytes(static_cast<double>(block)), engine::KvCache::kBlockTokens);
+             HumanBytes(static_cast<double>(block)), engine::KvCache::kBlockTokens, block);
 }
 
 int Info(const std::string& path, bool tensors, size_t max_elems) {

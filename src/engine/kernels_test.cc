@@ -64,16 +64,58 @@ void ExpectAgreesWithScalar(const DotKernels& simd) {
   }
 }
 
+// The attention kernels (scores over a KV block, the weighted sum of values) and the softmax
+// against the scalar ones, over head sizes that exercise the vector tails and partial blocks.
+void ExpectAttentionAgreesWithScalar(const DotKernels& simd) {
+  const DotKernels& ref = ScalarKernels();
+  for (int hs : {8, 20, 64, 80, 128}) {
+    for (int count : {1, 7, 16}) {
+      const int64_t stride = hs + 12;  // rows of a block are not contiguous
+      const auto q = Random(static_cast<size_t>(hs), 3);
+      const auto k = Random(static_cast<size_t>(stride * count), 4);
+      std::vector<float> a(static_cast<size_t>(count)), b(a.size());
+      ref.attn_scores(q.data(), k.data(), stride, count, hs, 0.125f, a.data());
+      simd.attn_scores(q.data(), k.data(), stride, count, hs, 0.125f, b.data());
+      for (size_t i = 0; i < a.size(); ++i) {
+        ASSERT_NEAR(a[i], b[i], 1e-5f * (1 + std::fabs(a[i]))) << simd.name << " scores hs=" << hs;
+      }
+      std::vector<float> sa = a, sb = a;
+      ref.softmax(sa.data(), count);
+      simd.softmax(sb.data(), count);
+      for (size_t i = 0; i < sa.size(); ++i) {
+        ASSERT_NEAR(sa[i], sb[i], 1e-6f) << simd.name << " softmax n=" << count;
+      }
+      const auto v = Random(static_cast<size_t>(stride * count), 5);
+      std::vector<float> oa(static_cast<size_t>(hs), 0.5f), ob = oa;
+      ref.attn_accumulate(sa.data(), v.data(), stride, count, hs, oa.data());
+      simd.attn_accumulate(sa.data(), v.data(), stride, count, hs, ob.data());
+      for (size_t i = 0; i < oa.size(); ++i) {
+        ASSERT_NEAR(oa[i], ob[i], 1e-5f * (1 + std::fabs(oa[i])))
+            << simd.name << " accumulate hs=" << hs;
+      }
+    }
+  }
+  // A longer softmax (a row of scores over many positions), with large values.
+  auto x = Random(1000, 6);
+  for (auto& e : x) e *= 30;
+  std::vector<float> xa = x, xb = x;
+  ref.softmax(xa.data(), 1000);
+  simd.softmax(xb.data(), 1000);
+  for (size_t i = 0; i < xa.size(); ++i) ASSERT_NEAR(xa[i], xb[i], 1e-6f) << simd.name;
+}
+
 TEST(KernelsTest, Avx2AgreesWithScalar) {
   const DotKernels* avx2 = Avx2Kernels();
   if (!avx2) GTEST_SKIP() << "this CPU has no AVX2/FMA/F16C";
   ExpectAgreesWithScalar(*avx2);
+  ExpectAttentionAgreesWithScalar(*avx2);
 }
 
 TEST(KernelsTest, Avx512AgreesWithScalar) {
   const DotKernels* avx512 = Avx512Kernels();
   if (!avx512) GTEST_SKIP() << "this CPU has no AVX-512 F/BW/VL/DQ/VNNI";
   ExpectAgreesWithScalar(*avx512);
+  ExpectAttentionAgreesWithScalar(*avx512);
 }
 
 // The SIMD activation quantizers give the reference's scales exactly and its values up to the
