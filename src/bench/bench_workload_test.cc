@@ -35,6 +35,29 @@ TEST(BenchWorkloadTest, ReplaysATraceScaledAndSpreadRoundRobin) {
   EXPECT_EQ((*items)[3].output_tokens, 50);
 }
 
+// Azure's LLM inference traces (TIMESTAMP as a datetime, ContextTokens, GeneratedTokens) replay
+// at their own spacing.
+TEST(BenchWorkloadTest, ReplaysAnAzureTrace) {
+  const std::string path = ::testing::TempDir() + "/azure_conv.csv";
+  {
+    std::ofstream f(path);
+    f << "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+         "2023-11-16 18:15:46.6805900,374,44\n"
+         "2023-11-16 18:15:47.1805900,396,109\n"
+         "2023-11-16 18:15:49.6805900,879,34\n";
+  }
+  WorkloadOptions o;
+  o.trace = path;
+  o.num_models = 2;
+  auto items = LoadBenchWorkload(o);
+  ASSERT_TRUE(items.ok()) << items.message();
+  ASSERT_EQ(items->size(), 3u);
+  EXPECT_NEAR((*items)[1].at_s, 0.5, 1e-6);
+  EXPECT_NEAR((*items)[2].at_s, 3.0, 1e-6);
+  EXPECT_EQ((*items)[2].input_tokens, 879);
+  EXPECT_EQ((*items)[1].output_tokens, 109);
+}
+
 TEST(BenchWorkloadTest, ClipsToTheModelContextKeepingTheShape) {
   WorkloadOptions o;
   o.trace = WriteMooncake();
