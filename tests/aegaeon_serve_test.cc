@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -341,6 +343,76 @@ TEST_F(ServeTest, RandomBodiesGetOnly4xx) {
   }
   EXPECT_GT(ok, 0);  // some mutations stay valid: the server still serves
   EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+}
+
+// Malformed HTTP itself, over raw sockets: mutated request lines, headers, lengths and chunked
+// bodies. Each gets a 4xx answer (or, when the request never completes, a closed connection),
+// never a 5xx, and the server keeps serving.
+TEST_F(ServeTest, MalformedHttpGetsOnly4xxAndTheServerKeepsServing) {
+  namespace net = boost::asio;
+  const std::string body = R"({"model":"stories","prompt":"Once","max_tokens":2})";
+  const std::vector<std::string> seeds{
+      fmt::format("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n"
+                  "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: "
+                  "close\r\n\r\n{}",
+                  kKey, body.size(), body),
+      fmt::format("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n"
+                  "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{}\r\n0"
+                  "\r\n\r\n",
+                  kKey, body.size(), body),
+      "GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"};
+  std::mt19937 rng(11);
+  const std::string alphabet = " \r\n:/GETPOST1.HTTP-x0123456789abcdef\x00\x7f\xff";
+  int answered = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string req = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !req.empty(); ++e) {
+      // Mostly in the head (request line and headers), where HTTP parsing happens.
+      size_t head = req.find("\r\n\r\n");
+      if (head == std::string::npos || head == 0) head = req.size();
+      const size_t at = rng() % (rng() % 4 ? head : req.size());
+      switch (rng() % 3) {
+        case 0:
+          req[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          req.erase(at, 1 + rng() % 6);
+          break;
+        default:
+          req.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                          static_cast<unsigned short>(server_->port())));
+    // A bound on every read: a server that neither answers nor closes fails the test, not hangs it.
+    const timeval limit{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    boost::system::error_code ec;
+    net::write(socket, net::buffer(req), ec);
+    // Half-close: a request that says it is longer than what was sent ends here.
+    socket.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    std::string reply;
+    char buf[4096];
+    for (;;) {
+      const size_t n = socket.read_some(net::buffer(buf), ec);
+      reply.append(buf, n);
+      if (ec) break;
+    }
+    ASSERT_NE(ec, net::error::would_block) << "no answer and no close within 10 s: " << req;
+    ASSERT_NE(ec, net::error::try_again) << "no answer and no close within 10 s: " << req;
+    if (reply.empty()) continue;  // closed without an answer (an incomplete request)
+    ++answered;
+    ASSERT_EQ(reply.rfind("HTTP/1.1 ", 0), 0u) << req << " -> " << reply;
+    const int status = std::atoi(reply.c_str() + 9);
+    ASSERT_TRUE((status >= 200 && status < 300) || (status >= 400 && status < 500))
+        << req << " -> " << reply.substr(0, 300);
+  }
+  EXPECT_GT(answered, 50);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/health").status, 200);
+  EXPECT_EQ(Post("/v1/completions", body).status, 200);
 }
 
 TEST_F(ServeTest, ADisconnectCancelsTheRequestAndFreesItsKv) {
