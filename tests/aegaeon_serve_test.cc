@@ -6,9 +6,8 @@
 // equal the client's), and SIGTERM draining.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -362,7 +361,8 @@ TEST_F(ServeTest, MalformedHttpGetsOnly4xxAndTheServerKeepsServing) {
                   kKey, body.size(), body),
       "GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"};
   std::mt19937 rng(11);
-  const std::string alphabet = " \r\n:/GETPOST1.HTTP-x0123456789abcdef\x00\x7f\xff";
+  const char kAlphabet[] = " \r\n:/GETPOST1.HTTP-x0123456789abcdef\x00\x7f\xff";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);  // the NUL byte included
   int answered = 0;
   for (int i = 0; i < 200; ++i) {
     std::string req = seeds[rng() % seeds.size()];
@@ -387,9 +387,6 @@ TEST_F(ServeTest, MalformedHttpGetsOnly4xxAndTheServerKeepsServing) {
     net::ip::tcp::socket socket(io);
     socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
                                           static_cast<unsigned short>(server_->port())));
-    // A bound on every read: a server that neither answers nor closes fails the test, not hangs it.
-    const timeval limit{10, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     boost::system::error_code ec;
     net::write(socket, net::buffer(req), ec);
     // Half-close: a request that says it is longer than what was sent ends here.
@@ -397,12 +394,13 @@ TEST_F(ServeTest, MalformedHttpGetsOnly4xxAndTheServerKeepsServing) {
     std::string reply;
     char buf[4096];
     for (;;) {
+      // A bound on every wait: a server that neither answers nor closes fails the test.
+      pollfd p{socket.native_handle(), POLLIN, 0};
+      ASSERT_EQ(::poll(&p, 1, 10000), 1) << "no answer and no close within 10 s: " << req;
       const size_t n = socket.read_some(net::buffer(buf), ec);
       reply.append(buf, n);
       if (ec) break;
     }
-    ASSERT_NE(ec, net::error::would_block) << "no answer and no close within 10 s: " << req;
-    ASSERT_NE(ec, net::error::try_again) << "no answer and no close within 10 s: " << req;
     if (reply.empty()) continue;  // closed without an answer (an incomplete request)
     ++answered;
     ASSERT_EQ(reply.rfind("HTTP/1.1 ", 0), 0u) << req << " -> " << reply;

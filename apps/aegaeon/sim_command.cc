@@ -144,7 +144,7 @@ Examples:
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --output /tmp/a-bursty.csv --report /tmp/a.html
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --servegen-rates skewed --output /tmp/a-skewed.csv
-  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --load-efficiency 0.5 --baseline-engine-start 8 --num-models 16:160:8 --policies aegaeon,request-level --output /tmp/a-stock.csv
+  aegaeon sim sweep --experiment experiments/paper-sweep-a.json --load-efficiency 0.15 --baseline-engine-start 0 --num-models 16:160:8 --policies aegaeon,request-level --output /tmp/a-equal.csv
   aegaeon sim run --experiment experiments/paper-sweep-a.json --policy aegaeon --models 64 --json /tmp/r.json --report /tmp/r.html)");
 
   // --- run ---

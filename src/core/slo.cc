@@ -41,7 +41,8 @@ double SloScore(const RequestTiming& r, const SloTargets& slo) {
   for (size_t k = 0; k < r.token_s.size(); ++k) {
     const double t = r.token_s[k];
     const double deadline = base + static_cast<double>(k - run_start) * slo.tpot_s;
-    if (t > deadline) {
+    // A token counts as late only beyond float rounding of the deadline sum (1 ns).
+    if (t > deadline + 1e-9) {
       bad += t - prev;  // the whole wait for a late token is time the user saw the SLO missed
       base = t;         // deadlines restart from the late token
       run_start = k;

@@ -90,6 +90,28 @@ TEST(CheckerTest, AnyAnswersMayBeASubsetOrAHinfoWhereTheProfileSaysSo) {
   EXPECT_TRUE(Differences(expected, hinfo, Profile::Any::kHinfo).empty());
   EXPECT_EQ(Differences(expected, hinfo, Profile::Any::kSubset),
             (std::vector<std::string>{"answer"}));
+  // The full answer will do under kHinfo too (RFC 8482 allows a conventional answer).
+  dns::Message full = one;
+  full.answer = expected.answer;
+  full.additional = expected.additional;
+  EXPECT_TRUE(Differences(expected, full, Profile::Any::kHinfo).empty());
+  // After a chain (here a CNAME to the name answered), the chain itself is not optional.
+  Response chained = expected;
+  ResourceRecord alias;
+  alias.owner = *Name::Parse("alias.example.");
+  alias.type = dns::rrtype::CNAME;
+  alias.ttl = 60;
+  alias.rdata = dns::NameData{*Name::Parse("www.example.")};
+  chained.answer.insert(chained.answer.begin(), alias);
+  dns::Message with_chain = one;
+  with_chain.answer = {alias, txt};
+  EXPECT_TRUE(Differences(chained, with_chain, Profile::Any::kSubset).empty());
+  EXPECT_EQ(Differences(chained, one, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer"}));  // the TXT without the CNAME that led to it
+  dns::Message chain_only = one;
+  chain_only.answer = {alias};
+  EXPECT_EQ(Differences(chained, chain_only, Profile::Any::kSubset),
+            (std::vector<std::string>{"answer"}));  // nothing at the final name
   // Not an ANY answer: compared in full whatever the profile.
   expected.any_answer = false;
   EXPECT_EQ(Differences(expected, one, Profile::Any::kSubset),

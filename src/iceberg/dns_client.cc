@@ -130,6 +130,13 @@ Result<dns::Message> QueryServer(const std::string& host, uint16_t port,
   return m;
 }
 
+bool LoopbackPortIsFree(uint16_t port) {
+  Socket t(SOCK_STREAM), u(SOCK_DGRAM);
+  const sockaddr_in a = Address("127.0.0.1", port);
+  return ::bind(t.fd(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
+         ::bind(u.fd(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+}
+
 Result<uint16_t> FreeLoopbackPort() {
   for (int attempt = 0; attempt < 20; ++attempt) {
     Socket t(SOCK_STREAM);

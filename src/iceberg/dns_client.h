@@ -23,5 +23,7 @@ Result<dns::Message> QueryServer(const std::string& host, uint16_t port,
 
 // A port on 127.0.0.1 that is free for both UDP and TCP right now.
 Result<uint16_t> FreeLoopbackPort();
+// Whether both TCP and UDP `port` of 127.0.0.1 can be bound now.
+bool LoopbackPortIsFree(uint16_t port);
 
 }  // namespace llms::iceberg

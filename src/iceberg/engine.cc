@@ -319,6 +319,11 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
   fs::create_directories(workdir, ec);
   if (ec) return Status::Error(fmt::format("cannot create {}: {}", workdir, ec.message()));
   if (Status s = CheckSupported(engine, zone); !s.ok()) return s;
+  if (fixed_port && !LoopbackPortIsFree(fixed_port)) {
+    return Status::Error(fmt::format(
+        "port {} of 127.0.0.1 is in use (another engine or `iceberg serve`?): choose another",
+        fixed_port));
+  }
   auto port = fixed_port ? Result<uint16_t>(fixed_port) : FreeLoopbackPort();
   if (!port.ok()) return port.status();
   const std::string origin = zone.origin.ToString();
@@ -345,6 +350,11 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::string& e
   p->pid_ = ::fork();
   if (p->pid_ == 0) {
     ::setpgid(0, 0);
+    // The engine starts with no signal blocked, whatever its parent blocks (`iceberg serve`
+    // waits for SIGINT/SIGTERM with them blocked), so SIGTERM stops it cleanly.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     const int fd = ::open(p->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);

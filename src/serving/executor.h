@@ -36,12 +36,13 @@ inline Action SwitchAction(int model, int from_model) {
   return a;
 }
 
-// Where the time of a switch went (Aegaeon's auto-scaling sequence): stop (release the outgoing
-// model's engine state; instances switch between steps, so nothing is still running: the CPU
-// executor measures the release, the simulator charges nothing), KV out, engine start, weights in,
-// KV in, then the first step. `engine_start_s` is what a stock engine's scale-up adds
-// (re-initialising the engine, profiling memory, allocating the KV cache): Aegaeon's component
-// reuse removes it, so only the simulated baselines charge it.
+// Where the time of a switch went (Aegaeon's auto-scaling sequence): KV out (the outgoing batch's
+// blocks to the host pool), stop (release the outgoing model's engine state; instances switch
+// between steps, so nothing is still running: the CPU executor measures the release, the
+// simulator charges nothing), engine start, weights in, KV in, then the first step.
+// `engine_start_s` is what a stock engine's scale-up adds (re-initialising the engine, profiling
+// memory, allocating the KV cache): Aegaeon's component reuse removes it, so only the simulated
+// baselines charge it.
 struct SwitchPhases {
   double stop_s = 0, kv_out_s = 0, engine_start_s = 0, weights_in_s = 0, kv_in_s = 0;
   double first_step_s = 0;  // the first step after the switch (filled in by the policy)

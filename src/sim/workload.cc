@@ -222,8 +222,9 @@ Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string
       auto [it, added] = index.emplace(row.model, static_cast<int>(index.size()));
       if (num_models > 0 && it->second >= num_models) {
         return Status::Error(fmt::format(
-            "{}: the trace names model '{}', its {}th, but {} models are served: replay it with "
-            "at least as many models as it names (the artifact's synth-N files name N)",
+            "{}: the trace names model '{}' (model number {} in order of first request), but {} "
+            "models are served: replay it with at least as many models as it names (the "
+            "artifact's synth-N files name N)",
             path, row.model, it->second + 1, num_models));
       }
       serving::ServingRequest r;
