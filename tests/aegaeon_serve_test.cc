@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -150,6 +151,26 @@ double Metric(const std::string& text, const std::string& name, const std::strin
   return sum;
 }
 
+// Applies 1 to `max_edits` random edits to `s`: a byte replaced or inserted (from `alphabet`) or
+// up to `max_erase` bytes erased, at a position `pick` chooses in the current string.
+void Mutate(std::string* s, std::mt19937& rng, const std::string& alphabet, int max_edits,
+            size_t max_erase, const std::function<size_t(const std::string&)>& pick) {
+  const int edits = 1 + static_cast<int>(rng() % static_cast<unsigned>(max_edits));
+  for (int e = 0; e < edits && !s->empty(); ++e) {
+    const size_t at = pick(*s);
+    switch (rng() % 3) {
+      case 0:
+        (*s)[at] = alphabet[rng() % alphabet.size()];
+        break;
+      case 1:
+        s->erase(at, 1 + rng() % max_erase);
+        break;
+      default:
+        s->insert(at, 1, alphabet[rng() % alphabet.size()]);
+    }
+  }
+}
+
 class ServeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -177,6 +198,20 @@ class ServeTest : public ::testing::Test {
     return HttpCall(server_->port(), "POST", path, body, key);
   }
   static std::string Metrics() { return HttpCall(server_->port(), "GET", "/metrics").body; }
+  // Polls /metrics (up to 10 s) until no request holds KV and more requests were cancelled than
+  // `cancelled_before`; returns the last metrics text.
+  static std::string WaitUntilCancelled(double cancelled_before) {
+    std::string m;
+    for (int i = 0; i < 200; ++i) {
+      m = Metrics();
+      if (Metric(m, "aegaeon_kv_sequences") == 0 &&
+          Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\"") > cancelled_before) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return m;
+  }
   static inline ServerProcess* server_ = nullptr;
 };
 
@@ -315,20 +350,7 @@ TEST_F(ServeTest, RandomBodiesGetOnly4xx) {
   int ok = 0;
   for (int i = 0; i < 300; ++i) {
     std::string body = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !body.empty(); ++e) {
-      const size_t at = rng() % body.size();
-      switch (rng() % 3) {
-        case 0:
-          body[at] = alphabet[rng() % alphabet.size()];
-          break;
-        case 1:
-          body.erase(at, 1 + rng() % 8);
-          break;
-        default:
-          body.insert(at, 1, alphabet[rng() % alphabet.size()]);
-      }
-    }
+    Mutate(&body, rng, alphabet, 4, 8, [&](const std::string& b) { return rng() % b.size(); });
     const std::string path = rng() % 2 ? "/v1/completions" : "/v1/chat/completions";
     const HttpReply r = Post(path, body);
     ASSERT_TRUE(r.status == 200 || (r.status >= 400 && r.status < 500))
@@ -366,27 +388,15 @@ TEST_F(ServeTest, MalformedHttpGetsOnly4xxAndTheServerKeepsServing) {
   int answered = 0;
   for (int i = 0; i < 200; ++i) {
     std::string req = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !req.empty(); ++e) {
+    Mutate(&req, rng, alphabet, 3, 6, [&](const std::string& r) {
       // Mostly in the head (request line and headers), where HTTP parsing happens.
-      size_t head = req.find("\r\n\r\n");
-      if (head == std::string::npos || head == 0) head = req.size();
-      const size_t at = rng() % (rng() % 4 ? head : req.size());
-      switch (rng() % 3) {
-        case 0:
-          req[at] = alphabet[rng() % alphabet.size()];
-          break;
-        case 1:
-          req.erase(at, 1 + rng() % 6);
-          break;
-        default:
-          req.insert(at, 1, alphabet[rng() % alphabet.size()]);
-      }
-    }
+      size_t head = r.find("\r\n\r\n");
+      if (head == std::string::npos || head == 0) head = r.size();
+      return rng() % (rng() % 4 ? head : r.size());
+    });
     net::io_context io;
     net::ip::tcp::socket socket(io);
-    socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                          static_cast<unsigned short>(server_->port())));
+    socket.connect(LoopbackEndpoint(server_->port()));
     boost::system::error_code ec;
     net::write(socket, net::buffer(req), ec);
     // Half-close: a request that says it is longer than what was sent ends here.
@@ -425,15 +435,7 @@ TEST_F(ServeTest, ADisconnectCancelsTheRequestAndFreesItsKv) {
   ASSERT_FALSE(s.Next().empty());  // it is generating
   EXPECT_GE(Metric(Metrics(), "aegaeon_kv_sequences"), 1.0);
   s.Close();
-  std::string m;
-  for (int i = 0; i < 200; ++i) {
-    m = Metrics();
-    if (Metric(m, "aegaeon_kv_sequences") == 0 &&
-        Metric(m, "aegaeon_requests_total", "cancelled") > cancelled_before) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const std::string m = WaitUntilCancelled(cancelled_before);
   EXPECT_EQ(Metric(m, "aegaeon_kv_sequences"), 0.0) << m;
   EXPECT_EQ(Metric(m, "aegaeon_instance_kv_blocks_used"), 0.0) << m;
   EXPECT_EQ(Metric(m, "aegaeon_host_kv_bytes"), 0.0) << m;
@@ -454,8 +456,7 @@ TEST_F(ServeTest, ADisconnectDuringANonStreamedRequestCancelsIt) {
     namespace net = boost::asio;
     net::io_context io;
     net::ip::tcp::socket socket(io);
-    socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                          static_cast<unsigned short>(server_->port())));
+    socket.connect(LoopbackEndpoint(server_->port()));
     const std::string body =
         R"({"model":"tiny","prompt":"hello","max_tokens":2000,"ignore_eos":true})";
     const std::string request = fmt::format(
@@ -469,15 +470,7 @@ TEST_F(ServeTest, ADisconnectDuringANonStreamedRequestCancelsIt) {
     }
     EXPECT_GE(Metric(Metrics(), "aegaeon_kv_sequences"), 1.0);
   }
-  std::string m;
-  for (int i = 0; i < 200; ++i) {
-    m = Metrics();
-    if (Metric(m, "aegaeon_kv_sequences") == 0 &&
-        Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\"") > cancelled_before) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const std::string m = WaitUntilCancelled(cancelled_before);
   EXPECT_EQ(Metric(m, "aegaeon_requests_total", "outcome=\"cancelled\""), cancelled_before + 1)
       << m;
   EXPECT_EQ(Metric(m, "aegaeon_instance_kv_blocks_used"), 0.0) << m;

@@ -19,6 +19,11 @@ struct HttpReply {
   std::string body;
 };
 
+// 127.0.0.1:`port` as an Asio TCP endpoint.
+inline boost::asio::ip::tcp::endpoint LoopbackEndpoint(int port) {
+  return {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)};
+}
+
 inline HttpReply HttpCall(int port, const std::string& method, const std::string& target,
                           const std::string& body = "", const std::string& api_key = "",
                           const std::string& content_type = "application/json") {
@@ -28,8 +33,7 @@ inline HttpReply HttpCall(int port, const std::string& method, const std::string
   try {
     net::io_context io;
     boost::beast::tcp_stream stream(io);
-    stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                          static_cast<unsigned short>(port)));
+    stream.connect(LoopbackEndpoint(port));
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!api_key.empty()) req.set(http::field::authorization, "Bearer " + api_key);
@@ -59,8 +63,7 @@ class HttpStream {
             const std::string& api_key = "") {
     namespace http = boost::beast::http;
     try {
-      stream_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                     static_cast<unsigned short>(port)));
+      stream_.connect(LoopbackEndpoint(port));
       http::request<http::string_body> req{http::verb::post, target, 11};
       req.set(http::field::host, "127.0.0.1");
       req.set(http::field::content_type, "application/json");

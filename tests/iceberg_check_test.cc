@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "iceberg/dns_client.h"
 
 namespace llms::testing {
 namespace {
@@ -203,22 +204,6 @@ TEST_P(IcebergCheckTest, EveryDiscrepancyIsAKnownFinding) {
 
 // `iceberg serve` keeps an engine running on the port asked for until SIGINT, so the dig
 // commands of a check's report can be run; the check's report says how.
-// A port of 127.0.0.1 free now (bound to port 0, then released).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 TEST(IcebergServeTest, KeepsTheEngineRunningUntilInterrupted) {
   for (const char* tool : {"/usr/sbin/nsd", "/usr/sbin/pdns_server", "/usr/bin/dig"}) {
     if (access(tool, X_OK) != 0) {
@@ -227,7 +212,9 @@ TEST(IcebergServeTest, KeepsTheEngineRunningUntilInterrupted) {
     }
   }
   const std::string zone = std::string(LLMS_SOURCE_DIR) + "/tests/iceberg/zones/additional.zone";
-  const std::string port = std::to_string(FreePort());
+  auto free_port = iceberg::FreeLoopbackPort();
+  ASSERT_TRUE(free_port.ok()) << free_port.message();
+  const std::string port = std::to_string(*free_port);
   const std::string log = ::testing::TempDir() + "/iceberg-serve.log";
   // Start it, wait for its banner, ask dig, interrupt it, and report its exit status.
   std::ostringstream script;

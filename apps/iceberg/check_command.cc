@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "engine_options.h"
 #include "iceberg/checker.h"
 #include "iceberg/classes.h"
 #include "iceberg/engine.h"
@@ -35,10 +36,8 @@ the engine's documented defaults (docs/iceberg.md); profile flags override it. E
 the engine agrees with the specification on every class, 2 when it does not, 1 on errors.)");
   auto a = std::make_shared<CheckArgs>();
   a->zone.Register(app);
-  app->add_option("--engine", a->engine,
-                  "nsd, knot, bind, pdns, gdnsd or yadifa (gdnsd and yadifa cannot load DNAME)")
-      ->required()
-      ->check(CLI::IsMember(EngineNames()));
+  a->zone.RegisterProfile(app);
+  AddEngineOption(app, &a->engine);
   app->add_option("--json", a->json, "write the report as JSON here");
   app->add_option("--workdir", a->workdir,
                   "the engine's working directory (default: a new one under /tmp)");
@@ -52,12 +51,7 @@ the engine agrees with the specification on every class, 2 when it does not, 1 o
       a->zone.profile = EngineProfile(a->engine);
       auto zone = a->zone.Load();
       if (!zone.ok()) return CliError("iceberg", zone.message());
-      std::string dir = a->workdir;
-      if (dir.empty()) {
-        dir = (std::filesystem::temp_directory_path() /
-               fmt::format("iceberg-{}-{}", a->engine, ::getpid()))
-                  .string();
-      }
+      const std::string dir = a->workdir.empty() ? TempWorkdir("check", a->engine) : a->workdir;
       const ZoneIndex index(zone->origin, zone->records);
       const auto classes = Classes(index, a->zone.profile);
       CheckReport report;
@@ -66,7 +60,7 @@ the engine agrees with the specification on every class, 2 when it does not, 1 o
         auto engine = EngineProcess::Start(a->engine, *zone, dir, 15, a->port);
         if (!engine.ok()) return CliError("iceberg", engine.message());
         port = (*engine)->port();
-        report = CheckEngine(index, classes, (*engine)->port(), a->zone.profile);
+        report = CheckEngine(index, classes, port, a->zone.profile);
         report.engine = a->engine;
         report.version = (*engine)->version();
       }

@@ -27,6 +27,7 @@ Each line is "NAME TYPE"; with --signatures, the decisions the specification tak
 docs/iceberg.md explains why the set covers every query name of any length.)");
   auto a = std::make_shared<ClassesArgs>();
   a->zone.Register(app);
+  a->zone.RegisterProfile(app);
   app->add_flag("--signatures", a->signatures, "print each class's decision signature");
   app->callback([a, &action] {
     action = [a]() -> int {

@@ -26,6 +26,7 @@ void RegisterLookup(CLI::App& root, CliAction& action) {
 The answer is printed like dig's, followed by the RFC clauses applied (";; rule:" lines).)");
   auto a = std::make_shared<LookupArgs>();
   a->zone.Register(app);
+  a->zone.RegisterProfile(app);
   app->add_option("--name", a->name, "the query name (relative names take --origin)")->required();
   app->add_option("--type", a->type, "the query type: A, AAAA, MX, ..., TYPEnnn (default A)");
   app->add_flag("-q,--quiet", a->quiet, "leave out the rules");

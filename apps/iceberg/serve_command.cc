@@ -1,13 +1,13 @@
 // `iceberg serve`: starts one real engine on a zone, as `iceberg check` does, and keeps it running
 // until interrupted, so the `dig` commands a check printed can be run against it.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 #include <memory>
 
 #include "commands.h"
+#include "engine_options.h"
 #include "iceberg/engine.h"
 #include "zone_options.h"
 
@@ -32,10 +32,8 @@ The engine runs on 127.0.0.1 with the configuration `iceberg check` gives it, fr
 directory of its own (removed when it stops unless --workdir names one). Use the port a check's
 report printed to run its `dig` commands as they stand.)");
   auto a = std::make_shared<ServeArgs>();
-  a->zone.Register(app, /*with_profile=*/false);
-  app->add_option("--engine", a->engine, "nsd, knot, bind, pdns, gdnsd or yadifa")
-      ->required()
-      ->check(CLI::IsMember(EngineNames()));
+  a->zone.Register(app);
+  AddEngineOption(app, &a->engine);
   app->add_option("--port", a->port, "the UDP and TCP port on 127.0.0.1 (default: a free one)");
   app->add_option("--workdir", a->workdir,
                   "the engine's working directory, kept (default: a new one under /tmp, removed)");
@@ -44,10 +42,7 @@ report printed to run its `dig` commands as they stand.)");
       auto zone = a->zone.Load();
       if (!zone.ok()) return CliError("iceberg", zone.message());
       const bool keep = !a->workdir.empty();
-      const std::string dir = keep ? a->workdir
-                                   : (std::filesystem::temp_directory_path() /
-                                      fmt::format("iceberg-serve-{}-{}", a->engine, ::getpid()))
-                                         .string();
+      const std::string dir = keep ? a->workdir : TempWorkdir("serve", a->engine);
       // Block the stop signals before starting so that none is lost; sigwait takes them.
       sigset_t stop;
       sigemptyset(&stop);

@@ -3,10 +3,12 @@
 
 namespace llms::iceberg::cli {
 
-void ZoneOptions::Register(CLI::App* app, bool with_profile) {
+void ZoneOptions::Register(CLI::App* app) {
   app->add_option("--zone", zone_file, "the zone's master file (RFC 1035 §5)")->required();
   app->add_option("--origin", origin, "the zone's apex, e.g. example.com.")->required();
-  if (!with_profile) return;
+}
+
+void ZoneOptions::RegisterProfile(CLI::App* app) {
   minimal_opt_ =
       app->add_flag("--minimal", minimal_,
                     "profile: no additional-section addresses for answers (minimal responses)");

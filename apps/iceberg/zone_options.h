@@ -17,9 +17,12 @@ struct ZoneOptions {
   // profile flags given on the command line.
   Profile profile;
 
-  // Adds --zone, --origin and (unless `with_profile` is false) the profile flags to `app`.
-  void Register(CLI::App* app, bool with_profile = true);
-  // The zone file parsed and validated; applies the profile flags given to `profile`.
+  // Adds --zone and --origin to `app`.
+  void Register(CLI::App* app);
+  // Adds the profile flags (for the commands that apply the specification).
+  void RegisterProfile(CLI::App* app);
+  // The zone file parsed and validated; applies the profile flags given (if registered) to
+  // `profile`.
   Result<dns::Zone> Load();
 
  private:

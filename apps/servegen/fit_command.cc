@@ -22,7 +22,8 @@ struct FitArgs {
   double resolution = 0;
   double rate_multiplier = 1.0;
   TraceReadArgs read;
-  bool quiet = false, progress = false;
+  bool quiet = false;
+  ProgressArgs progress;
 };
 }  // namespace
 
@@ -41,8 +42,7 @@ ContextTokens, output_length|output_tokens|completion_tokens|GeneratedTokens and
 or user_id. A log without client ids is fitted as a single client "all".)");
   auto a = std::make_shared<FitArgs>();
   app->add_option("-i,--input", a->input, "request log (JSONL or CSV)")->required();
-  app->add_flag("--progress", a->progress,
-                "show a progress bar even when stderr is not a terminal");
+  a->progress.Register(*app);
   app->add_option("-o,--output", a->output, "output directory for the pool")->required();
   app->add_option("--window", a->window, "rate window in seconds (default 600, as ServeGen)")
       ->check(CLI::PositiveNumber);
@@ -86,8 +86,7 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.max_support = a->max_support;
       fo.resolution = a->resolution;
       fo.rate_multiplier = a->rate_multiplier;
-      ProgressBar bar("fitting", 1.0,
-                      !a->quiet && (a->progress || ProgressBar::StderrIsTerminal()));
+      ProgressBar bar("fitting", 1.0, a->progress.Enabled(a->quiet));
       fo.progress = [&](double f) { bar.Update(f); };
       FitSummary summary;
       auto pool = FitPool(*trace, fo, &summary);

@@ -24,7 +24,7 @@ struct GenerateArgs {
   std::string output = "-";
   std::string format;
   bool quiet = false;
-  bool progress = false;
+  ProgressArgs progress;
 };
 }  // namespace
 
@@ -59,8 +59,7 @@ dropped request per client-window, one uniform for all length fields).)");
   app->add_option("--format", args->format,
                   "jsonl or csv (default: from the file extension, else jsonl)");
   app->add_flag("-q,--quiet", args->quiet, "no summary on stderr");
-  app->add_flag("--progress", args->progress,
-                "show a progress bar even when stderr is not a terminal");
+  args->progress.Register(*app);
   app->callback([app, args, &action] {
     (void)app;
     action = [args]() -> int {
@@ -89,8 +88,7 @@ dropped request per client-window, one uniform for all length fields).)");
                                       loaded->pool.start, loaded->pool.window_seconds);
       if (!writer.ok()) return Fail(writer.message());
       const auto t1 = std::chrono::steady_clock::now();
-      ProgressBar bar("generating", 1.0,
-                      !args->quiet && (args->progress || ProgressBar::StderrIsTerminal()));
+      ProgressBar bar("generating", 1.0, args->progress.Enabled(args->quiet));
       auto summary = Generate(
           loaded->pool, *loaded->rate, opt, [&](const RequestBatch& b) { return writer->Write(b); },
           [&](double frac, int64_t n) { bar.Update(frac, WithThousands(n) + " requests"); });

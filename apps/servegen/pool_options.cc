@@ -1,6 +1,8 @@
 // Shared pool options: registration and loading.
 #include "pool_options.h"
 
+#include "core/progress.h"
+
 #include <cmath>
 #include <limits>
 
@@ -144,6 +146,14 @@ Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
     out.rate = std::move(rate).value();
   }
   return out;
+}
+
+void ProgressArgs::Register(CLI::App& app) {
+  app.add_flag("--progress", progress, "show a progress bar even when stderr is not a terminal");
+}
+
+bool ProgressArgs::Enabled(bool quiet) const {
+  return !quiet && (progress || ProgressBar::StderrIsTerminal());
 }
 
 void TraceReadArgs::Register(CLI::App& app) {

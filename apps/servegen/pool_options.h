@@ -49,6 +49,13 @@ struct TraceReadArgs {
   Result<ReadOptions> ToReadOptions() const;
 };
 
+// --progress: a progress bar even when stderr is not a terminal (never with -q).
+struct ProgressArgs {
+  bool progress = false;
+  void Register(CLI::App& app);
+  bool Enabled(bool quiet) const;
+};
+
 // Loads (directory or preset), applies the span, filters and scaling, builds the rate function.
 Result<LoadedPool> LoadSelectedPool(const PoolOptions& options, bool with_rate);
 

@@ -4,9 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "core/progress.h"
-
 #include "commands.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "pool_options.h"
 #include "servegen/fidelity_html.h"
@@ -25,7 +24,8 @@ struct ReportArgs {
   double window = 0;
   uint64_t seed = 0;
   TraceReadArgs read;
-  bool quiet = false, progress = false;
+  bool quiet = false;
+  ProgressArgs progress;
 };
 
 Status WriteFile(const std::string& path, const std::string& text) {
@@ -63,8 +63,7 @@ was generated with (without --rate the model's rate is held at the workload's me
                   "seed of the model sample used for the burstiness reference (default 0)");
   a->read.Register(*app);
   app->add_flag("-q,--quiet", a->quiet, "no summary on stderr");
-  app->add_flag("--progress", a->progress,
-                "show a progress bar even when stderr is not a terminal");
+  a->progress.Register(*app);
   app->callback([app, a, &action] {
     const bool duration_given = app->count("--duration") > 0;
     action = [a, duration_given]() -> int {
@@ -72,7 +71,7 @@ was generated with (without --rate the model's rate is held at the workload's me
       if (!read.ok()) return Fail(read.message());
       const ReadOptions ro = *read;
       // Four stages: read the workload, load the reference, sample or read it, compare.
-      ProgressBar bar("report", 4, !a->quiet && (a->progress || ProgressBar::StderrIsTerminal()));
+      ProgressBar bar("report", 4, a->progress.Enabled(a->quiet));
       bar.Update(0, "reading " + a->workload);
       auto trace = ReadTrace(a->workload, ro);
       if (!trace.ok()) return Fail(trace.message());

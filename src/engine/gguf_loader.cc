@@ -159,14 +159,14 @@ Result<Model> LoadGgufModel(const GgufFile& f) {
   auto scaling = f.GetString(p + "rope.scaling.type");
   if (!scaling.ok()) return scaling.status();
   if (scaling->has_value() && **scaling != "none") {
-    double factor = 1.0;
-    LLMS_RETURN_IF_ERROR(Get(f.GetFloat(p + "rope.scaling.factor"), factor, false, name, ""));
     if (**scaling != "linear") {
       return Status::Error(
           fmt::format("{}: RoPE scaling type '{}' is not supported (none and "
                       "linear are; Llama 3.1's factors come as rope_freqs.weight)",
                       name, **scaling));
     }
+    double factor = 1.0;
+    LLMS_RETURN_IF_ERROR(Get(f.GetFloat(p + "rope.scaling.factor"), factor, false, name, ""));
     if (!(factor >= 1)) {
       return Status::Error(
           fmt::format("{}: {}rope.scaling.factor {} must be >= 1", name, p, factor));

@@ -282,9 +282,9 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
   m.layers.resize(static_cast<size_t>(config.n_layers));
   ThreadPool pool(0);
   if (!config.rope_freq_factors.empty()) {
-    const std::vector<float> factors = config.rope_freq_factors;
-    w.AddTensor("rope_freqs.weight", GgmlType::kF32, {static_cast<int64_t>(factors.size())},
-                [factors](uint8_t* dst) {
+    w.AddTensor("rope_freqs.weight", GgmlType::kF32,
+                {static_cast<int64_t>(config.rope_freq_factors.size())},
+                [factors = config.rope_freq_factors](uint8_t* dst) {
                   std::memcpy(dst, factors.data(), factors.size() * sizeof(float));
                 });
   }

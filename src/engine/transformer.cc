@@ -31,7 +31,17 @@ void AddBias(float* x, const Tensor& bias, size_t n) {
 }  // namespace
 
 Transformer::Transformer(const Model& model, KvCache& cache, ThreadPool* pool)
-    : model_(model), cache_(cache), pool_(pool) {}
+    : model_(model), cache_(cache), pool_(pool) {
+  // Each RoPE pair's frequency depends only on the model: computed once here, not per step.
+  const ModelConfig& c = model_.config;
+  const int hs = c.head_dim();
+  inv_freq_.resize(static_cast<size_t>(hs / 2));
+  for (int j = 0; j < hs / 2; ++j) {
+    float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * j) / static_cast<float>(hs));
+    if (!c.rope_freq_factors.empty()) freq /= c.rope_freq_factors[static_cast<size_t>(j)];
+    inv_freq_[static_cast<size_t>(j)] = freq;
+  }
+}
 
 void Transformer::MatMul(float* out, const Tensor& w, const float* in, size_t n) {
   engine::MatMul(w, in, static_cast<int64_t>(n), out, pool_);
@@ -62,10 +72,7 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
   for (size_t r = 0; r < n; ++r) {
     const float pos = static_cast<float>(rows[r].pos) / c.rope_linear_scale;
     for (int j = 0; j < half; ++j) {
-      float freq =
-          1.0f / std::pow(c.rope_theta, static_cast<float>(2 * j) / static_cast<float>(hs));
-      if (!c.rope_freq_factors.empty()) freq /= c.rope_freq_factors[static_cast<size_t>(j)];
-      const float val = pos * freq;
+      const float val = pos * inv_freq_[static_cast<size_t>(j)];
       rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j)] = std::cos(val);
       rope_[r * static_cast<size_t>(hs) + static_cast<size_t>(2 * j + 1)] = std::sin(val);
     }

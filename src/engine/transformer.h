@@ -37,6 +37,7 @@ class Transformer {
   KvCache& cache_;
   ThreadPool* pool_;
   std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_, rope_, logits_;
+  std::vector<float> inv_freq_;  // RoPE frequency of each pair of a head (scaling applied)
 };
 
 }  // namespace llms::engine
