@@ -1,9 +1,15 @@
-// Tests for ThreadPool: every index visited exactly once, inline pools, repeated use.
+// Tests for ThreadPool: every index visited exactly once (fixed and dynamic splits), inline pools,
+// repeated use, and a dynamic split giving a slow thread less.
 #include "core/thread_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace llms {
 namespace {
@@ -24,7 +30,50 @@ TEST(ThreadPoolTest, VisitsEveryIndexOnce) {
   }
 }
 
-TEST(ThreadPoolTest, ZeroMeansOnePerCore) { EXPECT_GE(ThreadPool(0).size(), 1); }
+TEST(ThreadPoolTest, DynamicVisitsEveryIndexOnceInChunksOfAtLeastTheMinimum) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 5, 64, 1000, 100000}) {
+      for (int64_t min_chunk : {1, 16, 100}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        std::mutex mu;
+        std::vector<std::pair<int64_t, int64_t>> chunks;
+        pool.ParallelForDynamic(n, min_chunk, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+          std::lock_guard<std::mutex> lock(mu);
+          chunks.emplace_back(b, e);
+        });
+        for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "threads " << threads << " n " << n;
+        for (const auto& [b, e] : chunks) {
+          EXPECT_TRUE(e - b >= min_chunk || e == n) << b << ".." << e << " min " << min_chunk;
+        }
+        // Shrinking chunks: a few dozen at most, however large n.
+        EXPECT_LE(chunks.size(), size_t{64}) << "threads " << threads << " n " << n;
+      }
+    }
+  }
+}
+
+TEST(ThreadPoolTest, DynamicGivesASlowThreadLess) {
+  ThreadPool pool(2);
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int64_t> by_caller{0}, by_worker{0};
+  pool.ParallelForDynamic(1000, 10, [&](int64_t b, int64_t e) {
+    if (std::this_thread::get_id() == caller) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a slowed core
+      by_caller += e - b;
+    } else {
+      by_worker += e - b;
+    }
+  });
+  EXPECT_EQ(by_caller + by_worker, 1000);
+  // A fixed split would give each 500; the worker takes what the sleeping caller leaves.
+  EXPECT_GT(by_worker.load(), 550);
+}
+
+TEST(ThreadPoolTest, ZeroMeansOnePerCore) {
+  EXPECT_GE(ThreadPool(0).size(), 1);
+}
 
 }  // namespace
 }  // namespace llms

@@ -252,9 +252,12 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
       base += w.rows;
     }
   };
-  // Below about 256K multiply-adds a thread hand-off costs more than it saves.
+  // Below about 256K multiply-adds a thread hand-off costs more than it saves. Rows go out in
+  // dynamic chunks of at least 64 KiB of weights (a chunk starts a new memory stream).
   if (pool && pool->size() > 1 && total_rows * cols * n >= (int64_t{1} << 18)) {
-    pool->ParallelFor(total_rows, body);
+    const int64_t min_rows =
+        std::max<int64_t>(4, (int64_t{64} << 10) / static_cast<int64_t>(jobs[0].w->row_bytes()));
+    pool->ParallelForDynamic(total_rows, min_rows, body);
   } else {
     body(0, total_rows);
   }

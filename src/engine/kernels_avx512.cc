@@ -8,8 +8,10 @@
 // One 512-bit register holds two 32-value blocks (16 lanes, 8 per block); each lane is scaled by
 // its block's d_w * d_x and summed in floats. Tiles of up to 4 weight rows x 4 activation rows keep
 // 16 accumulators in registers, so a weight block is loaded once per 4 activation rows and an
-// activation block once per 4 weight rows. Attention, softmax and the activation quantizer reuse
-// the AVX2 kernels. engine_bench's MatMul/ and Decode/.../kernels benchmarks compare the two sets.
+// activation block once per 4 weight rows; decode at batch 1 has its own one-row loop
+// (QuantDotOne) with the same arithmetic in half the instructions. Attention, softmax and the
+// activation quantizer reuse the AVX2 kernels. engine_bench's MatMul/ and Decode/.../kernels
+// benchmarks compare the two sets.
 //
 // GCC 12's AVX-512 headers initialise their "undefined" registers from themselves, which
 // -Wuninitialized reports at every use (a known false positive of those headers).
@@ -36,12 +38,11 @@ namespace {
 constexpr int kTileW = 4;
 constexpr int kTileX = 4;
 static_assert(kTileW == kTileRows && kTileX == kTileRows, "WithTileWidth dispatches 1..kTileRows");
-// With one activation row (decode at batch 1) weight rows go one at a time: 2 or 4 concurrent
-// weight streams measured 0.6-0.7x as fast as one.
-constexpr int64_t kMinRowsForTiles = 2;
 constexpr int64_t kChunkRows = 64;  // weight rows swept per tile of activation rows (L2-sized)
 // Weights stream from memory once: each row's lines are requested 256 blocks (8.5 KiB of Q8_0)
-// ahead of use, the best of 32 to 2048 on the MatMul/ benchmark with one activation row.
+// ahead of use, the best of 32 to 2048 on the MatMul/ benchmark with one activation row. The
+// one-row kernel asks for them into L2 (decode measured about 5% faster than into L1, the same
+// process alternating the two) and leaves L1 to the activations.
 constexpr int64_t kPrefetchBlocks = 256;
 
 // Lanes 0-7 take element 0 of v, lanes 8-15 element 1.
@@ -73,6 +74,17 @@ struct UnpackQ8 {
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs));
     return _mm512_zextsi256_si512(_mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80))));
   }
+  // The F16 scales of blocks b..b+3 (bytes 0, 34, 68 and 102): words 0 and 17 of two 64-byte loads
+  // that stay inside the four blocks.
+  static __m128 Scales4(const BlockQ8_0* blk) {
+    const __m512i a = _mm512_loadu_si512(blk), b = _mm512_loadu_si512(blk + 2);
+    const __m512i d = _mm512_permutex2var_epi16(
+        a,
+        _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                         0, 0, 0, 49, 32, 17, 0),
+        b);
+    return _mm_cvtph_ps(_mm512_castsi512_si128(d));
+  }
 };
 // Q4_0: element i < 16 is the low nibble of qs[i], element 16 + i the high one; w = q - 8.
 struct UnpackQ4 {
@@ -92,6 +104,15 @@ struct UnpackQ4 {
   static __m512i One(const BlockQ4_0* blk) {
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->qs));
     return _mm512_maskz_mov_epi64(0x0f, Nibbles(_mm512_broadcast_i32x4(q)));
+  }
+  // The F16 scales of blocks b..b+3 (bytes 0, 18, 36 and 54 of one 64-byte load inside them).
+  static __m128 Scales4(const BlockQ4_0* blk) {
+    const __m512i a = _mm512_loadu_si512(blk);
+    const __m512i d =
+        _mm512_permutexvar_epi16(_mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 18, 9, 0),
+                                 a);
+    return _mm_cvtph_ps(_mm512_castsi512_si128(d));
   }
 };
 
@@ -132,8 +153,7 @@ inline __m512 SpreadPair(const float* v) {
 }
 
 // RW weight rows against NX activation rows over all blocks; out[r * NX + j]. The weight rows'
-// block scales come as floats in ws[r] (converted once per chunk of rows) or, with ws null, are
-// converted from the blocks at each step (one pass over the rows, as in decode).
+// block scales come as floats in ws[r] (converted once per chunk of rows).
 template <int RW, int NX, typename U>
 void QuantTile(const typename U::Block* const* w, const float* const* ws, const int8_t* xq,
                int64_t xq_stride, const Offsets& off, const float* xd, int64_t xd_stride,
@@ -147,12 +167,7 @@ void QuantTile(const typename U::Block* const* w, const float* const* ws, const 
     for (int r = 0; r < RW; ++r) {
       _mm_prefetch(reinterpret_cast<const char*>(w[r] + b + kPrefetchBlocks), _MM_HINT_T0);
       wu[r] = pair ? U::Pair(w[r] + b) : U::One(w[r] + b);
-      if (ws) {
-        dw[r] =
-            pair ? SpreadPair(ws[r] + b) : _mm512_maskz_mov_ps(0x00ff, _mm512_set1_ps(ws[r][b]));
-      } else {
-        dw[r] = pair ? ScalePair(w[r] + b) : ScaleOne(w[r][b].d);
-      }
+      dw[r] = pair ? SpreadPair(ws[r] + b) : _mm512_maskz_mov_ps(0x00ff, _mm512_set1_ps(ws[r][b]));
     }
     for (int j = 0; j < NX; ++j) {
       const int8_t* xb = xq + (j * xq_stride + b) * kQBlock;
@@ -175,6 +190,50 @@ void QuantTile(const typename U::Block* const* w, const float* const* ws, const 
     for (int j = 0; j < NX; ++j) out[r * NX + j] = _mm512_reduce_add_ps(acc[r][j]);
 }
 
+// One weight row against one activation row (decode at batch 1): the same products, added in the
+// same order, as QuantTile<1, 1> (so a row's result does not depend on its batch), in about half
+// the instructions: per four blocks the weight scales come from two loads and a word permute, are
+// multiplied by the activations' four scales in one step and spread over two block pairs' lanes.
+// Decode streams the weights from memory, and fewer instructions per byte keep more of it in
+// flight.
+template <typename U>
+float QuantDotOne(const typename U::Block* w, const int8_t* xq, const Offsets& off, const float* xd,
+                  int64_t nb) {
+  using Block = typename U::Block;
+  // Eight blocks per iteration, their cache lines (rounded up) prefetched together.
+  constexpr int kLines = (8 * sizeof(Block) + 63) / 64;
+  const __m512i first = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i second = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
+  __m512 acc = _mm512_setzero_ps();
+  auto pair = [&](int64_t b, __m512i wu, __m512 scale) {
+    const __m512i dot = _mm512_dpbusd_epi32(_mm512_load_si512(off.data + b * 8), wu,
+                                            _mm512_loadu_si512(xq + b * kQBlock));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc);
+  };
+  auto four = [&](int64_t b) {
+    const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(U::Scales4(w + b), _mm_loadu_ps(xd + b)));
+    pair(b, U::Pair(w + b), _mm512_permutexvar_ps(first, s));
+    pair(b + 2, U::Pair(w + b + 2), _mm512_permutexvar_ps(second, s));
+  };
+  int64_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    const char* ahead = reinterpret_cast<const char*>(w + b + kPrefetchBlocks);
+    for (int i = 0; i < kLines; ++i) _mm_prefetch(ahead + 64 * i, _MM_HINT_T1);
+    four(b);
+    four(b + 4);
+  }
+  if (b + 4 <= nb) {
+    four(b);
+    b += 4;
+  }
+  if (b + 2 <= nb) {
+    pair(b, U::Pair(w + b), _mm512_mul_ps(ScalePair(w + b), SpreadPair(xd + b)));
+    b += 2;
+  }
+  if (b < nb) pair(b, U::One(w + b), _mm512_mul_ps(ScaleOne(w[b].d), _mm512_set1_ps(xd[b])));
+  return _mm512_reduce_add_ps(acc);
+}
+
 template <int RW, typename U>
 void QuantTileAnyX(int nx, const typename U::Block* const* w, const float* const* ws,
                    const int8_t* xq, int64_t xq_stride, const Offsets& off, const float* xd,
@@ -190,33 +249,44 @@ void QuantRows(const MatArgs& a) {
   using Block = typename U::Block;
   const Offsets off = MakeOffsets(a, U::kOffset);
   const int64_t nb = a.n / kQBlock;
-  const int tile_w = a.nx >= kMinRowsForTiles ? kTileW : 1;
+  // The steps prefetch kPrefetchBlocks ahead; the call's first blocks are asked for here (a call
+  // is one of a matrix product's dynamic chunks: a new stream).
+  const int64_t ahead = std::min(kPrefetchBlocks, a.rows * nb) * int64_t{sizeof(Block)};
+  for (int64_t i = 0; i < ahead; i += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(a.w) + i, _MM_HINT_T1);
+  auto row = [&a](int64_t o) {
+    return reinterpret_cast<const Block*>(a.w + static_cast<size_t>(o) * a.w_stride);
+  };
+  // One activation row (decode at batch 1): weight rows go one at a time (2 or 4 concurrent weight
+  // streams measured 0.6-0.7x as fast as one).
+  if (a.nx == 1) {
+    for (int64_t o = 0; o < a.rows; ++o) a.out[o] = QuantDotOne<U>(row(o), a.xq, off, a.xd, nb);
+    return;
+  }
   float t[kTileW * kTileX];
   thread_local std::vector<float> scales;
   scales.resize(static_cast<size_t>(kChunkRows * nb));
   for (int64_t o0 = 0; o0 < a.rows; o0 += kChunkRows) {
     const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
-    if (tile_w > 1) {  // the chunk is swept once per tile of activation rows
-      for (int64_t o = o0; o < o1; ++o) {
-        const Block* w = reinterpret_cast<const Block*>(a.w + static_cast<size_t>(o) * a.w_stride);
-        float* out = scales.data() + (o - o0) * nb;
-        for (int64_t b = 0; b < nb; ++b) out[b] = _cvtsh_ss(w[b].d);
-      }
+    // The chunk's block scales as floats, once for every tile of activation rows that sweeps it.
+    for (int64_t o = o0; o < o1; ++o) {
+      const Block* w = row(o);
+      float* out = scales.data() + (o - o0) * nb;
+      for (int64_t b = 0; b < nb; ++b) out[b] = _cvtsh_ss(w[b].d);
     }
     for (int64_t r = 0; r < a.nx; r += kTileX) {
       const int nx = static_cast<int>(std::min<int64_t>(kTileX, a.nx - r));
       const int8_t* xq = a.xq + r * a.x_stride * kQBlock;
       const Offsets xo{off.data + r * off.stride, off.stride};
       const float* xd = a.xd + r * a.x_stride;
-      for (int64_t o = o0; o < o1; o += tile_w) {
-        const int rw = static_cast<int>(std::min<int64_t>(tile_w, o1 - o));
+      for (int64_t o = o0; o < o1; o += kTileW) {
+        const int rw = static_cast<int>(std::min<int64_t>(kTileW, o1 - o));
         const Block* w[kTileW];
-        const float* ws_rows[kTileW];
+        const float* ws[kTileW];
         for (int i = 0; i < rw; ++i) {
-          w[i] = reinterpret_cast<const Block*>(a.w + static_cast<size_t>(o + i) * a.w_stride);
-          ws_rows[i] = scales.data() + (o + i - o0) * nb;
+          w[i] = row(o + i);
+          ws[i] = scales.data() + (o + i - o0) * nb;
         }
-        const float* const* ws = tile_w > 1 ? ws_rows : nullptr;
         WithTileWidth(rw, [&](auto k) {
           QuantTileAnyX<k(), U>(nx, w, ws, xq, a.x_stride, xo, xd, a.x_stride, nb, t);
         });

@@ -46,7 +46,8 @@ void ExpectAgreesWithScalar(const DotKernels& simd) {
   struct Shape {
     int64_t rows, cols, n;
   };
-  for (const Shape& s : {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9}}) {
+  for (const Shape& s : {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9},
+                         Shape{11, 512, 1}, Shape{6, 352, 1}, Shape{3, 288, 1}}) {
     const auto w = Random(static_cast<size_t>(s.rows * s.cols), 1);
     const auto x = Random(static_cast<size_t>(s.n * s.cols), 2);
     for (GgmlType type : kTypes) {
@@ -139,20 +140,24 @@ TEST(KernelsTest, SimdQuantizersMatchTheReference) {
 
 // A row's result does not depend on how many other rows share its call (batched decode equals
 // decoding alone): row j of an n-row product equals the same row computed alone, bit for bit.
+// Block counts 16, 10, 9 and 11 cover the one-row kernel's groups of four blocks and each tail.
 TEST(KernelsTest, EachRowsResultIsIndependentOfTheBatch) {
-  const int64_t rows = 45, cols = 352, n = 7;
-  const auto w = Random(static_cast<size_t>(rows * cols), 7);
-  const auto x = Random(static_cast<size_t>(n * cols), 8);
-  for (const DotKernels* k : {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()}) {
-    if (!k) continue;
-    for (GgmlType type : kTypes) {
-      const Weights wt = Make(type, w, rows, cols);
-      std::vector<float> all(static_cast<size_t>(rows * n)), one(static_cast<size_t>(rows));
-      MatMul(wt.tensor, x.data(), n, all.data(), nullptr, *k);
-      for (int64_t j = 0; j < n; ++j) {
-        MatMul(wt.tensor, x.data() + j * cols, 1, one.data(), nullptr, *k);
-        for (int64_t o = 0; o < rows; ++o)
-          ASSERT_EQ(one[o], all[j * rows + o]) << k->name << " " << j << " " << o;
+  const int64_t rows = 45, n = 7;
+  for (const int64_t cols : {512, 320, 288, 352}) {
+    const auto w = Random(static_cast<size_t>(rows * cols), 7);
+    const auto x = Random(static_cast<size_t>(n * cols), 8);
+    for (const DotKernels* k : {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()}) {
+      if (!k) continue;
+      for (GgmlType type : kTypes) {
+        const Weights wt = Make(type, w, rows, cols);
+        std::vector<float> all(static_cast<size_t>(rows * n)), one(static_cast<size_t>(rows));
+        MatMul(wt.tensor, x.data(), n, all.data(), nullptr, *k);
+        for (int64_t j = 0; j < n; ++j) {
+          MatMul(wt.tensor, x.data() + j * cols, 1, one.data(), nullptr, *k);
+          for (int64_t o = 0; o < rows; ++o)
+            ASSERT_EQ(one[o], all[j * rows + o])
+                << k->name << " cols " << cols << " " << j << " " << o;
+        }
       }
     }
   }
@@ -188,10 +193,12 @@ TEST(KernelsTest, ThreadedMatMulEqualsSingleThreaded) {
   ThreadPool pool(3);
   for (GgmlType type : kTypes) {
     const Weights wt = Make(type, w, rows, cols);
-    std::vector<float> a(static_cast<size_t>(rows * n)), b(a.size());
-    MatMul(wt.tensor, x.data(), n, a.data());
-    MatMul(wt.tensor, x.data(), n, b.data(), &pool);
-    EXPECT_EQ(a, b) << GgmlTypeName(static_cast<uint32_t>(type));
+    for (const int64_t nx : {int64_t{1}, n}) {  // the rows go out in dynamic chunks
+      std::vector<float> a(static_cast<size_t>(rows * nx)), b(a.size());
+      MatMul(wt.tensor, x.data(), nx, a.data());
+      MatMul(wt.tensor, x.data(), nx, b.data(), &pool);
+      EXPECT_EQ(a, b) << GgmlTypeName(static_cast<uint32_t>(type)) << " nx " << nx;
+    }
   }
 }
 
