@@ -23,13 +23,17 @@ fi
 prompt=$(printf 'the quick brown fox jumps over the lazy dog %.0s' $(seq 1 12))
 ours() {
   "$bin/aegaeon" run --model "$model" --prompt "$prompt" --max-tokens "$decode" --temperature 0 \
-    --threads "$threads" 2>&1 >/dev/null | tail -n 1
+    --threads "$threads" 2>&1 >/dev/null | grep "prompt tokens" | tail -n 1
 }
 ours >/dev/null  # warm-up: page in the weights
 line=$(ours)
 our_prompt=$(sed -E 's/^aegaeon run: ([0-9]+) prompt tokens.*/\1/' <<<"$line")
 our_prefill=$(sed -E 's/.*\(([0-9.]+) tok\/s prefill\).*/\1/' <<<"$line")
 our_decode=$(sed -E 's/.*\(([0-9.]+) tok\/s decode\).*/\1/' <<<"$line")
+if ! [[ "$our_prefill" =~ ^[0-9.]+$ && "$our_decode" =~ ^[0-9.]+$ ]]; then
+  echo "cannot read the engine's figures from its statistics line: '$line'" >&2
+  exit 1
+fi
 theirs=$(cd "$dir" && node compare.mjs "$(realpath "$model")" "$threads" "$decode" "$prompt")
 their_prefill=$(sed -E 's/.*"prefill_tok_s":([0-9.]+).*/\1/' <<<"$theirs")
 their_decode=$(sed -E 's/.*"decode_tok_s":([0-9.]+).*/\1/' <<<"$theirs")
