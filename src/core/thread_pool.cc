@@ -84,11 +84,11 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
 void ThreadPool::ParallelForDynamic(int64_t n, int64_t min_chunk,
                                     const std::function<void(int64_t, int64_t)>& fn) {
   const int64_t threads = size();
+  min_chunk = std::max<int64_t>(min_chunk, 1);
   if (workers_.empty() || n <= min_chunk) {
     if (n > 0) fn(0, n);
     return;
   }
-  min_chunk = std::max<int64_t>(min_chunk, 1);
   std::atomic<int64_t> next{0};
   ParallelFor(threads, [&](int64_t, int64_t) {
     int64_t begin = next.load(std::memory_order_relaxed);
@@ -97,7 +97,7 @@ void ThreadPool::ParallelForDynamic(int64_t n, int64_t min_chunk,
       do {
         const int64_t left = n - begin;
         if (left <= 0) return;
-        size = std::min(left, std::max(min_chunk, left * 3 / (4 * threads)));
+        size = std::min(left, std::max(min_chunk, left / (4 * threads) * 3));
       } while (!next.compare_exchange_weak(begin, begin + size, std::memory_order_relaxed));
       fn(begin, begin + size);
       begin = next.load(std::memory_order_relaxed);

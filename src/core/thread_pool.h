@@ -32,7 +32,9 @@ class ThreadPool {
   void ParallelFor(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
   // fn over chunks that cover [0, n) once: each thread takes about 3/4 of its fair share of what is
   // left, then less and less, never under `min_chunk` (but the last piece), so a call makes few
-  // chunks (a dozen or two on 2 threads) and the threads finish within about one small chunk.
+  // chunks (a dozen or two on 2 threads) and the threads finish within about one small chunk. The
+  // chunk boundaries depend only on n, min_chunk and the pool size; which thread runs which does
+  // not.
   void ParallelForDynamic(int64_t n, int64_t min_chunk,
                           const std::function<void(int64_t begin, int64_t end)>& fn);
 

@@ -60,15 +60,19 @@ TEST(ThreadPoolTest, DynamicGivesASlowThreadLess) {
   std::atomic<int64_t> by_caller{0}, by_worker{0};
   pool.ParallelForDynamic(1000, 10, [&](int64_t b, int64_t e) {
     if (std::this_thread::get_id() == caller) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a slowed core
+      // A stalled core: its first chunk ends only once everything else is done (or after 10 s).
       by_caller += e - b;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (by_caller + by_worker < 1000 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     } else {
       by_worker += e - b;
     }
   });
   EXPECT_EQ(by_caller + by_worker, 1000);
-  // A fixed split would give each 500; the worker takes what the sleeping caller leaves.
-  EXPECT_GT(by_worker.load(), 550);
+  // A fixed split would give each 500; the worker takes all the stalled caller leaves (the caller's
+  // one chunk is at most 3/4 of a half).
+  EXPECT_GE(by_worker.load(), 625);
 }
 
 TEST(ThreadPoolTest, ZeroMeansOnePerCore) {

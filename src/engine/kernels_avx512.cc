@@ -205,10 +205,12 @@ float QuantDotOne(const typename U::Block* w, const int8_t* xq, const Offsets& o
   const __m512i first = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
   const __m512i second = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
   __m512 acc = _mm512_setzero_ps();
-  auto pair = [&](int64_t b, __m512i wu, __m512 scale) {
-    const __m512i dot = _mm512_dpbusd_epi32(_mm512_load_si512(off.data + b * 8), wu,
-                                            _mm512_loadu_si512(xq + b * kQBlock));
+  auto add = [&](int64_t b, __m512i wu, __m512i x, __m512 scale) {
+    const __m512i dot = _mm512_dpbusd_epi32(_mm512_load_si512(off.data + b * 8), wu, x);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc);
+  };
+  auto pair = [&](int64_t b, __m512i wu, __m512 scale) {
+    add(b, wu, _mm512_loadu_si512(xq + b * kQBlock), scale);
   };
   auto four = [&](int64_t b) {
     const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(U::Scales4(w + b), _mm_loadu_ps(xd + b)));
@@ -230,7 +232,11 @@ float QuantDotOne(const typename U::Block* w, const int8_t* xq, const Offsets& o
     pair(b, U::Pair(w + b), _mm512_mul_ps(ScalePair(w + b), SpreadPair(xd + b)));
     b += 2;
   }
-  if (b < nb) pair(b, U::One(w + b), _mm512_mul_ps(ScaleOne(w[b].d), _mm512_set1_ps(xd[b])));
+  if (b < nb) {  // a lone last block: its activations end 32 bytes into the 64-byte line
+    const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(xq + b * kQBlock));
+    add(b, U::One(w + b), _mm512_zextsi256_si512(x),
+        _mm512_mul_ps(ScaleOne(w[b].d), _mm512_set1_ps(xd[b])));
+  }
   return _mm512_reduce_add_ps(acc);
 }
 

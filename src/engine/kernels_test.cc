@@ -46,8 +46,9 @@ void ExpectAgreesWithScalar(const DotKernels& simd) {
   struct Shape {
     int64_t rows, cols, n;
   };
-  for (const Shape& s : {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9},
-                         Shape{11, 512, 1}, Shape{6, 352, 1}, Shape{3, 288, 1}}) {
+  for (const Shape& s :
+       {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9}, Shape{11, 512, 1},
+        Shape{6, 352, 1}, Shape{3, 288, 1}, Shape{4, 384, 1}, Shape{5, 480, 1}, Shape{3, 224, 1}}) {
     const auto w = Random(static_cast<size_t>(s.rows * s.cols), 1);
     const auto x = Random(static_cast<size_t>(s.n * s.cols), 2);
     for (GgmlType type : kTypes) {
@@ -140,10 +141,11 @@ TEST(KernelsTest, SimdQuantizersMatchTheReference) {
 
 // A row's result does not depend on how many other rows share its call (batched decode equals
 // decoding alone): row j of an n-row product equals the same row computed alone, bit for bit.
-// Block counts 16, 10, 9 and 11 cover the one-row kernel's groups of four blocks and each tail.
+// Block counts 16, 10, 9, 11, 12, 15 and 7 cover the one-row kernel's eight-block steps and each of
+// its tails (four, two and one blocks, alone and together, and rows shorter than one step).
 TEST(KernelsTest, EachRowsResultIsIndependentOfTheBatch) {
   const int64_t rows = 45, n = 7;
-  for (const int64_t cols : {512, 320, 288, 352}) {
+  for (const int64_t cols : {512, 320, 288, 352, 384, 480, 224}) {
     const auto w = Random(static_cast<size_t>(rows * cols), 7);
     const auto x = Random(static_cast<size_t>(n * cols), 8);
     for (const DotKernels* k : {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()}) {
@@ -198,6 +200,36 @@ TEST(KernelsTest, ThreadedMatMulEqualsSingleThreaded) {
       MatMul(wt.tensor, x.data(), nx, a.data());
       MatMul(wt.tensor, x.data(), nx, b.data(), &pool);
       EXPECT_EQ(a, b) << GgmlTypeName(static_cast<uint32_t>(type)) << " nx " << nx;
+    }
+  }
+}
+
+// A group of products (Q, K, V) split over threads in dynamic chunks that cross from one weight
+// matrix to the next: each output equals its own product computed alone.
+TEST(KernelsTest, ThreadedMatMulGroupEqualsEachProductAlone) {
+  const int64_t cols = 1024;
+  const int64_t rows[] = {300, 77, 77};
+  ThreadPool pool(2);
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16}) {
+    std::vector<Weights> ws;
+    for (int i = 0; i < 3; ++i) {
+      ws.push_back(Make(type,
+                        Random(static_cast<size_t>(rows[i] * cols), 20 + static_cast<uint64_t>(i)),
+                        rows[i], cols));
+    }
+    for (const int64_t n : {int64_t{1}, int64_t{3}}) {
+      const auto x = Random(static_cast<size_t>(n * cols), 30);
+      std::vector<std::vector<float>> got(3), want(3);
+      std::vector<MatMulJob> jobs;
+      for (int i = 0; i < 3; ++i) {
+        got[i].assign(static_cast<size_t>(rows[i] * n), -1.0f);
+        want[i].resize(got[i].size());
+        MatMul(ws[static_cast<size_t>(i)].tensor, x.data(), n, want[i].data());
+        jobs.push_back({&ws[static_cast<size_t>(i)].tensor, got[i].data()});
+      }
+      MatMulGroup(jobs, x.data(), n, &pool);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(got[i], want[i]) << GgmlTypeName(static_cast<uint32_t>(type)) << " job " << i;
     }
   }
 }
