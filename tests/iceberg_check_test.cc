@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -215,7 +216,9 @@ TEST(IcebergServeTest, KeepsTheEngineRunningUntilInterrupted) {
   auto free_port = iceberg::FreeLoopbackPort();
   ASSERT_TRUE(free_port.ok()) << free_port.message();
   const std::string port = std::to_string(*free_port);
-  const std::string log = ::testing::TempDir() + "/iceberg-serve.log";
+  // A log of this run's own (a stale one with a banner would send dig before the engine is up).
+  const std::string log = ::testing::TempDir() + "/iceberg-serve-" + port + ".log";
+  std::remove(log.c_str());
   // Start it, wait for its banner, ask dig, interrupt it, and report its exit status.
   std::ostringstream script;
   script << "(" << Bin("iceberg") << " serve --zone " << zone
@@ -228,6 +231,7 @@ TEST(IcebergServeTest, KeepsTheEngineRunningUntilInterrupted) {
   EXPECT_NE(r.out.find("0 5 5060 sip.example."), std::string::npos) << r.out << ReadFile(log);
   EXPECT_NE(r.out.find("exit=0"), std::string::npos) << r.out << ReadFile(log);
   EXPECT_NE(ReadFile(log).find("port " + port), std::string::npos) << ReadFile(log);
+  std::remove(log.c_str());
   // A check with discrepancies names the serve command for its port.
   std::ostringstream check_command, serve_command;
   check_command << Bin("iceberg") << " check --zone " << zone
