@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/huge_pages.h"
+#include "core/stats.h"
 #include "core/thread_pool.h"
 #include "engine/kernels.h"
 #include "engine/kv_cache.h"
@@ -327,16 +328,11 @@ void BM_Decode1BShare(benchmark::State& state) {
     read_gbs.push_back(read);
     decode_gbs.push_back(decode);
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-  };
-  state.counters["share_median"] = median(shares);
-  state.counters["share_min"] = *std::min_element(shares.begin(), shares.end());
-  state.counters["share_max"] = *std::max_element(shares.begin(), shares.end());
-  state.counters["read_GB/s_median"] = median(read_gbs);
-  state.counters["decode_GB/s_median"] = median(decode_gbs);
+  state.counters["share_median"] = Quantile(shares, 0.5);
+  state.counters["share_min"] = Quantile(shares, 0);
+  state.counters["share_max"] = Quantile(shares, 1);
+  state.counters["read_GB/s_median"] = Quantile(read_gbs, 0.5);
+  state.counters["decode_GB/s_median"] = Quantile(decode_gbs, 0.5);
 }
 BENCHMARK(BM_Decode1BShare)
     ->Name("Decode/1B-Q8_0-in-arena/batch-1/share-of-read-interleaved")

@@ -211,6 +211,7 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
   }
   const int8_t* xq_data = xq;
   const float* xd_data = xd.data();
+  ActivationScratch scratch;
   // Rows of all jobs form one index space [0, total_rows), split over the threads.
   auto body = [&](int64_t g0, int64_t g1) {
     int64_t base = 0;
@@ -230,7 +231,8 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
             n,
             cols,
             job.out + (lo - base),
-            w.rows};
+            w.rows,
+            &scratch};
         switch (w.type) {
           case GgmlType::kF32:
             k.f32(args);

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "engine/ggml_types.h"
@@ -24,6 +26,16 @@ namespace llms::engine {
 // each weight row is loaded once per tile of kTileRows activation rows. The arithmetic for one
 // activation row is the same whatever nx, so a sequence's results do not depend on its batch.
 constexpr int kTileRows = 4;
+// What a kernel set derives from a product's quantized activations once and shares across the
+// product's chunks and threads (the AVX-512 set's accumulator offsets, one slot per weight type):
+// MatMulGroup makes one per product, a kernel fills a slot under its once_flag.
+struct ActivationScratch {
+  struct alignas(64) Line {
+    int32_t lanes[16];
+  };
+  std::once_flag filled[2];
+  std::vector<Line> lines[2];
+};
 struct MatArgs {
   const uint8_t* w;
   size_t w_stride;
@@ -36,6 +48,7 @@ struct MatArgs {
   int64_t n;  // values per row
   float* out;
   int64_t out_stride;
+  ActivationScratch* scratch;  // shared by every call of one product
 };
 using MatKernel = void (*)(const MatArgs&);
 

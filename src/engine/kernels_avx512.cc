@@ -4,7 +4,7 @@
 // made unsigned (Q8_0: w + 128; Q4_0's nibbles q already are, w = q - 8) and the signed
 // activations' offset is subtracted through the accumulator's initial value:
 //   sum(w * x) = dpbusd(-k * sum(x), w + k, x),   k = 128 (Q8_0) or 8 (Q4_0),
-// with -k * sum(x) per group of four computed once per activation row and call.
+// with -k * sum(x) per group of four computed once per activation row and product.
 // One 512-bit register holds two 32-value blocks (16 lanes, 8 per block); each lane is scaled by
 // its block's d_w * d_x and summed in floats. Tiles of up to 4 weight rows x 4 activation rows keep
 // 16 accumulators in registers, so a weight block is loaded once per 4 activation rows and an
@@ -64,7 +64,7 @@ inline __m512 ScaleOne(uint16_t d) {  // the last, odd block: [d x 8, 0 x 8]
 // Weight values of blocks b and b + 1 (64 bytes, 32 per block) as unsigned bytes w + kOffset.
 struct UnpackQ8 {
   using Block = BlockQ8_0;
-  static constexpr int kOffset = 128;
+  static constexpr int kOffset = 128, kSlot = 0;
   static __m512i Pair(const BlockQ8_0* blk) {
     const __m512i q = _mm512_inserti64x4(
         _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[0].qs))),
@@ -90,7 +90,7 @@ struct UnpackQ8 {
 // Q4_0: element i < 16 is the low nibble of qs[i], element 16 + i the high one; w = q - 8.
 struct UnpackQ4 {
   using Block = BlockQ4_0;
-  static constexpr int kOffset = 8;
+  static constexpr int kOffset = 8, kSlot = 1;
   static __m512i Nibbles(__m512i packed) {  // 128-bit lanes [qs0, qs0, qs1, qs1] -> q
     const __m512i t = _mm512_srlv_epi64(packed, _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0));
     return _mm512_and_si512(t, _mm512_set1_epi8(0x0f));
@@ -117,32 +117,32 @@ struct UnpackQ4 {
   }
 };
 
-// -offset x (sum of each group of four activations) for every activation row of a call: the
+// -offset x (sum of each group of four activations) for every activation row of a product: the
 // accumulators' initial values, 16 lanes per block pair, rows of `stride` lanes (64-byte aligned;
-// an odd last block's second half stays zero).
+// an odd last block's second half stays zero). Computed once per product and weight type (slot),
+// by whichever call of the product comes first; its other chunks and threads share them.
 struct Offsets {
   const int32_t* data;
   int64_t stride;
 };
-Offsets MakeOffsets(const MatArgs& a, int offset) {
-  struct alignas(64) Line {
-    int32_t lanes[16];
-  };
-  thread_local std::vector<Line> buf;
+Offsets MakeOffsets(const MatArgs& a, int offset, int slot) {
+  std::vector<ActivationScratch::Line>& buf = a.scratch->lines[slot];
   const int64_t nb = a.n / kQBlock;
   const int64_t lines = (nb + 1) / 2;
-  buf.assign(static_cast<size_t>(a.nx * lines), Line{});
-  const __m256i k = _mm256_set1_epi8(static_cast<char>(offset));
-  for (int64_t j = 0; j < a.nx; ++j) {
-    const int8_t* x = a.xq + j * a.x_stride * kQBlock;
-    int32_t* out = buf[static_cast<size_t>(j * lines)].lanes;
-    for (int64_t b = 0; b < nb; ++b) {
-      const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + b * kQBlock));
-      const __m256i sum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), k, v);  // offset * sums
-      _mm256_store_si256(reinterpret_cast<__m256i*>(out + b * 8),
-                         _mm256_sub_epi32(_mm256_setzero_si256(), sum));
+  std::call_once(a.scratch->filled[slot], [&] {
+    buf.assign(static_cast<size_t>(a.nx * lines), ActivationScratch::Line{});
+    const __m256i k = _mm256_set1_epi8(static_cast<char>(offset));
+    for (int64_t j = 0; j < a.nx; ++j) {
+      const int8_t* x = a.xq + j * a.x_stride * kQBlock;
+      int32_t* out = buf[static_cast<size_t>(j * lines)].lanes;
+      for (int64_t b = 0; b < nb; ++b) {
+        const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + b * kQBlock));
+        const __m256i sum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), k, v);  // offset * sums
+        _mm256_store_si256(reinterpret_cast<__m256i*>(out + b * 8),
+                           _mm256_sub_epi32(_mm256_setzero_si256(), sum));
+      }
     }
-  }
+  });
   return {buf.data()->lanes, lines * 16};
 }
 
@@ -254,7 +254,7 @@ void QuantTileAnyX(int nx, const typename U::Block* const* w, const float* const
 template <typename U>
 void QuantRows(const MatArgs& a) {
   using Block = typename U::Block;
-  const Offsets off = MakeOffsets(a, U::kOffset);
+  const Offsets off = MakeOffsets(a, U::kOffset, U::kSlot);
   const int64_t nb = a.n / kQBlock;
   // The steps prefetch kPrefetchBlocks ahead; the call's first blocks are asked for here (a call
   // is one of a matrix product's dynamic chunks: a new stream).
