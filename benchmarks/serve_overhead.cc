@@ -58,7 +58,8 @@ double Direct(server::ModelService* svc, const Args& a) {
     r.prompt_tokens = a.prompt;
     r.max_output_tokens = a.output;
     r.ignore_eos = true;
-    auto g = std::make_shared<server::Generation>(0, std::move(r));
+    auto g = std::make_shared<server::Generation>(0, std::move(r), *svc->model(0).loaded.tokenizer,
+                                                  std::vector<std::string>{});
     g->SetWaker([&] {
       std::lock_guard<std::mutex> lock(mu);
       cv.notify_all();
@@ -71,12 +72,11 @@ double Direct(server::ModelService* svc, const Args& a) {
   }
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] {
-    return std::all_of(gens.begin(), gens.end(),
-                       [](const auto& g) { return g->Read(SIZE_MAX).finished; });
+    return std::all_of(gens.begin(), gens.end(), [](const auto& g) { return g->released(); });
   });
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
   int64_t tokens = 0;
-  for (const auto& g : gens) tokens += static_cast<int64_t>(g->Read(SIZE_MAX).total);
+  for (const auto& g : gens) tokens += g->Read(SIZE_MAX).tokens;
   return static_cast<double>(tokens) / s;
 }
 
@@ -179,7 +179,12 @@ int main(int argc, char** argv) {
   server::ServerOptions o;
   o.port = 0;
   o.port_file = port_file;
-  std::thread http([&] { (void)server::RunHttpServer(svc->get(), o); });
+  server::HttpServer server(o);
+  if (Status s = server.Bind(); !s.ok()) {
+    fmt::print(stderr, "{}\n", s.message());
+    return 1;
+  }
+  std::thread http([&] { (void)server.Run(svc->get()); });
   int port = 0;
   for (int i = 0; i < 200 && port == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

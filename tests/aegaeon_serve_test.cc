@@ -23,6 +23,7 @@
 
 #include "cli_runner.h"
 #include "http_test_client.h"
+#include "server_process.h"
 
 namespace llms::testing {
 namespace {
@@ -31,75 +32,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr const char* kKey = "test-key-123";
-
-// A server process: started with fork/exec, its stderr in a file, stopped with SIGTERM.
-class ServerProcess {
- public:
-  bool Start(const std::vector<std::string>& args, const std::string& dir) {
-    port_file_ = dir + "/port-" + std::to_string(counter_++);
-    log_ = port_file_ + ".log";
-    fs::remove(port_file_);
-    std::vector<std::string> argv{Bin("aegaeon"), "serve",   "--port", "0",
-                                  "--port-file",  port_file_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "w", stderr);
-      (void)f;
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 600; ++i) {
-      std::ifstream f(port_file_);
-      if (f >> port_) return true;
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  // SIGTERM, then the exit status (-1 if it had to be killed).
-  int Stop(int timeout_s = 60) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    return Wait(timeout_s);
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  int Wait(int timeout_s) {
-    for (int i = 0; i < timeout_s * 20; ++i) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return -1;
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  static inline int counter_ = 0;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string port_file_, log_;
-};
 
 std::string Dir() {
   static const std::string dir = [] {
@@ -135,20 +67,6 @@ bool MakeModels() {
                     "--heads 4 --kv-heads 2 --vocab 1024 --context 512 --type f16 --output " +
                     d + "/small.gguf")
                  .exit_code == 0;
-}
-
-// The value of a metric sample line (`name{labels} value`), summed over lines matching both.
-double Metric(const std::string& text, const std::string& name, const std::string& label = "") {
-  double sum = 0;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::string n = line.substr(0, line.find_first_of("{ "));
-    if (n != name || line.find(label) == std::string::npos) continue;
-    sum += std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return sum;
 }
 
 // Applies 1 to `max_edits` random edits to `s`: a byte replaced or inserted (from `alphabet`) or
@@ -510,6 +428,64 @@ TEST_F(ServeTest, StopSeedAndTopPTakeEffect) {
   EXPECT_NE(a, text.substr(0, a.size()));  // sampled, not greedy
 }
 
+// Logprobs come from the model: greedy picks each step's most likely token, every logprob is a
+// log-probability, the tokens' texts make up the completion; streamed chunks carry their own.
+// A logit bias against greedy's first token changes the text; a strong frequency penalty too.
+TEST_F(ServeTest, LogprobsPenaltiesAndBiasTakeEffect) {
+  const HttpReply r = Post("/v1/completions",
+                           R"({"model":"stories","prompt":"Once upon a time","max_tokens":12,
+                               "temperature":0,"logprobs":3})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(r.body);
+  const json& lp = j["choices"][0]["logprobs"];
+  ASSERT_EQ(lp["tokens"].size(), 12u) << r.body;
+  std::string joined;
+  for (size_t k = 0; k < 12; ++k) {
+    const float chosen = lp["token_logprobs"][k];
+    EXPECT_LE(chosen, 0.0f);
+    ASSERT_EQ(lp["top_logprobs"][k].size(), 3u);
+    float best = -1e9f;
+    for (const auto& [tok, v] : lp["top_logprobs"][k].items())
+      best = std::max(best, v.get<float>());
+    EXPECT_FLOAT_EQ(best, chosen) << k;  // greedy takes the most likely
+    joined += lp["tokens"][k].get<std::string>();
+  }
+  EXPECT_EQ(joined, j["choices"][0]["text"]);
+  HttpStream st;
+  ASSERT_TRUE(st.Open(server_->port(), "/v1/chat/completions",
+                      R"({"model":"stories","messages":[{"role":"user","content":"Once"}],
+                          "max_tokens":5,"stream":true,"logprobs":true,"top_logprobs":2,
+                          "ignore_eos":true})",
+                      kKey));
+  const std::string events = st.ReadAll();
+  size_t entries = 0;
+  for (size_t at = 0; (at = events.find("data: {", at)) != std::string::npos; ++at) {
+    const json e = json::parse(events.substr(at + 6, events.find("\n\n", at) - at - 6));
+    if (e["choices"].empty() || !e["choices"][0].contains("logprobs") ||
+        e["choices"][0]["logprobs"].is_null()) {
+      continue;
+    }
+    for (const json& c : e["choices"][0]["logprobs"]["content"]) {
+      EXPECT_EQ(c["top_logprobs"].size(), 2u);
+      ++entries;
+    }
+  }
+  EXPECT_EQ(entries, 5u) << events;
+  auto text_with = [&](const json& extra) {
+    json body = {{"model", "stories"},
+                 {"prompt", "Once upon a time"},
+                 {"max_tokens", 60},
+                 {"temperature", 0}};
+    body.update(extra);
+    const HttpReply x = Post("/v1/completions", body.dump());
+    EXPECT_EQ(x.status, 200) << x.body;
+    return x.status == 200 ? json::parse(x.body)["choices"][0]["text"].get<std::string>() : "";
+  };
+  const std::string plain = text_with(json::object());
+  EXPECT_NE(text_with({{"frequency_penalty", 2.0}}), plain);  // 60 tokens repeat some
+  EXPECT_NE(text_with({{"logit_bias", {{"13", 100}}}}), plain);
+}
+
 // The body limit (--max-body-mb, max_body_mb): a larger body gets 413 with an OpenAI error object,
 // an empty prompt and a user message without content 400.
 TEST_F(ServeTest, OversizedBodiesAndEmptyPromptsAreRejected) {
@@ -715,7 +691,7 @@ TEST(ServeLimitsTest, AFullModelQueueGets429WithRetryAfterAndTheQueuedRequestCom
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_EQ(r.headers.count("Retry-After") ? r.headers.at("Retry-After") : "", "1");
   EXPECT_NE(r.body.find("rate_limit_exceeded"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("queue full"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("queue of stories is full"), std::string::npos) << r.body;
   s.Close();  // tiny's request is cancelled, the instance goes to stories
   waiter.join();
   EXPECT_EQ(queued.status, 200) << queued.body;
@@ -738,7 +714,7 @@ TEST(ServeLimitsTest, ARequestBeyondTheInstancesKvSpaceGets400) {
                          R"({"model":"stories","prompt":"Once","max_tokens":400})");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("context_length_exceeded"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("KV capacity"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("serves at most 208 tokens per request"), std::string::npos) << r.body;
   EXPECT_EQ(r.headers.count("Retry-After"), 0u);
   r = HttpCall(server.port(), "POST", "/v1/completions",
                R"({"model":"stories","prompt":"Once","max_tokens":50})");

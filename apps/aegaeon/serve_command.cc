@@ -25,7 +25,7 @@ struct ServeArgs {
   int port = -1;
   double instance_mb = 0, host_kv_mb = 0;
   double ttft_slo = 0, tpot_slo = 0;
-  double max_body_mb = 8;
+  double max_body_mb = 8, max_prompt_mb = 4;
 };
 
 }  // namespace
@@ -77,7 +77,7 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                   "compute threads per instance (default 1)")
       ->check(CLI::PositiveNumber);
   app->add_option("--max-queue", a->deployment.max_queue,
-                  "waiting requests per model before 429 (default 256)")
+                  "waiting requests per model before 429 (default 1024)")
       ->check(CLI::PositiveNumber);
   app->add_option("--max-in-flight", a->deployment.max_in_flight,
                   "requests in the server before 503 (default 8192)")
@@ -99,6 +99,29 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       ->check(CLI::NonNegativeNumber);
   app->add_option("--max-body-mb", a->max_body_mb,
                   "MiB a request body may have; larger ones get 413 (default 8)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-prompt-mb", a->max_prompt_mb,
+                  "MiB a prompt's text may have; a longer one gets 400 before it is tokenized "
+                  "(default 4)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-model-len", a->deployment.max_model_len,
+                  "tokens one request may span, prompt + max_tokens (default: each model's "
+                  "context, bounded by one instance's KV space; /v1/models shows it)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--header-timeout", a->server.header_timeout_s,
+                  "seconds for a request's line and headers to arrive (default 10; then 408)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--body-timeout", a->server.body_timeout_s,
+                  "seconds for a request's body to arrive (default 60; then 408)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--keep-alive-timeout", a->server.keep_alive_timeout_s,
+                  "seconds an idle kept-alive connection stays open (default 5)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-generation-time", a->server.max_generation_s,
+                  "seconds a generation may run before it is ended with an error (default 600)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-connections", a->server.max_connections,
+                  "open connections before new ones get 503 (default 4096)")
       ->check(CLI::PositiveNumber);
   app->callback([a, app, &action] {
     action = [a, app]() -> int {
@@ -124,6 +147,14 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       if (given("--drain-timeout")) o.drain_timeout_s = a->server.drain_timeout_s;
       if (given("--max-body-mb"))
         o.max_body_bytes = static_cast<size_t>(a->max_body_mb * (1 << 20));
+      if (given("--max-prompt-mb"))
+        o.max_prompt_bytes = static_cast<size_t>(a->max_prompt_mb * (1 << 20));
+      if (given("--max-model-len")) d.max_model_len = f.max_model_len;
+      if (given("--header-timeout")) o.header_timeout_s = a->server.header_timeout_s;
+      if (given("--body-timeout")) o.body_timeout_s = a->server.body_timeout_s;
+      if (given("--keep-alive-timeout")) o.keep_alive_timeout_s = a->server.keep_alive_timeout_s;
+      if (given("--max-generation-time")) o.max_generation_s = a->server.max_generation_s;
+      if (given("--max-connections")) o.max_connections = a->server.max_connections;
       o.port_file = a->server.port_file;
       if (given("--port")) o.port = static_cast<uint16_t>(a->port);
       if (given("--instance-memory"))
@@ -150,6 +181,9 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                         d.prefill_instances, d.instances, d.prefill_instances + 1));
       }
       RaiseOpenFileLimit();
+      // The address and port first: a mistake there should not wait for every model to load.
+      server::HttpServer http(o);
+      if (Status s = http.Bind(); !s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon serve: loading {} models\n", d.models.size());
       auto service = server::ModelService::Start(d);
       if (!service.ok()) return Fail(service.message());
@@ -160,7 +194,11 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                        ? "none recognised in the file: chat messages are joined by newlines"
                        : std::string(server::ChatFormatName(f)) + " (from the file)");
       }
-      if (Status s = server::RunHttpServer(service->get(), o); !s.ok()) return Fail(s.message());
+      for (int i = 0; i < (*service)->num_models(); ++i) {
+        fmt::print(stderr, "aegaeon serve: model {}: up to {} tokens per request\n",
+                   (*service)->model(i).name, (*service)->MaxModelLen(i));
+      }
+      if (Status s = http.Run(service->get()); !s.ok()) return Fail(s.message());
       return 0;
     };
   });

@@ -6,9 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <setjmp.h>
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace llms {
@@ -29,6 +33,8 @@ Result<MappedFile> MappedFile::Open(const std::string& path, bool populate) {
   MappedFile file;
   file.path_ = path;
   file.size_ = static_cast<size_t>(st.st_size);
+  file.device_ = static_cast<uint64_t>(st.st_dev);
+  file.inode_ = static_cast<uint64_t>(st.st_ino);
   if (file.size_ > 0) {
     // MAP_POPULATE builds the page tables now (from the page cache when the file is cached), so
     // the first pass over a model's weights does not take a page fault per 4 KiB.
@@ -47,7 +53,11 @@ Result<MappedFile> MappedFile::Open(const std::string& path, bool populate) {
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_) {
+    : path_(std::move(other.path_)),
+      data_(other.data_),
+      size_(other.size_),
+      device_(other.device_),
+      inode_(other.inode_) {
   other.data_ = nullptr;
   other.size_ = 0;
 }
@@ -58,6 +68,8 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     path_ = std::move(other.path_);
     data_ = other.data_;
     size_ = other.size_;
+    device_ = other.device_;
+    inode_ = other.inode_;
     other.data_ = nullptr;
     other.size_ = 0;
   }
@@ -66,6 +78,54 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<char*>(data_), size_);
+}
+
+Status MappedFile::CheckIntact() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return Status::Ok();  // removed: the mapping stays valid
+  if (static_cast<uint64_t>(st.st_dev) != device_ || static_cast<uint64_t>(st.st_ino) != inode_) {
+    return Status::Ok();  // replaced by another file: this mapping still reads the old one
+  }
+  if (static_cast<size_t>(st.st_size) < size_) {
+    return Status::Error(path_ + " was truncated in place (" + std::to_string(size_) +
+                         " bytes when loaded, " + std::to_string(st.st_size) +
+                         " now): restore the file (or replace it by renaming a new one over it) "
+                         "and restart the server to serve it again");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+thread_local sigjmp_buf* t_sigbus_guard = nullptr;
+
+void OnSigbus(int sig, siginfo_t* /*info*/, void* /*context*/) {
+  if (sigjmp_buf* guard = t_sigbus_guard) siglongjmp(*guard, 1);
+  // Not in a guarded read: die of it as the default action would.
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+bool ReadGuardedAgainstTruncation(void (*read)(void*), void* arg) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, nullptr);
+  });
+  sigjmp_buf guard;
+  if (sigsetjmp(guard, 1) != 0) {
+    t_sigbus_guard = nullptr;
+    return false;
+  }
+  t_sigbus_guard = &guard;
+  read(arg);
+  t_sigbus_guard = nullptr;
+  return true;
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {

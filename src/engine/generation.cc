@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "engine/kv_cache.h"
+#include "engine/text_stream.h"
 #include "engine/transformer.h"
 
 namespace llms::engine {
@@ -35,26 +36,18 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
   ThreadPool pool(options.threads);
   Transformer transformer(model, cache, &pool);
   Sampler sampler(options.sampling);
-  Utf8Stream utf8;
-  size_t held = 0;  // bytes of result.text not yet streamed (held back for stop strings)
-  size_t max_stop = 0;
-  for (const auto& s : options.stop) max_stop = std::max(max_stop, s.size());
-  auto emit = [&](bool final) {
-    if (!on_text) return;
-    const size_t keep = final ? 0 : (max_stop > 0 ? max_stop - 1 : 0);
-    const size_t streamed = result.text.size() - held;
-    if (held > keep) {
-      on_text(std::string_view(result.text).substr(streamed, held - keep));
-      held = keep;
-    }
-  };
   if (options.echo_prompt && on_text) {
+    Utf8Stream utf8;
     std::string echo;
     for (int i = 1; i < n_prompt; ++i)
       echo += utf8.Push(tokenizer.DecodePiece(result.prompt_tokens[static_cast<size_t>(i - 1)],
                                               result.prompt_tokens[static_cast<size_t>(i)]));
     on_text(echo);
   }
+  auto emit = [&](const std::string& piece) {
+    result.text += piece;
+    if (on_text && !piece.empty()) on_text(piece);
+  };
   // Prefill: every prompt position in one batch; logits for the last one only.
   const auto t0 = Clock::now();
   std::vector<BatchRow> rows;
@@ -64,38 +57,21 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
   const auto t1 = Clock::now();
   result.prefill_seconds = std::chrono::duration<double>(t1 - t0).count();
   std::vector<int> context = result.prompt_tokens;
-  int prev = result.prompt_tokens.back();
+  TextStream text(tokenizer, result.prompt_tokens.back(), options.stop);
   result.finish_reason = "length";
   for (int pos = n_prompt; result.tokens.size() < static_cast<size_t>(options.max_tokens); ++pos) {
-    const int next = sampler.Sample(logits, context);
+    const int next = sampler.Sample(logits, context, static_cast<size_t>(n_prompt));
     if (next == tokenizer.eos() || next == tokenizer.bos()) {
       result.finish_reason = "stop";
       break;
     }
     result.tokens.push_back(next);
     context.push_back(next);
-    const std::string piece = utf8.Push(tokenizer.DecodePiece(prev, next));
-    result.text += piece;
-    held += piece.size();
-    prev = next;
-    bool stopped = false;
-    for (const auto& s : options.stop) {
-      const size_t at =
-          s.empty() ? std::string::npos
-                    : result.text.find(
-                          s, result.text.size() - std::min(result.text.size(), held + s.size()));
-      if (at != std::string::npos) {
-        held -= std::min(held, result.text.size() - at);
-        result.text.resize(at);
-        stopped = true;
-        break;
-      }
-    }
-    if (stopped) {
+    emit(text.Push(next));
+    if (text.stopped()) {
       result.finish_reason = "stop";
       break;
     }
-    emit(false);
     if (result.tokens.size() == static_cast<size_t>(options.max_tokens)) break;
     if (pos >= total) {
       result.finish_reason = "context";
@@ -104,10 +80,7 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
     BatchRow row{&seq, next, pos, true};
     logits = transformer.Forward(std::span<const BatchRow>(&row, 1));
   }
-  const std::string tail = utf8.Flush();
-  result.text += tail;
-  held += tail.size();
-  emit(true);
+  emit(text.Finish());
   result.decode_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
   return result;
 }

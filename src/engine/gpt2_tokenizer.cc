@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <queue>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/mapped_file.h"
+#include "engine/bpe_merge.h"
 
 namespace llms::engine {
 
@@ -516,54 +516,14 @@ void Gpt2Tokenizer::EncodePreToken(std::string_view bytes, std::vector<int>& ids
       return;
     }
   }
-  // Symbols form a linked list; a merge keeps the left one. Queue entries go stale when either
-  // side has merged since; they are checked when popped. Equal ranks pop leftmost first.
-  struct Symbol {
-    int id, prev, next;
-  };
-  struct Candidate {
-    int rank, left, left_id, right_id, result;
-    bool operator>(const Candidate& o) const {
-      return rank != o.rank ? rank > o.rank : left > o.left;
-    }
-  };
-  std::vector<Symbol> symbols(n);
-  for (size_t i = 0; i < n; ++i) {
-    symbols[i] = {byte_token_[static_cast<unsigned char>(bytes[i])], static_cast<int>(i) - 1,
-                  i + 1 < n ? static_cast<int>(i) + 1 : -1};
-  }
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
-  const auto consider = [&](int left) {
-    if (left < 0) return;
-    const int right = symbols[static_cast<size_t>(left)].next;
-    if (right < 0) return;
-    const int left_id = symbols[static_cast<size_t>(left)].id;
-    const int right_id = symbols[static_cast<size_t>(right)].id;
-    const auto it = merges_.find(PairKey(left_id, right_id));
-    if (it != merges_.end()) {
-      queue.push({it->second.rank, left, left_id, right_id, it->second.result});
-    }
-  };
-  for (size_t i = 0; i + 1 < n; ++i) consider(static_cast<int>(i));
-  while (!queue.empty()) {
-    const Candidate c = queue.top();
-    queue.pop();
-    Symbol& left = symbols[static_cast<size_t>(c.left)];
-    if (left.id != c.left_id || left.next < 0 ||
-        symbols[static_cast<size_t>(left.next)].id != c.right_id) {
-      continue;
-    }
-    Symbol& right = symbols[static_cast<size_t>(left.next)];
-    left.id = c.result;
-    left.next = right.next;
-    if (right.next >= 0) symbols[static_cast<size_t>(right.next)].prev = c.left;
-    right.id = -1;
-    consider(left.prev);
-    consider(c.left);
-  }
-  for (int i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) {
-    ids.push_back(symbols[static_cast<size_t>(i)].id);
-  }
+  std::vector<int> symbols(n);
+  for (size_t i = 0; i < n; ++i) symbols[i] = byte_token_[static_cast<unsigned char>(bytes[i])];
+  MergeByRank(symbols, [&](int left, int right) -> std::optional<MergeCandidate> {
+    const auto it = merges_.find(PairKey(left, right));
+    if (it == merges_.end()) return std::nullopt;
+    return MergeCandidate{static_cast<double>(it->second.rank), it->second.result};
+  });
+  ids.insert(ids.end(), symbols.begin(), symbols.end());
 }
 
 std::string Gpt2Tokenizer::DecodePiece(int /*prev*/, int token) const {

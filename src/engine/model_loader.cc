@@ -37,6 +37,10 @@ Result<LoadedModel> LoadModelFiles(const std::string& model_path,
       if (!tok.ok()) return tok.status();
       out.tokenizer = std::move(tok).value();
     }
+  } else if (model_path.size() >= 5 && model_path.compare(model_path.size() - 5, 5, ".gguf") == 0) {
+    return Status::Error(model_path +
+                         ": not a GGUF file (it does not start with the GGUF magic): a download "
+                         "cut short or a file of another kind? Fetch it again");
   } else {
     auto model = LoadLlama2cModel(model_path);
     if (!model.ok()) return model.status();

@@ -14,9 +14,54 @@ int Argmax(std::span<const float> logits) {
   return best;
 }
 
-int Sampler::Sample(std::span<const float> logits, std::span<const int> context) {
+TokenLogprobs ComputeLogprobs(std::span<const float> logits, int token, int top) {
+  TokenLogprobs out;
+  if (logits.empty()) return out;
+  float max_logit = logits[0];
+  for (float v : logits) max_logit = std::max(max_logit, v);
+  double sum = 0;
+  for (float v : logits) sum += std::exp(static_cast<double>(v - max_logit));
+  const double log_z = static_cast<double>(max_logit) + std::log(sum);
+  auto lp = [&](int t) {
+    return static_cast<float>(static_cast<double>(logits[static_cast<size_t>(t)]) - log_z);
+  };
+  if (token >= 0 && static_cast<size_t>(token) < logits.size()) out.logprob = lp(token);
+  const size_t k = std::min(logits.size(), static_cast<size_t>(std::max(0, top)));
+  if (k == 0) return out;
+  std::vector<int> ids(logits.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int>(i);
+  auto better = [&](int a, int b) {
+    const float va = logits[static_cast<size_t>(a)], vb = logits[static_cast<size_t>(b)];
+    return va > vb || (va == vb && a < b);
+  };
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), better);
+  for (size_t i = 0; i < k; ++i) out.top.emplace_back(ids[i], lp(ids[i]));
+  return out;
+}
+
+int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
+                    size_t prompt_tokens) {
   work_.resize(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) work_[i] = {logits[i], static_cast<int>(i)};
+  for (const auto& [t, bias] : p_.logit_bias) {
+    if (t >= 0 && static_cast<size_t>(t) < work_.size())
+      work_[static_cast<size_t>(t)].first += bias;
+  }
+  if ((p_.frequency_penalty != 0.0f || p_.presence_penalty != 0.0f) &&
+      context.size() > prompt_tokens) {
+    counts_.assign(context.begin() + static_cast<std::ptrdiff_t>(prompt_tokens), context.end());
+    std::sort(counts_.begin(), counts_.end());
+    for (size_t i = 0; i < counts_.size();) {
+      size_t j = i;
+      while (j < counts_.size() && counts_[j] == counts_[i]) ++j;
+      const int t = counts_[i];
+      if (t >= 0 && static_cast<size_t>(t) < work_.size()) {
+        work_[static_cast<size_t>(t)].first -=
+            p_.frequency_penalty * static_cast<float>(j - i) + p_.presence_penalty;
+      }
+      i = j;
+    }
+  }
   if (p_.repetition_penalty != 1.0f) {
     // CTRL-style penalty: shrink positive logits, push negative ones further down.
     for (int t : context) {

@@ -1,5 +1,6 @@
 // Tests for sampling: greedy, the temperature distribution, top-k/top-p truncation, the
-// repetition penalty and seed reproducibility.
+// repetition penalty, OpenAI's frequency and presence penalties, the logit bias, seed
+// reproducibility, and log-probabilities.
 #include "engine/sampler.h"
 
 #include <gtest/gtest.h>
@@ -10,8 +11,18 @@
 namespace llms::engine {
 namespace {
 
+SamplingParams Params(float temperature, int top_k, float top_p, float repetition, uint64_t seed) {
+  SamplingParams p;
+  p.temperature = temperature;
+  p.top_k = top_k;
+  p.top_p = top_p;
+  p.repetition_penalty = repetition;
+  p.seed = seed;
+  return p;
+}
+
 TEST(SamplerTest, GreedyPicksTheFirstMaximum) {
-  Sampler s(SamplingParams{0.0f, 0, 1.0f, 1.0f, 1});
+  Sampler s(Params(0.0f, 0, 1.0f, 1.0f, 1));
   const std::vector<float> logits = {0.1f, 2.0f, 2.0f, -1.0f};
   EXPECT_EQ(s.Sample(logits, {}), 1);
   EXPECT_EQ(Argmax(logits), 1);
@@ -20,7 +31,7 @@ TEST(SamplerTest, GreedyPicksTheFirstMaximum) {
 TEST(SamplerTest, TemperatureFollowsTheSoftmax) {
   const std::vector<float> logits = {0.0f, std::log(2.0f),
                                      std::log(7.0f)};  // probabilities 0.1 0.2 0.7
-  Sampler s(SamplingParams{1.0f, 0, 1.0f, 1.0f, 7});
+  Sampler s(Params(1.0f, 0, 1.0f, 1.0f, 7));
   std::map<int, int> counts;
   for (int i = 0; i < 50000; ++i) ++counts[s.Sample(logits, {})];
   EXPECT_NEAR(counts[0] / 50000.0, 0.1, 0.01);
@@ -29,8 +40,8 @@ TEST(SamplerTest, TemperatureFollowsTheSoftmax) {
 
 TEST(SamplerTest, TopKAndTopPTruncate) {
   const std::vector<float> logits = {0.0f, std::log(2.0f), std::log(7.0f)};
-  Sampler k1(SamplingParams{1.0f, 1, 1.0f, 1.0f, 3});
-  Sampler p(SamplingParams{1.0f, 0, 0.85f, 1.0f, 3});  // 0.7 + 0.2 reaches 0.85: token 0 is cut
+  Sampler k1(Params(1.0f, 1, 1.0f, 1.0f, 3));
+  Sampler p(Params(1.0f, 0, 0.85f, 1.0f, 3));  // 0.7 + 0.2 reaches 0.85: token 0 is cut
   for (int i = 0; i < 2000; ++i) {
     EXPECT_EQ(k1.Sample(logits, {}), 2);
     EXPECT_NE(p.Sample(logits, {}), 0);
@@ -39,11 +50,48 @@ TEST(SamplerTest, TopKAndTopPTruncate) {
 
 TEST(SamplerTest, RepetitionPenaltyAndSeeds) {
   const std::vector<float> logits = {1.0f, 1.2f};
-  Sampler pen(SamplingParams{0.0f, 0, 1.0f, 2.0f, 1});
+  Sampler pen(Params(0.0f, 0, 1.0f, 2.0f, 1));
   EXPECT_EQ(pen.Sample(logits, std::vector<int>{1}), 0);  // 1.2 / 2 < 1.0
-  Sampler a(SamplingParams{1.0f, 0, 1.0f, 1.0f, 99}), b(SamplingParams{1.0f, 0, 1.0f, 1.0f, 99});
+  Sampler a(Params(1.0f, 0, 1.0f, 1.0f, 99)), b(Params(1.0f, 0, 1.0f, 1.0f, 99));
   const std::vector<float> flat(50, 0.0f);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(a.Sample(flat, {}), b.Sample(flat, {}));
+}
+
+TEST(SamplerTest, FrequencyAndPresencePenaltiesCountTheOutputOnly) {
+  // Logits [3, 2.5]; the context holds the prompt {0, 0} and the output {0}.
+  const std::vector<float> logits = {3.0f, 2.5f};
+  const std::vector<int> context = {0, 0, 0};
+  SamplingParams freq = Params(0.0f, 0, 1.0f, 1.0f, 1);
+  freq.frequency_penalty = 0.4f;  // 3 - 0.4 * 1 = 2.6 > 2.5: still 0 (the prompt's two don't count)
+  EXPECT_EQ(Sampler(freq).Sample(logits, context, 2), 0);
+  freq.frequency_penalty = 0.6f;  // 2.4 < 2.5
+  EXPECT_EQ(Sampler(freq).Sample(logits, context, 2), 1);
+  SamplingParams presence = Params(0.0f, 0, 1.0f, 1.0f, 1);
+  presence.presence_penalty = 0.6f;  // once, however often: 2.4 < 2.5
+  EXPECT_EQ(Sampler(presence).Sample(logits, context, 0), 1);
+  presence.presence_penalty = 0.4f;
+  EXPECT_EQ(Sampler(presence).Sample(logits, context, 0), 0);
+}
+
+TEST(SamplerTest, LogitBiasShiftsTheChoice) {
+  const std::vector<float> logits = {1.0f, 0.0f, 0.5f};
+  SamplingParams p = Params(0.0f, 0, 1.0f, 1.0f, 1);
+  p.logit_bias = {{2, 0.6f}};
+  EXPECT_EQ(Sampler(p).Sample(logits, {}), 2);
+  p.logit_bias = {{0, -100.0f}, {7, 5.0f}};  // an id beyond the vocabulary is ignored
+  EXPECT_EQ(Sampler(p).Sample(logits, {}), 2);
+}
+
+TEST(SamplerTest, LogprobsAreTheLogSoftmaxAndTheTopAlternatives) {
+  const std::vector<float> logits = {0.0f, std::log(2.0f), std::log(7.0f)};  // 0.1 0.2 0.7
+  const TokenLogprobs lp = ComputeLogprobs(logits, 1, 2);
+  EXPECT_NEAR(lp.logprob, std::log(0.2), 1e-6);
+  ASSERT_EQ(lp.top.size(), 2u);
+  EXPECT_EQ(lp.top[0].first, 2);
+  EXPECT_NEAR(lp.top[0].second, std::log(0.7), 1e-6);
+  EXPECT_EQ(lp.top[1].first, 1);
+  EXPECT_TRUE(ComputeLogprobs(logits, 0, 0).top.empty());
+  EXPECT_EQ(ComputeLogprobs(logits, 0, 10).top.size(), 3u);
 }
 
 }  // namespace

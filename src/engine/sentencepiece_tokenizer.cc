@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/mapped_file.h"
+#include "engine/bpe_merge.h"
 
 namespace llms::engine {
 
@@ -90,7 +91,8 @@ int SentencePieceTokenizer::Lookup(std::string_view s) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_bos) const {
+std::vector<int> SentencePieceTokenizer::CodePointPieces(std::string_view text,
+                                                         bool add_bos) const {
   std::vector<int> tokens;
   if (add_bos) tokens.push_back(bos_);
   if (!text.empty()) {
@@ -113,27 +115,22 @@ std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_
     }
     i += n;
   }
-  // Merge the best-scoring adjacent pair until no pair forms a vocabulary piece (BOS included in
-  // the scan, as llama2.c does; "<s>" never forms a piece with its neighbour).
+  return tokens;
+}
+
+std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_bos) const {
+  std::vector<int> tokens = CodePointPieces(text, add_bos);
+  // Merge the best-scoring adjacent pair until no pair forms a vocabulary piece (BOS included, as
+  // llama2.c does; "<s>" never forms a piece with its neighbour), leftmost among equal scores: the
+  // order of llama2.c's rescanning loop, without its quadratic cost (bpe_merge.h).
   std::string merged;
-  for (;;) {
-    float best = -1e10f;
-    int best_id = -1;
-    size_t best_at = 0;
-    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-      merged = pieces_[static_cast<size_t>(tokens[i])];
-      merged += pieces_[static_cast<size_t>(tokens[i + 1])];
-      const int id = Lookup(merged);
-      if (id >= 0 && scores_[static_cast<size_t>(id)] > best) {
-        best = scores_[static_cast<size_t>(id)];
-        best_id = id;
-        best_at = i;
-      }
-    }
-    if (best_id < 0) break;
-    tokens[best_at] = best_id;
-    tokens.erase(tokens.begin() + static_cast<ptrdiff_t>(best_at) + 1);
-  }
+  MergeByRank(tokens, [&](int left, int right) -> std::optional<MergeCandidate> {
+    merged = pieces_[static_cast<size_t>(left)];
+    merged += pieces_[static_cast<size_t>(right)];
+    const int id = Lookup(merged);
+    if (id < 0) return std::nullopt;
+    return MergeCandidate{-static_cast<double>(scores_[static_cast<size_t>(id)]), id};
+  });
   return tokens;
 }
 

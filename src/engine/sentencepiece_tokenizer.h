@@ -29,9 +29,13 @@ class SentencePieceTokenizer : public Tokenizer {
   int eos() const override { return eos_; }
   const std::string& piece(int id) const { return pieces_[static_cast<size_t>(id)]; }
   float score(int id) const { return scores_[static_cast<size_t>(id)]; }
+  // The id of the piece spelled `s`, or -1.
+  int Lookup(std::string_view s) const;
+  // Encoding before any merge: optional BOS, the leading " ", then one piece per code point (or
+  // its byte pieces).
+  std::vector<int> CodePointPieces(std::string_view text, bool add_bos) const;
 
  private:
-  int Lookup(std::string_view s) const;
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
   std::unordered_map<std::string, int> index_;

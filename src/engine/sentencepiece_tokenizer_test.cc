@@ -1,8 +1,11 @@
 // Tests for the SentencePiece tokenizer on the real tok512 vocabulary (round trips, byte
-// fallback, llama2.c's leading-space rules) and for streaming UTF-8 assembly.
+// fallback, llama2.c's leading-space rules, the heap-ordered merges against llama2.c's own
+// rescanning loop on random text) and for streaming UTF-8 assembly.
 #include "engine/sentencepiece_tokenizer.h"
 
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "engine/test_models.h"
 
@@ -35,6 +38,44 @@ TEST(SentencePieceTokenizerTest, RoundTripsOnTok512) {
   ASSERT_GE(emoji.size(), 4u);
   EXPECT_EQ(emoji.back(), 0x82 + 3);
   EXPECT_TRUE(t->Encode("", true) == std::vector<int>{1});
+}
+
+// llama2.c's encode loop as it is written there (rescan every pair, merge the best, leftmost on
+// ties), quadratic: the oracle for the heap-ordered merges.
+std::vector<int> RescanMerges(const SentencePieceTokenizer& t, std::vector<int> tokens) {
+  for (;;) {
+    float best = -1e10f;
+    int best_id = -1;
+    size_t best_at = 0;
+    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+      const int id = t.Lookup(t.piece(tokens[i]) + t.piece(tokens[i + 1]));
+      if (id >= 0 && t.score(id) > best) {
+        best = t.score(id);
+        best_id = id;
+        best_at = i;
+      }
+    }
+    if (best_id < 0) return tokens;
+    tokens[best_at] = best_id;
+    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_at) + 1);
+  }
+}
+
+TEST(SentencePieceTokenizerTest, MergesAsLlama2csRescanDoesOnRandomText) {
+  LLMS_REQUIRE_STORIES();
+  auto t = SentencePieceTokenizer::LoadLlama2c(testing::StoriesDir() + "/tok512.bin", 512);
+  ASSERT_TRUE(t.ok()) << t.message();
+  std::mt19937 rng(5);
+  const std::vector<std::string> words{"the", " the", "a",  "Once", " upon", "time",
+                                       " ",   "  ",   "\n", "é",    "世界",  "🙂",
+                                       "ing", "ed",   "x",  "q",    ".",     "!"};
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) text += words[rng() % words.size()];
+    const bool bos = round % 2 == 0;
+    EXPECT_EQ(t->Encode(text, bos), RescanMerges(*t, t->CodePointPieces(text, bos))) << text;
+  }
 }
 
 TEST(SentencePieceTokenizerTest, RejectsMismatchedFiles) {

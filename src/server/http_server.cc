@@ -1,8 +1,11 @@
-// The HTTP front end: connections, routing, authentication, generation (whole or streamed),
-// cancellation on disconnect, and draining on SIGTERM.
+// The HTTP front end: connections and their limits, routing, authentication, generation (whole
+// or streamed; the work itself on worker threads), cancellation on disconnect, and draining.
 #include "server/http_server.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -13,8 +16,9 @@
 #include <fstream>
 #include <memory>
 #include <random>
-
-#include "engine/tokenizer.h"
+#include <thread>
+#include <unordered_set>
+#include <variant>
 
 namespace llms::server {
 namespace {
@@ -25,8 +29,9 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using net::awaitable;
 using net::use_awaitable;
-
 using Request = http::request<http::string_body>;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using SteadyClock = std::chrono::steady_clock;
 
 int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -34,10 +39,27 @@ int64_t UnixNow() {
       .count();
 }
 
+std::chrono::milliseconds Ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 // What the operator sees on stderr: start, drain and trouble (stdout stays free).
 void Say(const std::string& line) {
   fmt::print(stderr, "{}\n", line);
   std::fflush(stderr);
+}
+
+// "host:port", with an IPv6 address in brackets.
+std::string HostPort(const std::string& host, uint16_t port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 ApiError NotFound(const std::string& what) {
@@ -47,70 +69,167 @@ ApiError NotFound(const std::string& what) {
   return e;
 }
 
-class Server {
+ApiError ServerError(int status, std::string message, std::string code = "") {
+  ApiError e;
+  e.status = status;
+  e.type = "server_error";
+  e.message = std::move(message);
+  e.code = std::move(code);
+  return e;
+}
+
+std::vector<TokenLogprobJson> ToJson(const std::vector<LogprobEntry>& entries) {
+  std::vector<TokenLogprobJson> out;
+  out.reserve(entries.size());
+  for (const LogprobEntry& e : entries) out.push_back({e.token, e.logprob, e.top});
+  return out;
+}
+
+// Wake-ups from the scheduler threads are posted to the (single) I/O thread. One may run while
+// the generation's coroutine is suspended in a write rather than on the timer, so it also leaves
+// `pending` set, which the coroutine checks before waiting: none is lost. `posted` coalesces
+// wake-ups: while one is queued, further tokens need no other post (the coroutine reads all
+// progress when it runs), which keeps the scheduler's lock short.
+struct Wake {
+  explicit Wake(net::io_context& io) : timer(io, net::steady_timer::time_point::max()) {}
+  net::steady_timer timer;
+  bool pending = false;
+  std::atomic<bool> posted{false};
+  void Fire() {
+    pending = true;
+    timer.cancel();
+  }
+};
+
+}  // namespace
+
+class HttpServer::Impl {
  public:
-  Server(ModelService* service, const ServerOptions& options)
-      : service_(service), options_(options), acceptor_(io_), signals_(io_, SIGTERM, SIGINT) {
+  explicit Impl(ServerOptions options)
+      : options_(std::move(options)), acceptor_(io_), signals_(io_, SIGTERM, SIGINT) {
     std::random_device rd;
     seed_base_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   }
 
-  Status Run() {
+  ~Impl() {
+    work_guard_.reset();
+    work_io_.stop();
+    for (auto& t : workers_) t.join();
+  }
+
+  Status Bind() {
     beast::error_code ec;
     const auto address = net::ip::make_address(options_.host, ec);
-    if (ec) return Status::Error("--host '" + options_.host + "' is not an IP address");
+    if (ec) {
+      return Status::Error("--host '" + options_.host +
+                           "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or ::1)");
+    }
     const tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Status::Error(
-          fmt::format("cannot listen on {}:{}: {} (is another server using the "
-                      "port? pick another with --port)",
-                      options_.host, options_.port, ec.message()));
+      return Status::Error(fmt::format(
+          "cannot listen on {}: {} (is another server using the port? pick another with --port)",
+          HostPort(options_.host, options_.port), ec.message()));
     }
-    const uint16_t port = acceptor_.local_endpoint().port();
+    return Status::Ok();
+  }
+
+  uint16_t port() const {
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec).port();
+  }
+
+  Status Run(ModelService* service) {
+    service_ = service;
+    StartWorkers();
+    const uint16_t port = this->port();
     if (!options_.port_file.empty()) {
       const std::string tmp = options_.port_file + ".tmp";
       std::ofstream(tmp) << port << "\n";
       std::rename(tmp.c_str(), options_.port_file.c_str());
     }
-    Say(fmt::format("aegaeon serve: listening on http://{}:{} ({} models, policy {})",
-                    options_.host, port, service_->num_models(), service_->config().policy));
-    signals_.async_wait([this](const beast::error_code& e, int sig) {
-      if (!e) BeginDrain(sig);
-    });
+    Say(fmt::format("aegaeon serve: listening on http://{} ({} models, policy {})",
+                    HostPort(options_.host, port), service_->num_models(),
+                    service_->config().policy));
+    WaitSignal();
     net::co_spawn(io_, Accept(), net::detached);
     io_.run();
+    if (cut_ > 0) {
+      return Status::Error(fmt::format(
+          "the drain timeout ({} s) ended {} requests with an error before they finished",
+          options_.drain_timeout_s, cut_));
+    }
     return Status::Ok();
   }
 
  private:
+  // Worker threads: parse, tokenize, submit, withdraw, metrics. Lower priority than the model's
+  // threads, so a long prompt being tokenized slows the streams of others as little as it can.
+  void StartWorkers() {
+    for (int i = 0; i < std::max(1, options_.worker_threads); ++i) {
+      workers_.emplace_back([this] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
+        work_io_.run();
+      });
+    }
+  }
+
+  // Runs `f` on a worker thread; the awaiting coroutine resumes on the I/O thread with its
+  // result. (Not a coroutine itself, and callers pass a named lambda: GCC 12 mishandles
+  // temporaries that live across a co_await.)
+  template <typename F>
+  awaitable<std::invoke_result_t<F>> OnWorker(F f) {
+    using R = std::invoke_result_t<F>;
+    return net::co_spawn(
+        work_io_, [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); }, use_awaitable);
+  }
+
+  void WaitSignal() {
+    signals_.async_wait([this](const beast::error_code& e, int sig) {
+      if (e) return;
+      if (!service_->draining()) {
+        BeginDrain(sig);
+        WaitSignal();  // a second signal ends the drain at once
+      } else {
+        Say("aegaeon serve: second signal: ending the requests still in flight now");
+        drain_deadline_ = SteadyClock::now();
+      }
+    });
+  }
+
   void BeginDrain(int sig) {
-    Say(
-        fmt::format("aegaeon serve: {} received: draining {} in-flight requests (new ones get "
-                    "503), then exiting",
-                    sig == SIGTERM ? "SIGTERM" : "SIGINT", service_->in_flight()));
+    Say(fmt::format(
+        "aegaeon serve: {} received: draining {} in-flight requests (new ones get "
+        "503, at most {} s), then exiting",
+        sig == SIGTERM ? "SIGTERM" : "SIGINT", service_->in_flight(), options_.drain_timeout_s));
     service_->BeginDrain();
     beast::error_code ec;
     acceptor_.close(ec);
+    drain_deadline_ = SteadyClock::now() + Ms(options_.drain_timeout_s);
     net::co_spawn(io_, WaitDrained(), net::detached);
   }
 
   awaitable<void> WaitDrained() {
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::milliseconds(static_cast<int64_t>(options_.drain_timeout_s * 1000));
     net::steady_timer t(io_);
-    while ((service_->in_flight() > 0 || active_ > 0) &&
-           std::chrono::steady_clock::now() < deadline) {
+    while ((service_->in_flight() > 0 || active_ > 0) && SteadyClock::now() < drain_deadline_) {
       t.expires_after(std::chrono::milliseconds(20));
       co_await t.async_wait(use_awaitable);
     }
-    if (service_->in_flight() > 0) {
-      Say(fmt::format("aegaeon serve: drain timeout ({} s) with {} requests in flight",
-                      options_.drain_timeout_s, service_->in_flight()));
+    if (active_ > 0 || service_->in_flight() > 0) {
+      // Past the deadline: every generation still running ends with an explicit error.
+      cut_ = active_;
+      Say(fmt::format("aegaeon serve: drain timeout ({} s): ending {} requests with an error",
+                      options_.drain_timeout_s, active_));
+      hard_stop_ = true;
+      for (Wake* w : wakes_) w->Fire();
+      const auto give_up = SteadyClock::now() + std::chrono::seconds(5);
+      while (active_ > 0 && SteadyClock::now() < give_up) {
+        t.expires_after(std::chrono::milliseconds(10));
+        co_await t.async_wait(use_awaitable);
+      }
     } else {
       Say("aegaeon serve: drained, exiting");
     }
@@ -124,44 +243,116 @@ class Server {
       if (ec) {
         if (!acceptor_.is_open()) co_return;
         if (ec == net::error::no_descriptors) {
-          Say("aegaeon serve: out of file descriptors; raise `ulimit -n`");
+          ++fd_failures_;
+          if (SteadyClock::now() >= next_fd_log_) {
+            Say(
+                fmt::format("aegaeon serve: out of file descriptors ({} connections refused "
+                            "since the last note); raise `ulimit -n` or lower "
+                            "--max-connections",
+                            fd_failures_));
+            fd_failures_ = 0;
+            next_fd_log_ = SteadyClock::now() + std::chrono::seconds(10);
+          }
           net::steady_timer t(io_);
           t.expires_after(std::chrono::milliseconds(50));
           co_await t.async_wait(use_awaitable);
         }
         continue;
       }
+      if (connections_ >= options_.max_connections) {
+        net::co_spawn(io_, Refuse(std::move(socket)), net::detached);
+        continue;
+      }
       net::co_spawn(io_, Session(std::move(socket)), net::detached);
     }
   }
 
+  // Over the connection cap: a 503 with Retry-After, then close.
+  awaitable<void> Refuse(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    ApiError e = ServerError(
+        503,
+        fmt::format("the server holds {} connections, its limit (--max-connections): retry later",
+                    options_.max_connections),
+        "too_many_connections");
+    co_await SendError(stream, e, false, 11);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
   awaitable<void> Session(tcp::socket socket) {
+    ++connections_;
+    struct Count {
+      int* n;
+      ~Count() { --*n; }
+    } count{&connections_};
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    for (;;) {
+    for (bool first = true;; first = false) {
+      beast::error_code ec;
+      if (!first && buffer.size() == 0) {
+        // Idle between requests: the next one's first bytes must come within the keep-alive
+        // timeout.
+        stream.expires_after(Ms(options_.keep_alive_timeout_s));
+        const size_t n = co_await stream.async_read_some(buffer.prepare(4096),
+                                                         net::redirect_error(use_awaitable, ec));
+        if (ec) break;
+        buffer.commit(n);
+      }
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
-      stream.expires_after(std::chrono::seconds(300));
-      beast::error_code ec;
-      co_await http::async_read(stream, buffer, parser, net::redirect_error(use_awaitable, ec));
-      if (ec == http::error::body_limit) {
-        ApiError e;
-        e.status = 413;
-        e.message =
-            fmt::format("the request body is larger than {} bytes", options_.max_body_bytes);
-        co_await SendError(stream, e, false);
-        break;
-      }
+      stream.expires_after(Ms(options_.header_timeout_s));
+      co_await http::async_read_header(stream, buffer, parser,
+                                       net::redirect_error(use_awaitable, ec));
       if (ec) {
-        if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-            ec != net::error::connection_reset && ec != net::error::eof) {
+        // A timeout closed the connection already (as nginx does, without an answer).
+        if (ec == http::error::body_limit) {  // its Content-Length says too much
+          co_await SendError(stream, TooLarge(), false, 11);
+        } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+                   ec != net::error::connection_reset && ec != net::error::eof) {
           // A malformed request line or header: answer 400 and close.
-          co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()), false);
+          co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()), false,
+                             11);
         }
         break;
       }
+      const unsigned version = parser.get().version();
+      const auto length = parser.content_length();
+      if (length && *length > options_.max_body_bytes) {
+        co_await SendError(stream, TooLarge(), false, version);
+        break;
+      }
+      if (version >= 11 && !parser.is_done()) {
+        const auto expect = parser.get().find(http::field::expect);
+        if (expect != parser.get().end() &&
+            IEquals(std::string_view(expect->value().data(), expect->value().size()),
+                    "100-continue")) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream.expires_after(Ms(options_.body_timeout_s));
+          co_await net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
+                                    net::redirect_error(use_awaitable, ec));
+          if (ec) break;
+        }
+      }
+      if (!parser.is_done()) {
+        stream.expires_after(Ms(options_.body_timeout_s));
+        co_await http::async_read(stream, buffer, parser, net::redirect_error(use_awaitable, ec));
+        if (ec == http::error::body_limit) {
+          co_await SendError(stream, TooLarge(), false, version);
+          break;
+        }
+        if (ec) {
+          if (ec != beast::error::timeout && ec != net::error::connection_reset &&
+              ec != net::error::eof && ec != http::error::partial_message) {
+            co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()), false,
+                               version);
+          }
+          break;
+        }
+      }
+      stream.expires_never();
       Request req = parser.release();
-      const bool keep = co_await Handle(stream, req) && req.keep_alive();
+      const bool keep = co_await Handle(stream, req) && req.keep_alive() && !service_->draining();
       if (!keep) break;
     }
     // A lingering close, as nginx does: stop sending, then read and discard what the client
@@ -177,34 +368,59 @@ class Server {
     }
   }
 
+  ApiError TooLarge() const {
+    ApiError e;
+    e.status = 413;
+    e.message = fmt::format("the request body is larger than {} bytes (--max-body-mb)",
+                            options_.max_body_bytes);
+    return e;
+  }
+
   awaitable<bool> Send(beast::tcp_stream& stream, http::status status, const std::string& type,
-                       std::string body, bool keep_alive,
-                       const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    http::response<http::string_body> res{status, 11};
+                       std::string body, bool keep_alive, unsigned version,
+                       const Headers& headers = {}, bool head = false) {
+    http::response<http::string_body> res{status, version == 10 ? 10u : 11u};
     res.set(http::field::server, "aegaeon");
     res.set(http::field::content_type, type);
     for (const auto& [k, v] : headers) res.set(k, v);
     res.keep_alive(keep_alive);
     res.body() = std::move(body);
     res.prepare_payload();
+    if (head) res.body().clear();  // HEAD: the GET answer's headers (its Content-Length) only
     stream.expires_after(std::chrono::seconds(60));
     beast::error_code ec;
-    co_await http::async_write(stream, res, net::redirect_error(use_awaitable, ec));
+    if (head) {
+      http::response_serializer<http::string_body> sr{res};
+      co_await http::async_write_header(stream, sr, net::redirect_error(use_awaitable, ec));
+    } else {
+      co_await http::async_write(stream, res, net::redirect_error(use_awaitable, ec));
+    }
+    stream.expires_never();
     co_return !ec;
   }
 
-  awaitable<bool> SendError(beast::tcp_stream& stream, const ApiError& e, bool keep_alive) {
-    std::vector<std::pair<std::string, std::string>> headers;
+  awaitable<bool> SendError(beast::tcp_stream& stream, const ApiError& e, bool keep_alive,
+                            unsigned version) {
+    Headers headers;
     if (e.status == 429 || e.status == 503) headers.emplace_back("Retry-After", "1");
     if (e.status == 401) headers.emplace_back("WWW-Authenticate", "Bearer");
     co_return co_await Send(stream, static_cast<http::status>(e.status), "application/json",
-                            ErrorBody(e), keep_alive, headers);
+                            ErrorBody(e), keep_alive, version, headers);
   }
 
   std::optional<ApiError> CheckAuth(const Request& req) const {
     if (options_.api_key.empty()) return std::nullopt;
     const auto it = req.find(http::field::authorization);
-    if (it != req.end() && it->value() == "Bearer " + options_.api_key) return std::nullopt;
+    if (it != req.end()) {
+      // The scheme is case-insensitive (RFC 9110), the key exact.
+      std::string_view v(it->value().data(), it->value().size());
+      const size_t space = v.find(' ');
+      if (space != std::string_view::npos && IEquals(v.substr(0, space), "Bearer")) {
+        std::string_view key = v.substr(space);
+        while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+        if (key == options_.api_key) return std::nullopt;
+      }
+    }
     ApiError e;
     e.status = 401;
     e.message = it == req.end() ? "no API key: send the header 'Authorization: Bearer YOUR_KEY'"
@@ -213,70 +429,76 @@ class Server {
     return e;
   }
 
-  awaitable<bool> Handle(beast::tcp_stream& stream, const Request& req) {
+  awaitable<bool> Handle(beast::tcp_stream& stream, Request& req) {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
     const bool keep = req.keep_alive();
+    const unsigned v = req.version();
+    const bool head = req.method() == http::verb::head;
+    const bool get = req.method() == http::verb::get || head;
     if (path == "/health") {
-      if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(stream, "GET", keep);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
       if (service_->draining()) {
         // (Named, not braced in the co_await: GCC 12 cannot keep an initializer list's array
         // alive across a suspension.)
-        const std::vector<std::pair<std::string, std::string>> retry{{"Retry-After", "1"}};
+        const Headers retry{{"Retry-After", "1"}};
         co_return co_await Send(stream, http::status::service_unavailable, "application/json",
-                                R"({"status":"draining"})", keep, retry);
+                                R"({"status":"draining"})", keep, v, retry, head);
       }
       co_return co_await Send(stream, http::status::ok, "application/json", R"({"status":"ok"})",
-                              keep);
+                              keep, v, {}, head);
     }
     if (path == "/metrics") {
-      if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(stream, "GET", keep);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
+      auto metrics = [this] { return service_->MetricsText(); };
+      std::string text = co_await OnWorker(std::move(metrics));
       co_return co_await Send(stream, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                              service_->MetricsText(), keep);
+                              std::move(text), keep, v, {}, head);
     }
     if (path.rfind("/v1/", 0) != 0) {
       co_return co_await SendError(stream,
                                    NotFound("no route " + path +
                                             ": the API is under /v1 (models, completions, "
                                             "chat/completions), with /health and /metrics"),
-                                   keep);
+                                   keep, v);
     }
-    if (auto e = CheckAuth(req)) co_return co_await SendError(stream, *e, keep);
+    if (auto e = CheckAuth(req)) co_return co_await SendError(stream, *e, keep, v);
     if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
-      if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(stream, "GET", keep);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
       std::vector<ModelCard> cards = service_->Cards();
       if (path == "/v1/models") {
         co_return co_await Send(stream, http::status::ok, "application/json", ModelList(cards),
-                                keep);
+                                keep, v, {}, head);
       }
       const std::string id = path.substr(std::string("/v1/models/").size());
       for (const ModelCard& c : cards) {
         if (c.id == id) {
           co_return co_await Send(stream, http::status::ok, "application/json", ModelObject(c),
-                                  keep);
+                                  keep, v, {}, head);
         }
       }
-      co_return co_await SendError(stream, UnknownModel(id), keep);
+      co_return co_await SendError(stream, UnknownModel(id), keep, v);
     }
     if (path == "/v1/completions" || path == "/v1/chat/completions") {
       if (req.method() != http::verb::post) {
-        co_return co_await MethodNotAllowed(stream, "POST", keep);
+        co_return co_await MethodNotAllowed(stream, "POST", keep, v);
       }
       ++active_;
       const bool ok = co_await Generate(stream, req, path == "/v1/chat/completions");
       --active_;
       co_return ok;
     }
-    co_return co_await SendError(stream, NotFound("no route " + path), keep);
+    co_return co_await SendError(stream, NotFound("no route " + path), keep, v);
   }
 
-  awaitable<bool> MethodNotAllowed(beast::tcp_stream& stream, const char* allowed, bool keep) {
+  awaitable<bool> MethodNotAllowed(beast::tcp_stream& stream, const char* allowed, bool keep,
+                                   unsigned version) {
     ApiError e;
     e.status = 405;
     e.message = fmt::format("use {} for this route", allowed);
-    const std::vector<std::pair<std::string, std::string>> allow{{"Allow", allowed}};
+    const Headers allow{{"Allow", allowed}};
     co_return co_await Send(stream, http::status::method_not_allowed, "application/json",
-                            ErrorBody(e), keep, allow);
+                            ErrorBody(e), keep, version, allow);
   }
 
   ApiError UnknownModel(const std::string& name) const {
@@ -290,13 +512,50 @@ class Server {
     return e;
   }
 
+  // A request parsed, validated, tokenized and accepted by the scheduler.
+  struct Accepted {
+    GenerationParams params;
+    std::shared_ptr<Generation> gen;
+    std::string echo;  // the prompt's text, when `echo` asked for it
+  };
+
+  // On a worker thread: parse the body, find the model, check the prompt's size, tokenize, build
+  // the scheduler request and submit it (the waker is set before, so no progress is missed).
+  std::variant<Accepted, ApiError> Prepare(const std::string& body, bool chat,
+                                           std::function<void()> waker) {
+    auto parsed = ParseGenerationRequest(body, chat);
+    if (auto* e = std::get_if<ApiError>(&parsed)) {
+      service_->CountRejected("", e->status);
+      return *e;
+    }
+    Accepted a;
+    a.params = std::move(std::get<GenerationParams>(parsed));
+    const GenerationParams& p = a.params;
+    const int model = service_->FindModel(p.model);
+    if (model < 0) {
+      service_->CountRejected(p.model, 404);
+      return UnknownModel(p.model);
+    }
+    auto built = BuildRequest(p, model, &a.echo);
+    if (auto* e = std::get_if<ApiError>(&built)) {
+      service_->CountRejected(p.model, e->status);
+      return *e;
+    }
+    a.gen = std::make_shared<Generation>(model, std::move(std::get<serving::ServingRequest>(built)),
+                                         *service_->model(model).loaded.tokenizer, p.stop);
+    a.gen->SetWaker(std::move(waker));
+    if (auto e = service_->Submit(a.gen)) return *e;
+    return a;
+  }
+
   // Builds the scheduler request from validated parameters; an ApiError for what only the model
-  // can judge (token ids out of its vocabulary, a prompt beyond its context).
-  std::variant<serving::ServingRequest, ApiError> BuildRequest(const GenerationParams& p,
-                                                               int model) const {
+  // can judge (a prompt too long for this deployment, token ids out of its vocabulary).
+  std::variant<serving::ServingRequest, ApiError> BuildRequest(const GenerationParams& p, int model,
+                                                               std::string* echo) const {
     const serving::CpuModel& m = service_->model(model);
     const engine::Tokenizer& tok = *m.loaded.tokenizer;
-    const int ctx = m.loaded.model.config.seq_len;
+    const int max_len = service_->MaxModelLen(model);
+    const std::string field = p.chat ? "messages" : "prompt";
     serving::ServingRequest r;
     if (p.prompt_is_tokens) {
       for (int32_t t : p.prompt_tokens) {
@@ -307,30 +566,54 @@ class Server {
         }
       }
       r.prompt = p.prompt_tokens;
+      if (p.echo) {
+        for (size_t i = 0; i < r.prompt.size(); ++i) {
+          *echo += tok.DecodePiece(i == 0 ? tok.bos() : r.prompt[i - 1], r.prompt[i]);
+        }
+      }
     } else {
       const std::string text =
           p.chat ? RenderChat(service_->chat_format(model), p.messages) : p.prompt_text;
+      // Checked before any work: tokenizing is linear, but a prompt beyond any context is
+      // refused without spending it.
+      if (text.size() > options_.max_prompt_bytes) {
+        return BadRequest(fmt::format("the prompt has {} bytes; this server takes at most {} "
+                                      "(--max-prompt-mb), and {} holds {} tokens",
+                                      text.size(), options_.max_prompt_bytes, p.model, max_len),
+                          field);
+      }
       for (int t : tok.Encode(text, tok.add_bos())) r.prompt.push_back(t);
+      if (p.echo) *echo = p.prompt_text;
     }
     const int n = static_cast<int>(r.prompt.size());
-    if (n == 0) return BadRequest("the prompt is empty", p.chat ? "messages" : "prompt");
-    if (n >= ctx) {
-      ApiError e = BadRequest(fmt::format("this model's maximum context length is {} tokens; the "
-                                          "prompt has {}: shorten it",
-                                          ctx, n),
-                              p.chat ? "messages" : "prompt");
+    if (n == 0) return BadRequest("the prompt is empty", field);
+    if (n >= max_len) {
+      ApiError e = BadRequest(fmt::format("this deployment serves at most {} tokens per request "
+                                          "for {}; the prompt has {}: shorten it",
+                                          max_len, p.model, n),
+                              field);
       e.code = "context_length_exceeded";
       return e;
     }
-    const int max_tokens = p.max_tokens.value_or(p.chat ? ctx - n : 16);
-    if (n + max_tokens > ctx) {
+    const int max_tokens = p.max_tokens.value_or(p.chat ? max_len - n : std::min(16, max_len - n));
+    if (n + max_tokens > max_len) {
       ApiError e = BadRequest(
-          fmt::format("this model's maximum context length is {} tokens; you asked for {} ({} in "
-                      "the prompt, {} in the completion): lower max_tokens or shorten the prompt",
-                      ctx, n + max_tokens, n, max_tokens),
+          fmt::format("this deployment serves at most {} tokens per request for {}; you asked "
+                      "for {} ({} in the prompt, {} in the completion): lower max_tokens or "
+                      "shorten the prompt",
+                      max_len, p.model, n + max_tokens, n, max_tokens),
           "max_tokens");
       e.code = "context_length_exceeded";
       return e;
+    }
+    for (const auto& [id, bias] : p.logit_bias) {
+      if (id >= tok.vocab_size()) {
+        return BadRequest(fmt::format("logit_bias: token id {} is outside {}'s vocabulary (0 to "
+                                      "{})",
+                                      id, p.model, tok.vocab_size() - 1),
+                          "logit_bias");
+      }
+      r.logit_bias.emplace_back(id, bias);
     }
     r.model = model;
     r.prompt_tokens = n;
@@ -338,68 +621,55 @@ class Server {
     r.temperature = p.temperature;
     r.top_p = p.top_p;
     r.top_k = p.top_k;
+    r.frequency_penalty = p.frequency_penalty;
+    r.presence_penalty = p.presence_penalty;
+    r.repetition_penalty = p.repetition_penalty;
+    r.logprobs = p.logprobs.value_or(-1);
     r.seed = p.seed.value_or(seed_base_ + next_seed_++);
     r.ignore_eos = p.ignore_eos;
     return r;
   }
 
-  awaitable<bool> Generate(beast::tcp_stream& stream, const Request& req, bool chat) {
+  awaitable<bool> Generate(beast::tcp_stream& stream, Request& req, bool chat) {
     const bool keep = req.keep_alive();
-    auto parsed = ParseGenerationRequest(req.body(), chat);
-    if (auto* e = std::get_if<ApiError>(&parsed)) {
-      service_->CountRejected("", e->status);
-      co_return co_await SendError(stream, *e, keep);
-    }
-    GenerationParams p = std::move(std::get<GenerationParams>(parsed));
-    const int model = service_->FindModel(p.model);
-    if (model < 0) {
-      service_->CountRejected(p.model, 404);
-      co_return co_await SendError(stream, UnknownModel(p.model), keep);
-    }
-    auto built = BuildRequest(p, model);
-    if (auto* e = std::get_if<ApiError>(&built)) {
-      service_->CountRejected(p.model, e->status);
-      co_return co_await SendError(stream, *e, keep);
-    }
-    auto gen =
-        std::make_shared<Generation>(model, std::move(std::get<serving::ServingRequest>(built)));
-    const int32_t last_prompt_token = gen->request().prompt.back();
-    const int prompt_tokens = gen->request().prompt_tokens;
-
-    // Wake-ups from the scheduler threads are posted to this (single) I/O thread. One may run
-    // while this coroutine is suspended in a write rather than on the timer, so it also leaves
-    // `pending` set, which the coroutine checks before waiting: none is lost.
-    // `posted` coalesces wake-ups: while one is queued, further tokens need no other post (the
-    // coroutine reads all progress when it runs), which keeps the scheduler's lock short.
-    struct Wake {
-      explicit Wake(net::io_context& io) : timer(io, net::steady_timer::time_point::max()) {}
-      net::steady_timer timer;
-      bool pending = false;
-      std::atomic<bool> posted{false};
-      void Fire() {
-        pending = true;
-        timer.cancel();
-      }
-    };
+    const unsigned version = req.version();
     auto wake = std::make_shared<Wake>(io_);
-    gen->SetWaker([this, wake] {
+    auto waker = [this, wake] {
       if (wake->posted.exchange(true)) return;
       net::post(io_, [wake] {
         wake->posted = false;
         wake->Fire();
       });
-    });
-    if (auto e = service_->Submit(gen)) co_return co_await SendError(stream, *e, keep);
+    };
+    auto prepare = [this, body = std::move(req.body()), chat, waker] {
+      return Prepare(body, chat, waker);
+    };
+    std::variant<Accepted, ApiError> prepared = co_await OnWorker(std::move(prepare));
+    if (auto* e = std::get_if<ApiError>(&prepared)) {
+      co_return co_await SendError(stream, *e, keep, version);
+    }
+    Accepted accepted = std::move(std::get<Accepted>(prepared));
+    const GenerationParams& p = accepted.params;
+    std::shared_ptr<Generation> gen = accepted.gen;
+    wakes_.insert(wake.get());
+    struct Unregister {
+      std::unordered_set<Wake*>* set;
+      Wake* w;
+      ~Unregister() { set->erase(w); }
+    } unregister{&wakes_, wake.get()};
+    auto cancel = [this, gen] {
+      net::post(work_io_, [service = service_, gen] { service->Cancel(gen.get()); });
+    };
 
     // A client that closes its connection cancels the request, streamed or not.
     auto gone = std::make_shared<bool>(false);
     stream.socket().async_wait(tcp::socket::wait_read,
-                               [gen, wake, gone, &stream](const beast::error_code& ec) {
+                               [wake, gone, &stream, cancel](const beast::error_code& ec) {
                                  if (ec == net::error::operation_aborted) return;
                                  beast::error_code e2;
                                  if (ec || stream.socket().available(e2) == 0) {
                                    *gone = true;
-                                   gen->Cancel();
+                                   cancel();
                                    wake->Fire();
                                  }
                                });
@@ -407,22 +677,20 @@ class Server {
     const std::string id =
         fmt::format("{}-{:x}", chat ? "chatcmpl" : "cmpl", gen->request().id ^ seed_base_);
     const int64_t created = UnixNow();
-    const engine::Tokenizer& tok = *service_->model(model).loaded.tokenizer;
-    engine::Utf8Stream utf8;
-    std::string held;    // decoded text not yet sent (it may begin a stop string)
-    std::string events;  // SSE events to write
-    std::string text;    // everything sent (non-streamed: the response)
+    const int prompt_tokens = gen->request().prompt_tokens;
+    const bool http10 = version == 10;
+    std::string events;                // SSE events to write
+    std::string text = accepted.echo;  // everything sent (non-streamed: the response)
+    std::vector<TokenLogprobJson> all_logprobs;
     std::string finish_reason;
-    ApiError failure;
-    size_t tokens = 0;
-    int32_t prev = last_prompt_token;
+    std::optional<ApiError> failure;
     bool header_sent = false, first_chunk = true, write_failed = false;
-    http::response<http::empty_body> header{http::status::ok, 11};
+    http::response<http::empty_body> header{http::status::ok, http10 ? 10u : 11u};
     header.set(http::field::server, "aegaeon");
     header.set(http::field::content_type, "text/event-stream");
     header.set(http::field::cache_control, "no-cache");
-    header.keep_alive(keep);
-    header.chunked(true);
+    header.keep_alive(keep && !http10);
+    if (!http10) header.chunked(true);  // HTTP/1.0 has no chunks: the body ends at the close
     http::response_serializer<http::empty_body> serializer{header};
 
     auto write = [&](const std::string& data) -> awaitable<void> {
@@ -435,64 +703,93 @@ class Server {
         header_sent = true;
       }
       if (!ec) {
-        co_await net::async_write(stream, http::make_chunk(net::buffer(data)),
-                                  net::redirect_error(use_awaitable, ec));
+        if (http10) {
+          co_await net::async_write(stream, net::buffer(data),
+                                    net::redirect_error(use_awaitable, ec));
+        } else {
+          co_await net::async_write(stream, http::make_chunk(net::buffer(data)),
+                                    net::redirect_error(use_awaitable, ec));
+        }
       }
+      stream.expires_never();
       if (ec) {
         write_failed = true;
-        gen->Cancel();
+        cancel();
       }
     };
 
+    if (p.stream && !accepted.echo.empty()) {
+      events += StreamChunk(p, id, created, accepted.echo, "", first_chunk);
+      first_chunk = false;
+    }
+    wake->timer.expires_at(SteadyClock::now() + Ms(options_.max_generation_s));
+    size_t next = 0;
+    int tokens = 0;
     for (;;) {
       wake->pending = false;  // whatever fires from here on is seen before the next wait
-      const Generation::Progress pr = gen->Read(tokens);
-      // One event per token (as it would leave a GPU step), each checked for stop strings.
-      for (size_t k = 0; k <= pr.tokens.size() && finish_reason.empty(); ++k) {
-        const bool last = k == pr.tokens.size();
-        if (last && !pr.finished) break;
-        if (!last) {
-          held += utf8.Push(tok.DecodePiece(prev, pr.tokens[k]));
-          prev = pr.tokens[k];
-          ++tokens;
-        } else {
-          held += utf8.Flush();
-        }
-        std::string out;
-        if (const size_t at = FindStop(held, p.stop); at != std::string::npos) {
-          out = held.substr(0, at);
-          held.clear();
-          finish_reason = "stop";
-          gen->Stop();  // frees its KV at the next step; the client has its answer
-        } else {
-          const size_t keep_back = last ? 0 : StopPrefixHold(held, p.stop);
-          out = held.substr(0, held.size() - keep_back);
-          held.erase(0, held.size() - keep_back);
-        }
-        if (!out.empty()) {
-          text += out;
-          if (p.stream) {
-            events += StreamChunk(p, id, created, out, "", first_chunk);
+      Generation::Progress pr = gen->Read(next);
+      next = pr.next;
+      tokens = pr.tokens;
+      for (TextDelta& d : pr.deltas) {
+        std::vector<TokenLogprobJson> lps = ToJson(d.logprobs);
+        if (p.stream) {
+          if (!d.text.empty() || !lps.empty()) {
+            events += StreamChunk(p, id, created, d.text, "", first_chunk, &lps, text.size());
             first_chunk = false;
           }
+        } else {
+          all_logprobs.insert(all_logprobs.end(), lps.begin(), lps.end());
         }
+        text += d.text;
       }
       // The tokens that arrived together leave in one write (still one event each).
       if (!events.empty()) {
         co_await write(events);
         events.clear();
       }
-      if (finish_reason.empty() && pr.finished) {
-        if (pr.failed) {
-          failure.status = 500;
-          failure.type = "server_error";
-          failure.message = "the generation failed: " + pr.error;
-          finish_reason = "error";
-        } else {
-          finish_reason = pr.stopped ? "stop" : "length";
-        }
+      switch (pr.end) {
+        case GenerationEnd::kRunning:
+          break;
+        case GenerationEnd::kStop:
+          finish_reason = "stop";
+          break;
+        case GenerationEnd::kLength:
+          finish_reason = "length";
+          break;
+        case GenerationEnd::kCancelled:
+          *gone = true;  // nobody to answer (or the server gave up on it, which said so)
+          break;
+        case GenerationEnd::kFailed:
+          failure = ServerError(500, "the generation failed: " + pr.error);
+          break;
+        case GenerationEnd::kInternal:
+          failure = ServerError(
+              500,
+              fmt::format("internal error while generating (request {}); the server's log "
+                          "has the details",
+                          gen->request().id),
+              "internal_error");
+          break;
       }
-      if (!finish_reason.empty() || write_failed || *gone) break;
+      if (!finish_reason.empty() || failure || write_failed || *gone) break;
+      if (hard_stop_) {
+        failure = ServerError(503,
+                              "the server shut down before this request finished (its drain "
+                              "timeout passed): retry on another replica",
+                              "service_unavailable");
+        cancel();
+        break;
+      }
+      if (SteadyClock::now() >= wake->timer.expiry()) {
+        failure =
+            ServerError(500,
+                        fmt::format("the generation ran longer than this server allows ({} s, "
+                                    "--max-generation-time)",
+                                    options_.max_generation_s),
+                        "generation_timeout");
+        cancel();
+        break;
+      }
       beast::error_code woken;  // operation_aborted: new progress (or the client left)
       if (!wake->pending) {
         co_await wake->timer.async_wait(net::redirect_error(use_awaitable, woken));
@@ -502,41 +799,59 @@ class Server {
     stream.socket().cancel(ignored);  // the disconnect watcher
     if (write_failed || *gone) co_return false;
 
-    const Usage usage{prompt_tokens, static_cast<int>(tokens)};
+    const Usage usage{prompt_tokens, tokens};
     if (!p.stream) {
-      if (finish_reason == "error") co_return co_await SendError(stream, failure, keep);
+      if (failure) co_return co_await SendError(stream, *failure, keep && !http10, version);
       co_return co_await Send(stream, http::status::ok, "application/json",
-                              CompletionResponse(p, id, created, text, finish_reason, usage), keep);
+                              CompletionResponse(p, id, created, text, finish_reason, usage,
+                                                 &all_logprobs, accepted.echo.size()),
+                              keep, version);
     }
-    if (finish_reason == "error") {
-      co_await write(StreamError(failure));
+    if (failure) {
+      co_await write(StreamError(*failure));
     } else {
       co_await write(StreamChunk(p, id, created, "", finish_reason, first_chunk));
     }
     if (p.include_usage) co_await write(UsageChunk(p, id, created, usage));
     co_await write(std::string(kStreamDone));
     if (write_failed) co_return false;
+    if (http10) co_return false;  // the close ends the body
     beast::error_code ec;
     co_await net::async_write(stream, http::make_chunk_last(),
                               net::redirect_error(use_awaitable, ec));
-    co_return !ec;
+    co_return !ec && !failure;
   }
 
-  ModelService* service_;
   ServerOptions options_;
+  ModelService* service_ = nullptr;
   net::io_context io_{1};
+  net::io_context work_io_;
+  net::executor_work_guard<net::io_context::executor_type> work_guard_{work_io_.get_executor()};
+  std::vector<std::thread> workers_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;
-  int active_ = 0;  // generations in progress (I/O thread only)
+  int active_ = 0;       // generations in progress (I/O thread only)
+  int connections_ = 0;  // open connections (I/O thread only)
+  int cut_ = 0;          // generations ended by the drain timeout
+  bool hard_stop_ = false;
+  std::unordered_set<Wake*> wakes_;  // of the generations in progress
+  SteadyClock::time_point drain_deadline_{};
+  SteadyClock::time_point next_fd_log_{};
+  int64_t fd_failures_ = 0;
   uint64_t seed_base_ = 0;
-  mutable uint64_t next_seed_ = 0;  // default seeds differ per request
+  mutable std::atomic<uint64_t> next_seed_{0};  // default seeds differ per request
 };
 
-}  // namespace
-
-Status RunHttpServer(ModelService* service, const ServerOptions& options) {
-  Server server(service, options);
-  return server.Run();
+HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpServer::~HttpServer() = default;
+Status HttpServer::Bind() {
+  return impl_->Bind();
+}
+Status HttpServer::Run(ModelService* service) {
+  return impl_->Run(service);
+}
+uint16_t HttpServer::port() const {
+  return impl_->port();
 }
 
 }  // namespace llms::server

@@ -8,45 +8,6 @@
 
 namespace llms::server {
 
-Generation::Progress Generation::Read(size_t from) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  Progress p;
-  p.total = tokens_.size();
-  if (from < tokens_.size())
-    p.tokens.assign(tokens_.begin() + static_cast<ptrdiff_t>(from), tokens_.end());
-  p.finished = finished_;
-  p.failed = failed_;
-  p.stopped = stopped_;
-  p.error = error_;
-  return p;
-}
-
-void Generation::SetWaker(std::function<void()> wake) {
-  std::lock_guard<std::mutex> lock(mu_);
-  wake_ = std::move(wake);
-}
-
-size_t Generation::Publish() {
-  std::function<void()> wake;
-  size_t before;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    before = tokens_.size();
-    const serving::ServingRequest& r = request_;
-    if (r.output.size() > tokens_.size()) {
-      tokens_.insert(tokens_.end(), r.output.begin() + static_cast<ptrdiff_t>(tokens_.size()),
-                     r.output.end());
-    }
-    finished_ = r.finished;
-    failed_ = r.failed;
-    stopped_ = r.stopped;
-    error_ = r.error;
-    wake = wake_;
-  }
-  if (wake) wake();
-  return before;
-}
-
 Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig& config) {
   if (config.models.empty())
     return Result<std::unique_ptr<ModelService>>::Error(
@@ -85,6 +46,9 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
   cluster.max_queue = c.max_queue;
   cluster.max_round_s = c.max_round_s;
   cluster.multiplex_kv_reserve = 16 << 20;
+  cluster.host_kv_bytes = static_cast<double>(c.host_kv_bytes);
+  cluster.host_kv_slab_bytes = static_cast<double>(serving::SequenceStore::kSlabBytes);
+  cluster.record_switches = false;  // a server keeps the sums only (a history would grow forever)
   auto policy = serving::MakePolicy(c.policy, served, cluster);
   if (!policy.ok()) return Result<std::unique_ptr<ModelService>>::Error(policy.message());
   s->policy_ = std::move(*policy);
@@ -96,13 +60,25 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
     raw.push_back(s->executors_.back().get());
   }
   s->counters_.resize(s->models_.size());
+  for (size_t i = 0; i < served.size(); ++i) {
+    s->latency_.push_back(std::make_unique<Latencies>());
+    // What one request may span: the context window, one instance's KV blocks (every policy
+    // admits against those) and the operator's cap.
+    int64_t len = s->models_[i]->loaded.model.config.seq_len;
+    len = std::min(len, serving::KvCapacityBlocks(served[i], cluster.instance_memory) *
+                            serving::kKvBlockTokens);
+    if (c.max_model_len > 0) len = std::min<int64_t>(len, c.max_model_len);
+    s->max_model_len_.push_back(static_cast<int>(len));
+  }
   s->created_ = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   s->driver_ = std::make_unique<serving::RealtimeDriver>(s->policy_.get(), raw, &s->clock_);
   ModelService* self = s.get();
-  s->driver_->SetListener(
-      [self](const std::vector<serving::ServingRequest*>& rs) { self->OnProgress(rs); });
+  s->driver_->SetListener([self](const std::vector<serving::ServingRequest*>& progressed,
+                                 const std::vector<serving::ServingRequest*>& released) {
+    self->OnProgress(progressed, released);
+  });
   return s;
 }
 
@@ -119,8 +95,9 @@ int ModelService::FindModel(const std::string& name) const {
 
 std::vector<ModelCard> ModelService::Cards() const {
   std::vector<ModelCard> cards;
-  for (const auto& m : models_)
-    cards.push_back({m->name, created_, m->loaded.model.config.seq_len});
+  for (size_t i = 0; i < models_.size(); ++i) {
+    cards.push_back({models_[i]->name, created_, max_model_len_[i]});
+  }
   return cards;
 }
 
@@ -154,83 +131,101 @@ std::optional<ApiError> ModelService::Submit(const std::shared_ptr<Generation>& 
     CountRejected(models_[static_cast<size_t>(g->model())]->name, 503);
     return e;
   }
-  g->request_.id = next_id_++;
+  serving::ServingRequest& r = g->request();
+  r.id = next_id_++;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    live_[g->request_.id] = g;
-    counters_[static_cast<size_t>(g->model())].prompt_tokens += g->request_.prompt_tokens;
+    live_[r.id] = g;
+    counters_[static_cast<size_t>(g->model())].prompt_tokens += r.prompt_tokens;
   }
-  if (driver_->Submit(&g->request_)) return std::nullopt;
+  if (driver_->Submit(&r)) return std::nullopt;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    live_.erase(g->request_.id);
-    counters_[static_cast<size_t>(g->model())].prompt_tokens -= g->request_.prompt_tokens;
+    live_.erase(r.id);
+    counters_[static_cast<size_t>(g->model())].prompt_tokens -= r.prompt_tokens;
   }
-  // The policy's reason says whose fault it is (policy.h: the text before ':' is the kind).
   const std::string& name = models_[static_cast<size_t>(g->model())]->name;
-  const std::string& why = g->request_.error;
-  if (why.rfind("queue full", 0) == 0) {
-    e.status = 429;
-    e.type = "rate_limit_error";
-    e.code = "rate_limit_exceeded";
-    e.message = fmt::format("model {} is overloaded: {}; retry later", name, why);
-  } else if (why.rfind("not placed", 0) == 0) {
-    e.status = 503;
-    e.code = "model_not_placed";
-    e.message = fmt::format(
-        "model {} cannot be served by this deployment ({}): give the "
-        "instances more memory or use another policy",
-        name, why);
-  } else {
-    // The request itself can never fit (prompt + max_tokens beyond an instance's KV space).
-    e.status = 400;
-    e.type = "invalid_request_error";
-    e.code = "context_length_exceeded";
-    e.param = "max_tokens";
-    e.message = fmt::format(
-        "model {} cannot hold this request: {}; lower max_tokens or "
-        "shorten the prompt",
-        name, why);
+  switch (r.reject) {
+    case serving::RejectReason::kQueueFull:
+      e.status = 429;
+      e.type = "rate_limit_error";
+      e.code = "rate_limit_exceeded";
+      e.message = fmt::format("model {} is overloaded: {}; retry later", name, r.error);
+      break;
+    case serving::RejectReason::kNotPlaced:
+      e.status = 503;
+      e.code = "model_not_placed";
+      e.message = fmt::format(
+          "model {} cannot be served by this deployment ({}): give the instances more memory or "
+          "use another policy",
+          name, r.error);
+      break;
+    case serving::RejectReason::kTooLarge:
+    case serving::RejectReason::kNone:
+      // The request itself can never fit (prompt + max_tokens beyond the KV space).
+      e.status = 400;
+      e.type = "invalid_request_error";
+      e.code = "context_length_exceeded";
+      e.param = "max_tokens";
+      e.message = fmt::format(
+          "model {} cannot hold this request: {}; lower max_tokens or "
+          "shorten the prompt",
+          name, r.error);
+      break;
   }
   CountRejected(name, e.status);
   return e;
 }
 
-void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& requests) {
-  for (serving::ServingRequest* r : requests) {
-    std::lock_guard<std::mutex> lock(live_mu_);
+void ModelService::Cancel(Generation* g) {
+  driver_->Cancel(&g->request());
+}
+
+void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& progressed,
+                              const std::vector<serving::ServingRequest*>& released) {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  for (serving::ServingRequest* r : progressed) {
     auto it = live_.find(r->id);
     if (it == live_.end()) continue;
     Generation* g = it->second.get();
-    const size_t before = g->Publish();
+    g->Publish();
     // Latencies of the tokens credited since the last report.
-    const size_t now = std::min(r->token_s.size(), r->output.size());
-    for (size_t k = before; k < now; ++k) {
+    const size_t m = static_cast<size_t>(g->model());
+    Latencies& lat = *latency_[m];
+    const size_t n = std::min(r->token_s.size(), r->output.size());
+    for (size_t& k = g->observed_; k < n; ++k) {
       if (k == 0) {
-        ttft_.Observe(r->token_s[0] - r->arrival_s);
+        lat.ttft.Observe(r->token_s[0] - r->arrival_s);
       } else {
-        tbt_.Observe(r->token_s[k] - r->token_s[k - 1]);
+        lat.tbt.Observe(r->token_s[k] - r->token_s[k - 1]);
       }
+      ++counters_[m].generated_tokens;
     }
-    ModelCounters& c = counters_[static_cast<size_t>(g->model())];
-    c.generated_tokens += static_cast<int64_t>(now > before ? now - before : 0);
-    if (r->finished) {
-      if (!r->token_s.empty()) e2e_.Observe(r->token_s.back() - r->arrival_s);
-      if (r->failed && r->error == "cancelled" && g->satisfied_) {
-        ++c.completed;
-      } else if (r->failed && r->error == "cancelled") {
-        ++c.cancelled;
-      } else if (r->failed) {
-        ++c.failed;
-      } else {
-        ++c.completed;
+  }
+  for (serving::ServingRequest* r : released) {
+    auto it = live_.find(r->id);
+    if (it == live_.end()) continue;
+    Generation* g = it->second.get();
+    const size_t m = static_cast<size_t>(g->model());
+    ModelCounters& c = counters_[m];
+    const size_t n = std::min(r->token_s.size(), r->output.size());
+    if (n > 0) latency_[m]->e2e.Observe(r->token_s[n - 1] - r->arrival_s);
+    const bool satisfied = g->satisfied();
+    if (r->finish == serving::FinishReason::kCancelled && !satisfied) {
+      ++c.cancelled;
+    } else if (r->failed() && !satisfied) {
+      ++c.failed;
+      if (r->finish == serving::FinishReason::kInternal) {
+        fmt::print(stderr, "aegaeon serve: internal error on request {} (model {}): {}\n", r->id,
+                   models_[m]->name, r->error);
       }
-      if (!r->failed || g->satisfied_) {
-        const RequestTiming t{r->arrival_s, r->token_s, false, {}};
-        c.met_slo += MeetsBothSlos(t, slos_[static_cast<size_t>(g->model())]) ? 1 : 0;
-      }
-      live_.erase(it);  // last: `g` lives in this entry
+    } else {
+      ++c.completed;
+      const RequestTiming t{r->arrival_s, r->token_s, false, {}};
+      c.met_slo += MeetsBothSlos(t, slos_[m]) ? 1 : 0;
     }
+    g->MarkReleased();
+    live_.erase(it);  // last: `g` lives in this entry
   }
 }
 
@@ -245,7 +240,7 @@ std::string ModelService::MetricsText() const {
     for (auto& c : counters) c.waiting = c.running = 0;
     for (const auto& [id, g] : live_) {
       auto& c = counters[static_cast<size_t>(g->model())];
-      (g->Read(SIZE_MAX).total == 0 ? c.waiting : c.running) += 1;
+      (g->Read(SIZE_MAX).tokens == 0 ? c.waiting : c.running) += 1;
     }
   }
   auto per_model = [&](const std::string& name, const std::string& type, const std::string& help,
@@ -295,9 +290,8 @@ std::string ModelService::MetricsText() const {
 
   const serving::PolicyStats ps = driver_->stats();
   w.Family("aegaeon_switches_total", "counter", "Model switches (auto-scaling steps).");
-  w.Sample("aegaeon_switches_total", {}, static_cast<double>(ps.switches.size()));
-  serving::SwitchPhases sum;
-  for (const auto& s : ps.switches) sum += s.phases;
+  w.Sample("aegaeon_switches_total", {}, static_cast<double>(ps.switch_count));
+  const serving::SwitchPhases& sum = ps.switch_phases;
   w.Family("aegaeon_switch_phase_seconds_total", "counter",
            "Time spent in each phase of the model switches.");
   for (auto [phase, v] : {std::pair<const char*, double>{"stop", sum.stop_s},
@@ -341,6 +335,9 @@ std::string ModelService::MetricsText() const {
   w.Family("aegaeon_host_kv_slab_bytes", "gauge",
            "Bytes of the host KV pool held by slabs bound to a KV shape.");
   w.Sample("aegaeon_host_kv_slab_bytes", {}, static_cast<double>(st.host_bytes_in_slabs));
+  w.Family("aegaeon_host_kv_overflow_bytes", "gauge",
+           "Bytes of host KV slabs allocated past the pool's capacity (0 while admission holds).");
+  w.Sample("aegaeon_host_kv_overflow_bytes", {}, static_cast<double>(st.host_overflow_bytes));
   w.Family("aegaeon_host_kv_fragmentation", "gauge",
            "Share of the slabs' bytes no KV block uses (1 - in use / in slabs).");
   w.Sample("aegaeon_host_kv_fragmentation", {}, st.host_fragmentation);
@@ -353,14 +350,22 @@ std::string ModelService::MetricsText() const {
   w.Family("aegaeon_draining", "gauge", "1 while the server drains before shutting down.");
   w.Sample("aegaeon_draining", {}, draining_ ? 1 : 0);
   w.Family("aegaeon_time_to_first_token_seconds", "histogram",
-           "From arrival at the scheduler to the first output token.");
-  ttft_.Write(&w, "aegaeon_time_to_first_token_seconds", {});
+           "From arrival at the scheduler to the first output token, by model.");
+  for (size_t i = 0; i < models_.size(); ++i) {
+    latency_[i]->ttft.Write(&w, "aegaeon_time_to_first_token_seconds",
+                            {{"model", models_[i]->name}});
+  }
   w.Family("aegaeon_time_between_tokens_seconds", "histogram",
-           "Between consecutive output tokens of a request.");
-  tbt_.Write(&w, "aegaeon_time_between_tokens_seconds", {});
+           "Between consecutive output tokens of a request, by model.");
+  for (size_t i = 0; i < models_.size(); ++i) {
+    latency_[i]->tbt.Write(&w, "aegaeon_time_between_tokens_seconds",
+                           {{"model", models_[i]->name}});
+  }
   w.Family("aegaeon_request_latency_seconds", "histogram",
-           "From arrival to the last output token.");
-  e2e_.Write(&w, "aegaeon_request_latency_seconds", {});
+           "From arrival to the last output token, by model.");
+  for (size_t i = 0; i < models_.size(); ++i) {
+    latency_[i]->e2e.Write(&w, "aegaeon_request_latency_seconds", {{"model", models_[i]->name}});
+  }
   return w.text();
 }
 

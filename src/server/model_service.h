@@ -1,8 +1,10 @@
 // ModelService: a running deployment behind the HTTP API. It loads the served models into the
 // host model cache, builds the CPU executors (one per instance, each with its arena), the
-// scheduling policy and the RealtimeDriver, and turns each API request into a Generation: a
-// ServingRequest the scheduler advances plus a thread-safe view of its progress that the HTTP
-// layer reads as tokens arrive. It also keeps the server's metrics (Prometheus text on demand).
+// scheduling policy and the RealtimeDriver, and hands each API request's Generation
+// (generation.h) to the scheduler, publishing its progress as tokens arrive and telling it when
+// the scheduler has released it. It says what the deployment can serve (each model's
+// max_model_len: its context, bounded by one instance's KV space) and keeps the server's metrics
+// (Prometheus text on demand).
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,7 @@
 #include "core/slo.h"
 #include "core/status.h"
 #include "server/chat_template.h"
+#include "server/generation.h"
 #include "server/openai_protocol.h"
 #include "server/prometheus.h"
 #include "serving/cpu_executor.h"
@@ -42,54 +45,12 @@ struct DeploymentConfig {
   int instances = 2;           // every instance
   size_t instance_memory = 0;  // bytes per instance arena; 0: the largest model + 64 MiB of KV
   size_t host_kv_bytes = size_t{1} << 30;
+  int max_model_len = 0;  // tokens a request may span (prompt + output); 0: what fits
   int threads_per_instance = 1;
-  int max_queue = 256;       // waiting requests per model before 429
+  int max_queue = 1024;      // waiting requests per model before 429
   int max_in_flight = 8192;  // requests in the server before 503
   double max_round_s = 0.5;  // Aegaeon's Q_max
   SloTargets slo{2.0, 0.2};  // SLOs of models without their own (CPU-sized defaults)
-};
-
-// One API request's generation. The scheduler owns `request` until it finishes; everyone else
-// reads progress through Read(), which copies under a lock.
-class Generation {
- public:
-  Generation(int model, serving::ServingRequest request)
-      : model_(model), request_(std::move(request)) {}
-  int model() const { return model_; }
-  const serving::ServingRequest& request() const { return request_; }
-
-  struct Progress {
-    std::vector<int32_t> tokens;  // tokens from the `from` index asked for
-    size_t total = 0;             // tokens so far
-    bool finished = false;        // no more tokens will come
-    bool failed = false;
-    bool stopped = false;  // ended on EOS (or the context's end) before max tokens
-    std::string error;
-  };
-  Progress Read(size_t from) const;
-  // `wake` is called (from a scheduler thread, so it must only post work) after new progress.
-  void SetWaker(std::function<void()> wake);
-  // The client is gone or has what it wants: the scheduler ends the request at its next step.
-  void Cancel() { request_.cancel.Raise(); }
-  // Like Cancel, but the client got a whole answer (a stop string): counted as completed.
-  void Stop() {
-    satisfied_ = true;
-    request_.cancel.Raise();
-  }
-
- private:
-  friend class ModelService;
-  // From the driver's listener: copies the request's progress; returns the tokens seen before.
-  size_t Publish();
-
-  const int model_;
-  serving::ServingRequest request_;
-  mutable std::mutex mu_;
-  std::vector<int32_t> tokens_;
-  bool finished_ = false, failed_ = false, stopped_ = false;
-  std::string error_;
-  std::function<void()> wake_;
-  std::atomic<bool> satisfied_{false};
 };
 
 class ModelService {
@@ -102,11 +63,17 @@ class ModelService {
   ChatFormat chat_format(int i) const { return chat_formats_[static_cast<size_t>(i)]; }
   int num_models() const { return static_cast<int>(models_.size()); }
   std::vector<ModelCard> Cards() const;
+  // Tokens a request of model `i` may span (prompt + max_tokens): its context window, bounded by
+  // the KV space of one instance (and --max-model-len).
+  int MaxModelLen(int i) const { return max_model_len_[static_cast<size_t>(i)]; }
   const DeploymentConfig& config() const { return config_; }
 
   // Hands `g` to the scheduler; an ApiError (429 queue full, 503 draining or over the in-flight
-  // limit) when it was not accepted.
+  // limit, 400 beyond what the deployment can hold) when it was not accepted.
   std::optional<ApiError> Submit(const std::shared_ptr<Generation>& g);
+  // The client no longer wants `g` (gone, or the server gives up on it): the scheduler drops it
+  // if it only waits, or ends it at its next step.
+  void Cancel(Generation* g);
   // A request the HTTP layer refused before submitting (counted in the metrics).
   void CountRejected(const std::string& model, int status);
 
@@ -118,7 +85,8 @@ class ModelService {
 
  private:
   explicit ModelService(DeploymentConfig config) : config_(std::move(config)) {}
-  void OnProgress(const std::vector<serving::ServingRequest*>& requests);
+  void OnProgress(const std::vector<serving::ServingRequest*>& progressed,
+                  const std::vector<serving::ServingRequest*>& released);
 
   DeploymentConfig config_;
   std::vector<std::shared_ptr<const serving::CpuModel>> models_;
@@ -143,8 +111,12 @@ class ModelService {
   };
   std::vector<ModelCounters> counters_;  // under live_mu_
   std::vector<SloTargets> slos_;         // per model: its own or the deployment's
+  std::vector<int> max_model_len_;       // per model
   std::map<int, int64_t> rejected_by_status_;
-  Histogram ttft_{LatencyBuckets()}, tbt_{LatencyBuckets()}, e2e_{LatencyBuckets()};
+  struct Latencies {
+    Histogram ttft{LatencyBuckets()}, tbt{LatencyBuckets()}, e2e{LatencyBuckets()};
+  };
+  std::vector<std::unique_ptr<Latencies>> latency_;  // per model
 };
 
 }  // namespace llms::server

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -155,7 +157,189 @@ std::optional<ApiError> ReadStop(const json& body, GenerationParams* p) {
   return std::nullopt;
 }
 
+// Fields the server knows but does not implement: accepted at their default (or neutral) value,
+// a 400 naming the field otherwise, rather than silently ignored.
+std::optional<ApiError> RejectUnsupported(const json& body, bool chat) {
+  auto unsupported = [](const std::string& field, const std::string& why) {
+    return BadRequest(fmt::format("'{}' is not supported by this server: {}", field, why), field);
+  };
+  auto present = [&](const char* f) {
+    auto it = body.find(f);
+    return it != body.end() && !it->is_null();
+  };
+  auto empty = [&](const char* f) {
+    auto it = body.find(f);
+    return it == body.end() || it->is_null() || (it->is_array() && it->empty()) ||
+           (it->is_object() && it->empty()) || (it->is_string() && it->get<std::string>().empty());
+  };
+  if (present("best_of")) {
+    const json& v = body["best_of"];
+    if (!v.is_number_integer() || v.get<int64_t>() != 1) {
+      return unsupported("best_of", "send one request per completion (best_of 1)");
+    }
+  }
+  if (!chat && !empty("suffix")) return unsupported("suffix", "only text after the prompt");
+  if (!empty("tools") || !empty("functions")) {
+    return unsupported(empty("tools") ? "functions" : "tools",
+                       "the models here do not call tools; send plain messages");
+  }
+  for (const char* f : {"tool_choice", "function_call"}) {
+    if (present(f) && !(body[f].is_string() && (body[f] == "none" || body[f] == "auto"))) {
+      return unsupported(f, "there are no tools to choose");
+    }
+  }
+  if (present("response_format")) {
+    const json& v = body["response_format"];
+    if (!v.is_object() || v.value("type", "") != "text") {
+      return unsupported("response_format",
+                         "structured output (json_object, json_schema) is not implemented; "
+                         "use {\"type\": \"text\"}");
+    }
+  }
+  if (present("modalities")) {
+    const json& v = body["modalities"];
+    if (!v.is_array() ||
+        std::any_of(v.begin(), v.end(), [](const json& m) { return m != "text"; })) {
+      return unsupported("modalities", "these models produce text only");
+    }
+  }
+  for (const char* f : {"audio", "prediction", "web_search_options", "reasoning_effort", "min_p",
+                        "min_tokens", "stop_token_ids"}) {
+    if (present(f)) return unsupported(f, "not implemented");
+  }
+  return std::nullopt;
+}
+
+// Every field a request may carry; anything else is refused, as OpenAI's API does.
+std::optional<ApiError> RejectUnknown(const json& body, bool chat) {
+  static const char* const kCommon[] = {"model",
+                                        "max_tokens",
+                                        "temperature",
+                                        "top_p",
+                                        "top_k",
+                                        "seed",
+                                        "n",
+                                        "stop",
+                                        "stream",
+                                        "stream_options",
+                                        "ignore_eos",
+                                        "frequency_penalty",
+                                        "presence_penalty",
+                                        "repetition_penalty",
+                                        "logit_bias",
+                                        "logprobs",
+                                        "user",
+                                        "metadata",
+                                        "store",
+                                        "service_tier",
+                                        "best_of",
+                                        "tools",
+                                        "functions",
+                                        "tool_choice",
+                                        "function_call",
+                                        "parallel_tool_calls",
+                                        "response_format",
+                                        "modalities",
+                                        "audio",
+                                        "prediction",
+                                        "web_search_options",
+                                        "reasoning_effort",
+                                        "min_p",
+                                        "min_tokens",
+                                        "stop_token_ids",
+                                        "prompt_cache_key",
+                                        "safety_identifier"};
+  static const char* const kCompletions[] = {"prompt", "echo", "suffix"};
+  static const char* const kChat[] = {"messages", "max_completion_tokens", "top_logprobs"};
+  for (const auto& [key, value] : body.items()) {
+    auto is = [&](const char* k) { return key == k; };
+    if (std::any_of(std::begin(kCommon), std::end(kCommon), is)) continue;
+    if (chat ? std::any_of(std::begin(kChat), std::end(kChat), is)
+             : std::any_of(std::begin(kCompletions), std::end(kCompletions), is)) {
+      continue;
+    }
+    return BadRequest(fmt::format("unrecognized request argument supplied: '{}'", key), key);
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadPenaltiesAndBias(const json& body, GenerationParams* p) {
+  if (auto e = ReadNumber(body, "frequency_penalty", -2.0, 2.0, &p->frequency_penalty)) return e;
+  if (auto e = ReadNumber(body, "presence_penalty", -2.0, 2.0, &p->presence_penalty)) return e;
+  if (auto e = ReadNumber(body, "repetition_penalty", 0.0, 10.0, &p->repetition_penalty)) return e;
+  if (p->repetition_penalty <= 0.0f) {
+    return BadRequest("'repetition_penalty' must be greater than 0", "repetition_penalty");
+  }
+  auto it = body.find("logit_bias");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) return WrongType("logit_bias", "an object of token ids to biases", *it);
+  for (const auto& [key, value] : it->items()) {
+    int64_t id = -1;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+    if (ec != std::errc() || end != key.data() + key.size() || id < 0 ||
+        id > std::numeric_limits<int32_t>::max()) {
+      return BadRequest(fmt::format("'logit_bias' keys must be token ids (non-negative "
+                                    "integers), got '{}'",
+                                    key),
+                        "logit_bias");
+    }
+    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < -100 ||
+        value.get<double>() > 100) {
+      return BadRequest(fmt::format("'logit_bias' values must be numbers from -100 to 100 "
+                                    "(token {})",
+                                    key),
+                        "logit_bias");
+    }
+    p->logit_bias.emplace_back(static_cast<int32_t>(id), value.get<float>());
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadLogprobs(const json& body, bool chat, GenerationParams* p) {
+  auto count = [&](const char* field) -> std::variant<int, ApiError> {
+    const json& v = body[field];
+    if (!v.is_number_integer()) return WrongType(field, "an integer", v);
+    const int64_t n = v.get<int64_t>();
+    if (n < 0 || n > kMaxTopLogprobs) {
+      return BadRequest(
+          fmt::format("'{}' must be between 0 and {}, got {}", field, kMaxTopLogprobs, n), field);
+    }
+    return static_cast<int>(n);
+  };
+  auto it = body.find("logprobs");
+  const bool has_top = body.contains("top_logprobs") && !body["top_logprobs"].is_null();
+  if (!chat) {
+    if (auto e = ReadBool(body, "echo", &p->echo)) return e;
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    auto n = count("logprobs");
+    if (auto* e = std::get_if<ApiError>(&n)) return *e;
+    p->logprobs = std::get<int>(n);
+    if (p->echo) {
+      return BadRequest(
+          "'echo' with 'logprobs' is not supported: the prompt's logprobs are not "
+          "computed",
+          "echo");
+    }
+    return std::nullopt;
+  }
+  bool want = false;
+  if (auto e = ReadBool(body, "logprobs", &want)) return e;
+  if (has_top && !want) {
+    return BadRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+  }
+  if (!want) return std::nullopt;
+  p->logprobs = 0;
+  if (has_top) {
+    auto n = count("top_logprobs");
+    if (auto* e = std::get_if<ApiError>(&n)) return *e;
+    p->logprobs = std::get<int>(n);
+  }
+  return std::nullopt;
+}
+
 std::optional<ApiError> ReadAll(const json& body, bool chat, GenerationParams* p) {
+  if (auto e = RejectUnknown(body, chat)) return e;
+  if (auto e = RejectUnsupported(body, chat)) return e;
   auto model = body.find("model");
   if (model == body.end() || model->is_null()) return BadRequest("'model' is required", "model");
   if (!model->is_string()) return WrongType("model", "a string", *model);
@@ -168,9 +352,14 @@ std::optional<ApiError> ReadAll(const json& body, bool chat, GenerationParams* p
     if (!(it->is_number_integer() || it->is_number_unsigned())) {
       return WrongType(field, "an integer", *it);
     }
+    if (it->is_number_unsigned() && it->get<uint64_t>() > 1'000'000) {
+      return BadRequest(
+          fmt::format("'{}' must be between 1 and 1000000, got {}", field, it->get<uint64_t>()),
+          field);
+    }
     const int64_t v = it->get<int64_t>();
     if (v < 1 || v > 1'000'000) {
-      return BadRequest(fmt::format("'{}' must be at least 1, got {}", field, v), field);
+      return BadRequest(fmt::format("'{}' must be between 1 and 1000000, got {}", field, v), field);
     }
     p->max_tokens = static_cast<int>(v);
   }
@@ -197,6 +386,8 @@ std::optional<ApiError> ReadAll(const json& body, bool chat, GenerationParams* p
     }
   }
   if (auto e = ReadStop(body, p)) return e;
+  if (auto e = ReadPenaltiesAndBias(body, p)) return e;
+  if (auto e = ReadLogprobs(body, chat, p)) return e;
   if (auto e = ReadBool(body, "stream", &p->stream)) return e;
   if (auto e = ReadBool(body, "ignore_eos", &p->ignore_eos)) return e;
   if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
@@ -292,16 +483,65 @@ std::variant<GenerationParams, ApiError> ParseGenerationRequest(std::string_view
   return p;
 }
 
+namespace {
+
+json BytesJson(const std::string& s) {
+  json b = json::array();
+  for (unsigned char c : s) b.push_back(static_cast<int>(c));
+  return b;
+}
+
+// The `logprobs` object of a choice (chat: {"content": [...]}; completions: parallel arrays).
+json LogprobsJson(const GenerationParams& p, const std::vector<TokenLogprobJson>& entries,
+                  size_t text_offset) {
+  if (p.chat) {
+    json content = json::array();
+    for (const TokenLogprobJson& e : entries) {
+      json top = json::array();
+      for (const auto& [tok, lp] : e.top) {
+        top.push_back({{"token", tok}, {"logprob", lp}, {"bytes", BytesJson(tok)}});
+      }
+      content.push_back({{"token", e.token},
+                         {"logprob", e.logprob},
+                         {"bytes", BytesJson(e.token)},
+                         {"top_logprobs", top}});
+    }
+    return {{"content", content}, {"refusal", nullptr}};
+  }
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  size_t offset = text_offset;
+  for (const TokenLogprobJson& e : entries) {
+    tokens.push_back(e.token);
+    lps.push_back(e.logprob);
+    json top = json::object();
+    for (const auto& [tok, lp] : e.top) {
+      if (!top.contains(tok)) top[tok] = lp;
+    }
+    tops.push_back(top);
+    offsets.push_back(offset);
+    offset += e.token.size();
+  }
+  return {{"tokens", tokens},
+          {"token_logprobs", lps},
+          {"top_logprobs", tops},
+          {"text_offset", offsets}};
+}
+
+}  // namespace
+
 std::string CompletionResponse(const GenerationParams& p, const std::string& id, int64_t created,
                                const std::string& text, const std::string& finish_reason,
-                               const Usage& usage) {
+                               const Usage& usage, const std::vector<TokenLogprobJson>* logprobs,
+                               size_t text_offset) {
   json j = Envelope(p, id, created, false);
   json choice = {{"index", 0}, {"finish_reason", finish_reason}};
+  const bool with_logprobs = p.logprobs.has_value() && logprobs != nullptr;
   if (p.chat) {
     choice["message"] = {{"role", "assistant"}, {"content", text}};
+    choice["logprobs"] = with_logprobs ? LogprobsJson(p, *logprobs, 0) : json(nullptr);
   } else {
     choice["text"] = text;
-    choice["logprobs"] = nullptr;
+    choice["logprobs"] = with_logprobs ? LogprobsJson(p, *logprobs, text_offset) : json(nullptr);
   }
   j["choices"] = json::array({choice});
   j["usage"] = UsageJson(usage);
@@ -310,7 +550,24 @@ std::string CompletionResponse(const GenerationParams& p, const std::string& id,
 
 std::string StreamChunk(const GenerationParams& p, const std::string& id, int64_t created,
                         const std::string& text, const std::string& finish_reason,
-                        bool first_chat_chunk) {
+                        bool first_chat_chunk, const std::vector<TokenLogprobJson>* logprobs,
+                        size_t text_offset) {
+  if (p.logprobs.has_value() && logprobs != nullptr && !logprobs->empty()) {
+    // Rare and larger: built as a JSON tree.
+    json j = Envelope(p, id, created, true);
+    json choice = {{"index", 0},
+                   {"finish_reason", finish_reason.empty() ? json(nullptr) : json(finish_reason)},
+                   {"logprobs", LogprobsJson(p, *logprobs, text_offset)}};
+    if (p.chat) {
+      json delta = {{"content", text}};
+      if (first_chat_chunk) delta["role"] = "assistant";
+      choice["delta"] = delta;
+    } else {
+      choice["text"] = text;
+    }
+    j["choices"] = json::array({choice});
+    return Event(j);
+  }
   // Written directly rather than through a JSON tree: this runs once per token per stream.
   std::string out = "data: {\"id\":";
   out.reserve(160 + text.size() + p.model.size());
@@ -330,7 +587,7 @@ std::string StreamChunk(const GenerationParams& p, const std::string& id, int64_
       out += comma ? ",\"content\":" : "\"content\":";
       AppendJsonString(&out, text);
     }
-    out += "},";
+    out += "},\"logprobs\":null,";
   } else {
     out += "\"text\":";
     AppendJsonString(&out, text);
@@ -378,25 +635,6 @@ std::string ModelList(const std::vector<ModelCard>& models) {
 
 std::string ModelObject(const ModelCard& model) {
   return ModelJson(model).dump();
-}
-
-size_t FindStop(std::string_view text, const std::vector<std::string>& stop) {
-  size_t best = std::string_view::npos;
-  for (const std::string& s : stop) best = std::min(best, text.find(s));
-  return best;
-}
-
-size_t StopPrefixHold(std::string_view text, const std::vector<std::string>& stop) {
-  size_t hold = 0;
-  for (const std::string& s : stop) {
-    for (size_t k = std::min(s.size() - 1, text.size()); k > hold; --k) {
-      if (text.substr(text.size() - k) == std::string_view(s).substr(0, k)) {
-        hold = k;
-        break;
-      }
-    }
-  }
-  return hold;
 }
 
 }  // namespace llms::server

@@ -48,7 +48,16 @@ struct GenerationParams {
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
   bool ignore_eos = false;     // extension (vLLM's): produce max_tokens even past EOS
+  float frequency_penalty = 0.0f, presence_penalty = 0.0f;  // -2 to 2
+  float repetition_penalty = 1.0f;                          // extension (vLLM's): > 0
+  std::vector<std::pair<int32_t, float>> logit_bias;        // token id -> -100 to 100
+  // Completions: `logprobs` N (0-20); chat: `logprobs` true with `top_logprobs` N (0-20).
+  std::optional<int> logprobs;
+  bool echo = false;  // completions: the prompt's text before the completion
 };
+
+// Most alternatives `logprobs`/`top_logprobs` may ask for.
+inline constexpr int kMaxTopLogprobs = 20;
 
 // Parses a request body for /v1/completions (`chat` false) or /v1/chat/completions.
 std::variant<GenerationParams, ApiError> ParseGenerationRequest(std::string_view body, bool chat);
@@ -57,16 +66,30 @@ struct Usage {
   int prompt_tokens = 0, completion_tokens = 0;
 };
 
-// A whole (non-streamed) response. `finish_reason`: "stop" or "length".
+// One generated token's log-probability as the API reports it: the token's bytes (possibly part
+// of a UTF-8 character), its logprob, and the most likely alternatives.
+struct TokenLogprobJson {
+  std::string token;
+  float logprob = 0;
+  std::vector<std::pair<std::string, float>> top;
+};
+
+// A whole (non-streamed) response. `finish_reason`: "stop" or "length". `logprobs`: one per
+// generated token when the request asked for them; `text_offset` is where `text` begins (the
+// echoed prompt's length) for the completions format's offsets.
 std::string CompletionResponse(const GenerationParams& p, const std::string& id, int64_t created,
                                const std::string& text, const std::string& finish_reason,
-                               const Usage& usage);
+                               const Usage& usage,
+                               const std::vector<TokenLogprobJson>* logprobs = nullptr,
+                               size_t text_offset = 0);
 
-// One SSE event ("data: {...}\n\n") of a streamed response carrying `text`; a non-empty
-// `finish_reason` marks the last content chunk.
+// One SSE event ("data: {...}\n\n") of a streamed response carrying `text` (and the logprobs of
+// the tokens it covers when asked for); a non-empty `finish_reason` marks the last content chunk.
 std::string StreamChunk(const GenerationParams& p, const std::string& id, int64_t created,
                         const std::string& text, const std::string& finish_reason,
-                        bool first_chat_chunk);
+                        bool first_chat_chunk,
+                        const std::vector<TokenLogprobJson>* logprobs = nullptr,
+                        size_t text_offset = 0);
 // The usage chunk sent before [DONE] when stream_options.include_usage is set.
 std::string UsageChunk(const GenerationParams& p, const std::string& id, int64_t created,
                        const Usage& usage);
@@ -85,11 +108,5 @@ std::string ModelObject(const ModelCard& model);  // GET /v1/models/{id}
 
 // Appends `s` (valid UTF-8) as a JSON string literal, quotes included.
 void AppendJsonString(std::string* out, std::string_view s);
-
-// Where a stop string begins in `text` (the earliest of all), or npos.
-size_t FindStop(std::string_view text, const std::vector<std::string>& stop);
-// How many trailing bytes of `text` could be the start of a stop string: streamed text holds
-// them back until the next piece decides.
-size_t StopPrefixHold(std::string_view text, const std::vector<std::string>& stop);
 
 }  // namespace llms::server

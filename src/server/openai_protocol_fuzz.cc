@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "engine/text_stream.h"
 #include "server/chat_template.h"
 #include "server/openai_protocol.h"
 
@@ -24,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     (void)llms::server::CompletionResponse(p, "id", 0, p.prompt_text, "stop", {1, 2});
     (void)llms::server::StreamChunk(p, "id", 0, p.prompt_text, "", true);
-    (void)llms::server::StopPrefixHold(p.prompt_text, p.stop);
+    (void)llms::engine::StopPrefixHold(p.prompt_text, p.stop);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace llms::server {
@@ -136,16 +137,113 @@ TEST(OpenAiProtocolTest, StreamChunksEscapeTextAsJson) {
   }
 }
 
-TEST(OpenAiProtocolTest, StopStringsAndTheirHeldBackPrefixes) {
-  const std::vector<std::string> stop{"END", "\n\n"};
-  EXPECT_EQ(FindStop("abc END x", stop), 4u);
-  EXPECT_EQ(FindStop("a\n\nb END", stop), 1u);
-  EXPECT_EQ(FindStop("abc", stop), std::string::npos);
-  EXPECT_EQ(StopPrefixHold("abc E", stop), 1u);
-  EXPECT_EQ(StopPrefixHold("abc EN", stop), 2u);
-  EXPECT_EQ(StopPrefixHold("abc\n", stop), 1u);
-  EXPECT_EQ(StopPrefixHold("abc", stop), 0u);
-  EXPECT_EQ(StopPrefixHold("abc", {}), 0u);
+// Fields OpenAI defines that this server does not implement are refused naming the field unless
+// neutral; fields nobody defines are refused as OpenAI's API refuses them.
+TEST(OpenAiProtocolTest, UnsupportedAndUnknownParametersAre400NamingThem) {
+  struct Case {
+    const char* body;
+    bool chat;
+    const char* param;
+  } cases[] = {
+      {R"({"model":"m","prompt":"x","best_of":2})", false, "best_of"},
+      {R"({"model":"m","prompt":"x","suffix":"y"})", false, "suffix"},
+      {R"({"model":"m","prompt":"x","echo":true,"logprobs":1})", false, "echo"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})",
+       true, "tools"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"required"})", true,
+       "tool_choice"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],
+           "response_format":{"type":"json_object"}})",
+       true, "response_format"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"modalities":["audio"]})", true,
+       "modalities"},
+      {R"({"model":"m","prompt":"x","min_p":0.1})", false, "min_p"},
+      {R"({"model":"m","prompt":"x","frobnicate":1})", false, "frobnicate"},
+      {R"({"model":"m","prompt":"x","messages":[]})", false, "messages"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"echo":true})", true, "echo"},
+      {R"({"model":"m","prompt":"x","frequency_penalty":3})", false, "frequency_penalty"},
+      {R"({"model":"m","prompt":"x","logit_bias":{"abc":1}})", false, "logit_bias"},
+      {R"({"model":"m","prompt":"x","logit_bias":{"5":101}})", false, "logit_bias"},
+      {R"({"model":"m","prompt":"x","logprobs":21})", false, "logprobs"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":2})", true,
+       "top_logprobs"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":2})", true,
+       "logprobs"},
+  };
+  for (const Case& c : cases) {
+    const ApiError e = ErrorOf(c.body, c.chat);
+    EXPECT_EQ(e.status, 400) << c.body;
+    EXPECT_EQ(e.param, c.param) << c.body << ": " << e.message;
+  }
+  EXPECT_NE(ErrorOf(R"({"model":"m","prompt":"x","frobnicate":1})").message.find("unrecognized"),
+            std::string::npos);
+  // Neutral values and metadata pass.
+  ParamsOf(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[],
+               "tool_choice":"none","response_format":{"type":"text"},"modalities":["text"],
+               "user":"u","metadata":{"a":"b"},"store":false,"parallel_tool_calls":true,
+               "n":1})",
+           true);
+  ParamsOf(R"({"model":"m","prompt":"x","best_of":1,"suffix":"","echo":false,"user":"u"})");
+}
+
+TEST(OpenAiProtocolTest, PenaltiesBiasAndLogprobs) {
+  const GenerationParams p = ParamsOf(
+      R"({"model":"m","prompt":"x","frequency_penalty":0.5,"presence_penalty":-1,
+          "repetition_penalty":1.2,"logit_bias":{"7":-100,"12":2.5},"logprobs":3})");
+  EXPECT_FLOAT_EQ(p.frequency_penalty, 0.5f);
+  EXPECT_FLOAT_EQ(p.presence_penalty, -1.0f);
+  EXPECT_FLOAT_EQ(p.repetition_penalty, 1.2f);
+  std::vector<std::pair<int32_t, float>> bias = p.logit_bias;
+  std::sort(bias.begin(), bias.end());
+  EXPECT_EQ(bias, (std::vector<std::pair<int32_t, float>>{{7, -100.0f}, {12, 2.5f}}));
+  EXPECT_EQ(p.logprobs, 3);
+  const GenerationParams c = ParamsOf(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true,
+          "top_logprobs":4})",
+      true);
+  EXPECT_EQ(c.logprobs, 4);
+  EXPECT_FALSE(ParamsOf(R"({"model":"m","prompt":"x"})").logprobs.has_value());
+  EXPECT_EQ(
+      ParamsOf(R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true})", true)
+          .logprobs,
+      0);
+}
+
+TEST(OpenAiProtocolTest, MaxTokensOutOfRangeSaysTheRange) {
+  for (const char* v : {"0", "1000001", "18446744073709551615", "-3"}) {
+    const ApiError e = ErrorOf(std::string(R"({"model":"m","prompt":"x","max_tokens":)") + v + "}");
+    EXPECT_NE(e.message.find("between 1 and 1000000"), std::string::npos) << v << ": " << e.message;
+  }
+}
+
+TEST(OpenAiProtocolTest, LogprobsInResponsesAndChunks) {
+  GenerationParams p;
+  p.model = "m";
+  p.logprobs = 1;
+  const std::vector<TokenLogprobJson> lps{{"He", -0.5f, {{"He", -0.5f}}},
+                                          {"llo", -1.0f, {{"y", -0.9f}}}};
+  json j = json::parse(CompletionResponse(p, "id", 1, "Hello", "stop", {1, 2}, &lps, 3));
+  const json& l = j["choices"][0]["logprobs"];
+  EXPECT_EQ(l["tokens"], json({"He", "llo"}));
+  EXPECT_EQ(l["text_offset"], json({3, 5}));
+  EXPECT_FLOAT_EQ(l["token_logprobs"][1].get<float>(), -1.0f);
+  EXPECT_FLOAT_EQ(l["top_logprobs"][1]["y"].get<float>(), -0.9f);
+  p.chat = true;
+  j = json::parse(CompletionResponse(p, "id", 1, "Hello", "stop", {1, 2}, &lps));
+  const json& c = j["choices"][0]["logprobs"]["content"];
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0]["token"], "He");
+  EXPECT_EQ(c[0]["bytes"], json({72, 101}));
+  EXPECT_EQ(c[1]["top_logprobs"][0]["token"], "y");
+  const std::string chunk = StreamChunk(p, "id", 1, "Hello", "", true, &lps);
+  const json e = json::parse(chunk.substr(6));
+  EXPECT_EQ(e["choices"][0]["delta"]["content"], "Hello");
+  EXPECT_EQ(e["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(e["choices"][0]["logprobs"]["content"].size(), 2u);
+  // Without logprobs asked for, "logprobs" stays null.
+  p.logprobs.reset();
+  j = json::parse(CompletionResponse(p, "id", 1, "Hello", "stop", {1, 2}, &lps));
+  EXPECT_TRUE(j["choices"][0]["logprobs"].is_null());
 }
 
 TEST(OpenAiProtocolTest, ModelListCarriesTheContextLength) {

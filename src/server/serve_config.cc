@@ -28,7 +28,14 @@ const std::vector<std::string> kTopKeys{"host",
                                         "models",
                                         "model_dir",
                                         "drain_timeout_s",
-                                        "max_body_mb"};
+                                        "max_body_mb",
+                                        "max_prompt_mb",
+                                        "max_model_len",
+                                        "header_timeout_s",
+                                        "body_timeout_s",
+                                        "keep_alive_timeout_s",
+                                        "max_generation_s",
+                                        "max_connections"};
 
 template <typename T>
 Status Read(const YAML::Node& n, const char* key, T* out) {
@@ -143,16 +150,28 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptio
   double instance_mb = static_cast<double>(d->instance_memory) / (1 << 20);
   double host_kv_mb = static_cast<double>(d->host_kv_bytes) / (1 << 20);
   double max_body_mb = static_cast<double>(o->max_body_bytes) / (1 << 20);
-  for (Status s :
-       {Read(root, "host", &o->host), Read(root, "port", &port), Read(root, "api_key", &o->api_key),
-        Read(root, "policy", &d->policy), Read(root, "instances", &d->instances),
-        Read(root, "prefill_instances", &d->prefill_instances),
-        Read(root, "instance_memory_mb", &instance_mb), Read(root, "host_kv_mb", &host_kv_mb),
-        Read(root, "threads_per_instance", &d->threads_per_instance),
-        Read(root, "max_queue", &d->max_queue), Read(root, "max_in_flight", &d->max_in_flight),
-        Read(root, "max_round_s", &d->max_round_s),
-        Read(root, "drain_timeout_s", &o->drain_timeout_s),
-        Read(root, "max_body_mb", &max_body_mb)}) {
+  double max_prompt_mb = static_cast<double>(o->max_prompt_bytes) / (1 << 20);
+  for (Status s : {Read(root, "host", &o->host),
+                   Read(root, "port", &port),
+                   Read(root, "api_key", &o->api_key),
+                   Read(root, "policy", &d->policy),
+                   Read(root, "instances", &d->instances),
+                   Read(root, "prefill_instances", &d->prefill_instances),
+                   Read(root, "instance_memory_mb", &instance_mb),
+                   Read(root, "host_kv_mb", &host_kv_mb),
+                   Read(root, "threads_per_instance", &d->threads_per_instance),
+                   Read(root, "max_queue", &d->max_queue),
+                   Read(root, "max_in_flight", &d->max_in_flight),
+                   Read(root, "max_round_s", &d->max_round_s),
+                   Read(root, "drain_timeout_s", &o->drain_timeout_s),
+                   Read(root, "max_body_mb", &max_body_mb),
+                   Read(root, "max_prompt_mb", &max_prompt_mb),
+                   Read(root, "max_model_len", &d->max_model_len),
+                   Read(root, "header_timeout_s", &o->header_timeout_s),
+                   Read(root, "body_timeout_s", &o->body_timeout_s),
+                   Read(root, "keep_alive_timeout_s", &o->keep_alive_timeout_s),
+                   Read(root, "max_generation_s", &o->max_generation_s),
+                   Read(root, "max_connections", &o->max_connections)}) {
     if (!s.ok()) return s.WithContext(path);
   }
   if (port < 0 || port > 65535)
@@ -161,6 +180,16 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptio
   d->instance_memory = static_cast<size_t>(instance_mb * (1 << 20));
   d->host_kv_bytes = static_cast<size_t>(host_kv_mb * (1 << 20));
   o->max_body_bytes = static_cast<size_t>(max_body_mb * (1 << 20));
+  o->max_prompt_bytes = static_cast<size_t>(max_prompt_mb * (1 << 20));
+  for (auto [key, v] : {std::pair<const char*, double>{"header_timeout_s", o->header_timeout_s},
+                        {"body_timeout_s", o->body_timeout_s},
+                        {"keep_alive_timeout_s", o->keep_alive_timeout_s},
+                        {"max_generation_s", o->max_generation_s},
+                        {"max_connections", o->max_connections},
+                        {"max_prompt_mb", max_prompt_mb}}) {
+    if (!(v > 0)) return Status::Error(fmt::format("{}: {} must be > 0", path, key));
+  }
+  if (d->max_model_len < 0) return Status::Error(path + ": max_model_len must be >= 0");
   if (const YAML::Node slo = root["slo"]) {
     if (Status s = ReadSlo(slo, &d->slo); !s.ok()) return s.WithContext(path);
   }

@@ -17,8 +17,17 @@
 // group runs between decode slices (at once when its model is the resident one or the instance
 // is idle), its model switched in and the resident batch's KV moved out; a prefilled request
 // joins a batch of its model on the same instance, its KV staying there.
+// KV space (docs/serving.md): a decode batch reserves each request's prompt plus output budget in
+// whole blocks and never holds more than one instance's blocks of its model (nor more than
+// max_decode_batch requests); a model may have several batches on one instance, which take turns
+// like batches of different models (a swap between them moves only KV). Only the batch of the
+// current slice has its KV on the instance. A prefill group holds no more than an instance's
+// blocks. Every request past admission is charged its budget in the host KV pool (where its KV
+// waits between slices); requests beyond the pool's budget wait, in arrival order, and at most
+// max_queue per model wait before new ones are rejected.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
@@ -40,11 +49,22 @@ class AegaeonPolicy : public Policy {
                 bool colocated = false);
 
   bool Submit(ServingRequest* r, double now) override;
+  void Withdraw(ServingRequest* r) override;
   std::optional<Action> Next(int instance, double now) override;
   int instances() const override { return cluster_.instances; }
 
   // The decode round an instance runs now (for tests and reports); empty without batches.
   DecodeRound CurrentRound(int decode_instance) const;
+  // For tests: the batches of a decode instance as (model, requests, reserved blocks).
+  struct BatchView {
+    int model;
+    size_t requests;
+    int64_t reserved_blocks;
+  };
+  std::vector<BatchView> Batches(int decode_instance) const;
+  // For tests: host KV bytes charged to admitted requests, and requests waiting for admission.
+  double host_kv_charged() const { return host_used_; }
+  size_t waiting() const { return waiting_.size(); }
 
  private:
   struct PrefillInstance {
@@ -53,16 +73,19 @@ class AegaeonPolicy : public Policy {
     double prefetch_start = 0;
   };
   struct Batch {
+    uint64_t id = 0;
     int model = -1;
     std::vector<ServingRequest*> requests;
     int64_t sum_context = 0;
-    int64_t reserved_tokens = 0;
+    int64_t reserved_blocks = 0;
   };
   struct DecodeInstance {
-    std::vector<Batch> batches;  // round-robin order
-    int resident = -1;
-    int cursor = -1;  // batch of the current slice
+    std::vector<Batch> batches;   // round-robin order
+    int resident = -1;            // model whose weights the instance holds
+    uint64_t resident_batch = 0;  // batch whose KV is on the instance (0: none)
+    int cursor = -1;              // batch of the current slice
     double slice_end = 0;
+    int slice_steps = 0;       // decode steps of the current slice (a slice runs at least one)
     double pending_quota = 0;  // quota of the slice a switch is starting
     int prefetch_model = -1;   // weights being brought in during the current slice
     double prefetch_start = 0;
@@ -70,8 +93,7 @@ class AegaeonPolicy : public Policy {
 
   void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
                   double end) override;
-  void OnCompleteImpl(int instance, const Action& action, const ActionResult& result, double start,
-                      double end);
+  void OnCompleteImpl(int instance, const Action& action, double end);
   // Predicted seconds of decode work queued on an instance (a switch and the longest remaining
   // output per batch).
   double DecodeBacklog(const DecodeInstance& in) const;
@@ -79,21 +101,31 @@ class AegaeonPolicy : public Policy {
   int DecodeIndex(int instance) const {
     return colocated_ ? instance : instance - prefill_instances_;
   }
+  // Moves waiting requests (arrival order) into prefill while the host KV budget allows.
+  void Admit();
+  // The request leaves the policy: its host KV charge is returned and it is retired.
+  void Leave(ServingRequest* r);
+  double HostCost(const ServingRequest* r) const;
   std::optional<Action> NextColocated(int i, double now);
-  // Pops `p`'s next group (of `model`, which the instance holds) as a prefill action.
-  Action StartPrefillGroup(int p, int model);
+  // Pops `p`'s next group (of `model`, which the instance holds) as a prefill action; nullopt
+  // when every request of the group was withdrawn.
+  std::optional<Action> StartPrefillGroup(int p, int model);
   std::optional<Action> NextPrefill(int p, double now);
   std::optional<Action> NextDecode(int d, double now);
+  // A switch of decode instance `in` to batch `b`: every other sequence's KV leaves.
+  Action SwitchToBatch(const DecodeInstance& in, const Batch& b) const;
   void FinishPrefill(int p, const Action& action, double end);
   void FinishDecode(DecodeInstance& in, const Action& action, double end);
+  // Retires the done requests of every batch of `in` and drops empty batches.
+  void Sweep(DecodeInstance& in, double end);
   // Places `r` in a decode batch (on `only_instance` when >= 0, a decode index).
   void PlaceForDecode(ServingRequest* r, int only_instance = -1);
   double StepSeconds(const Batch& b) const;
   DecodeRound RoundOf(const std::vector<Batch>& batches) const;
   bool CanPrefetch(const Batch& current, const Batch& next) const;
   void StartPrefetch(DecodeInstance& in, double now);
-  int64_t KvCapacityTokens(int model) const;
-  void NoteMemory(int model, int64_t kv_tokens);
+  int64_t CapacityBlocks(int model) const;
+  void NoteMemory(int model, int64_t kv_blocks);
 
   std::vector<ServedModel> models_;
   ClusterSpec cluster_;
@@ -102,9 +134,12 @@ class AegaeonPolicy : public Policy {
   PrefillDispatcher dispatcher_;
   std::vector<PrefillInstance> prefill_;
   std::vector<DecodeInstance> decode_;
-  std::map<std::string, int> model_index_;
+  std::deque<ServingRequest*> waiting_;  // accepted, not yet admitted (host KV budget)
   std::unordered_map<uint64_t, ServingRequest*> in_prefill_;  // queued for or in prefill
-  std::vector<int> queued_;  // per model: requests waiting for prefill
+  std::vector<int> queued_;  // per model: requests waiting for prefill (admitted or not)
+  double host_budget_;       // bytes of host KV the admitted requests may be charged
+  double host_used_ = 0;
+  uint64_t next_batch_id_ = 1;
 };
 
 }  // namespace llms::serving

@@ -7,9 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "core/mapped_file.h"
 #include "engine/weights_arena.h"
 
 namespace llms::serving {
+
+static_assert(kKvBlockTokens == engine::KvCache::kBlockTokens,
+              "the policies count KV in the engine's blocks");
 
 namespace {
 
@@ -72,6 +76,7 @@ ServedModel CpuServedModel(const CpuModel& model, double bandwidth, double flops
   m.weight_bytes = static_cast<double>(model.weight_arena_bytes);
   m.kv_bytes_per_token = kv_per_token;
   m.layers = c.n_layers;
+  m.instance_overhead_bytes = engine::kArenaAlignment;  // the KV cache's alignment (Switch)
   m.latency = std::make_shared<CpuLatency>(m.weight_bytes, params, kv_per_token, bandwidth, flops);
   return m;
 }
@@ -85,6 +90,7 @@ SequenceStore::Stats SequenceStore::stats() const {
   s.host_bytes_in_use = pool_.bytes_in_use();
   s.host_bytes_in_slabs = pool_.bytes_in_slabs();
   s.host_fragmentation = pool_.fragmentation();
+  s.host_overflow_bytes = pool_.overflow_bytes();
   s.sequences = static_cast<int64_t>(seqs_.size());
   return s;
 }
@@ -121,9 +127,8 @@ ActionResult CpuExecutor::Run(const Action& a) {
   return result;
 }
 
-void CpuExecutor::Fail(ServingRequest* r, const std::string& why) {
-  r->failed = true;
-  r->error = why;
+void CpuExecutor::Fail(ServingRequest* r, FinishReason why, const std::string& message) {
+  r->Finish(why, message);
   if (auto it = tables_.find(r->id); it != tables_.end()) {
     cache_->Release(it->second.table);
     tables_.erase(it);
@@ -140,27 +145,31 @@ bool CpuExecutor::MoveOut(ServingRequest* r) {
   if (it == tables_.end()) return true;
   engine::BlockTable& t = it->second.table;
   const size_t bytes = (*models_)[static_cast<size_t>(model_)]->kv_block_bytes;
-  bool ok = true;
   {
     std::lock_guard<std::mutex> lock(store_->mu_);
     SequenceStore::Sequence& s = store_->seqs_[r->id];
     s.block_bytes = bytes;
     s.length = t.length;
     for (int block : t.blocks) {
-      const auto hb = store_->pool_.Allocate(bytes);
-      if (!hb) {
-        ok = false;
-        break;
-      }
-      cache_->CopyBlockOut(block, reinterpret_cast<float*>(store_->pool_.Data(*hb)));
-      s.host_blocks.push_back(*hb);
+      const HostKvBlock hb = store_->pool_.Allocate(bytes);
+      cache_->CopyBlockOut(block, reinterpret_cast<float*>(store_->pool_.Data(hb)));
+      s.host_blocks.push_back(hb);
     }
-    store_->stats_.blocks_out += static_cast<int64_t>(s.host_blocks.size());
+    store_->stats_.blocks_out += static_cast<int64_t>(t.blocks.size());
   }
   cache_->Release(t);
   tables_.erase(it);
-  if (!ok) Fail(r, "the host KV pool is full: the request's KV cache could not be kept");
-  return ok;
+  return true;
+}
+
+void CpuExecutor::MoveOutAllBut(const std::vector<ServingRequest*>& keep) {
+  std::vector<ServingRequest*> out;
+  for (auto& [id, resident] : tables_) {
+    if (std::find(keep.begin(), keep.end(), resident.request) == keep.end()) {
+      out.push_back(resident.request);
+    }
+  }
+  for (ServingRequest* r : out) MoveOut(r);
 }
 
 bool CpuExecutor::MoveIn(ServingRequest* r) {
@@ -169,13 +178,17 @@ bool CpuExecutor::MoveIn(ServingRequest* r) {
   auto it = store_->seqs_.find(r->id);
   if (it == store_->seqs_.end() || it->second.host_blocks.empty()) {
     lock.unlock();
-    Fail(r, "internal: the request's KV cache is neither on this instance nor in the host pool");
+    Fail(r, FinishReason::kInternal,
+         "the request's KV cache is neither on this instance nor in the host pool");
     return false;
   }
   SequenceStore::Sequence& s = it->second;
   if (!cache_->Reserve(t, s.length)) {
     lock.unlock();
-    Fail(r, fmt::format("the KV cache of this instance is full ({} blocks)", cache_->num_blocks()));
+    // The policy admits no more than an instance holds: this is a broken invariant.
+    Fail(r, FinishReason::kInternal,
+         fmt::format("the KV cache of this instance is full ({} blocks) moving a sequence in",
+                     cache_->num_blocks()));
     return false;
   }
   for (size_t i = 0; i < t.blocks.size(); ++i) {
@@ -192,51 +205,96 @@ bool CpuExecutor::MoveIn(ServingRequest* r) {
   return true;
 }
 
+namespace {
+
+struct ProbeArgs {
+  const engine::Model* model;
+  volatile unsigned char sink = 0;
+};
+
+// Reads one byte of every page of every tensor (no allocation: it may be abandoned on SIGBUS).
+void ProbeTensorPages(void* p) {
+  auto* args = static_cast<ProbeArgs*>(p);
+  unsigned char acc = 0;
+  for (const engine::Tensor* t : const_cast<engine::Model*>(args->model)->AllTensors()) {
+    const auto* bytes = static_cast<const unsigned char*>(t->data);
+    const size_t n = t->bytes();
+    for (size_t off = 0; off < n; off += 4096) acc ^= bytes[off];
+    if (n > 0) acc ^= bytes[n - 1];
+  }
+  args->sink = acc;
+}
+
+}  // namespace
+
+Status CpuExecutor::PlaceModelWeights(const CpuModel& m) {
+  const engine::Model& source = m.loaded.model;
+  if (source.file) {
+    // The weights are read from the memory-mapped file: a file truncated since it was loaded
+    // would kill the process with SIGBUS.
+    if (Status s = source.file->CheckIntact(); !s.ok()) return s;
+    ProbeArgs args{&source};
+    if (!ReadGuardedAgainstTruncation(ProbeTensorPages, &args)) {
+      return Status::Error(source.file->path() +
+                           " shrank while it was read: restore the file and restart the server");
+    }
+  }
+  auto weights = arena_.Allocate(m.weight_arena_bytes, engine::kArenaAlignment, "weights");
+  if (!weights.ok()) return weights.status();
+  Result<engine::Model> placed = engine::PlaceWeights(source, *weights, m.weight_arena_bytes);
+  if (!placed.ok()) return placed.status();
+  placed_ = std::move(*placed);
+  return Status::Ok();
+}
+
 void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
   auto t0 = std::chrono::steady_clock::now();
-  // KV out: the outgoing batch, and anything else still here (it would not survive the reset).
-  for (ServingRequest* r : a.kv_out) MoveOut(r);
-  std::vector<ServingRequest*> rest;
-  for (auto& [id, resident] : tables_) rest.push_back(resident.request);
-  for (ServingRequest* r : rest) MoveOut(r);
+  // KV out: every sequence here but the incoming batch's (after a switch only its KV is here).
+  MoveOutAllBut(a.model == model_ ? a.requests : std::vector<ServingRequest*>{});
   phases->kv_out_s = Since(t0);
 
-  // Stop: release the outgoing model's engine state (the step in flight has ended: switches
-  // happen between steps) and reset the arena.
-  t0 = std::chrono::steady_clock::now();
-  transformer_.reset();
-  cache_.reset();
-  placed_.reset();
-  arena_.Reset();
-  model_ = -1;
-  phases->stop_s = Since(t0);
+  if (a.model != model_) {
+    // Stop: release the outgoing model's engine state (the step in flight has ended: switches
+    // happen between steps) and reset the arena.
+    t0 = std::chrono::steady_clock::now();
+    transformer_.reset();
+    cache_.reset();
+    placed_.reset();
+    arena_.Reset();
+    model_ = -1;
+    phases->stop_s = Since(t0);
 
-  t0 = std::chrono::steady_clock::now();
-  const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
-  auto weights = arena_.Allocate(m.weight_arena_bytes, engine::kArenaAlignment, "weights");
-  Result<engine::Model> placed =
-      weights.ok() ? engine::PlaceWeights(m.loaded.model, *weights, m.weight_arena_bytes)
-                   : Result<engine::Model>(weights.status());
-  if (!placed.ok()) {
-    for (ServingRequest* r : a.requests) Fail(r, "model " + m.name + ": " + placed.message());
-    return;
+    t0 = std::chrono::steady_clock::now();
+    const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
+    if (Status s = PlaceModelWeights(m); !s.ok()) {
+      placed_.reset();
+      arena_.Reset();
+      load_error_ = "model " + m.name + " cannot be loaded: " + s.message();
+      for (ServingRequest* r : a.requests) Fail(r, FinishReason::kFailed, load_error_);
+      return;
+    }
+    load_error_.clear();
+    const size_t room = arena_.free_bytes() > engine::kArenaAlignment
+                            ? arena_.free_bytes() - engine::kArenaAlignment
+                            : 0;
+    const int blocks = static_cast<int>(room / m.kv_block_bytes);
+    auto kv = arena_.Allocate(static_cast<size_t>(blocks) * m.kv_block_bytes,
+                              engine::kArenaAlignment, "kv cache");
+    cache_ = std::make_unique<engine::KvCache>(placed_->config, blocks,
+                                               kv.ok() ? static_cast<float*>(*kv) : nullptr);
+    transformer_ = std::make_unique<engine::Transformer>(*placed_, *cache_, &pool_);
+    model_ = a.model;
+    phases->weights_in_s = Since(t0);
   }
-  placed_ = std::move(*placed);
-  const size_t room = arena_.free_bytes() > engine::kArenaAlignment
-                          ? arena_.free_bytes() - engine::kArenaAlignment
-                          : 0;
-  const int blocks = static_cast<int>(room / m.kv_block_bytes);
-  auto kv = arena_.Allocate(static_cast<size_t>(blocks) * m.kv_block_bytes, engine::kArenaAlignment,
-                            "kv cache");
-  cache_ = std::make_unique<engine::KvCache>(placed_->config, blocks,
-                                             kv.ok() ? static_cast<float*>(*kv) : nullptr);
-  transformer_ = std::make_unique<engine::Transformer>(*placed_, *cache_, &pool_);
-  model_ = a.model;
-  phases->weights_in_s = Since(t0);
 
   t0 = std::chrono::steady_clock::now();
   for (ServingRequest* r : a.requests) {
-    if (!r->done() && !tables_.count(r->id)) MoveIn(r);
+    if (r->done() || tables_.count(r->id)) continue;
+    if (r->cancel.raised()) {
+      Fail(r, FinishReason::kCancelled, "cancelled");
+      continue;
+    }
+    MoveIn(r);
   }
   phases->kv_in_s = Since(t0);
 }
@@ -256,19 +314,29 @@ void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
     std::lock_guard<std::mutex> lock(store_->mu_);
     s = &store_->seqs_.at(r->id);
   }
-  const int token = s->sampler->Sample(logits, s->context);
+  const int token = s->sampler->Sample(logits, s->context, s->prompt_tokens);
   engine::BlockTable& t = tables_.at(r->id).table;
   if (!r->ignore_eos &&
       (token == m.loaded.tokenizer->eos() || token == m.loaded.tokenizer->bos())) {
-    r->stopped = true;
+    r->Finish(FinishReason::kEos);
   } else {
     r->output.push_back(token);
+    if (r->logprobs >= 0) {
+      engine::TokenLogprobs lp = engine::ComputeLogprobs(logits, token, r->logprobs);
+      TokenLogprob out{token, lp.logprob, {}};
+      for (const auto& [id, v] : lp.top) out.top.emplace_back(id, v);
+      r->logprobs_out.push_back(std::move(out));
+    }
     s->context.push_back(token);
     s->last_token = token;
     s->length = t.length;
-    if (t.length + 1 >= m.loaded.model.config.seq_len) r->stopped = true;  // context full
+    if (static_cast<int>(r->output.size()) >= r->max_output_tokens) {
+      r->Finish(FinishReason::kLength);
+    } else if (t.length + 1 >= m.loaded.model.config.seq_len) {
+      r->Finish(FinishReason::kContextFull);
+    }
   }
-  if (r->stopped || static_cast<int>(r->output.size()) >= r->max_output_tokens) {
+  if (r->done() || static_cast<int>(r->output.size()) >= r->max_output_tokens) {
     cache_->Release(t);
     tables_.erase(r->id);
     std::lock_guard<std::mutex> lock(store_->mu_);
@@ -290,25 +358,32 @@ void CpuExecutor::Prefill(const Action& a) {
   std::vector<ServingRequest*> live;
   rows_.clear();
   for (ServingRequest* r : a.requests) {
-    if (r->failed) continue;
+    if (r->done()) continue;
     if (r->cancel.raised()) {
-      Fail(r, "cancelled");
+      Fail(r, FinishReason::kCancelled, "cancelled");
       continue;
     }
     if (!Ensure(a.model)) {
-      Fail(r, "model " + m.name + " does not fit this instance's memory");
+      if (!r->done()) {
+        Fail(r, FinishReason::kFailed,
+             load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
+                                 : load_error_);
+      }
       continue;
     }
     const int n = static_cast<int>(r->prompt.size());
     if (n == 0 || n + 1 > m.loaded.model.config.seq_len) {
-      Fail(r, fmt::format("the prompt has {} tokens; {} takes 1 to {}", n, m.name,
-                          m.loaded.model.config.seq_len - 1));
+      Fail(r, FinishReason::kFailed,
+           fmt::format("the prompt has {} tokens; {} takes 1 to {}", n, m.name,
+                       m.loaded.model.config.seq_len - 1));
       continue;
     }
     engine::BlockTable t;
     if (!cache_->Reserve(t, n + 1)) {
-      Fail(r,
-           fmt::format("the KV cache of this instance is full ({} blocks)", cache_->num_blocks()));
+      // The policy admits no more than an instance holds: this is a broken invariant.
+      Fail(r, FinishReason::kInternal,
+           fmt::format("the KV cache of this instance is full ({} blocks) at prefill",
+                       cache_->num_blocks()));
       continue;
     }
     engine::BlockTable& table = (tables_[r->id] = {std::move(t), r}).table;
@@ -320,8 +395,13 @@ void CpuExecutor::Prefill(const Action& a) {
       sp.top_p = r->top_p;
       sp.top_k = r->top_k;
       sp.seed = r->seed;
+      sp.frequency_penalty = r->frequency_penalty;
+      sp.repetition_penalty = r->repetition_penalty;
+      sp.presence_penalty = r->presence_penalty;
+      for (const auto& [id, bias] : r->logit_bias) sp.logit_bias.emplace_back(id, bias);
       s.sampler = std::make_unique<engine::Sampler>(sp);
       s.context.assign(r->prompt.begin(), r->prompt.end());
+      s.prompt_tokens = r->prompt.size();
     }
     for (int i = 0; i < n; ++i)
       rows_.push_back({&table, r->prompt[static_cast<size_t>(i)], i, i == n - 1});
@@ -342,18 +422,24 @@ void CpuExecutor::Decode(const Action& a) {
   for (ServingRequest* r : a.requests) {
     if (r->done()) continue;
     if (r->cancel.raised()) {
-      Fail(r, "cancelled");
+      Fail(r, FinishReason::kCancelled, "cancelled");
       continue;
     }
     if (!Ensure(a.model)) {
-      Fail(r, "model " + m.name + " does not fit this instance's memory");
+      if (!r->done()) {
+        Fail(r, FinishReason::kFailed,
+             load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
+                                 : load_error_);
+      }
       continue;
     }
     if (!tables_.count(r->id) && !MoveIn(r)) continue;
     engine::BlockTable& t = tables_.at(r->id).table;
     if (!cache_->Reserve(t, t.length + 1)) {
-      Fail(r,
-           fmt::format("the KV cache of this instance is full ({} blocks)", cache_->num_blocks()));
+      // The policy admits no more than an instance holds: this is a broken invariant.
+      Fail(r, FinishReason::kInternal,
+           fmt::format("the KV cache of this instance is full ({} blocks) at a decode step",
+                       cache_->num_blocks()));
       continue;
     }
     int last;

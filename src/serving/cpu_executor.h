@@ -52,13 +52,15 @@ ServedModel CpuServedModel(const CpuModel& model, double bandwidth_bytes_per_s =
 // Host-side state shared by every CpuExecutor of a deployment. Thread-safe.
 class SequenceStore {
  public:
-  SequenceStore(size_t host_kv_bytes, size_t slab_bytes = size_t{4} << 20);
+  static constexpr size_t kSlabBytes = size_t{4} << 20;
+  SequenceStore(size_t host_kv_bytes, size_t slab_bytes = kSlabBytes);
 
   struct Stats {
     int64_t blocks_out = 0, blocks_in = 0;
     size_t host_bytes_in_use = 0, host_bytes_in_slabs = 0;
     double host_fragmentation = 0;
-    int64_t sequences = 0;  // requests holding KV (on an instance or in the host pool)
+    int64_t sequences = 0;           // requests holding KV (on an instance or in the host pool)
+    size_t host_overflow_bytes = 0;  // slabs allocated past the pool's capacity
   };
   Stats stats() const;
   // How many times the request's KV came back into an instance from the host pool.
@@ -71,7 +73,8 @@ class SequenceStore {
     size_t block_bytes = 0;
     int length = 0;            // positions in the KV cache
     int last_token = 0;        // input of the next decode step
-    std::vector<int> context;  // prompt + output, for the repetition penalty
+    std::vector<int> context;  // prompt + output, for the penalties
+    size_t prompt_tokens = 0;
     std::unique_ptr<engine::Sampler> sampler;
   };
   mutable std::mutex mu_;
@@ -102,12 +105,16 @@ class CpuExecutor : public Executor {
   void Prefill(const Action& a);
   void Decode(const Action& a);
   // KV of a request between this instance and the host pool; false (request failed) on no room.
-  bool MoveOut(ServingRequest* r);
+  bool MoveOut(ServingRequest* r);  // never fails for lack of room (the pool grows past its cap)
   bool MoveIn(ServingRequest* r);
-  void Fail(ServingRequest* r, const std::string& why);
+  void Fail(ServingRequest* r, FinishReason why, const std::string& message);
+  // Places model `m`'s weights in the reset arena, refusing a file truncated since it was loaded.
+  Status PlaceModelWeights(const CpuModel& m);
   // Samples the next token from `logits`, appends it (unless it ends the request) and frees the
   // request's blocks when it is finished.
   void Advance(ServingRequest* r, std::span<const float> logits);
+  // Moves every sequence here that is not in `keep` to the host pool.
+  void MoveOutAllBut(const std::vector<ServingRequest*>& keep);
   // Runs rows_ (one row with logits per request of `live`, in order) and advances each request.
   void ForwardAndAdvance(const std::vector<ServingRequest*>& live);
 
@@ -125,6 +132,7 @@ class CpuExecutor : public Executor {
   };
   std::unordered_map<uint64_t, Resident> tables_;  // sequences whose KV is here
   std::vector<engine::BatchRow> rows_;
+  std::string load_error_;  // why the last switch could not load its model
   std::atomic<int> resident_model_{-1}, kv_blocks_{0}, kv_blocks_used_{0};
 };
 

@@ -147,7 +147,7 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
   for (const ServingRequest& r : reqs) {
     SCOPED_TRACE(::testing::Message() << "request " << r.id << " of " << served[r.model].name);
     ASSERT_TRUE(r.finished);
-    ASSERT_FALSE(r.failed) << r.error;
+    ASSERT_FALSE(r.failed()) << r.error;
     EXPECT_EQ(r.generated, static_cast<int>(r.output.size()));
     EXPECT_EQ(r.token_s.size(), r.output.size());
     EXPECT_EQ(r.output,

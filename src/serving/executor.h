@@ -5,6 +5,7 @@
 // call an engine or a clock themselves, so simulated and real runs share their scheduling code.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "serving/request.h"
@@ -12,7 +13,10 @@
 namespace llms::serving {
 
 enum class ActionKind {
-  kSwitch,   // make `model` the instance's active model (KV out, weights in, KV in)
+  // Make `model` the instance's active model and `requests` its resident sequences: every other
+  // sequence's KV leaves for the host pool, the weights come in unless `model` is already
+  // resident (a swap between two batches of one model moves only KV), then `requests`' KV in.
+  kSwitch,
   kPrefill,  // prefill `requests` (all of `model`) and produce each one's first token
   kDecode,   // one decode step of `requests` (all of `model`): one token each
 };
@@ -25,6 +29,7 @@ struct Action {
   std::vector<ServingRequest*> kv_out;    // kSwitch: sequences whose KV leaves the instance
   double prefetched_s = 0.0;  // kSwitch: weight loading already done by a prefetch, in seconds
   bool kv_out_after = false;  // kPrefill: hand the batch's KV to the host pool afterwards
+  uint64_t batch = 0;         // the policy's own tag for the batch (kDecode, kSwitch)
 };
 
 // A switch of an instance from `from_model` (-1: none) to `model`, with no KV to move yet.

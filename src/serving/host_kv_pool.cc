@@ -1,13 +1,15 @@
 // HostKvPool implementation.
 #include "serving/host_kv_pool.h"
 
+#include <algorithm>
+
 namespace llms::serving {
 
 HostKvPool::HostKvPool(size_t slab_bytes, size_t capacity)
     : slab_bytes_(slab_bytes), max_slabs_(static_cast<int>(capacity / slab_bytes)) {}
 
-std::optional<HostKvBlock> HostKvPool::Allocate(size_t block_bytes) {
-  if (block_bytes == 0 || block_bytes > slab_bytes_) return std::nullopt;
+HostKvBlock HostKvPool::Allocate(size_t block_bytes) {
+  const size_t slab_size = std::max(slab_bytes_, block_bytes);
   int unbound = -1;
   for (int s = 0; s < static_cast<int>(slabs_.size()); ++s) {
     Slab& slab = slabs_[static_cast<size_t>(s)];
@@ -18,16 +20,18 @@ std::optional<HostKvBlock> HostKvPool::Allocate(size_t block_bytes) {
       in_use_ += block_bytes;
       return HostKvBlock{s, index};
     }
-    if (slab.block_bytes == 0 && unbound < 0) unbound = s;
+    if (slab.block_bytes == 0 && slab.bytes >= block_bytes && unbound < 0) unbound = s;
   }
   if (unbound < 0) {
-    if (static_cast<int>(slabs_.size()) >= max_slabs_) return std::nullopt;
-    slabs_.push_back(Slab{std::make_unique<std::byte[]>(slab_bytes_), 0, {}, 0});
+    const size_t capacity = static_cast<size_t>(max_slabs_) * slab_bytes_;
+    if (allocated_ + slab_size > capacity) overflow_bytes_ += slab_size;
+    allocated_ += slab_size;
+    slabs_.push_back(Slab{std::make_unique<std::byte[]>(slab_size), slab_size, 0, {}, 0});
     unbound = static_cast<int>(slabs_.size()) - 1;
   }
   Slab& slab = slabs_[static_cast<size_t>(unbound)];
   slab.block_bytes = block_bytes;
-  const int blocks = static_cast<int>(slab_bytes_ / block_bytes);
+  const int blocks = static_cast<int>(slab.bytes / block_bytes);
   slab.free_blocks.clear();
   for (int i = blocks - 1; i >= 1; --i) slab.free_blocks.push_back(i);
   slab.used = 1;
@@ -52,7 +56,7 @@ std::byte* HostKvPool::Data(HostKvBlock block) {
 
 size_t HostKvPool::bytes_in_slabs() const {
   size_t n = 0;
-  for (const Slab& s : slabs_) n += s.block_bytes ? slab_bytes_ : 0;
+  for (const Slab& s : slabs_) n += s.block_bytes ? s.bytes : 0;
   return n;
 }
 

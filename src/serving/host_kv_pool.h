@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace llms::serving {
@@ -24,8 +23,9 @@ class HostKvPool {
   // `capacity` bytes in slabs of `slab_bytes` (allocated lazily).
   HostKvPool(size_t slab_bytes, size_t capacity);
 
-  // A block of `block_bytes`; nullopt when no slab of that shape has room and none is free.
-  std::optional<HostKvBlock> Allocate(size_t block_bytes);
+  // A block of `block_bytes` (> 0): from a slab of that shape with room, else a free slab, else
+  // a new slab (past the capacity when it must).
+  HostKvBlock Allocate(size_t block_bytes);
   void Free(HostKvBlock block);
   std::byte* Data(HostKvBlock block);
 
@@ -35,10 +35,13 @@ class HostKvPool {
   double fragmentation() const;
   int slab_count() const { return static_cast<int>(slabs_.size()); }
   int max_slabs() const { return max_slabs_; }
+  // Bytes of slabs allocated beyond the capacity (0 while admission keeps within it).
+  size_t overflow_bytes() const { return overflow_bytes_; }
 
  private:
   struct Slab {
     std::unique_ptr<std::byte[]> memory;
+    size_t bytes = 0;
     size_t block_bytes = 0;  // 0: unbound (free)
     std::vector<int> free_blocks;
     int used = 0;
@@ -46,6 +49,7 @@ class HostKvPool {
   size_t slab_bytes_;
   int max_slabs_;
   size_t in_use_ = 0;
+  size_t allocated_ = 0, overflow_bytes_ = 0;
   std::vector<Slab> slabs_;
 };
 

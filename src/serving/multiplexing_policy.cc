@@ -16,6 +16,7 @@ MultiplexingPolicy::MultiplexingPolicy(std::vector<ServedModel> models, const Cl
       state_(models_.size()),
       inst_(static_cast<size_t>(cluster.instances)) {
   stats_.busy_s.assign(static_cast<size_t>(cluster.instances), 0.0);
+  record_switches_ = cluster.record_switches;
   std::vector<int> order(models_.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
@@ -55,8 +56,9 @@ MultiplexingPolicy::MultiplexingPolicy(std::vector<ServedModel> models, const Cl
     const double kv_share =
         (cluster.instance_memory - in.weight_bytes) / static_cast<double>(in.models.size());
     for (int m : in.models) {
-      state_[static_cast<size_t>(m)].kv_capacity_tokens =
-          static_cast<int64_t>(kv_share / models_[static_cast<size_t>(m)].kv_bytes_per_token);
+      const ServedModel& sm = models_[static_cast<size_t>(m)];
+      state_[static_cast<size_t>(m)].kv_capacity_blocks = static_cast<int64_t>(
+          std::max(0.0, kv_share - sm.instance_overhead_bytes) / sm.kv_block_bytes());
     }
     stats_.peak_memory_fraction =
         std::max(stats_.peak_memory_fraction, in.weight_bytes / cluster.instance_memory);
@@ -67,21 +69,34 @@ bool MultiplexingPolicy::Submit(ServingRequest* r, double /*now*/) {
   const ServedModel& m = models_[static_cast<size_t>(r->model)];
   ModelState& s = state_[static_cast<size_t>(r->model)];
   if (placement_[static_cast<size_t>(r->model)] < 0) {
-    Reject(r, fmt::format("not placed: {} fits on no instance beside the models placed before it",
-                          m.name));
+    Reject(r, RejectReason::kNotPlaced,
+           fmt::format("{} fits on no instance beside the models placed before it", m.name));
     return false;
   }
-  if (r->reserved_tokens() > s.kv_capacity_tokens) {
-    Reject(r, fmt::format("prompt + max tokens ({}) exceed the KV share of {} ({} tokens)",
-                          r->reserved_tokens(), m.name, s.kv_capacity_tokens));
+  if (ReservedBlocks(r) > s.kv_capacity_blocks) {
+    Reject(r, RejectReason::kTooLarge,
+           fmt::format("prompt + max tokens ({} tokens, {} KV blocks) exceed the KV share of {} "
+                       "({} blocks of {} tokens)",
+                       r->reserved_tokens(), ReservedBlocks(r), m.name, s.kv_capacity_blocks,
+                       kKvBlockTokens));
     return false;
   }
   if (static_cast<int>(s.queue.size()) >= cluster_.max_queue) {
-    Reject(r, fmt::format("queue full: {} requests of {} wait", s.queue.size(), m.name));
+    Reject(r, RejectReason::kQueueFull,
+           fmt::format("the queue of {} is full ({} requests wait)", m.name, s.queue.size()));
     return false;
   }
   s.queue.push_back(r);
   return true;
+}
+
+void MultiplexingPolicy::Withdraw(ServingRequest* r) {
+  if (r->finished) return;
+  auto& q = state_[static_cast<size_t>(r->model)].queue;
+  if (auto it = std::find(q.begin(), q.end(), r); it != q.end()) {
+    q.erase(it);
+    RetireCancelled(r);
+  }
 }
 
 std::optional<Action> MultiplexingPolicy::Next(int instance, double /*now*/) {
@@ -91,7 +106,7 @@ std::optional<Action> MultiplexingPolicy::Next(int instance, double /*now*/) {
   for (int m : in.models) {
     const ModelState& s = state_[static_cast<size_t>(m)];
     if (s.queue.empty() ||
-        s.reserved_tokens + s.queue.front()->reserved_tokens() > s.kv_capacity_tokens ||
+        s.reserved_blocks + ReservedBlocks(s.queue.front()) > s.kv_capacity_blocks ||
         static_cast<int>(s.running.size()) >= cluster_.max_decode_batch) {
       continue;
     }
@@ -107,12 +122,17 @@ std::optional<Action> MultiplexingPolicy::Next(int instance, double /*now*/) {
     a.model = best;
     while (!s.queue.empty() && static_cast<int>(a.requests.size()) < cluster_.max_prefill_group &&
            static_cast<int>(s.running.size() + a.requests.size()) < cluster_.max_decode_batch &&
-           s.reserved_tokens + s.queue.front()->reserved_tokens() <= s.kv_capacity_tokens) {
-      s.reserved_tokens += s.queue.front()->reserved_tokens();
-      a.requests.push_back(s.queue.front());
+           s.reserved_blocks + ReservedBlocks(s.queue.front()) <= s.kv_capacity_blocks) {
+      ServingRequest* r = s.queue.front();
       s.queue.pop_front();
+      if (r->cancel.raised()) {  // withdrawn while it waited
+        RetireCancelled(r);
+        continue;
+      }
+      s.reserved_blocks += ReservedBlocks(r);
+      a.requests.push_back(r);
     }
-    return a;
+    if (!a.requests.empty()) return a;
   }
   // Otherwise one decode step of the next model (round-robin) with running requests.
   for (size_t k = 0; k < in.models.size(); ++k) {
@@ -137,7 +157,7 @@ void MultiplexingPolicy::OnComplete(int /*instance*/, const Action& action,
   if (action.kind == ActionKind::kPrefill) {
     for (ServingRequest* r : action.requests) s.running.push_back(r);
   }
-  s.reserved_tokens -= RemoveDone(&s.running);
+  s.reserved_blocks -= RemoveDone(&s.running);
 }
 
 }  // namespace llms::serving

@@ -20,6 +20,7 @@ class MultiplexingPolicy : public Policy {
   MultiplexingPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster, bool dedicated);
 
   bool Submit(ServingRequest* r, double now) override;
+  void Withdraw(ServingRequest* r) override;
   std::optional<Action> Next(int instance, double now) override;
   int instances() const override { return cluster_.instances; }
 
@@ -30,8 +31,8 @@ class MultiplexingPolicy : public Policy {
   struct ModelState {
     std::deque<ServingRequest*> queue;
     std::vector<ServingRequest*> running;
-    int64_t reserved_tokens = 0;
-    int64_t kv_capacity_tokens = 0;
+    int64_t reserved_blocks = 0;
+    int64_t kv_capacity_blocks = 0;  // its share of the instance's KV space
   };
   struct Instance {
     std::vector<int> models;

@@ -9,23 +9,68 @@
 
 namespace llms::serving {
 
+std::string_view FinishReasonName(FinishReason r) {
+  switch (r) {
+    case FinishReason::kNone:
+      return "none";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kEos:
+      return "eos";
+    case FinishReason::kContextFull:
+      return "context_full";
+    case FinishReason::kCancelled:
+      return "cancelled";
+    case FinishReason::kRejected:
+      return "rejected";
+    case FinishReason::kFailed:
+      return "failed";
+    case FinishReason::kInternal:
+      return "internal";
+    case FinishReason::kUnfinished:
+      return "unfinished";
+  }
+  return "unknown";
+}
+
+std::string_view RejectReasonName(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone:
+      return "none";
+    case RejectReason::kQueueFull:
+      return "queue_full";
+    case RejectReason::kTooLarge:
+      return "too_large";
+    case RejectReason::kNotPlaced:
+      return "not_placed";
+  }
+  return "unknown";
+}
+
 void Policy::Complete(int instance, const Action& action, const ActionResult& result, double start,
                       double end) {
   stats_.busy_s[static_cast<size_t>(instance)] += end - start;
   if (awaiting_first_step_.size() <= static_cast<size_t>(instance)) {
     awaiting_first_step_.resize(static_cast<size_t>(instance) + 1, -1);
   }
+  // -1: no switch pending; -2: a switch pending with no record kept; >= 0: its record.
   int& pending = awaiting_first_step_[static_cast<size_t>(instance)];
   if (action.kind == ActionKind::kSwitch) {
-    stats_.switches.push_back({instance, start, action.from_model, action.model, result.phases});
-    pending = static_cast<int>(stats_.switches.size()) - 1;
-  } else if (pending >= 0) {
-    stats_.switches[static_cast<size_t>(pending)].phases.first_step_s = end - start;
+    ++stats_.switch_count;
+    stats_.switch_phases += result.phases;
+    if (record_switches_) {
+      stats_.switches.push_back({instance, start, action.from_model, action.model, result.phases});
+      pending = static_cast<int>(stats_.switches.size()) - 1;
+    } else {
+      pending = -2;
+    }
+  } else if (pending != -1) {
+    stats_.switch_phases.first_step_s += end - start;
+    if (pending >= 0)
+      stats_.switches[static_cast<size_t>(pending)].phases.first_step_s = end - start;
     pending = -1;
   }
   OnComplete(instance, action, result, start, end);
-  for (ServingRequest* r : action.requests) r->finished = r->finished || r->done();
-  for (ServingRequest* r : action.kv_out) r->finished = r->finished || r->done();
 }
 
 int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
@@ -33,7 +78,8 @@ int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
   size_t kept = 0;
   for (ServingRequest* r : *running) {
     if (r->done()) {
-      freed += r->reserved_tokens();
+      freed += ReservedBlocks(r);
+      Retire(r);
     } else {
       (*running)[kept++] = r;
     }
@@ -42,21 +88,27 @@ int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
   return freed;
 }
 
-void Policy::Reject(ServingRequest* r, const std::string& reason) {
-  r->failed = true;
-  r->error = reason;
-  r->finished = true;
-  // Count by the reason's kind (the text before any ':'), so reports group them.
-  stats_.rejected[reason.substr(0, reason.find(':'))]++;
+void Policy::Reject(ServingRequest* r, RejectReason why, const std::string& message) {
+  r->reject = why;
+  r->Finish(FinishReason::kRejected, message);
+  Retire(r);
+  stats_.rejected[std::string(RejectReasonName(why))]++;
+}
+
+void Policy::RetireCancelled(ServingRequest* r) {
+  r->Finish(FinishReason::kCancelled, "cancelled");
+  Retire(r);
 }
 
 void Policy::EmitTokens(const Action& action, double end) {
   for (ServingRequest* r : action.requests) {
-    if (r->failed) continue;
-    // A real executor that stopped a request without a new token (EOS) credits none.
-    if (r->stopped && static_cast<int>(r->output.size()) <= r->generated) continue;
+    if (r->failed()) continue;
+    // A real executor that ended a request without a new token (EOS, the context's end)
+    // credits none.
+    if (r->stopped() && static_cast<int>(r->output.size()) <= r->generated) continue;
     ++r->generated;
     r->token_s.push_back(end);
+    if (r->generated >= r->max_output_tokens) r->Finish(FinishReason::kLength);
   }
 }
 
@@ -78,11 +130,13 @@ Result<std::unique_ptr<Policy>> MakePolicy(const std::string& name,
                                            const ClusterSpec& cluster) {
   if (cluster.instances < 1) return Status::Error("the cluster needs at least one instance");
   for (const ServedModel& m : models) {
-    if (m.weight_bytes + m.kv_bytes_per_token * 16 > cluster.instance_memory) {
+    if (KvCapacityBlocks(m, cluster.instance_memory) < 1) {
+      const double need = m.weight_bytes + m.instance_overhead_bytes + m.kv_block_bytes();
+      const bool gb = cluster.instance_memory >= 1e9;
       return Status::Error(fmt::format(
-          "model {} needs {:.1f} GB for its weights and one KV block but an instance has {:.1f} GB",
-          m.name, (m.weight_bytes + m.kv_bytes_per_token * 16) / 1e9,
-          cluster.instance_memory / 1e9));
+          "model {} needs {:.1f} {} for its weights and one KV block but an instance has {:.1f} {}",
+          m.name, need / (gb ? 1e9 : 1e6), gb ? "GB" : "MB",
+          cluster.instance_memory / (gb ? 1e9 : 1e6), gb ? "GB" : "MB"));
     }
   }
   if (name == "aegaeon") {

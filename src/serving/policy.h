@@ -6,6 +6,13 @@
 // auto-scaling with and without its "plus" refinements (request_level_policy.h), static
 // multiplexing and one dedicated instance per model (multiplexing_policy.h).
 // Policies are not thread-safe: real drivers call them under one lock.
+//
+// Admission: every policy accepts a request only when its prompt plus output budget can be served
+// (in whole KV blocks, on one instance and, where KV leaves the instances, in the host KV pool);
+// accepted work beyond what fits now waits in a bounded queue, and nothing accepted is ever failed
+// for lack of KV space (docs/serving.md states each policy's rule).
+// Lifetime: a policy holds a request from Submit until it calls Retire (request.h's `finished`),
+// which it does exactly when the request has left every one of its structures.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +41,12 @@ struct ClusterSpec {
   double max_round_s = 4.0;    // Aegaeon's Q_max
   double multiplex_kv_reserve =
       8e9;  // multiplexing: KV bytes each placed model needs besides weights
+  // Host KV pool (Aegaeon): bytes for the KV of sequences off their instance, in slabs of
+  // `host_kv_slab_bytes` (each slab holds blocks of one shape). 0: unbounded.
+  double host_kv_bytes = 0;
+  double host_kv_slab_bytes = 0;
+  // Keep one SwitchRecord per switch (simulation reports); a server keeps only the sums.
+  bool record_switches = true;
 };
 
 struct SwitchRecord {
@@ -44,17 +57,22 @@ struct SwitchRecord {
 };
 
 struct PolicyStats {
-  std::vector<SwitchRecord> switches;
+  int64_t switch_count = 0;
+  SwitchPhases switch_phases;               // summed over every switch
+  std::vector<SwitchRecord> switches;       // each switch, when ClusterSpec::record_switches
   std::vector<double> busy_s;               // per instance
-  std::map<std::string, int64_t> rejected;  // reason -> count
+  std::map<std::string, int64_t> rejected;  // RejectReasonName -> count
   double peak_memory_fraction = 0;          // highest arena use of any instance
 };
 
 class Policy {
  public:
   virtual ~Policy() = default;
-  // Accepts `r` (queued) or rejects it: then r->failed and r->error say why.
+  // Accepts `r` (queued) or rejects it: then r->reject and r->error say why.
   virtual bool Submit(ServingRequest* r, double now) = 0;
+  // The client withdrew `r` (its cancel flag is raised): a request that only waits leaves at
+  // once (finished, kCancelled); one in a batch is ended by the executor at its next step.
+  virtual void Withdraw(ServingRequest* r) = 0;
   // What idle `instance` should do next; nullopt when it has nothing to do now.
   virtual std::optional<Action> Next(int instance, double now) = 0;
   // The instance finished `action` (started at `start`) at `end`. Switches are recorded here
@@ -67,15 +85,24 @@ class Policy {
  protected:
   virtual void OnComplete(int instance, const Action& action, const ActionResult& result,
                           double start, double end) = 0;
-  void Reject(ServingRequest* r, const std::string& reason);
+  void Reject(ServingRequest* r, RejectReason why, const std::string& message);
+  // The request has left every structure of the policy: the driver may release it.
+  static void Retire(ServingRequest* r) { r->finished = true; }
+  // Ends a request that waited and was withdrawn, and retires it.
+  static void RetireCancelled(ServingRequest* r);
   // Credits a finished prefill/decode action: one token per request at `end`.
   static void EmitTokens(const Action& action, double end);
-  // Removes finished requests from `running`; returns the KV tokens they had reserved.
+  // Removes done requests from `running`, retiring each; returns the KV blocks they reserved.
   static int64_t RemoveDone(std::vector<ServingRequest*>* running);
+  // KV blocks a request reserves on an instance: its prompt plus its whole output budget.
+  static int64_t ReservedBlocks(const ServingRequest* r) {
+    return KvBlocksFor(r->reserved_tokens());
+  }
   PolicyStats stats_;
+  bool record_switches_ = true;  // subclasses copy ClusterSpec::record_switches
 
  private:
-  std::vector<int> awaiting_first_step_;  // per instance: its last switch, until the next step
+  std::vector<int> awaiting_first_step_;  // per instance: switched, until its next step ends
 };
 
 // Policy names as `aegaeon sim` takes them, and the same as one comma-separated line.

@@ -62,9 +62,9 @@ TEST(PolicyTest, MultiplexingSpreadsModelsLargestFirstAndRejectsWhatDoesNotFit) 
   r.model = 4;
   r.prompt_tokens = 10;
   EXPECT_FALSE(mux.Submit(&r, 0.0));
-  EXPECT_TRUE(r.failed);
-  EXPECT_NE(r.error.find("not placed"), std::string::npos);
-  EXPECT_EQ(mux.stats().rejected.at("not placed"), 1);
+  EXPECT_TRUE(r.failed());
+  EXPECT_EQ(r.reject, RejectReason::kNotPlaced);
+  EXPECT_EQ(mux.stats().rejected.at("not_placed"), 1);
 
   MultiplexingPolicy dedicated(Models({30, 5, 5}), c, /*dedicated=*/true);
   EXPECT_EQ(dedicated.placement(), (std::vector<int>{0, 1, -1}));

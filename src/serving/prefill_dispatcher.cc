@@ -6,16 +6,18 @@
 namespace llms::serving {
 
 PrefillDispatcher::PrefillDispatcher(int instances, PrefillPredictor prefill,
-                                     SwitchPredictor switch_cost, int max_group)
+                                     SwitchPredictor switch_cost, int max_group,
+                                     KvCapacity kv_capacity)
     : prefill_(std::move(prefill)),
       switch_(std::move(switch_cost)),
       max_group_(max_group),
+      kv_capacity_(std::move(kv_capacity)),
       instances_(static_cast<size_t>(instances)) {}
 
 double PrefillDispatcher::Load(int instance) const {
   const Instance& in = instances_[static_cast<size_t>(instance)];
   double load = in.running_s;
-  std::string model = in.resident;
+  int model = in.resident;
   for (const PrefillGroup& g : in.queue) {
     if (g.model != model) load += switch_(g.model);
     model = g.model;
@@ -37,7 +39,10 @@ PrefillPlacement PrefillDispatcher::Submit(const PrefillRequest& request) {
   double best_load = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < instances_.size(); ++i) {
     for (PrefillGroup& g : instances_[i].queue) {
-      if (g.model == request.model && static_cast<int>(g.requests.size()) < max_group_) {
+      const bool room =
+          static_cast<int>(g.requests.size()) < max_group_ &&
+          (!kv_capacity_ || g.kv_blocks + request.kv_blocks <= kv_capacity_(request.model));
+      if (g.model == request.model && room) {
         const double load = Load(static_cast<int>(i));
         if (load < best_load) {
           best = static_cast<int>(i);
@@ -50,6 +55,7 @@ PrefillPlacement PrefillDispatcher::Submit(const PrefillRequest& request) {
   }
   if (best_group) {
     best_group->requests.push_back(request);
+    best_group->kv_blocks += request.kv_blocks;
     return {best, false};
   }
   // Otherwise a new group on the least-loaded instance (lowest index on ties).
@@ -62,8 +68,24 @@ PrefillPlacement PrefillDispatcher::Submit(const PrefillRequest& request) {
       best_load = load;
     }
   }
-  instances_[static_cast<size_t>(best)].queue.push_back({request.model, {request}});
+  instances_[static_cast<size_t>(best)].queue.push_back(
+      {request.model, {request}, request.kv_blocks});
   return {best, true};
+}
+
+bool PrefillDispatcher::Remove(uint64_t id) {
+  for (Instance& in : instances_) {
+    for (auto g = in.queue.begin(); g != in.queue.end(); ++g) {
+      for (auto r = g->requests.begin(); r != g->requests.end(); ++r) {
+        if (r->id != id) continue;
+        g->kv_blocks -= r->kv_blocks;
+        g->requests.erase(r);
+        if (g->requests.empty()) in.queue.erase(g);
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::optional<PrefillGroup> PrefillDispatcher::NextGroup(int instance) {
@@ -74,17 +96,22 @@ std::optional<PrefillGroup> PrefillDispatcher::NextGroup(int instance) {
   return g;
 }
 
-std::optional<std::string> PrefillDispatcher::QueuedModel(int instance, size_t position) const {
+std::optional<int> PrefillDispatcher::QueuedModel(int instance, size_t position) const {
+  const PrefillGroup* g = QueuedGroup(instance, position);
+  if (!g) return std::nullopt;
+  return g->model;
+}
+
+const PrefillGroup* PrefillDispatcher::QueuedGroup(int instance, size_t position) const {
   const Instance& in = instances_[static_cast<size_t>(instance)];
-  if (in.queue.size() <= position) return std::nullopt;
-  return in.queue[position].model;
+  return position < in.queue.size() ? &in.queue[position] : nullptr;
 }
 
 void PrefillDispatcher::SetRunning(int instance, double seconds) {
   instances_[static_cast<size_t>(instance)].running_s = seconds;
 }
 
-void PrefillDispatcher::SetResident(int instance, const std::string& model) {
+void PrefillDispatcher::SetResident(int instance, int model) {
   instances_[static_cast<size_t>(instance)].resident = model;
 }
 

@@ -1,7 +1,22 @@
-// One thread per instance, the policy under one lock, the executors outside it.
+// One thread per instance, the policy under one lock, the executors outside it; requests are
+// released only when the policy has retired them and no running action holds them.
 #include "serving/realtime_driver.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace llms::serving {
+
+namespace {
+
+// A policy handed out a request it had already retired: a broken internal invariant.
+[[noreturn]] void RetiredRequestInAction(const ServingRequest* r) {
+  std::fprintf(stderr, "internal error: request %llu is in an action after it left the policy\n",
+               static_cast<unsigned long long>(r->id));
+  std::abort();
+}
+
+}  // namespace
 
 RealtimeDriver::RealtimeDriver(Policy* policy, std::vector<Executor*> executors, Clock* clock)
     : policy_(policy), executors_(std::move(executors)), clock_(clock) {
@@ -30,19 +45,29 @@ bool RealtimeDriver::Submit(ServingRequest* r) {
     std::lock_guard<std::mutex> lock(mu_);
     r->arrival_s = clock_->Now();
     accepted = policy_->Submit(r, r->arrival_s);
-    if (accepted) submitted_.push_back(r);
+    if (accepted) {
+      submitted_.push_back(r);
+      Publish({});  // admission may have dropped withdrawn requests that waited
+    }
   }
   changed_.notify_all();
   return accepted;
 }
 
-bool RealtimeDriver::AllDone() const {
-  return submitted_.empty();
+void RealtimeDriver::Cancel(ServingRequest* r) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r->cancel.Raise();
+    if (r->finished) return;
+    policy_->Withdraw(r);
+    if (r->finished) Publish({r});
+  }
+  changed_.notify_all();
 }
 
 void RealtimeDriver::WaitAllDone() {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [this] { return AllDone(); });
+  changed_.wait(lock, [this] { return submitted_.empty(); });
 }
 
 PolicyStats RealtimeDriver::stats() const {
@@ -50,25 +75,53 @@ PolicyStats RealtimeDriver::stats() const {
   return policy_->stats();
 }
 
+size_t RealtimeDriver::in_flight() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return submitted_.size();
+}
+
+void RealtimeDriver::Hold(const Action& a, int delta) {
+  for (const auto* list : {&a.requests, &a.kv_out}) {
+    for (const ServingRequest* r : *list) {
+      if (delta > 0 && r->finished) RetiredRequestInAction(r);
+      int& n = held_[r];
+      n += delta;
+      if (n == 0) held_.erase(r);
+    }
+  }
+}
+
+void RealtimeDriver::Publish(const std::vector<ServingRequest*>& progressed) {
+  std::vector<ServingRequest*> released;
+  std::erase_if(submitted_, [&](ServingRequest* r) {
+    if (!r->finished || held_.count(r)) return false;
+    released.push_back(r);
+    return true;
+  });
+  if (listener_ && (!progressed.empty() || !released.empty())) listener_(progressed, released);
+}
+
 void RealtimeDriver::InstanceLoop(int instance) {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     auto action = policy_->Next(instance, clock_->Now());
     if (!action) {
+      // Next may have retired requests (withdrawn ones it skipped): release them.
+      Publish({});
       changed_.wait(lock);
       continue;
     }
+    Hold(*action, +1);
     lock.unlock();
     const double start = clock_->Now();
     const ActionResult result = executors_[static_cast<size_t>(instance)]->Run(*action);
     const double end = clock_->Now();
     lock.lock();
+    Hold(*action, -1);
     policy_->Complete(instance, *action, result, start, end);
-    std::erase_if(submitted_, [](const ServingRequest* r) { return r->finished; });
-    if (listener_) {
-      listener_(action->requests);
-      if (!action->kv_out.empty()) listener_(action->kv_out);
-    }
+    std::vector<ServingRequest*> progressed = action->requests;
+    progressed.insert(progressed.end(), action->kv_out.begin(), action->kv_out.end());
+    Publish(progressed);
     // A completion can give any instance work (a request handed to decode, a model released)
     // and can finish requests someone waits for.
     changed_.notify_all();

@@ -1,7 +1,11 @@
 // RealtimeDriver: runs a serving Policy against real executors on the real clock: one thread per
 // instance asks the policy (under one lock) what to do next, runs it on its Executor without the
-// lock, and reports completion; requests are submitted from any thread. The counterpart of the
-// simulator's event loop (sim/simulation.h): the same policy code decides in both.
+// lock, and reports completion; requests are submitted and withdrawn from any thread. The
+// counterpart of the simulator's event loop (sim/simulation.h): the same policy code decides in
+// both.
+// Ownership: a request stays the driver's from Submit until the driver releases it, which happens
+// only when the policy has retired it (`finished`) and no action in progress refers to it; the
+// listener hears of the release, after which the submitter may destroy the request.
 #pragma once
 
 #include <condition_variable>
@@ -9,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,24 +30,33 @@ class RealtimeDriver {
   RealtimeDriver(const RealtimeDriver&) = delete;
   RealtimeDriver& operator=(const RealtimeDriver&) = delete;
 
-  // Called (under the driver's lock, so it must not block) after each completed action with the
-  // action's requests (a rejected submission is reported by Submit's result instead): a server
-  // streams new tokens to its clients from here. A request
-  // whose `finished` is set has left the driver and may be destroyed once this returns.
-  using Listener = std::function<void(const std::vector<ServingRequest*>&)>;
+  // Called under the driver's lock (so it must not block) after each completed action:
+  // `progressed` holds the requests whose progress may have changed (new tokens, an end), and
+  // `released` the requests that left the driver; those may be destroyed once this returns and
+  // are never reported again. A server streams new tokens to its clients from here.
+  using Listener = std::function<void(const std::vector<ServingRequest*>& progressed,
+                                      const std::vector<ServingRequest*>& released)>;
   void SetListener(Listener listener);
 
   // Stamps the arrival time and hands `r` to the policy; false when it was rejected (then
-  // r->failed and r->error say why). `r` must stay valid until it is done.
+  // r->reject and r->error say why, and the driver holds no reference). Otherwise `r` must stay
+  // valid until the listener reports it released.
   bool Submit(ServingRequest* r);
-  // Blocks until every submitted request has finished (all its tokens, stopped, or failed).
+  // The client no longer wants `r` (a submitted, not yet released request): raises its cancel
+  // flag and lets the policy drop it at once if it only waits (reported through the listener).
+  void Cancel(ServingRequest* r);
+  // Blocks until every submitted request has been released.
   void WaitAllDone();
   // Policy statistics, copied under the lock.
   PolicyStats stats() const;
+  // Requests submitted and not yet released.
+  size_t in_flight() const;
 
  private:
   void InstanceLoop(int instance);
-  bool AllDone() const;
+  // Releases every finished request no action holds; reports progress and releases.
+  void Publish(const std::vector<ServingRequest*>& progressed);
+  void Hold(const Action& a, int delta);
 
   Policy* policy_;
   std::vector<Executor*> executors_;
@@ -50,7 +64,8 @@ class RealtimeDriver {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   bool stop_ = false;
-  std::vector<ServingRequest*> submitted_;  // not yet finished
+  std::vector<ServingRequest*> submitted_;               // not yet released
+  std::unordered_map<const ServingRequest*, int> held_;  // requests in actions in progress
   Listener listener_;
   std::vector<std::thread> threads_;
 };

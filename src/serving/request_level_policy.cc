@@ -17,28 +17,43 @@ RequestLevelPolicy::RequestLevelPolicy(std::vector<ServedModel> models, const Cl
       holder_(models_.size(), -1),
       inst_(static_cast<size_t>(cluster.instances)) {
   stats_.busy_s.assign(static_cast<size_t>(cluster.instances), 0.0);
+  record_switches_ = cluster.record_switches;
 }
 
-int64_t RequestLevelPolicy::KvCapacityTokens(int model) const {
-  const ServedModel& m = models_[static_cast<size_t>(model)];
-  return static_cast<int64_t>((cluster_.instance_memory - m.weight_bytes) / m.kv_bytes_per_token);
+int64_t RequestLevelPolicy::CapacityBlocks(int model) const {
+  return KvCapacityBlocks(models_[static_cast<size_t>(model)], cluster_.instance_memory);
 }
 
 bool RequestLevelPolicy::Submit(ServingRequest* r, double /*now*/) {
   const ServedModel& m = models_[static_cast<size_t>(r->model)];
-  if (r->reserved_tokens() > KvCapacityTokens(r->model)) {
-    Reject(r, fmt::format("prompt + max tokens ({}) exceed the KV capacity of {} on one instance",
-                          r->reserved_tokens(), m.name));
+  if (ReservedBlocks(r) > CapacityBlocks(r->model)) {
+    Reject(r, RejectReason::kTooLarge,
+           fmt::format("prompt + max tokens ({} tokens, {} KV blocks) exceed the KV space of {} on "
+                       "one instance ({} blocks of {} tokens)",
+                       r->reserved_tokens(), ReservedBlocks(r), m.name, CapacityBlocks(r->model),
+                       kKvBlockTokens));
     return false;
   }
   auto& q = queues_[static_cast<size_t>(r->model)];
   if (static_cast<int>(q.size()) >= cluster_.max_queue) {
-    Reject(r, fmt::format("queue full: {} requests of {} wait", q.size(), m.name));
+    Reject(r, RejectReason::kQueueFull,
+           fmt::format("the queue of {} is full ({} requests wait)", m.name, q.size()));
     return false;
   }
   q.push_back(r);
   if (holder_[static_cast<size_t>(r->model)] < 0) unheld_waiting_.insert(r->model);
   return true;
+}
+
+void RequestLevelPolicy::Withdraw(ServingRequest* r) {
+  if (r->finished) return;
+  auto& q = queues_[static_cast<size_t>(r->model)];
+  if (auto it = std::find(q.begin(), q.end(), r); it != q.end()) {
+    q.erase(it);
+    if (q.empty()) unheld_waiting_.erase(r->model);
+    RetireCancelled(r);
+  }
+  // A running request is ended by the executor at its next step.
 }
 
 double RequestLevelPolicy::ShortestRequestWork(int model) const {
@@ -100,20 +115,25 @@ std::optional<Action> RequestLevelPolicy::Next(int instance, double now) {
     a.model = m;
     const size_t group = plus_ ? static_cast<size_t>(cluster_.max_decode_batch)
                                : static_cast<size_t>(cluster_.max_prefill_group);
-    const int64_t capacity = KvCapacityTokens(m);
+    const int64_t capacity = CapacityBlocks(m);
     while (!q.empty() && a.requests.size() < group &&
            in.running.size() + a.requests.size() < static_cast<size_t>(cluster_.max_decode_batch) &&
-           in.reserved_tokens + q.front()->reserved_tokens() <= capacity) {
-      in.reserved_tokens += q.front()->reserved_tokens();
-      a.requests.push_back(q.front());
+           in.reserved_blocks + ReservedBlocks(q.front()) <= capacity) {
+      ServingRequest* r = q.front();
       q.pop_front();
+      if (r->cancel.raised()) {  // withdrawn while it waited
+        RetireCancelled(r);
+        continue;
+      }
+      in.reserved_blocks += ReservedBlocks(r);
+      a.requests.push_back(r);
     }
     if (!a.requests.empty()) {
       a.kind = ActionKind::kPrefill;
       const ServedModel& sm = models_[static_cast<size_t>(m)];
       stats_.peak_memory_fraction = std::max(
           stats_.peak_memory_fraction,
-          (sm.weight_bytes + static_cast<double>(in.reserved_tokens) * sm.kv_bytes_per_token) /
+          (sm.weight_bytes + static_cast<double>(in.reserved_blocks) * sm.kv_block_bytes()) /
               cluster_.instance_memory);
       return a;
     }
@@ -143,7 +163,7 @@ void RequestLevelPolicy::OnComplete(int instance, const Action& action,
   if (action.kind == ActionKind::kPrefill) {
     for (ServingRequest* r : action.requests) in.running.push_back(r);
   }
-  in.reserved_tokens -= RemoveDone(&in.running);
+  in.reserved_blocks -= RemoveDone(&in.running);
   in.last_used = end;
 }
 

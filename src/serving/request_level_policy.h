@@ -8,6 +8,9 @@
 // `plus` ("ServerlessLLM+"): shortest-remaining-first with known output lengths. The free instance
 // takes the waiting model whose shortest queued request needs the least predicted work (its
 // prefill and the decode of all its tokens) first, and takes that model's whole queue as one group.
+// KV space: an instance admits a waiting request into its batch only when the batch's reserved
+// blocks (each request's prompt plus output budget, in whole blocks) stay within the instance's
+// blocks for the model; the rest wait in the model's queue (at most max_queue, then rejected).
 #pragma once
 
 #include <deque>
@@ -24,6 +27,7 @@ class RequestLevelPolicy : public Policy {
   RequestLevelPolicy(std::vector<ServedModel> models, const ClusterSpec& cluster, bool plus);
 
   bool Submit(ServingRequest* r, double now) override;
+  void Withdraw(ServingRequest* r) override;
   std::optional<Action> Next(int instance, double now) override;
   int instances() const override { return cluster_.instances; }
 
@@ -32,14 +36,14 @@ class RequestLevelPolicy : public Policy {
     int resident = -1;  // model whose weights it holds
     int serving = -1;   // model it is assigned to (-1: free)
     std::vector<ServingRequest*> running;
-    int64_t reserved_tokens = 0;
+    int64_t reserved_blocks = 0;
     double last_used = -1.0;
   };
   void OnComplete(int instance, const Action& action, const ActionResult& result, double start,
                   double end) override;
   void Assign();
   double ShortestRequestWork(int model) const;
-  int64_t KvCapacityTokens(int model) const;
+  int64_t CapacityBlocks(int model) const;
 
   std::vector<ServedModel> models_;
   ClusterSpec cluster_;

@@ -319,10 +319,10 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   const serving::PolicyStats& st = (*policy)->stats();
   for (const auto& [reason, count] : st.rejected) p.rejected += count;
   p.rejected_by_reason = st.rejected;
-  p.switches = static_cast<int64_t>(st.switches.size());
+  p.switches = st.switch_count;
   const double span = std::max(outcome.end_s, 1e-9);
   p.switches_per_s = static_cast<double>(p.switches) / span;
-  for (const auto& s : st.switches) p.mean_switch += s.phases;
+  p.mean_switch = st.switch_phases;
   if (p.switches > 0) p.mean_switch /= static_cast<double>(p.switches);
   double busy = 0;
   for (double b : st.busy_s) busy += b;
@@ -332,7 +332,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   timings.reserve(requests->size());
   for (auto& r : *requests) {
     timings.push_back(
-        {r.arrival_s, std::move(r.token_s), r.failed || r.generated == 0, TypeOf(r.model).slo});
+        {r.arrival_s, std::move(r.token_s), r.failed() || r.generated == 0, TypeOf(r.model).slo});
   }
   p.summary = SummarizeRequests(timings, spec_.slo);
   if (keep_timings) p.timings = std::move(timings);

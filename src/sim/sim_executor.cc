@@ -48,8 +48,10 @@ serving::ActionResult SimExecutor::Run(const serving::Action& a) {
         r.phases.kv_out_s = lat.KvMoveSeconds(
             kv_bytes(a.kv_out, (*models_)[static_cast<size_t>(a.from_model)].kv_bytes_per_token));
       }
-      r.phases.engine_start_s = engine_start_s_;
-      r.phases.weights_in_s = std::max(0.0, lat.LoadSeconds() - a.prefetched_s);
+      if (a.model != a.from_model) {  // otherwise a swap of two batches of one model: KV only
+        r.phases.engine_start_s = engine_start_s_;
+        r.phases.weights_in_s = std::max(0.0, lat.LoadSeconds() - a.prefetched_s);
+      }
       r.phases.kv_in_s = lat.KvMoveSeconds(kv_bytes(a.requests, m.kv_bytes_per_token));
       r.seconds = r.phases.total();
       break;

@@ -66,8 +66,7 @@ SimulationOutcome Simulate(serving::Policy& policy,
   }
   for (auto& r : requests) {
     if (!r.done()) {
-      r.failed = true;
-      r.error = "unfinished when the simulation stopped";
+      r.Finish(serving::FinishReason::kUnfinished, "unfinished when the simulation stopped");
       ++out.unfinished;
     }
   }
