@@ -142,7 +142,8 @@ TEST(ServeLoadTest, FiveHundredStreamsOnDefaultSettingsAllComplete) {
   EXPECT_EQ(server.Stop(), 0) << server.log();
 }
 
-// Three models on tight arenas, Aegaeon and request-level: short and long prompts, chat and
+// Three models on tight arenas, Aegaeon (disaggregated and colocated) and request-level: short and
+// long prompts, chat and
 // completions, a quarter of the clients vanishing after their second token; every other request
 // completes and the vanished ones free their KV.
 TEST(ServeLoadTest, MixedModelsVanishingClientsAndLongPromptsLoseNothing) {
@@ -357,6 +358,13 @@ TEST(ServeLoadTest, ProtocolDetails) {
     EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
     EXPECT_NE(reply.find("Content-Length: 15"), std::string::npos) << reply;
     EXPECT_EQ(c.Read("", 300), "");  // no body follows
+    // An error answer to HEAD has no body either, and the connection serves on.
+    c.Send("HEAD /v1/models HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string denied = c.Read("\r\n\r\n", 2000);
+    EXPECT_EQ(denied.rfind("HTTP/1.1 401", 0), 0u) << denied;
+    EXPECT_EQ(c.Read("", 300), "");
+    c.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.Read("ok\"}", 2000).rfind("HTTP/1.1 200", 0), 0u);
   }
   EXPECT_EQ(HttpCall(server.port(), "POST", "/v1/completions", body, "wrong").status, 401);
   EXPECT_EQ(server.Stop(), 0) << server.log();
@@ -392,6 +400,7 @@ TEST(ServeLoadTest, TimeoutsAndTheConnectionCap) {
     for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawConnection>(server.port()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     RawConnection extra(server.port());
+    extra.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");  // unread: the 503 must still arrive
     const std::string reply = extra.Read("", 2000);
     EXPECT_EQ(reply.rfind("HTTP/1.1 503", 0), 0u) << reply;
     EXPECT_NE(reply.find("Retry-After"), std::string::npos) << reply;

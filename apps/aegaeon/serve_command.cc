@@ -182,23 +182,24 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       }
       RaiseOpenFileLimit();
       // The address and port first: a mistake there should not wait for every model to load.
+      std::unique_ptr<server::ModelService> service;  // outlives the HTTP server (declared first)
       server::HttpServer http(o);
       if (Status s = http.Bind(); !s.ok()) return Fail(s.message());
       fmt::print(stderr, "aegaeon serve: loading {} models\n", d.models.size());
-      auto service = server::ModelService::Start(d);
-      if (!service.ok()) return Fail(service.message());
-      for (int i = 0; i < (*service)->num_models(); ++i) {
-        const server::ChatFormat f = (*service)->chat_format(i);
-        fmt::print(stderr, "aegaeon serve: model {}: chat template {}\n", (*service)->model(i).name,
+      auto started = server::ModelService::Start(d);
+      if (!started.ok()) return Fail(started.message());
+      service = std::move(*started);
+      for (int i = 0; i < service->num_models(); ++i) {
+        const server::ChatFormat f = service->chat_format(i);
+        fmt::print(stderr,
+                   "aegaeon serve: model {}: chat template {}; up to {} tokens per request\n",
+                   service->model(i).name,
                    f == server::ChatFormat::kPlain
                        ? "none recognised in the file: chat messages are joined by newlines"
-                       : std::string(server::ChatFormatName(f)) + " (from the file)");
+                       : std::string(server::ChatFormatName(f)) + " (from the file)",
+                   service->MaxModelLen(i));
       }
-      for (int i = 0; i < (*service)->num_models(); ++i) {
-        fmt::print(stderr, "aegaeon serve: model {}: up to {} tokens per request\n",
-                   (*service)->model(i).name, (*service)->MaxModelLen(i));
-      }
-      if (Status s = http.Run(service->get()); !s.ok()) return Fail(s.message());
+      if (Status s = http.Run(service.get()); !s.ok()) return Fail(s.message());
       return 0;
     };
   });

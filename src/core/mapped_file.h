@@ -39,8 +39,9 @@ class MappedFile {
   uint64_t device_ = 0, inode_ = 0;
 };
 
-// Runs `read` (which reads mapped files and must not allocate or lock: it may be abandoned
-// midway); false when a read raised SIGBUS (a mapped file shrank under it). Thread-safe.
+// Runs `read` (which reads mapped files and must not allocate, lock or own anything that needs
+// destroying: it may be abandoned midway); false when a read raised SIGBUS (a mapped file shrank
+// under it). Thread-safe.
 bool ReadGuardedAgainstTruncation(void (*read)(void*), void* arg);
 
 // Reads a whole file into a string (for small files and for files that are not regular).

@@ -21,7 +21,8 @@ size_t WeightsArenaBytes(const Model& model) {
   return total;
 }
 
-Result<Model> PlaceWeights(const Model& model, void* arena, size_t size) {
+Result<Model> PlaceWeights(const Model& model, void* arena, size_t size,
+                           std::vector<WeightCopy>* deferred) {
   const size_t need = WeightsArenaBytes(model);
   if (need > size) {
     return Status::Error(
@@ -41,7 +42,11 @@ Result<Model> PlaceWeights(const Model& model, void* arena, size_t size) {
       t->data = it->second;
       continue;
     }
-    std::memcpy(base + used, src, t->bytes());
+    if (deferred) {
+      deferred->push_back({src, base + used, t->bytes()});
+    } else {
+      std::memcpy(base + used, src, t->bytes());
+    }
     t->data = base + used;
     moved[src] = t->data;
     used += Align(t->bytes());

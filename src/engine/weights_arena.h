@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "core/huge_pages.h"
 #include "core/status.h"
@@ -17,9 +18,19 @@ constexpr size_t kArenaAlignment = 64;
 
 size_t WeightsArenaBytes(const Model& model);
 
+// One tensor's bytes to copy into the arena.
+struct WeightCopy {
+  const void* from;
+  void* to;
+  size_t bytes;
+};
+
 // `arena` must be kArenaAlignment-aligned and hold `size` bytes; an error (nothing copied) when
-// the model does not fit. The result stays valid while the arena memory does.
-Result<Model> PlaceWeights(const Model& model, void* arena, size_t size);
+// the model does not fit. The result stays valid while the arena memory does. With `deferred`,
+// nothing is copied: the copies are listed there for the caller to make (a server makes them
+// under a guard against the model file shrinking: core/mapped_file.h).
+Result<Model> PlaceWeights(const Model& model, void* arena, size_t size,
+                           std::vector<WeightCopy>* deferred = nullptr);
 
 // The weights copied into memory of their own on transparent huge pages (core/huge_pages.h), as an
 // instance's arena holds them: `aegaeon run --hugepages` and the benchmarks' placed models. The

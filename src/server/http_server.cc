@@ -85,6 +85,57 @@ std::vector<TokenLogprobJson> ToJson(const std::vector<LogprobEntry>& entries) {
   return out;
 }
 
+// Watches a connection while its request generates: a close (or an error) means the client is
+// gone; bytes of a next request (pipelining, a stray CRLF) go to the session's buffer and the
+// watch goes on. Stop() before the session reads again: a completion that arrives after it
+// touches nothing (the stream may be gone by then).
+class DisconnectWatcher : public std::enable_shared_from_this<DisconnectWatcher> {
+ public:
+  DisconnectWatcher(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                    std::function<void()> on_gone)
+      : stream_(stream), buffer_(buffer), on_gone_(std::move(on_gone)) {}
+  void Arm() {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](const beast::error_code& ec) { self->Ready(ec); });
+  }
+  void Stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+  }
+
+ private:
+  void Ready(const beast::error_code& ec) {
+    if (stopped_ || ec == net::error::operation_aborted) return;
+    beast::error_code e2;
+    const size_t n = ec ? 0 : stream_.socket().available(e2);
+    if (ec || e2 || n == 0) {
+      on_gone_();
+      return;
+    }
+    const size_t got = stream_.socket().read_some(buffer_.prepare(n), e2);
+    if (e2) {
+      on_gone_();
+      return;
+    }
+    buffer_.commit(got);
+    Arm();
+  }
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  std::function<void()> on_gone_;
+  bool stopped_ = false;
+};
+
+// How to answer a request: keep the connection, the HTTP version, and whether it was HEAD.
+struct Answer {
+  bool keep;
+  unsigned version;
+  bool head;
+};
+
 // Wake-ups from the scheduler threads are posted to the (single) I/O thread. One may run while
 // the generation's coroutine is suspended in a write rather than on the timer, so it also leaves
 // `pending` set, which the coroutine checks before waiting: none is lost. `posted` coalesces
@@ -111,10 +162,12 @@ class HttpServer::Impl {
     seed_base_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   }
 
-  ~Impl() {
+  ~Impl() { StopWorkers(); }
+
+  void StopWorkers() {
     work_guard_.reset();
-    work_io_.stop();
     for (auto& t : workers_) t.join();
+    workers_.clear();
   }
 
   Status Bind() {
@@ -157,6 +210,9 @@ class HttpServer::Impl {
     WaitSignal();
     net::co_spawn(io_, Accept(), net::detached);
     io_.run();
+    // The workers finish what was posted to them (withdrawals, a /metrics being built) before
+    // the service they use can go.
+    StopWorkers();
     if (cut_ > 0) {
       return Status::Error(fmt::format(
           "the drain timeout ({} s) ended {} requests with an error before they finished",
@@ -275,9 +331,8 @@ class HttpServer::Impl {
         fmt::format("the server holds {} connections, its limit (--max-connections): retry later",
                     options_.max_connections),
         "too_many_connections");
-    co_await SendError(stream, e, false, 11);
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    co_await SendError(stream, e, Answer{false, 11, false});
+    co_await LingeringClose(stream);
   }
 
   awaitable<void> Session(tcp::socket socket) {
@@ -307,19 +362,19 @@ class HttpServer::Impl {
       if (ec) {
         // A timeout closed the connection already (as nginx does, without an answer).
         if (ec == http::error::body_limit) {  // its Content-Length says too much
-          co_await SendError(stream, TooLarge(), false, 11);
+          co_await SendError(stream, TooLarge(), Answer{false, 11, false});
         } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
                    ec != net::error::connection_reset && ec != net::error::eof) {
           // A malformed request line or header: answer 400 and close.
-          co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()), false,
-                             11);
+          co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()),
+                             Answer{false, 11, false});
         }
         break;
       }
       const unsigned version = parser.get().version();
       const auto length = parser.content_length();
       if (length && *length > options_.max_body_bytes) {
-        co_await SendError(stream, TooLarge(), false, version);
+        co_await SendError(stream, TooLarge(), Answer{false, version, false});
         break;
       }
       if (version >= 11 && !parser.is_done()) {
@@ -338,27 +393,32 @@ class HttpServer::Impl {
         stream.expires_after(Ms(options_.body_timeout_s));
         co_await http::async_read(stream, buffer, parser, net::redirect_error(use_awaitable, ec));
         if (ec == http::error::body_limit) {
-          co_await SendError(stream, TooLarge(), false, version);
+          co_await SendError(stream, TooLarge(), Answer{false, version, false});
           break;
         }
         if (ec) {
           if (ec != beast::error::timeout && ec != net::error::connection_reset &&
               ec != net::error::eof && ec != http::error::partial_message) {
-            co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()), false,
-                               version);
+            co_await SendError(stream, BadRequest("malformed HTTP request: " + ec.message()),
+                               Answer{false, version, false});
           }
           break;
         }
       }
       stream.expires_never();
       Request req = parser.release();
-      const bool keep = co_await Handle(stream, req) && req.keep_alive() && !service_->draining();
+      const bool keep =
+          co_await Handle(stream, buffer, req) && req.keep_alive() && !service_->draining();
       if (!keep) break;
     }
-    // A lingering close, as nginx does: stop sending, then read and discard what the client
-    // still sends (the rest of an oversized body) until it closes, for at most a few seconds.
-    // Closing with unread data would reset the connection and could destroy the answer (a 413)
-    // before the client read it.
+    co_await LingeringClose(stream);
+  }
+
+  // A lingering close, as nginx does: stop sending, then read and discard what the client still
+  // sends (the rest of an oversized body, a request never read) until it closes, for at most a
+  // few seconds. Closing with unread data would reset the connection and could destroy the
+  // answer (a 413, a 503) before the client read it.
+  static awaitable<void> LingeringClose(beast::tcp_stream& stream) {
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream.expires_after(std::chrono::seconds(5));
@@ -377,9 +437,9 @@ class HttpServer::Impl {
   }
 
   awaitable<bool> Send(beast::tcp_stream& stream, http::status status, const std::string& type,
-                       std::string body, bool keep_alive, unsigned version,
-                       const Headers& headers = {}, bool head = false) {
-    http::response<http::string_body> res{status, version == 10 ? 10u : 11u};
+                       std::string body, Answer a, const Headers& headers = {}) {
+    const bool keep_alive = a.keep, head = a.head;
+    http::response<http::string_body> res{status, a.version == 10 ? 10u : 11u};
     res.set(http::field::server, "aegaeon");
     res.set(http::field::content_type, type);
     for (const auto& [k, v] : headers) res.set(k, v);
@@ -399,13 +459,12 @@ class HttpServer::Impl {
     co_return !ec;
   }
 
-  awaitable<bool> SendError(beast::tcp_stream& stream, const ApiError& e, bool keep_alive,
-                            unsigned version) {
+  awaitable<bool> SendError(beast::tcp_stream& stream, const ApiError& e, Answer a) {
     Headers headers;
     if (e.status == 429 || e.status == 503) headers.emplace_back("Retry-After", "1");
     if (e.status == 401) headers.emplace_back("WWW-Authenticate", "Bearer");
     co_return co_await Send(stream, static_cast<http::status>(e.status), "application/json",
-                            ErrorBody(e), keep_alive, version, headers);
+                            ErrorBody(e), a, headers);
   }
 
   std::optional<ApiError> CheckAuth(const Request& req) const {
@@ -429,76 +488,75 @@ class HttpServer::Impl {
     return e;
   }
 
-  awaitable<bool> Handle(beast::tcp_stream& stream, Request& req) {
+  awaitable<bool> Handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
-    const bool keep = req.keep_alive();
-    const unsigned v = req.version();
     const bool head = req.method() == http::verb::head;
     const bool get = req.method() == http::verb::get || head;
+    // A HEAD request's answer, errors included, has the headers of the GET answer and no body.
+    const Answer a{req.keep_alive(), req.version(), head};
     if (path == "/health") {
-      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", a);
       if (service_->draining()) {
         // (Named, not braced in the co_await: GCC 12 cannot keep an initializer list's array
         // alive across a suspension.)
         const Headers retry{{"Retry-After", "1"}};
         co_return co_await Send(stream, http::status::service_unavailable, "application/json",
-                                R"({"status":"draining"})", keep, v, retry, head);
+                                R"({"status":"draining"})", a, retry);
       }
       co_return co_await Send(stream, http::status::ok, "application/json", R"({"status":"ok"})",
-                              keep, v, {}, head);
+                              a);
     }
     if (path == "/metrics") {
-      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", a);
       auto metrics = [this] { return service_->MetricsText(); };
       std::string text = co_await OnWorker(std::move(metrics));
       co_return co_await Send(stream, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                              std::move(text), keep, v, {}, head);
+                              std::move(text), a);
     }
     if (path.rfind("/v1/", 0) != 0) {
       co_return co_await SendError(stream,
                                    NotFound("no route " + path +
                                             ": the API is under /v1 (models, completions, "
                                             "chat/completions), with /health and /metrics"),
-                                   keep, v);
+                                   a);
     }
-    if (auto e = CheckAuth(req)) co_return co_await SendError(stream, *e, keep, v);
+    if (auto e = CheckAuth(req)) co_return co_await SendError(stream, *e, a);
     if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
-      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", keep, v);
+      if (!get) co_return co_await MethodNotAllowed(stream, "GET, HEAD", a);
       std::vector<ModelCard> cards = service_->Cards();
       if (path == "/v1/models") {
-        co_return co_await Send(stream, http::status::ok, "application/json", ModelList(cards),
-                                keep, v, {}, head);
+        co_return co_await Send(stream, http::status::ok, "application/json", ModelList(cards), a);
       }
       const std::string id = path.substr(std::string("/v1/models/").size());
       for (const ModelCard& c : cards) {
         if (c.id == id) {
-          co_return co_await Send(stream, http::status::ok, "application/json", ModelObject(c),
-                                  keep, v, {}, head);
+          co_return co_await Send(stream, http::status::ok, "application/json", ModelObject(c), a);
         }
       }
-      co_return co_await SendError(stream, UnknownModel(id), keep, v);
+      co_return co_await SendError(stream, UnknownModel(id), a);
     }
     if (path == "/v1/completions" || path == "/v1/chat/completions") {
       if (req.method() != http::verb::post) {
-        co_return co_await MethodNotAllowed(stream, "POST", keep, v);
+        co_return co_await MethodNotAllowed(stream, "POST", a);
       }
       ++active_;
-      const bool ok = co_await Generate(stream, req, path == "/v1/chat/completions");
-      --active_;
-      co_return ok;
+      struct Count {
+        int* n;
+        ~Count() { --*n; }
+      } count{&active_};
+      co_return co_await Generate(stream, buffer, req, path == "/v1/chat/completions");
     }
-    co_return co_await SendError(stream, NotFound("no route " + path), keep, v);
+    co_return co_await SendError(stream, NotFound("no route " + path), a);
   }
 
-  awaitable<bool> MethodNotAllowed(beast::tcp_stream& stream, const char* allowed, bool keep,
-                                   unsigned version) {
+  awaitable<bool> MethodNotAllowed(beast::tcp_stream& stream, const char* allowed, Answer a) {
     ApiError e;
     e.status = 405;
     e.message = fmt::format("use {} for this route", allowed);
     const Headers allow{{"Allow", allowed}};
     co_return co_await Send(stream, http::status::method_not_allowed, "application/json",
-                            ErrorBody(e), keep, version, allow);
+                            ErrorBody(e), a, allow);
   }
 
   ApiError UnknownModel(const std::string& name) const {
@@ -630,7 +688,8 @@ class HttpServer::Impl {
     return r;
   }
 
-  awaitable<bool> Generate(beast::tcp_stream& stream, Request& req, bool chat) {
+  awaitable<bool> Generate(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req,
+                           bool chat) {
     const bool keep = req.keep_alive();
     const unsigned version = req.version();
     auto wake = std::make_shared<Wake>(io_);
@@ -646,7 +705,7 @@ class HttpServer::Impl {
     };
     std::variant<Accepted, ApiError> prepared = co_await OnWorker(std::move(prepare));
     if (auto* e = std::get_if<ApiError>(&prepared)) {
-      co_return co_await SendError(stream, *e, keep, version);
+      co_return co_await SendError(stream, *e, Answer{keep, version, false});
     }
     Accepted accepted = std::move(std::get<Accepted>(prepared));
     const GenerationParams& p = accepted.params;
@@ -663,16 +722,16 @@ class HttpServer::Impl {
 
     // A client that closes its connection cancels the request, streamed or not.
     auto gone = std::make_shared<bool>(false);
-    stream.socket().async_wait(tcp::socket::wait_read,
-                               [wake, gone, &stream, cancel](const beast::error_code& ec) {
-                                 if (ec == net::error::operation_aborted) return;
-                                 beast::error_code e2;
-                                 if (ec || stream.socket().available(e2) == 0) {
-                                   *gone = true;
-                                   cancel();
-                                   wake->Fire();
-                                 }
-                               });
+    auto watcher = std::make_shared<DisconnectWatcher>(stream, buffer, [wake, gone, cancel] {
+      *gone = true;
+      cancel();
+      wake->Fire();
+    });
+    watcher->Arm();
+    struct StopWatching {
+      DisconnectWatcher* w;
+      ~StopWatching() { w->Stop(); }
+    } stop_watching{watcher.get()};
 
     const std::string id =
         fmt::format("{}-{:x}", chat ? "chatcmpl" : "cmpl", gen->request().id ^ seed_base_);
@@ -795,17 +854,17 @@ class HttpServer::Impl {
         co_await wake->timer.async_wait(net::redirect_error(use_awaitable, woken));
       }
     }
-    beast::error_code ignored;
-    stream.socket().cancel(ignored);  // the disconnect watcher
+    watcher->Stop();
     if (write_failed || *gone) co_return false;
 
     const Usage usage{prompt_tokens, tokens};
     if (!p.stream) {
-      if (failure) co_return co_await SendError(stream, *failure, keep && !http10, version);
+      const Answer whole{keep && !http10, version, false};
+      if (failure) co_return co_await SendError(stream, *failure, whole);
       co_return co_await Send(stream, http::status::ok, "application/json",
                               CompletionResponse(p, id, created, text, finish_reason, usage,
                                                  &all_logprobs, accepted.echo.size()),
-                              keep, version);
+                              whole);
     }
     if (failure) {
       co_await write(StreamError(*failure));
@@ -824,12 +883,7 @@ class HttpServer::Impl {
 
   ServerOptions options_;
   ModelService* service_ = nullptr;
-  net::io_context io_{1};
-  net::io_context work_io_;
-  net::executor_work_guard<net::io_context::executor_type> work_guard_{work_io_.get_executor()};
-  std::vector<std::thread> workers_;
-  tcp::acceptor acceptor_;
-  net::signal_set signals_;
+  // Declared before io_: coroutines that io_'s destructor destroys still update these.
   int active_ = 0;       // generations in progress (I/O thread only)
   int connections_ = 0;  // open connections (I/O thread only)
   int cut_ = 0;          // generations ended by the drain timeout
@@ -840,6 +894,12 @@ class HttpServer::Impl {
   int64_t fd_failures_ = 0;
   uint64_t seed_base_ = 0;
   mutable std::atomic<uint64_t> next_seed_{0};  // default seeds differ per request
+  net::io_context io_{1};
+  net::io_context work_io_;
+  net::executor_work_guard<net::io_context::executor_type> work_guard_{work_io_.get_executor()};
+  std::vector<std::thread> workers_;
+  tcp::acceptor acceptor_;
+  net::signal_set signals_;
 };
 
 HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -336,7 +336,8 @@ std::string ModelService::MetricsText() const {
            "Bytes of the host KV pool held by slabs bound to a KV shape.");
   w.Sample("aegaeon_host_kv_slab_bytes", {}, static_cast<double>(st.host_bytes_in_slabs));
   w.Family("aegaeon_host_kv_overflow_bytes", "gauge",
-           "Bytes of host KV slabs allocated past the pool's capacity (0 while admission holds).");
+           "Bytes of host KV slabs allocated past the pool's capacity (fragmentation across KV "
+           "shapes).");
   w.Sample("aegaeon_host_kv_overflow_bytes", {}, static_cast<double>(st.host_overflow_bytes));
   w.Family("aegaeon_host_kv_fragmentation", "gauge",
            "Share of the slabs' bytes no KV block uses (1 - in use / in slabs).");

@@ -217,17 +217,27 @@ std::optional<Action> AegaeonPolicy::NextColocated(int i, double now) {
   DecodeInstance& in = decode_[static_cast<size_t>(i)];
   for (;;) {
     const PrefillGroup* front = dispatcher_.QueuedGroup(i, 0);
-    // A queued group takes its turn between decode slices (at once on an idle instance), so it
-    // never cuts a slice short; one of the resident model needs no switch and goes first.
-    const bool slice_running = !in.batches.empty() && now < in.slice_end;
-    if (!front || (slice_running && front->model != in.resident)) return NextDecode(i, now);
+    if (!front) return NextDecode(i, now);
+    // Decoding is owed a step after every prefill (arrivals can never starve the batches), and a
+    // batch just switched in runs its first step before anything else.
+    const bool batch_waits_first_step =
+        in.cursor >= 0 && in.cursor < static_cast<int>(in.batches.size()) &&
+        in.batches[static_cast<size_t>(in.cursor)].id == in.resident_batch && in.slice_steps == 0;
+    if (!in.batches.empty() && (in.decode_owed || batch_waits_first_step)) {
+      return NextDecode(i, now);
+    }
     const int model = front->model;
     // The group's prompts need room beside the KV the instance holds now.
     int64_t held = 0;
     for (const Batch& b : in.batches) {
       for (const ServingRequest* r : b.requests) held += r->kv_on_instance ? ReservedBlocks(r) : 0;
     }
-    if (model != in.resident || held + front->kv_blocks > CapacityBlocks(model)) {
+    const bool fits = model == in.resident && held + front->kv_blocks <= CapacityBlocks(model);
+    // A queued group takes its turn between decode slices (at once on an idle instance), so it
+    // never cuts a slice short unless it needs no switch and fits beside the resident KV.
+    const bool slice_running = !in.batches.empty() && now < in.slice_end;
+    if (slice_running && !fits) return NextDecode(i, now);
+    if (!fits) {
       // Switch to the group's model (or, for room, only move the KV out): every sequence's KV
       // leaves; the prefilled requests' KV then stays here.
       Action a = SwitchAction(model, in.resident);
@@ -408,6 +418,7 @@ void AegaeonPolicy::OnCompleteImpl(int instance, const Action& action, double en
   if (colocated_ && action.kind == ActionKind::kPrefill) {
     EmitTokens(action, end);
     in.resident_batch = 0;  // the group's KV sits beside the batches' until the next switch
+    in.decode_owed = true;
     for (ServingRequest* r : action.requests) {
       in_prefill_.erase(r->id);
       r->kv_on_instance = true;  // it stays here
@@ -503,6 +514,7 @@ void AegaeonPolicy::PlaceForDecode(ServingRequest* r, int only_instance) {
 
 void AegaeonPolicy::FinishDecode(DecodeInstance& in, const Action& action, double end) {
   ++in.slice_steps;
+  in.decode_owed = false;
   for (ServingRequest* r : action.requests) r->kv_on_instance = !r->done();
   EmitTokens(action, end);
   Sweep(in, end);

@@ -86,6 +86,7 @@ class AegaeonPolicy : public Policy {
     int cursor = -1;              // batch of the current slice
     double slice_end = 0;
     int slice_steps = 0;       // decode steps of the current slice (a slice runs at least one)
+    bool decode_owed = false;  // colocated: a prefill ran since the last decode step
     double pending_quota = 0;  // quota of the slice a switch is starting
     int prefetch_model = -1;   // weights being brought in during the current slice
     double prefetch_start = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -207,42 +208,37 @@ bool CpuExecutor::MoveIn(ServingRequest* r) {
 
 namespace {
 
-struct ProbeArgs {
-  const engine::Model* model;
-  volatile unsigned char sink = 0;
-};
-
-// Reads one byte of every page of every tensor (no allocation: it may be abandoned on SIGBUS).
-void ProbeTensorPages(void* p) {
-  auto* args = static_cast<ProbeArgs*>(p);
-  unsigned char acc = 0;
-  for (const engine::Tensor* t : const_cast<engine::Model*>(args->model)->AllTensors()) {
-    const auto* bytes = static_cast<const unsigned char*>(t->data);
-    const size_t n = t->bytes();
-    for (size_t off = 0; off < n; off += 4096) acc ^= bytes[off];
-    if (n > 0) acc ^= bytes[n - 1];
+// Makes the listed copies (plain memcpy: it may be abandoned midway on SIGBUS).
+void CopyWeights(void* p) {
+  for (const engine::WeightCopy& c : *static_cast<const std::vector<engine::WeightCopy>*>(p)) {
+    std::memcpy(c.to, c.from, c.bytes);
   }
-  args->sink = acc;
 }
 
 }  // namespace
 
 Status CpuExecutor::PlaceModelWeights(const CpuModel& m) {
   const engine::Model& source = m.loaded.model;
-  if (source.file) {
-    // The weights are read from the memory-mapped file: a file truncated since it was loaded
-    // would kill the process with SIGBUS.
-    if (Status s = source.file->CheckIntact(); !s.ok()) return s;
-    ProbeArgs args{&source};
-    if (!ReadGuardedAgainstTruncation(ProbeTensorPages, &args)) {
-      return Status::Error(source.file->path() +
-                           " shrank while it was read: restore the file and restart the server");
-    }
-  }
   auto weights = arena_.Allocate(m.weight_arena_bytes, engine::kArenaAlignment, "weights");
   if (!weights.ok()) return weights.status();
-  Result<engine::Model> placed = engine::PlaceWeights(source, *weights, m.weight_arena_bytes);
+  if (!source.file) {
+    Result<engine::Model> placed = engine::PlaceWeights(source, *weights, m.weight_arena_bytes);
+    if (!placed.ok()) return placed.status();
+    placed_ = std::move(*placed);
+    return Status::Ok();
+  }
+  // The weights are read from the memory-mapped file: a file truncated since it was loaded would
+  // kill the process with SIGBUS. Checked first; the copy itself runs under a guard for a file
+  // that shrinks while it is read.
+  if (Status s = source.file->CheckIntact(); !s.ok()) return s;
+  std::vector<engine::WeightCopy> copies;
+  Result<engine::Model> placed =
+      engine::PlaceWeights(source, *weights, m.weight_arena_bytes, &copies);
   if (!placed.ok()) return placed.status();
+  if (!ReadGuardedAgainstTruncation(CopyWeights, &copies)) {
+    return Status::Error(source.file->path() +
+                         " shrank while it was read: restore the file and restart the server");
+  }
   placed_ = std::move(*placed);
   return Status::Ok();
 }
@@ -410,7 +406,12 @@ void CpuExecutor::Prefill(const Action& a) {
   ForwardAndAdvance(live);
   if (a.kv_out_after) {
     for (ServingRequest* r : live) {
-      if (tables_.count(r->id)) MoveOut(r);
+      if (!tables_.count(r->id)) continue;
+      if (r->cancel.raised()) {
+        Fail(r, FinishReason::kCancelled, "cancelled");  // gone during its prefill: no decode
+      } else {
+        MoveOut(r);
+      }
     }
   }
 }

@@ -10,17 +10,24 @@ HostKvPool::HostKvPool(size_t slab_bytes, size_t capacity)
 
 HostKvBlock HostKvPool::Allocate(size_t block_bytes) {
   const size_t slab_size = std::max(slab_bytes_, block_bytes);
-  int unbound = -1;
+  // The fullest slab of this shape with room first: partly used slabs empty out sooner and go
+  // back to any shape, which keeps the pool within its capacity.
+  int unbound = -1, fullest = -1;
   for (int s = 0; s < static_cast<int>(slabs_.size()); ++s) {
-    Slab& slab = slabs_[static_cast<size_t>(s)];
-    if (slab.block_bytes == block_bytes && !slab.free_blocks.empty()) {
-      const int index = slab.free_blocks.back();
-      slab.free_blocks.pop_back();
-      ++slab.used;
-      in_use_ += block_bytes;
-      return HostKvBlock{s, index};
+    const Slab& slab = slabs_[static_cast<size_t>(s)];
+    if (slab.block_bytes == block_bytes && !slab.free_blocks.empty() &&
+        (fullest < 0 || slab.used > slabs_[static_cast<size_t>(fullest)].used)) {
+      fullest = s;
     }
     if (slab.block_bytes == 0 && slab.bytes >= block_bytes && unbound < 0) unbound = s;
+  }
+  if (fullest >= 0) {
+    Slab& slab = slabs_[static_cast<size_t>(fullest)];
+    const int index = slab.free_blocks.back();
+    slab.free_blocks.pop_back();
+    ++slab.used;
+    in_use_ += block_bytes;
+    return HostKvBlock{fullest, index};
   }
   if (unbound < 0) {
     const size_t capacity = static_cast<size_t>(max_slabs_) * slab_bytes_;

@@ -35,7 +35,7 @@ class HostKvPool {
   double fragmentation() const;
   int slab_count() const { return static_cast<int>(slabs_.size()); }
   int max_slabs() const { return max_slabs_; }
-  // Bytes of slabs allocated beyond the capacity (0 while admission keeps within it).
+  // Bytes of slabs allocated beyond the capacity (by fragmentation across shapes).
   size_t overflow_bytes() const { return overflow_bytes_; }
 
  private:

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "serving/aegaeon_policy.h"
 #include "serving/multiplexing_policy.h"
 #include "serving/request_level_policy.h"
@@ -86,6 +89,15 @@ int64_t Policy::RemoveDone(std::vector<ServingRequest*>* running) {
   }
   running->resize(kept);
   return freed;
+}
+
+void Policy::Retire(ServingRequest* r) {
+  if (r->finished) {
+    std::fprintf(stderr, "internal error: request %llu retired twice\n",
+                 static_cast<unsigned long long>(r->id));
+    std::abort();
+  }
+  r->finished = true;
 }
 
 void Policy::Reject(ServingRequest* r, RejectReason why, const std::string& message) {

@@ -86,8 +86,9 @@ class Policy {
   virtual void OnComplete(int instance, const Action& action, const ActionResult& result,
                           double start, double end) = 0;
   void Reject(ServingRequest* r, RejectReason why, const std::string& message);
-  // The request has left every structure of the policy: the driver may release it.
-  static void Retire(ServingRequest* r) { r->finished = true; }
+  // The request has left every structure of the policy: the driver may release it. Retiring a
+  // request twice is a broken invariant (it would be released twice): the process aborts.
+  static void Retire(ServingRequest* r);
   // Ends a request that waited and was withdrawn, and retires it.
   static void RetireCancelled(ServingRequest* r);
   // Credits a finished prefill/decode action: one token per request at `end`.

@@ -113,6 +113,8 @@ void RealtimeDriver::InstanceLoop(int instance) {
     }
     Hold(*action, +1);
     lock.unlock();
+    // Deciding can give other instances work too (requests admitted into prefill groups).
+    changed_.notify_all();
     const double start = clock_->Now();
     const ActionResult result = executors_[static_cast<size_t>(instance)]->Run(*action);
     const double end = clock_->Now();
