@@ -1,6 +1,7 @@
 // Writing Llama-family models as GGUF: conversion of llama2.c models (with their tokenizer
-// embedded), requantization of GGUF files, and random-weight models of real shapes (presets such
-// as llama-1b or qwen2-0.5b, as vLLM's dummy loader provides) for speed and scheduling tests.
+// embedded), requantization of GGUF files, and random-weight models of real shapes (the presets of
+// model_presets.h, such as llama-1b or qwen2-0.5b, as vLLM's dummy loader provides) for speed and
+// scheduling tests.
 // 2-D weights take the requested type; a tensor whose rows are not a whole number of 32-value
 // blocks falls back to F16; norms and biases stay F32.
 #pragma once
@@ -13,6 +14,7 @@
 #include "core/status.h"
 #include "engine/ggml_types.h"
 #include "engine/model.h"
+#include "engine/model_presets.h"
 
 namespace llms::engine {
 
@@ -27,14 +29,6 @@ Status ConvertLlama2cToGguf(const std::string& model_path, const std::string& to
 Status QuantizeGguf(const std::string& input, const std::string& output, GgmlType type,
                     const WriteProgress& progress = nullptr);
 
-struct ModelPreset {
-  std::string name;
-  std::string description;
-  ModelConfig config;  // architecture, shape, context, RoPE base
-  bool tied = true;    // output projection shares the token embedding
-};
-const std::vector<ModelPreset>& ModelPresets();
-const ModelPreset* FindModelPreset(const std::string& name);
 
 // Random weights (uniform, std 0.02; norms 1), a synthetic SentencePiece vocabulary of
 // config.vocab_size pieces (bytes, ASCII, then letter sequences), seeded and reproducible.
@@ -44,7 +38,5 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
                         const WriteProgress& progress = nullptr,
                         const std::string& chat_template = "");
 
-// Parameters and bytes of weights for a shape in a type (what `model dummy` will write).
-int64_t ParameterCount(const ModelConfig& config, bool tied);
 
 }  // namespace llms::engine

@@ -610,7 +610,7 @@ class HttpServer::Impl {
   // can judge (a prompt too long for this deployment, token ids out of its vocabulary).
   std::variant<serving::ServingRequest, ApiError> BuildRequest(const GenerationParams& p, int model,
                                                                std::string* echo) const {
-    const serving::CpuModel& m = service_->model(model);
+    const executor::CpuModel& m = service_->model(model);
     const engine::Tokenizer& tok = *m.loaded.tokenizer;
     const int max_len = service_->MaxModelLen(model);
     const std::string field = p.chat ? "messages" : "prompt";

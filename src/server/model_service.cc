@@ -20,12 +20,12 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
       return Result<std::unique_ptr<ModelService>>::Error(
           "model name '" + e.name + "' is given twice: each served model needs its own name");
     }
-    auto m = serving::LoadCpuModel(e.name, e.path, e.tokenizer);
+    auto m = executor::LoadCpuModel(e.name, e.path, e.tokenizer);
     if (!m.ok())
       return Result<std::unique_ptr<ModelService>>::Error(
           fmt::format("model {} ({}): {}", e.name, e.path, m.message()));
     largest = std::max(largest, (*m)->weight_arena_bytes);
-    served.push_back(serving::CpuServedModel(**m));
+    served.push_back(executor::CpuServedModel(**m));
     s->slos_.push_back(e.slo.value_or(config.slo));
     served.back().tpot_slo_s = s->slos_.back().tpot_s;
     s->chat_formats_.push_back(DetectChatFormat((*m)->loaded.chat_template));
@@ -47,15 +47,15 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
   cluster.max_round_s = c.max_round_s;
   cluster.multiplex_kv_reserve = 16 << 20;
   cluster.host_kv_bytes = static_cast<double>(c.host_kv_bytes);
-  cluster.host_kv_slab_bytes = static_cast<double>(serving::SequenceStore::kSlabBytes);
+  cluster.host_kv_slab_bytes = static_cast<double>(executor::SequenceStore::kSlabBytes);
   cluster.record_switches = false;  // a server keeps the sums only (a history would grow forever)
   auto policy = serving::MakePolicy(c.policy, served, cluster);
   if (!policy.ok()) return Result<std::unique_ptr<ModelService>>::Error(policy.message());
   s->policy_ = std::move(*policy);
-  s->store_ = std::make_unique<serving::SequenceStore>(c.host_kv_bytes);
+  s->store_ = std::make_unique<executor::SequenceStore>(c.host_kv_bytes);
   std::vector<serving::Executor*> raw;
   for (int i = 0; i < s->policy_->instances(); ++i) {
-    s->executors_.push_back(std::make_unique<serving::CpuExecutor>(
+    s->executors_.push_back(std::make_unique<executor::CpuExecutor>(
         &s->models_, s->store_.get(), c.instance_memory, c.threads_per_instance));
     raw.push_back(s->executors_.back().get());
   }
@@ -326,7 +326,7 @@ std::string ModelService::MetricsText() const {
     w.Sample("aegaeon_instance_kv_blocks_used", {{"instance", std::to_string(i)}},
              executors_[i]->kv_blocks_used());
   }
-  const serving::SequenceStore::Stats st = store_->stats();
+  const executor::SequenceStore::Stats st = store_->stats();
   w.Family("aegaeon_kv_sequences", "gauge",
            "Requests holding KV cache (on an instance or in the host KV pool).");
   w.Sample("aegaeon_kv_sequences", {}, static_cast<double>(st.sequences));

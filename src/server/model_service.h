@@ -25,7 +25,7 @@
 #include "server/generation.h"
 #include "server/openai_protocol.h"
 #include "server/prometheus.h"
-#include "serving/cpu_executor.h"
+#include "executor/cpu_executor.h"
 #include "serving/policy.h"
 #include "serving/realtime_driver.h"
 
@@ -59,7 +59,7 @@ class ModelService {
   ~ModelService();  // stops the scheduler threads (call after draining)
 
   int FindModel(const std::string& name) const;  // -1 when not served
-  const serving::CpuModel& model(int i) const { return *models_[static_cast<size_t>(i)]; }
+  const executor::CpuModel& model(int i) const { return *models_[static_cast<size_t>(i)]; }
   ChatFormat chat_format(int i) const { return chat_formats_[static_cast<size_t>(i)]; }
   int num_models() const { return static_cast<int>(models_.size()); }
   std::vector<ModelCard> Cards() const;
@@ -89,11 +89,11 @@ class ModelService {
                   const std::vector<serving::ServingRequest*>& released);
 
   DeploymentConfig config_;
-  std::vector<std::shared_ptr<const serving::CpuModel>> models_;
+  std::vector<std::shared_ptr<const executor::CpuModel>> models_;
   std::vector<ChatFormat> chat_formats_;
   int64_t created_ = 0;
-  std::unique_ptr<serving::SequenceStore> store_;
-  std::vector<std::unique_ptr<serving::CpuExecutor>> executors_;
+  std::unique_ptr<executor::SequenceStore> store_;
+  std::vector<std::unique_ptr<executor::CpuExecutor>> executors_;
   std::unique_ptr<serving::Policy> policy_;
   RealClock clock_;
   std::unique_ptr<serving::RealtimeDriver> driver_;

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
-#include "engine/model_writer.h"
+#include "engine/model_presets.h"
 #include "sim/latency_profile.h"
 #include "sim/sim_executor.h"
 #include "sim/simulation.h"

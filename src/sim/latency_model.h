@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/model.h"
+#include "engine/model_config.h"
 #include "sim/latency_profile.h"
 
 namespace llms::sim {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/model_writer.h"
+#include "engine/model_presets.h"
 
 namespace llms::sim {
 namespace {

@@ -1,7 +1,7 @@
 // Tests for InstanceArena: bump allocation with alignment, a clear error when full, reset on a
 // model switch; and the Aegaeon use: two models of different shapes take turns in one arena
 // (weights and KV cache placed there by the engine) and compute the same logits as unplaced.
-#include "serving/instance_arena.h"
+#include "executor/instance_arena.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "engine/transformer.h"
 #include "engine/weights_arena.h"
 
-namespace llms::serving {
+namespace llms::executor {
 namespace {
 
 TEST(InstanceArenaTest, BumpAllocatesAlignedAndResets) {
@@ -84,4 +84,4 @@ TEST(InstanceArenaTest, ModelsTakeTurnsInOneArena) {
 }
 
 }  // namespace
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -1,7 +1,7 @@
 // Tests for HostKvPool: one shape per slab, slabs shared across shapes once empty, growth past
 // the capacity (counted) instead of failure, blocks larger than a slab, accounting, and KV blocks
 // moved from an engine cache to the pool and back intact.
-#include "serving/host_kv_pool.h"
+#include "executor/host_kv_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "engine/kv_cache.h"
 #include "engine/test_models.h"
 
-namespace llms::serving {
+namespace llms::executor {
 namespace {
 
 TEST(HostKvPoolTest, OneShapePerSlabAndSlabsAreReused) {
@@ -85,4 +85,4 @@ TEST(HostKvPoolTest, KvBlocksRoundTripThroughThePool) {
 }
 
 }  // namespace
-}  // namespace llms::serving
+}  // namespace llms::executor

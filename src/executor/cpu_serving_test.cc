@@ -16,11 +16,11 @@
 #include "engine/sampler.h"
 #include "engine/test_models.h"
 #include "engine/transformer.h"
-#include "serving/cpu_executor.h"
+#include "executor/cpu_executor.h"
 #include "serving/realtime_driver.h"
 #include "sim/workload.h"
 
-namespace llms::serving {
+namespace llms::executor {
 namespace {
 
 // The reference: the prompt decoded alone, greedily, on a fresh cache.
@@ -80,22 +80,22 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
     ASSERT_TRUE(m.ok()) << m.message();
     models.push_back(*m);
   }
-  std::vector<ServedModel> served;
+  std::vector<serving::ServedModel> served;
   for (const auto& m : models) served.push_back(CpuServedModel(*m));
 
   // 1 prefill + 1 decode instance, each with a 64 MB arena: the decode instance holds one model
   // at a time and, with short rounds, rotates among the models many times within each request.
-  ClusterSpec cluster;
+  serving::ClusterSpec cluster;
   cluster.instances = 2;
   cluster.prefill_instances = 1;
   cluster.instance_memory = 64 << 20;
   cluster.slo.tpot_s = 0.02;
   cluster.max_round_s = 0.002;
-  auto policy = MakePolicy("aegaeon", served, cluster);
+  auto policy = serving::MakePolicy("aegaeon", served, cluster);
   ASSERT_TRUE(policy.ok()) << policy.message();
   SequenceStore store(256 << 20, 1 << 20);
   std::vector<std::unique_ptr<CpuExecutor>> executors;
-  std::vector<Executor*> raw;
+  std::vector<serving::Executor*> raw;
   for (int i = 0; i < cluster.instances; ++i) {
     executors.push_back(std::make_unique<CpuExecutor>(&models, &store, cluster.instance_memory));
     raw.push_back(executors.back().get());
@@ -113,13 +113,13 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
   const std::vector<sim::LengthPair> lengths{{6, 64}, {12, 96}, {20, 48}, {30, 80}, {9, 120}};
   auto workload = sim::GenerateWorkload(w, lengths);
   ASSERT_TRUE(workload.ok()) << workload.message();
-  std::vector<ServingRequest> reqs = std::move(*workload);
+  std::vector<serving::ServingRequest> reqs = std::move(*workload);
   ASSERT_GE(reqs.size(), 20u);
   const char* story_prompts[] = {"Once upon a time", "The little dog", "Lily went to the park",
                                  "One day, a big bird", "Tom had a red ball"};
   Rng rng(11);
   for (size_t i = 0; i < reqs.size(); ++i) {
-    ServingRequest& r = reqs[i];
+    serving::ServingRequest& r = reqs[i];
     const CpuModel& m = *models[static_cast<size_t>(r.model)];
     if (r.model == 0) {
       r.prompt = m.loaded.tokenizer->Encode(story_prompts[i % 5], true);
@@ -135,8 +135,8 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
 
   RealClock clock;
   {
-    RealtimeDriver driver(policy->get(), raw, &clock);
-    for (ServingRequest& r : reqs) {
+    serving::RealtimeDriver driver(policy->get(), raw, &clock);
+    for (serving::ServingRequest& r : reqs) {
       clock.SleepUntil(r.arrival_s);
       driver.Submit(&r);
     }
@@ -144,7 +144,7 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
   }
 
   int switched_back = 0;
-  for (const ServingRequest& r : reqs) {
+  for (const serving::ServingRequest& r : reqs) {
     SCOPED_TRACE(::testing::Message() << "request " << r.id << " of " << served[r.model].name);
     ASSERT_TRUE(r.finished);
     ASSERT_FALSE(r.failed()) << r.error;
@@ -158,7 +158,7 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
   // a typical run nearly all of them, some many times).
   EXPECT_GE(switched_back * 2, static_cast<int>(reqs.size())) << reqs.size() << " requests";
   int decode_switches = 0;
-  SwitchPhases sum;
+  serving::SwitchPhases sum;
   for (const auto& s : (*policy)->stats().switches) {
     if (s.instance == 0) continue;
     ++decode_switches;
@@ -180,4 +180,4 @@ TEST(CpuServingTest, AegaeonOnRealModelsMatchesSoloDecodingAcrossSwitches) {
 }
 
 }  // namespace
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -15,7 +15,7 @@
 #include "core/huge_pages.h"
 #include "core/status.h"
 
-namespace llms::serving {
+namespace llms::executor {
 
 class InstanceArena {
  public:
@@ -47,4 +47,4 @@ class InstanceArena {
   std::vector<Allocation> allocations_;
 };
 
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-namespace llms::serving {
+namespace llms::executor {
 
 struct HostKvBlock {
   int slab = -1;
@@ -53,4 +53,4 @@ class HostKvPool {
   std::vector<Slab> slabs_;
 };
 
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -1,9 +1,9 @@
 // InstanceArena implementation.
-#include "serving/instance_arena.h"
+#include "executor/instance_arena.h"
 
 #include <fmt/format.h>
 
-namespace llms::serving {
+namespace llms::executor {
 
 InstanceArena::InstanceArena(size_t capacity, void* base)
     : base_(static_cast<std::byte*>(base)), capacity_(capacity) {
@@ -39,4 +39,4 @@ void InstanceArena::Reset() {
   allocations_.clear();
 }
 
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -1,9 +1,9 @@
 // HostKvPool implementation.
-#include "serving/host_kv_pool.h"
+#include "executor/host_kv_pool.h"
 
 #include <algorithm>
 
-namespace llms::serving {
+namespace llms::executor {
 
 HostKvPool::HostKvPool(size_t slab_bytes, size_t capacity)
     : slab_bytes_(slab_bytes), max_slabs_(static_cast<int>(capacity / slab_bytes)) {}
@@ -72,4 +72,4 @@ double HostKvPool::fragmentation() const {
   return held ? 1.0 - static_cast<double>(in_use_) / static_cast<double>(held) : 0.0;
 }
 
-}  // namespace llms::serving
+}  // namespace llms::executor

@@ -1,6 +1,6 @@
 // The CPU engine behind the scheduler's Executor seam: switches, batched prefill and decode steps,
 // KV moves through the host pool.
-#include "serving/cpu_executor.h"
+#include "executor/cpu_executor.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,9 +11,9 @@
 #include "core/mapped_file.h"
 #include "engine/weights_arena.h"
 
-namespace llms::serving {
+namespace llms::executor {
 
-static_assert(kKvBlockTokens == engine::KvCache::kBlockTokens,
+static_assert(serving::kKvBlockTokens == engine::KvCache::kBlockTokens,
               "the policies count KV in the engine's blocks");
 
 namespace {
@@ -24,7 +24,7 @@ double Since(std::chrono::steady_clock::time_point t0) {
 
 // Memory- and compute-bound estimates of a model's steps on this CPU (planning only: the
 // executor measures what really happens).
-class CpuLatency : public LatencyPredictor {
+class CpuLatency : public serving::LatencyPredictor {
  public:
   CpuLatency(double weight_bytes, double params, double kv_per_token, double bandwidth,
              double flops)
@@ -64,7 +64,7 @@ Result<std::shared_ptr<const CpuModel>> LoadCpuModel(const std::string& name,
   return std::shared_ptr<const CpuModel>(std::move(m));
 }
 
-ServedModel CpuServedModel(const CpuModel& model, double bandwidth, double flops) {
+serving::ServedModel CpuServedModel(const CpuModel& model, double bandwidth, double flops) {
   const engine::ModelConfig& c = model.loaded.model.config;
   const double params =
       static_cast<double>(c.n_layers) *
@@ -72,7 +72,7 @@ ServedModel CpuServedModel(const CpuModel& model, double bandwidth, double flops
       static_cast<double>(c.vocab_size) * c.dim;
   const double kv_per_token =
       static_cast<double>(model.kv_block_bytes) / engine::KvCache::kBlockTokens;
-  ServedModel m;
+  serving::ServedModel m;
   m.name = model.name;
   m.weight_bytes = static_cast<double>(model.weight_arena_bytes);
   m.kv_bytes_per_token = kv_per_token;
@@ -106,17 +106,17 @@ CpuExecutor::CpuExecutor(const std::vector<std::shared_ptr<const CpuModel>>* mod
                          SequenceStore* store, size_t arena_bytes, int threads)
     : models_(models), store_(store), arena_(arena_bytes), pool_(threads) {}
 
-ActionResult CpuExecutor::Run(const Action& a) {
+serving::ActionResult CpuExecutor::Run(const serving::Action& a) {
   const auto t0 = std::chrono::steady_clock::now();
-  ActionResult result;
+  serving::ActionResult result;
   switch (a.kind) {
-    case ActionKind::kSwitch:
+    case serving::ActionKind::kSwitch:
       Switch(a, &result.phases);
       break;
-    case ActionKind::kPrefill:
+    case serving::ActionKind::kPrefill:
       Prefill(a);
       break;
-    case ActionKind::kDecode:
+    case serving::ActionKind::kDecode:
       Decode(a);
       break;
   }
@@ -128,7 +128,7 @@ ActionResult CpuExecutor::Run(const Action& a) {
   return result;
 }
 
-void CpuExecutor::Fail(ServingRequest* r, FinishReason why, const std::string& message) {
+void CpuExecutor::Fail(serving::ServingRequest* r, serving::FinishReason why, const std::string& message) {
   r->Finish(why, message);
   if (auto it = tables_.find(r->id); it != tables_.end()) {
     cache_->Release(it->second.table);
@@ -141,7 +141,7 @@ void CpuExecutor::Fail(ServingRequest* r, FinishReason why, const std::string& m
   }
 }
 
-bool CpuExecutor::MoveOut(ServingRequest* r) {
+bool CpuExecutor::MoveOut(serving::ServingRequest* r) {
   auto it = tables_.find(r->id);
   if (it == tables_.end()) return true;
   engine::BlockTable& t = it->second.table;
@@ -163,23 +163,23 @@ bool CpuExecutor::MoveOut(ServingRequest* r) {
   return true;
 }
 
-void CpuExecutor::MoveOutAllBut(const std::vector<ServingRequest*>& keep) {
-  std::vector<ServingRequest*> out;
+void CpuExecutor::MoveOutAllBut(const std::vector<serving::ServingRequest*>& keep) {
+  std::vector<serving::ServingRequest*> out;
   for (auto& [id, resident] : tables_) {
     if (std::find(keep.begin(), keep.end(), resident.request) == keep.end()) {
       out.push_back(resident.request);
     }
   }
-  for (ServingRequest* r : out) MoveOut(r);
+  for (serving::ServingRequest* r : out) MoveOut(r);
 }
 
-bool CpuExecutor::MoveIn(ServingRequest* r) {
+bool CpuExecutor::MoveIn(serving::ServingRequest* r) {
   engine::BlockTable t;
   std::unique_lock<std::mutex> lock(store_->mu_);
   auto it = store_->seqs_.find(r->id);
   if (it == store_->seqs_.end() || it->second.host_blocks.empty()) {
     lock.unlock();
-    Fail(r, FinishReason::kInternal,
+    Fail(r, serving::FinishReason::kInternal,
          "the request's KV cache is neither on this instance nor in the host pool");
     return false;
   }
@@ -187,7 +187,7 @@ bool CpuExecutor::MoveIn(ServingRequest* r) {
   if (!cache_->Reserve(t, s.length)) {
     lock.unlock();
     // The policy admits no more than an instance holds: this is a broken invariant.
-    Fail(r, FinishReason::kInternal,
+    Fail(r, serving::FinishReason::kInternal,
          fmt::format("the KV cache of this instance is full ({} blocks) moving a sequence in",
                      cache_->num_blocks()));
     return false;
@@ -243,10 +243,10 @@ Status CpuExecutor::PlaceModelWeights(const CpuModel& m) {
   return Status::Ok();
 }
 
-void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
+void CpuExecutor::Switch(const serving::Action& a, serving::SwitchPhases* phases) {
   auto t0 = std::chrono::steady_clock::now();
   // KV out: every sequence here but the incoming batch's (after a switch only its KV is here).
-  MoveOutAllBut(a.model == model_ ? a.requests : std::vector<ServingRequest*>{});
+  MoveOutAllBut(a.model == model_ ? a.requests : std::vector<serving::ServingRequest*>{});
   phases->kv_out_s = Since(t0);
 
   if (a.model != model_) {
@@ -266,7 +266,7 @@ void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
       placed_.reset();
       arena_.Reset();
       load_error_ = "model " + m.name + " cannot be loaded: " + s.message();
-      for (ServingRequest* r : a.requests) Fail(r, FinishReason::kFailed, load_error_);
+      for (serving::ServingRequest* r : a.requests) Fail(r, serving::FinishReason::kFailed, load_error_);
       return;
     }
     load_error_.clear();
@@ -284,10 +284,10 @@ void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
   }
 
   t0 = std::chrono::steady_clock::now();
-  for (ServingRequest* r : a.requests) {
+  for (serving::ServingRequest* r : a.requests) {
     if (r->done() || tables_.count(r->id)) continue;
     if (r->cancel.raised()) {
-      Fail(r, FinishReason::kCancelled, "cancelled");
+      Fail(r, serving::FinishReason::kCancelled, "cancelled");
       continue;
     }
     MoveIn(r);
@@ -297,13 +297,13 @@ void CpuExecutor::Switch(const Action& a, SwitchPhases* phases) {
 
 bool CpuExecutor::Ensure(int model) {
   if (model_ == model) return true;
-  Action a = SwitchAction(model, -1);
-  SwitchPhases phases;
+  serving::Action a = serving::SwitchAction(model, -1);
+  serving::SwitchPhases phases;
   Switch(a, &phases);
   return model_ == model;
 }
 
-void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
+void CpuExecutor::Advance(serving::ServingRequest* r, std::span<const float> logits) {
   const CpuModel& m = *(*models_)[static_cast<size_t>(model_)];
   SequenceStore::Sequence* s;
   {
@@ -314,12 +314,12 @@ void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
   engine::BlockTable& t = tables_.at(r->id).table;
   if (!r->ignore_eos &&
       (token == m.loaded.tokenizer->eos() || token == m.loaded.tokenizer->bos())) {
-    r->Finish(FinishReason::kEos);
+    r->Finish(serving::FinishReason::kEos);
   } else {
     r->output.push_back(token);
     if (r->logprobs >= 0) {
       engine::TokenLogprobs lp = engine::ComputeLogprobs(logits, token, r->logprobs);
-      TokenLogprob out{token, lp.logprob, {}};
+      serving::TokenLogprob out{token, lp.logprob, {}};
       for (const auto& [id, v] : lp.top) out.top.emplace_back(id, v);
       r->logprobs_out.push_back(std::move(out));
     }
@@ -327,9 +327,9 @@ void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
     s->last_token = token;
     s->length = t.length;
     if (static_cast<int>(r->output.size()) >= r->max_output_tokens) {
-      r->Finish(FinishReason::kLength);
+      r->Finish(serving::FinishReason::kLength);
     } else if (t.length + 1 >= m.loaded.model.config.seq_len) {
-      r->Finish(FinishReason::kContextFull);
+      r->Finish(serving::FinishReason::kContextFull);
     }
   }
   if (r->done() || static_cast<int>(r->output.size()) >= r->max_output_tokens) {
@@ -340,7 +340,7 @@ void CpuExecutor::Advance(ServingRequest* r, std::span<const float> logits) {
   }
 }
 
-void CpuExecutor::ForwardAndAdvance(const std::vector<ServingRequest*>& live) {
+void CpuExecutor::ForwardAndAdvance(const std::vector<serving::ServingRequest*>& live) {
   if (live.empty()) return;
   const std::vector<float>& logits = transformer_->Forward(rows_);
   const size_t vocab = static_cast<size_t>(placed_->config.vocab_size);
@@ -349,19 +349,19 @@ void CpuExecutor::ForwardAndAdvance(const std::vector<ServingRequest*>& live) {
   }
 }
 
-void CpuExecutor::Prefill(const Action& a) {
+void CpuExecutor::Prefill(const serving::Action& a) {
   const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
-  std::vector<ServingRequest*> live;
+  std::vector<serving::ServingRequest*> live;
   rows_.clear();
-  for (ServingRequest* r : a.requests) {
+  for (serving::ServingRequest* r : a.requests) {
     if (r->done()) continue;
     if (r->cancel.raised()) {
-      Fail(r, FinishReason::kCancelled, "cancelled");
+      Fail(r, serving::FinishReason::kCancelled, "cancelled");
       continue;
     }
     if (!Ensure(a.model)) {
       if (!r->done()) {
-        Fail(r, FinishReason::kFailed,
+        Fail(r, serving::FinishReason::kFailed,
              load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
                                  : load_error_);
       }
@@ -369,7 +369,7 @@ void CpuExecutor::Prefill(const Action& a) {
     }
     const int n = static_cast<int>(r->prompt.size());
     if (n == 0 || n + 1 > m.loaded.model.config.seq_len) {
-      Fail(r, FinishReason::kFailed,
+      Fail(r, serving::FinishReason::kFailed,
            fmt::format("the prompt has {} tokens; {} takes 1 to {}", n, m.name,
                        m.loaded.model.config.seq_len - 1));
       continue;
@@ -377,7 +377,7 @@ void CpuExecutor::Prefill(const Action& a) {
     engine::BlockTable t;
     if (!cache_->Reserve(t, n + 1)) {
       // The policy admits no more than an instance holds: this is a broken invariant.
-      Fail(r, FinishReason::kInternal,
+      Fail(r, serving::FinishReason::kInternal,
            fmt::format("the KV cache of this instance is full ({} blocks) at prefill",
                        cache_->num_blocks()));
       continue;
@@ -405,10 +405,10 @@ void CpuExecutor::Prefill(const Action& a) {
   }
   ForwardAndAdvance(live);
   if (a.kv_out_after) {
-    for (ServingRequest* r : live) {
+    for (serving::ServingRequest* r : live) {
       if (!tables_.count(r->id)) continue;
       if (r->cancel.raised()) {
-        Fail(r, FinishReason::kCancelled, "cancelled");  // gone during its prefill: no decode
+        Fail(r, serving::FinishReason::kCancelled, "cancelled");  // gone during its prefill: no decode
       } else {
         MoveOut(r);
       }
@@ -416,19 +416,19 @@ void CpuExecutor::Prefill(const Action& a) {
   }
 }
 
-void CpuExecutor::Decode(const Action& a) {
+void CpuExecutor::Decode(const serving::Action& a) {
   const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
-  std::vector<ServingRequest*> live;
+  std::vector<serving::ServingRequest*> live;
   rows_.clear();
-  for (ServingRequest* r : a.requests) {
+  for (serving::ServingRequest* r : a.requests) {
     if (r->done()) continue;
     if (r->cancel.raised()) {
-      Fail(r, FinishReason::kCancelled, "cancelled");
+      Fail(r, serving::FinishReason::kCancelled, "cancelled");
       continue;
     }
     if (!Ensure(a.model)) {
       if (!r->done()) {
-        Fail(r, FinishReason::kFailed,
+        Fail(r, serving::FinishReason::kFailed,
              load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
                                  : load_error_);
       }
@@ -438,7 +438,7 @@ void CpuExecutor::Decode(const Action& a) {
     engine::BlockTable& t = tables_.at(r->id).table;
     if (!cache_->Reserve(t, t.length + 1)) {
       // The policy admits no more than an instance holds: this is a broken invariant.
-      Fail(r, FinishReason::kInternal,
+      Fail(r, serving::FinishReason::kInternal,
            fmt::format("the KV cache of this instance is full ({} blocks) at a decode step",
                        cache_->num_blocks()));
       continue;
@@ -454,4 +454,4 @@ void CpuExecutor::Decode(const Action& a) {
   ForwardAndAdvance(live);
 }
 
-}  // namespace llms::serving
+}  // namespace llms::executor

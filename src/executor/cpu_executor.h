@@ -1,4 +1,4 @@
-// CpuExecutor: the scheduler's Executor on the project's CPU engine. Each instance owns a fixed
+// CpuExecutor: the scheduler's Executor (serving/executor.h) on the project's CPU engine. Each instance owns a fixed
 // InstanceArena (its "device memory"): a switch moves the outgoing model's sequences' KV blocks to
 // the host KV pool, resets the arena, copies the incoming model's weights into it from the host
 // model cache (the memory-mapped model files, loaded once), builds the KV cache on the rest of the
@@ -25,11 +25,11 @@
 #include "engine/sampler.h"
 #include "engine/transformer.h"
 #include "serving/executor.h"
-#include "serving/host_kv_pool.h"
-#include "serving/instance_arena.h"
+#include "executor/host_kv_pool.h"
+#include "executor/instance_arena.h"
 #include "serving/served_model.h"
 
-namespace llms::serving {
+namespace llms::executor {
 
 // One served model in the host model cache: its weights stay mapped for the deployment's life.
 struct CpuModel {
@@ -46,7 +46,7 @@ Result<std::shared_ptr<const CpuModel>> LoadCpuModel(const std::string& name,
 
 // The scheduler's view of a CPU model: arena bytes of its weights, KV bytes per token, and a
 // rough latency predictor (memory- and compute-bound estimates for this CPU) for planning.
-ServedModel CpuServedModel(const CpuModel& model, double bandwidth_bytes_per_s = 10e9,
+serving::ServedModel CpuServedModel(const CpuModel& model, double bandwidth_bytes_per_s = 10e9,
                            double flops = 20e9);
 
 // Host-side state shared by every CpuExecutor of a deployment. Thread-safe.
@@ -84,12 +84,12 @@ class SequenceStore {
   Stats stats_;
 };
 
-class CpuExecutor : public Executor {
+class CpuExecutor : public serving::Executor {
  public:
   // `models`: the served models by index (outlive the executor); `threads`: compute threads.
   CpuExecutor(const std::vector<std::shared_ptr<const CpuModel>>* models, SequenceStore* store,
               size_t arena_bytes, int threads = 1);
-  ActionResult Run(const Action& action) override;
+  serving::ActionResult Run(const serving::Action& action) override;
   const InstanceArena& arena() const { return arena_; }
   // Gauges any thread may read, updated after each action: the model the instance holds (-1:
   // none) and its KV cache blocks in all and in use.
@@ -98,25 +98,25 @@ class CpuExecutor : public Executor {
   int kv_blocks_used() const { return kv_blocks_used_.load(std::memory_order_relaxed); }
 
  private:
-  void Switch(const Action& a, SwitchPhases* phases);
+  void Switch(const serving::Action& a, serving::SwitchPhases* phases);
   // Loads `model` first when the instance holds another one (policies that never switch
   // explicitly: dedicated and multiplexing instances).
   bool Ensure(int model);
-  void Prefill(const Action& a);
-  void Decode(const Action& a);
+  void Prefill(const serving::Action& a);
+  void Decode(const serving::Action& a);
   // KV of a request between this instance and the host pool; false (request failed) on no room.
-  bool MoveOut(ServingRequest* r);  // never fails for lack of room (the pool grows past its cap)
-  bool MoveIn(ServingRequest* r);
-  void Fail(ServingRequest* r, FinishReason why, const std::string& message);
+  bool MoveOut(serving::ServingRequest* r);  // never fails for lack of room (the pool grows past its cap)
+  bool MoveIn(serving::ServingRequest* r);
+  void Fail(serving::ServingRequest* r, serving::FinishReason why, const std::string& message);
   // Places model `m`'s weights in the reset arena, refusing a file truncated since it was loaded.
   Status PlaceModelWeights(const CpuModel& m);
   // Samples the next token from `logits`, appends it (unless it ends the request) and frees the
   // request's blocks when it is finished.
-  void Advance(ServingRequest* r, std::span<const float> logits);
+  void Advance(serving::ServingRequest* r, std::span<const float> logits);
   // Moves every sequence here that is not in `keep` to the host pool.
-  void MoveOutAllBut(const std::vector<ServingRequest*>& keep);
+  void MoveOutAllBut(const std::vector<serving::ServingRequest*>& keep);
   // Runs rows_ (one row with logits per request of `live`, in order) and advances each request.
-  void ForwardAndAdvance(const std::vector<ServingRequest*>& live);
+  void ForwardAndAdvance(const std::vector<serving::ServingRequest*>& live);
 
   const std::vector<std::shared_ptr<const CpuModel>>* models_;
   SequenceStore* store_;
@@ -128,7 +128,7 @@ class CpuExecutor : public Executor {
   std::unique_ptr<engine::Transformer> transformer_;
   struct Resident {
     engine::BlockTable table;
-    ServingRequest* request = nullptr;
+    serving::ServingRequest* request = nullptr;
   };
   std::unordered_map<uint64_t, Resident> tables_;  // sequences whose KV is here
   std::vector<engine::BatchRow> rows_;
@@ -136,4 +136,4 @@ class CpuExecutor : public Executor {
   std::atomic<int> resident_model_{-1}, kv_blocks_{0}, kv_blocks_used_{0};
 };
 
-}  // namespace llms::serving
+}  // namespace llms::executor
