@@ -32,7 +32,7 @@ cd ..
 
 # The OpenAI request parser, seeded with valid bodies of both endpoints.
 api_sources=(src/server/openai_protocol_fuzz.cc src/server/openai_protocol.cc src/server/chat_template.cc
-             src/engine/text_stream.cc src/engine/tokenizer.cc)
+             src/engine/text_stream.cc src/engine/tokenizer.cc src/core/text.cc)
 if [ ! -x "$out/openai_fuzz" ] || [ -n "$(find "${api_sources[@]}" src/server/*.h -newer "$out/openai_fuzz")" ]; then
   echo "fuzz: building $out/openai_fuzz"
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

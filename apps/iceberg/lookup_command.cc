@@ -46,7 +46,7 @@ The answer is printed like dig's, followed by the RFC clauses applied (";; rule:
       fmt::print("{}", ResponseToText(q, r));
       if (!a->quiet) {
         fmt::print("\n");
-        for (const std::string& rule : r.rules) fmt::print(";; rule: {}\n", rule);
+        for (const iceberg::SpecRule& rule : r.rules) fmt::print(";; rule: {}\n", rule.text);
       }
       return 0;
     };

@@ -19,7 +19,11 @@ namespace llms {
 
 Result<MappedFile> MappedFile::Open(const std::string& path, bool populate) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Result<MappedFile>::Error(path + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) {
+    const int err = errno;
+    return Result<MappedFile>::Error(err == ENOENT ? StatusCode::kNotFound : StatusCode::kUnknown,
+                                     path + ": cannot open: " + std::strerror(err));
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
@@ -87,10 +91,12 @@ Status MappedFile::CheckIntact() const {
     return Status::Ok();  // replaced by another file: this mapping still reads the old one
   }
   if (static_cast<size_t>(st.st_size) < size_) {
-    return Status::Error(path_ + " was truncated in place (" + std::to_string(size_) +
-                         " bytes when loaded, " + std::to_string(st.st_size) +
-                         " now): restore the file (or replace it by renaming a new one over it) "
-                         "and restart the server to serve it again");
+    return Status::Error(
+        StatusCode::kDataLoss,
+        path_ + " was truncated in place (" + std::to_string(size_) + " bytes when loaded, " +
+            std::to_string(st.st_size) +
+            " now): restore the file (or replace it by renaming a new one over it) "
+            "and restart the server to serve it again");
   }
   return Status::Ok();
 }
@@ -134,7 +140,11 @@ Result<std::string> ReadFileToString(const std::string& path) {
     return Result<std::string>::Error(path + ": is a directory, expected a file");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Result<std::string>::Error(path + ": cannot open: " + std::strerror(errno));
+  if (!in) {
+    const int err = errno;
+    return Result<std::string>::Error(err == ENOENT ? StatusCode::kNotFound : StatusCode::kUnknown,
+                                      path + ": cannot open: " + std::strerror(err));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

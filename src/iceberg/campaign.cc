@@ -19,29 +19,8 @@
 
 namespace llms::iceberg {
 
-std::string ClauseOf(const std::vector<std::string>& rules) {
-  if (rules.empty()) return "unknown";
-  const std::string& rule = rules.back();
-  // "RFC 1234 §5.6" and an optional " step 3.b", or "profile some_field".
-  auto word_end = [&](size_t from, const char* allowed) {
-    size_t i = from;
-    while (i < rule.size() && std::strchr(allowed, rule[i]) && rule[i] != '\0') ++i;
-    return i;
-  };
-  if (rule.rfind("profile ", 0) == 0) {
-    return rule.substr(0, word_end(8, "abcdefghijklmnopqrstuvwxyz_"));
-  }
-  const std::string section = " §";
-  if (rule.rfind("RFC ", 0) == 0) {
-    size_t end = word_end(4, "0123456789");
-    if (rule.compare(end, section.size(), section) == 0) {
-      end = word_end(end + section.size(), "0123456789.");
-      if (rule.compare(end, 6, " step ") == 0) end = word_end(end + 6, "0123456789.abcdefgh");
-      while (end > 0 && rule[end - 1] == '.') --end;
-      return rule.substr(0, end);
-    }
-  }
-  return rule.substr(0, rule.find(':'));
+std::string ClauseOf(const std::vector<SpecRule>& rules) {
+  return rules.empty() ? "unknown" : rules.back().clause;
 }
 
 namespace {
@@ -146,9 +125,8 @@ Result<CampaignReport> RunCampaign(const CampaignOptions& o) {
       CheckReport r = CheckEngine(index, classes, (*process)->port(), profile);
       report.queries[engine] += static_cast<int64_t>(r.queries);
       for (Discrepancy& d : r.discrepancies) {
-        if (std::any_of(d.rules.begin(), d.rules.end(), [](const std::string& rule) {
-              return rule.rfind("profile max_chain", 0) == 0;
-            })) {
+        if (std::any_of(d.rules.begin(), d.rules.end(),
+                        [](const SpecRule& rule) { return rule.clause == "profile max_chain"; })) {
           ++report.chain_bound[engine];
           continue;
         }
@@ -255,7 +233,7 @@ std::string CampaignToJson(const CampaignReport& r) {
                              {"zone", f.zone_text},
                              {"query", f.example.query.name.ToString()},
                              {"type", dns::TypeName(f.example.query.type)},
-                             {"rules", f.example.rules},
+                             {"rules", RuleTexts(f.example.rules)},
                              {"expected", f.example.expected},
                              {"actual", f.example.actual},
                              {"reproduce", f.example.reproduce}});

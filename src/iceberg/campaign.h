@@ -53,7 +53,7 @@ struct CampaignReport {
 };
 
 // The clause a discrepancy is filed under: the citation that opens the specification's last rule.
-std::string ClauseOf(const std::vector<std::string>& rules);
+std::string ClauseOf(const std::vector<SpecRule>& rules);
 
 Result<CampaignReport> RunCampaign(const CampaignOptions& options);
 

@@ -134,7 +134,7 @@ std::string ReportToText(const CheckReport& r) {
     const std::string fields = FieldsText(d.fields);
     out += fmt::format("\n== {} {}: {} differ\n", d.query.name.ToString(),
                        dns::TypeName(d.query.type), fields);
-    for (const std::string& rule : d.rules) out += fmt::format("   rule: {}\n", rule);
+    for (const SpecRule& rule : d.rules) out += fmt::format("   rule: {}\n", rule.text);
     out += "-- expected (specification):\n" + d.expected;
     out += "-- actual (" + r.engine + "):\n" + d.actual;
     out += "-- reproduce: " + d.reproduce + "\n";
@@ -153,7 +153,7 @@ std::string ReportToJson(const CheckReport& r) {
     j["discrepancies"].push_back({{"name", d.query.name.ToString()},
                                   {"type", dns::TypeName(d.query.type)},
                                   {"fields", d.fields},
-                                  {"rules", d.rules},
+                                  {"rules", RuleTexts(d.rules)},
                                   {"expected", d.expected},
                                   {"actual", d.actual},
                                   {"reproduce", d.reproduce}});

@@ -18,7 +18,7 @@ struct Discrepancy {
   dns::Question query;
   std::vector<std::string> fields;  // "rcode", "aa", "answer", "authority", "additional", "error"
   std::string expected, actual;     // dig-like text
-  std::vector<std::string> rules;   // the specification's clauses for this query
+  std::vector<SpecRule> rules;      // the specification's rules for this query
   std::string reproduce;            // a dig command
 };
 

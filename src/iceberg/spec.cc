@@ -61,7 +61,8 @@ class Resolver {
     if (q.qclass != dns::kClassIN || !q.name.IsSubdomainOf(z_.origin())) {
       r_.signature = "refused|";
       r_.rcode = dns::rcode::REFUSED;
-      if (explain_) Rule("RFC 1035 §4.1.1: not authoritative for the name (or the class): REFUSED");
+      if (explain_)
+        Rule("RFC 1035 §4.1.1", ": not authoritative for the name (or the class): REFUSED");
       return r_;
     }
     r_.aa = true;
@@ -91,7 +92,11 @@ class Resolver {
   }
 
  private:
-  void Rule(std::string text) { r_.rules.push_back(std::move(text)); }
+  // A rule applied: its clause (an RFC section, or the profile field that decided) and the text
+  // that follows the clause in the explanation.
+  void Rule(const char* clause, std::string rest) {
+    r_.rules.push_back({clause, std::string(clause) + rest});
+  }
   // A wildcard or a DNAME copies the query's labels below `at` into the answer; on the query
   // name itself (before any alias was followed) those are its free labels.
   void CarryFreeLabels(const Name& current, const Name& at) {
@@ -125,14 +130,13 @@ class Resolver {
     if (r_.answer.empty()) {
       r_.aa = false;
       if (explain_)
-        Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: {} is delegated: referral, AA clear",
-                         w.at.ToString()));
+        Rule("RFC 1034 §4.3.2 step 3.b",
+             fmt::format(": {} is delegated: referral, AA clear", w.at.ToString()));
     } else {
       if (explain_)
-        Rule(
-            fmt::format("RFC 1034 §4.3.2 step 3.b: the chain's target is delegated at {}: "
-                        "referral after the chain",
-                        w.at.ToString()));
+        Rule("RFC 1034 §4.3.2 step 3.b",
+             fmt::format(": the chain's target is delegated at {}: referral after the chain",
+                         w.at.ToString()));
     }
     const auto& ns = *w.node->Find(rt::NS);
     AddSet(&r_.authority, ns);
@@ -144,8 +148,8 @@ class Resolver {
         continue;
       if (Addresses(target, &r_.additional)) {
         if (explain_)
-          Rule(fmt::format("RFC 1034 §4.3.2 step 3.b: glue for {} in additional",
-                           target.ToString()));
+          Rule("RFC 1034 §4.3.2 step 3.b",
+               fmt::format(": glue for {} in additional", target.ToString()));
       }
     }
   }
@@ -162,8 +166,8 @@ class Resolver {
     if (!substituted.ok()) {
       r_.rcode = dns::rcode::YXDOMAIN;
       if (explain_)
-        Rule(fmt::format("RFC 6672 §2.2: substituting {} in {} exceeds 255 octets: YXDOMAIN",
-                         target.ToString(), current.ToString()));
+        Rule("RFC 6672 §2.2", fmt::format(": substituting {} in {} exceeds 255 octets: YXDOMAIN",
+                                          target.ToString(), current.ToString()));
       return std::nullopt;
     }
     ResourceRecord cname;
@@ -173,14 +177,15 @@ class Resolver {
     cname.rdata = dns::NameData{*substituted};
     AddSet(&r_.answer, {cname});
     if (explain_)
-      Rule(fmt::format("RFC 6672 §3.2: DNAME at {} redirects {}: synthesized CNAME to {}",
-                       w.at.ToString(), current.ToString(), substituted->ToString()));
+      Rule("RFC 6672 §3.2",
+           fmt::format(": DNAME at {} redirects {}: synthesized CNAME to {}", w.at.ToString(),
+                       current.ToString(), substituted->ToString()));
     if (qtype_ == rt::CNAME || (qtype_ == rt::ANY && p_.any_at_alias == Profile::AnyAlias::kStop)) {
       // The synthesized CNAME is itself the RRset asked for: the answer ends with it.
       r_.signature += qtype_ == rt::CNAME ? "cname-asked|" : "any-alias|";
       r_.any_answer = qtype_ == rt::ANY;
       if (explain_)
-        Rule("RFC 1034 §4.3.2 step 3.a: the query asks for the CNAME itself: not followed");
+        Rule("RFC 1034 §4.3.2 step 3.a", ": the query asks for the CNAME itself: not followed");
       positive_ = true;
       return std::nullopt;
     }
@@ -200,8 +205,8 @@ class Resolver {
       Decision("cname", at);
       AddSet(&r_.answer, *cname, owner);
       if (explain_)
-        Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: {} is an alias: CNAME, then its target",
-                         current.ToString()));
+        Rule("RFC 1034 §4.3.2 step 3.a",
+             fmt::format(": {} is an alias: CNAME, then its target", current.ToString()));
       return *dns::TargetName(cname->front());
     }
     if (qtype_ == rt::ANY && !node.rrsets.empty()) {
@@ -210,12 +215,14 @@ class Resolver {
       r_.any_answer = true;
       if (explain_) {
         if (p_.any != Profile::Any::kAll)
-          Rule(p_.any == Profile::Any::kSubset
-                   ? "profile any (RFC 8482 §4.1): a non-empty subset of these RRsets will do"
-                   : "profile any (RFC 8482 §4.2): one synthesized HINFO RRset will do");
-        Rule(node.Find(rt::CNAME) ? "RFC 1035 §3.2.3: ANY matches the CNAME: the alias is not "
-                                    "followed"
-                                  : "RFC 1034 §4.3.2 step 3.a: ANY: every RRset at the name");
+          Rule("profile any", p_.any == Profile::Any::kSubset
+                                  ? " (RFC 8482 §4.1): a non-empty subset of these RRsets will do"
+                                  : " (RFC 8482 §4.2): one synthesized HINFO RRset will do");
+        if (node.Find(rt::CNAME)) {
+          Rule("RFC 1035 §3.2.3", ": ANY matches the CNAME: the alias is not followed");
+        } else {
+          Rule("RFC 1034 §4.3.2 step 3.a", ": ANY: every RRset at the name");
+        }
       }
       positive_ = true;
       return std::nullopt;
@@ -224,18 +231,19 @@ class Resolver {
       Decision(dns::TypeName(qtype_), at);
       AddSet(&r_.answer, *rrs, owner);
       if (explain_)
-        Rule(fmt::format("RFC 1034 §4.3.2 step 3.a: the {} RRset of {}", dns::TypeName(qtype_),
-                         current.ToString()));
+        Rule("RFC 1034 §4.3.2 step 3.a",
+             fmt::format(": the {} RRset of {}", dns::TypeName(qtype_), current.ToString()));
       positive_ = true;
       return std::nullopt;
     }
     Decision("nodata", at);
     NegativeSoa();
-    if (explain_)
-      Rule(node.rrsets.empty() && !wildcard
-               ? "RFC 4592 §2.2.2 / RFC 2308 §2.2: an empty non-terminal exists: NODATA, SOA "
-                 "in authority"
-               : "RFC 2308 §2.2: the name has no RRset of the type: NODATA, SOA in authority");
+    if (explain_ && node.rrsets.empty() && !wildcard) {
+      Rule("RFC 4592 §2.2.2",
+           " / RFC 2308 §2.2: an empty non-terminal exists: NODATA, SOA in authority");
+    } else if (explain_) {
+      Rule("RFC 2308 §2.2", ": the name has no RRset of the type: NODATA, SOA in authority");
+    }
     return std::nullopt;
   }
 
@@ -247,21 +255,23 @@ class Resolver {
       CarryFreeLabels(current, w.at);
       Decision("wildcard", w.at);
       if (explain_)
-        Rule(
-            fmt::format("RFC 4592 §3.3.1: {} does not exist; the wildcard {} at its closest "
-                        "encloser {} answers for it",
-                        current.ToString(), source->ToString(), w.at.ToString()));
+        Rule("RFC 4592 §3.3.1",
+             fmt::format(": {} does not exist; the wildcard {} at its closest encloser {} answers "
+                         "for it",
+                         current.ToString(), source->ToString(), w.at.ToString()));
       return AtName(*wild, *source, current, /*wildcard=*/true);
     }
     r_.rcode = dns::rcode::NXDOMAIN;
     Decision("nxdomain", w.at);
     NegativeSoa();
     if (explain_)
-      Rule(fmt::format(
-          "RFC 1034 §4.3.2 step 3.c / RFC 2308 §2.1: {} does not exist (closest encloser {}, no "
-          "wildcard): NXDOMAIN, SOA in authority{}",
-          current.ToString(), w.at.ToString(),
-          r_.answer.empty() ? "" : "; RFC 6604 §2: the rcode is the last name's in the chain"));
+      Rule("RFC 1034 §4.3.2 step 3.c",
+           fmt::format(" / RFC 2308 §2.1: {} does not exist (closest encloser {}, no wildcard): "
+                       "NXDOMAIN, SOA in authority{}",
+                       current.ToString(), w.at.ToString(),
+                       r_.answer.empty() ? ""
+                                         : "; RFC 6604 §2: the rcode is the last name's in the "
+                                           "chain"));
     return std::nullopt;
   }
 
@@ -280,29 +290,30 @@ class Resolver {
   bool Follow(const Name& target) {
     if (!p_.follow_chains) {
       r_.signature += "stop|";
-      if (explain_) Rule("profile follow_chains off: the answer ends at the first alias");
+      if (explain_) Rule("profile follow_chains", " off: the answer ends at the first alias");
       return false;
     }
     if (!target.IsSubdomainOf(z_.origin())) {
       r_.signature += "out|";
       if (explain_)
-        Rule(
-            fmt::format("RFC 1034 §4.3.2 step 3.a: the target {} is outside the zone: the answer "
-                        "ends there",
-                        target.ToString()));
+        Rule("RFC 1034 §4.3.2 step 3.a",
+             fmt::format(": the target {} is outside the zone: the answer ends there",
+                         target.ToString()));
       return false;
     }
     if (std::find(visited_.begin(), visited_.end(), target) != visited_.end()) {
       r_.signature += "loop|";
       looped_ = true;
       if (explain_)
-        Rule(fmt::format("RFC 1034 §3.6.2: the chain loops back to {}: it ends there",
-                         target.ToString()));
+        Rule("RFC 1034 §3.6.2",
+             fmt::format(": the chain loops back to {}: it ends there", target.ToString()));
       return false;
     }
     if (hops_ >= p_.max_chain) {
       r_.signature += "bound|";
-      if (explain_) Rule(fmt::format("profile max_chain {}: the chain is cut there", p_.max_chain));
+      if (explain_) {
+        Rule("profile max_chain", fmt::format(" {}: the chain is cut there", p_.max_chain));
+      }
       return false;
     }
     visited_.push_back(target);
@@ -342,7 +353,7 @@ class Resolver {
     if (looped_ && p_.cname_loop != Profile::Loop::kChain) {
       r_.rcode = dns::rcode::SERVFAIL;
       if (p_.cname_loop == Profile::Loop::kServfail) r_.answer.clear();
-      if (explain_) Rule("profile cname_loop: a looping chain is answered SERVFAIL");
+      if (explain_) Rule("profile cname_loop", ": a looping chain is answered SERVFAIL");
       return r_;
     }
     const bool from_dname =
@@ -359,9 +370,8 @@ class Resolver {
       if (ns && !answer_is_apex_ns) {
         AddSet(&r_.authority, *ns);
         if (explain_)
-          Rule(
-              "profile apex_ns_in_positive_answers: the apex NS RRset in authority (RFC 1034 "
-              "§6.2)");
+          Rule("profile apex_ns_in_positive_answers",
+               ": the apex NS RRset in authority (RFC 1034 §6.2)");
       }
     }
     if (p_.additional_for_answers && r_.aa && (qtype_ != rt::ANY || p_.additional_for_any)) {
@@ -383,8 +393,8 @@ class Resolver {
         if (w.kind == Walk::kExact || (w.kind == Walk::kCut && p_.additional_from_glue)) {
           if (Addresses(t, &r_.additional)) {
             if (explain_)
-              Rule(fmt::format("RFC 1034 §4.3.2 step 6: addresses of {} in additional",
-                               t.ToString()));
+              Rule("RFC 1034 §4.3.2 step 6",
+                   fmt::format(": addresses of {} in additional", t.ToString()));
           }
         } else if (w.kind == Walk::kNotFound && HasWildcard(w.at)) {
           // RFC 4592 §3.3.1: a missing name takes the wildcard's data in any lookup, the
@@ -393,8 +403,8 @@ class Resolver {
           if (AddressesAt(*wild, t, &r_.additional)) {
             if (explain_)
               Rule(
-                  fmt::format("RFC 1034 §4.3.2 step 6 / RFC 4592 §3.3.1: addresses of {} from "
-                              "the wildcard in additional",
+                  "RFC 1034 §4.3.2 step 6",
+                  fmt::format(" / RFC 4592 §3.3.1: addresses of {} from the wildcard in additional",
                               t.ToString()));
           }
         }
@@ -439,6 +449,13 @@ std::string ResponseToText(const dns::Question& q, const Response& r) {
   AppendSection(&out, "ANSWER", r.answer);
   AppendSection(&out, "AUTHORITY", r.authority);
   AppendSection(&out, "ADDITIONAL", r.additional);
+  return out;
+}
+
+std::vector<std::string> RuleTexts(const std::vector<SpecRule>& rules) {
+  std::vector<std::string> out;
+  out.reserve(rules.size());
+  for (const SpecRule& r : rules) out.push_back(r.text);
   return out;
 }
 

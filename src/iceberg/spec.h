@@ -59,12 +59,23 @@ struct Profile {
   enum class AnyAlias { kStop, kFollowSynthesized, kFollow } any_at_alias = AnyAlias::kStop;
 };
 
-// The answer the specification gives. `rules` lists, in order, the clauses applied.
+// A rule the specification applied: the clause that decided (an RFC section such as
+// "RFC 1034 §4.3.2 step 3.a", or the profile field, "profile max_chain") and the explanation,
+// which begins with the clause.
+struct SpecRule {
+  std::string clause;
+  std::string text;
+};
+
+// The rules' texts, in order (for reports).
+std::vector<std::string> RuleTexts(const std::vector<SpecRule>& rules);
+
+// The answer the specification gives. `rules` lists, in order, the rules applied.
 struct Response {
   uint16_t rcode = dns::rcode::NOERROR;
   bool aa = false;
   std::vector<ResourceRecord> answer, authority, additional;
-  std::vector<std::string> rules;
+  std::vector<SpecRule> rules;
   // The decisions taken, each naming the zone node it was taken at (never the query name):
   // two queries with the same signature get the same response once their free labels are
   // replaced (classes.h builds the query equivalence classes on this).

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <algorithm>
 
 #include "dns/zone_parser.h"
@@ -64,7 +66,14 @@ void Check(const ZoneIndex& z, const std::vector<Case>& cases, const Profile& p 
     EXPECT_EQ(Sorted(r.authority), Sorted(c.authority));
     EXPECT_EQ(Sorted(r.additional), Sorted(c.additional));
     std::string rules;
-    for (const auto& s : r.rules) rules += s + "\n";
+    // Each rule's clause is data: an RFC section or a profile field, and the text begins with it.
+    static const std::regex kClause(
+        R"(RFC \d+ §[0-9.]*[0-9]( step [0-9.a-h]*[0-9a-h])?|profile [a-z_]+)");
+    for (const auto& s : r.rules) {
+      rules += s.text + "\n";
+      EXPECT_TRUE(std::regex_match(s.clause, kClause)) << s.clause;
+      EXPECT_EQ(s.text.rfind(s.clause, 0), 0u) << s.text;
+    }
     EXPECT_NE(rules.find(c.rule), std::string::npos) << rules;
   }
 }

@@ -174,8 +174,9 @@ class HttpServer::Impl {
     beast::error_code ec;
     const auto address = net::ip::make_address(options_.host, ec);
     if (ec) {
-      return Status::Error("--host '" + options_.host +
-                           "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or ::1)");
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "--host '" + options_.host +
+                               "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or ::1)");
     }
     const tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol(), ec);
@@ -183,9 +184,10 @@ class HttpServer::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Status::Error(fmt::format(
-          "cannot listen on {}: {} (is another server using the port? pick another with --port)",
-          HostPort(options_.host, options_.port), ec.message()));
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           fmt::format("cannot listen on {}: {} (is another server using the port? "
+                                       "pick another with --port)",
+                                       HostPort(options_.host, options_.port), ec.message()));
     }
     return Status::Ok();
   }
@@ -534,7 +536,7 @@ class HttpServer::Impl {
           co_return co_await Send(stream, http::status::ok, "application/json", ModelObject(c), a);
         }
       }
-      co_return co_await SendError(stream, UnknownModel(id), a);
+      co_return co_await SendError(stream, service_->UnknownModel(id), a);
     }
     if (path == "/v1/completions" || path == "/v1/chat/completions") {
       if (req.method() != http::verb::post) {
@@ -559,17 +561,6 @@ class HttpServer::Impl {
                             ErrorBody(e), a, allow);
   }
 
-  ApiError UnknownModel(const std::string& name) const {
-    std::string names;
-    for (const ModelCard& c : service_->Cards()) names += (names.empty() ? "" : ", ") + c.id;
-    ApiError e;
-    e.status = 404;
-    e.message = fmt::format("the model '{}' does not exist here; served models: {}", name, names);
-    e.param = "model";
-    e.code = "model_not_found";
-    return e;
-  }
-
   // A request parsed, validated, tokenized and accepted by the scheduler.
   struct Accepted {
     GenerationParams params;
@@ -588,104 +579,12 @@ class HttpServer::Impl {
     }
     Accepted a;
     a.params = std::move(std::get<GenerationParams>(parsed));
-    const GenerationParams& p = a.params;
-    const int model = service_->FindModel(p.model);
-    if (model < 0) {
-      service_->CountRejected(p.model, 404);
-      return UnknownModel(p.model);
-    }
-    auto built = BuildRequest(p, model, &a.echo);
-    if (auto* e = std::get_if<ApiError>(&built)) {
-      service_->CountRejected(p.model, e->status);
-      return *e;
-    }
-    a.gen = std::make_shared<Generation>(model, std::move(std::get<serving::ServingRequest>(built)),
-                                         *service_->model(model).loaded.tokenizer, p.stop);
+    auto gen = service_->NewGeneration(a.params, options_.max_prompt_bytes, &a.echo);
+    if (auto* e = std::get_if<ApiError>(&gen)) return *e;
+    a.gen = std::move(std::get<std::shared_ptr<Generation>>(gen));
     a.gen->SetWaker(std::move(waker));
     if (auto e = service_->Submit(a.gen)) return *e;
     return a;
-  }
-
-  // Builds the scheduler request from validated parameters; an ApiError for what only the model
-  // can judge (a prompt too long for this deployment, token ids out of its vocabulary).
-  std::variant<serving::ServingRequest, ApiError> BuildRequest(const GenerationParams& p, int model,
-                                                               std::string* echo) const {
-    const executor::CpuModel& m = service_->model(model);
-    const engine::Tokenizer& tok = *m.loaded.tokenizer;
-    const int max_len = service_->MaxModelLen(model);
-    const std::string field = p.chat ? "messages" : "prompt";
-    serving::ServingRequest r;
-    if (p.prompt_is_tokens) {
-      for (int32_t t : p.prompt_tokens) {
-        if (t >= tok.vocab_size()) {
-          return BadRequest(fmt::format("token id {} is outside {}'s vocabulary (0 to {})", t,
-                                        p.model, tok.vocab_size() - 1),
-                            "prompt");
-        }
-      }
-      r.prompt = p.prompt_tokens;
-      if (p.echo) {
-        for (size_t i = 0; i < r.prompt.size(); ++i) {
-          *echo += tok.DecodePiece(i == 0 ? tok.bos() : r.prompt[i - 1], r.prompt[i]);
-        }
-      }
-    } else {
-      const std::string text =
-          p.chat ? RenderChat(service_->chat_format(model), p.messages) : p.prompt_text;
-      // Checked before any work: tokenizing is linear, but a prompt beyond any context is
-      // refused without spending it.
-      if (text.size() > options_.max_prompt_bytes) {
-        return BadRequest(fmt::format("the prompt has {} bytes; this server takes at most {} "
-                                      "(--max-prompt-mb), and {} holds {} tokens",
-                                      text.size(), options_.max_prompt_bytes, p.model, max_len),
-                          field);
-      }
-      for (int t : tok.Encode(text, tok.add_bos())) r.prompt.push_back(t);
-      if (p.echo) *echo = p.prompt_text;
-    }
-    const int n = static_cast<int>(r.prompt.size());
-    if (n == 0) return BadRequest("the prompt is empty", field);
-    if (n >= max_len) {
-      ApiError e = BadRequest(fmt::format("this deployment serves at most {} tokens per request "
-                                          "for {}; the prompt has {}: shorten it",
-                                          max_len, p.model, n),
-                              field);
-      e.code = "context_length_exceeded";
-      return e;
-    }
-    const int max_tokens = p.max_tokens.value_or(p.chat ? max_len - n : std::min(16, max_len - n));
-    if (n + max_tokens > max_len) {
-      ApiError e = BadRequest(
-          fmt::format("this deployment serves at most {} tokens per request for {}; you asked "
-                      "for {} ({} in the prompt, {} in the completion): lower max_tokens or "
-                      "shorten the prompt",
-                      max_len, p.model, n + max_tokens, n, max_tokens),
-          "max_tokens");
-      e.code = "context_length_exceeded";
-      return e;
-    }
-    for (const auto& [id, bias] : p.logit_bias) {
-      if (id >= tok.vocab_size()) {
-        return BadRequest(fmt::format("logit_bias: token id {} is outside {}'s vocabulary (0 to "
-                                      "{})",
-                                      id, p.model, tok.vocab_size() - 1),
-                          "logit_bias");
-      }
-      r.logit_bias.emplace_back(id, bias);
-    }
-    r.model = model;
-    r.prompt_tokens = n;
-    r.max_output_tokens = max_tokens;
-    r.temperature = p.temperature;
-    r.top_p = p.top_p;
-    r.top_k = p.top_k;
-    r.frequency_penalty = p.frequency_penalty;
-    r.presence_penalty = p.presence_penalty;
-    r.repetition_penalty = p.repetition_penalty;
-    r.logprobs = p.logprobs.value_or(-1);
-    r.seed = p.seed.value_or(seed_base_ + next_seed_++);
-    r.ignore_eos = p.ignore_eos;
-    return r;
   }
 
   awaitable<bool> Generate(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req,
@@ -892,8 +791,7 @@ class HttpServer::Impl {
   SteadyClock::time_point drain_deadline_{};
   SteadyClock::time_point next_fd_log_{};
   int64_t fd_failures_ = 0;
-  uint64_t seed_base_ = 0;
-  mutable std::atomic<uint64_t> next_seed_{0};  // default seeds differ per request
+  uint64_t seed_base_ = 0;  // mixed into response ids
   net::io_context io_{1};
   net::io_context work_io_;
   net::executor_work_guard<net::io_context::executor_type> work_guard_{work_io_.get_executor()};

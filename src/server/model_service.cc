@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 namespace llms::server {
 
@@ -175,6 +176,113 @@ std::optional<ApiError> ModelService::Submit(const std::shared_ptr<Generation>& 
   }
   CountRejected(name, e.status);
   return e;
+}
+
+ApiError ModelService::UnknownModel(const std::string& name) const {
+  std::string names;
+  for (const ModelCard& c : Cards()) names += (names.empty() ? "" : ", ") + c.id;
+  ApiError e;
+  e.status = 404;
+  e.message = fmt::format("the model '{}' does not exist here; served models: {}", name, names);
+  e.param = "model";
+  e.code = "model_not_found";
+  return e;
+}
+
+std::variant<std::shared_ptr<Generation>, ApiError> ModelService::NewGeneration(
+    const GenerationParams& p, size_t max_prompt_bytes, std::string* echo) {
+  const int model = FindModel(p.model);
+  if (model < 0) {
+    CountRejected(p.model, 404);
+    return UnknownModel(p.model);
+  }
+  auto built = BuildRequest(p, model, max_prompt_bytes, echo);
+  if (auto* e = std::get_if<ApiError>(&built)) {
+    CountRejected(p.model, e->status);
+    return *e;
+  }
+  return std::make_shared<Generation>(model, std::move(std::get<serving::ServingRequest>(built)),
+                                      *models_[static_cast<size_t>(model)]->loaded.tokenizer,
+                                      p.stop);
+}
+
+std::variant<serving::ServingRequest, ApiError> ModelService::BuildRequest(
+    const GenerationParams& p, int model, size_t max_prompt_bytes, std::string* echo) {
+  const executor::CpuModel& m = *models_[static_cast<size_t>(model)];
+  const engine::Tokenizer& tok = *m.loaded.tokenizer;
+  const int max_len = MaxModelLen(model);
+  const std::string field = p.chat ? "messages" : "prompt";
+  serving::ServingRequest r;
+  if (p.prompt_is_tokens) {
+    for (int32_t t : p.prompt_tokens) {
+      if (t >= tok.vocab_size()) {
+        return BadRequest(fmt::format("token id {} is outside {}'s vocabulary (0 to {})", t,
+                                      p.model, tok.vocab_size() - 1),
+                          "prompt");
+      }
+    }
+    r.prompt = p.prompt_tokens;
+    if (p.echo) {
+      for (size_t i = 0; i < r.prompt.size(); ++i) {
+        *echo += tok.DecodePiece(i == 0 ? tok.bos() : r.prompt[i - 1], r.prompt[i]);
+      }
+    }
+  } else {
+    const std::string text = p.chat ? RenderChat(chat_format(model), p.messages) : p.prompt_text;
+    // Checked before any work: tokenizing is linear, but a prompt beyond any context is
+    // refused without spending it.
+    if (text.size() > max_prompt_bytes) {
+      return BadRequest(fmt::format("the prompt has {} bytes; this server takes at most {} "
+                                    "(--max-prompt-mb), and {} holds {} tokens",
+                                    text.size(), max_prompt_bytes, p.model, max_len),
+                        field);
+    }
+    for (int t : tok.Encode(text, tok.add_bos())) r.prompt.push_back(t);
+    if (p.echo) *echo = p.prompt_text;
+  }
+  const int n = static_cast<int>(r.prompt.size());
+  if (n == 0) return BadRequest("the prompt is empty", field);
+  if (n >= max_len) {
+    ApiError e = BadRequest(fmt::format("this deployment serves at most {} tokens per request "
+                                        "for {}; the prompt has {}: shorten it",
+                                        max_len, p.model, n),
+                            field);
+    e.code = "context_length_exceeded";
+    return e;
+  }
+  const int max_tokens = p.max_tokens.value_or(p.chat ? max_len - n : std::min(16, max_len - n));
+  if (n + max_tokens > max_len) {
+    ApiError e = BadRequest(
+        fmt::format("this deployment serves at most {} tokens per request for {}; you asked "
+                    "for {} ({} in the prompt, {} in the completion): lower max_tokens or "
+                    "shorten the prompt",
+                    max_len, p.model, n + max_tokens, n, max_tokens),
+        "max_tokens");
+    e.code = "context_length_exceeded";
+    return e;
+  }
+  for (const auto& [id, bias] : p.logit_bias) {
+    if (id >= tok.vocab_size()) {
+      return BadRequest(fmt::format("logit_bias: token id {} is outside {}'s vocabulary (0 to "
+                                    "{})",
+                                    id, p.model, tok.vocab_size() - 1),
+                        "logit_bias");
+    }
+    r.logit_bias.emplace_back(id, bias);
+  }
+  r.model = model;
+  r.prompt_tokens = n;
+  r.max_output_tokens = max_tokens;
+  r.temperature = p.temperature;
+  r.top_p = p.top_p;
+  r.top_k = p.top_k;
+  r.frequency_penalty = p.frequency_penalty;
+  r.presence_penalty = p.presence_penalty;
+  r.repetition_penalty = p.repetition_penalty;
+  r.logprobs = p.logprobs.value_or(-1);
+  r.seed = p.seed.value_or(seed_base_ + next_seed_++);
+  r.ignore_eos = p.ignore_eos;
+  return r;
 }
 
 void ModelService::Cancel(Generation* g) {

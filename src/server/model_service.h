@@ -14,18 +14,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/slo.h"
 #include "core/status.h"
+#include "executor/cpu_executor.h"
 #include "server/chat_template.h"
 #include "server/generation.h"
 #include "server/openai_protocol.h"
 #include "server/prometheus.h"
-#include "executor/cpu_executor.h"
 #include "serving/policy.h"
 #include "serving/realtime_driver.h"
 
@@ -68,6 +70,16 @@ class ModelService {
   int MaxModelLen(int i) const { return max_model_len_[static_cast<size_t>(i)]; }
   const DeploymentConfig& config() const { return config_; }
 
+  // The Generation for an API request (parsed and validated by openai_protocol): the prompt
+  // rendered (chat) and tokenized, checked against what the deployment serves; an ApiError for
+  // an unknown model (404) or a prompt it cannot hold (400). `max_prompt_bytes` bounds the text
+  // before it is tokenized; `echo` receives the prompt's text when the request asks for it.
+  // Thread-safe (the server's worker threads call it).
+  std::variant<std::shared_ptr<Generation>, ApiError> NewGeneration(const GenerationParams& p,
+                                                                    size_t max_prompt_bytes,
+                                                                    std::string* echo);
+  // 404 for a model not served here, listing the served ones.
+  ApiError UnknownModel(const std::string& name) const;
   // Hands `g` to the scheduler; an ApiError (429 queue full, 503 draining or over the in-flight
   // limit, 400 beyond what the deployment can hold) when it was not accepted.
   std::optional<ApiError> Submit(const std::shared_ptr<Generation>& g);
@@ -85,6 +97,9 @@ class ModelService {
 
  private:
   explicit ModelService(DeploymentConfig config) : config_(std::move(config)) {}
+  std::variant<serving::ServingRequest, ApiError> BuildRequest(const GenerationParams& p, int model,
+                                                               size_t max_prompt_bytes,
+                                                               std::string* echo);
   void OnProgress(const std::vector<serving::ServingRequest*>& progressed,
                   const std::vector<serving::ServingRequest*>& released);
 
@@ -99,6 +114,8 @@ class ModelService {
   std::unique_ptr<serving::RealtimeDriver> driver_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_id_{1};
+  uint64_t seed_base_ = std::random_device{}();  // default seeds differ per request and run
+  std::atomic<uint64_t> next_seed_{0};
 
   // Requests in the scheduler, by id (kept alive here until they finish).
   mutable std::mutex live_mu_;

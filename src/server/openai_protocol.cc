@@ -9,6 +9,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
+
 namespace llms::server {
 namespace {
 
@@ -421,37 +423,6 @@ std::string Event(const json& j) {
 
 }  // namespace
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += fmt::format("\\u{:04x}", c);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 ApiError BadRequest(std::string message, std::string param) {
   ApiError e;
   e.status = 400;
@@ -571,10 +542,10 @@ std::string StreamChunk(const GenerationParams& p, const std::string& id, int64_
   // Written directly rather than through a JSON tree: this runs once per token per stream.
   std::string out = "data: {\"id\":";
   out.reserve(160 + text.size() + p.model.size());
-  AppendJsonString(&out, id);
+  AppendJsonString(out, id);
   out += p.chat ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"";
   out += ",\"created\":" + std::to_string(created) + ",\"model\":";
-  AppendJsonString(&out, p.model);
+  AppendJsonString(out, p.model);
   out += ",\"choices\":[{\"index\":0,";
   if (p.chat) {
     out += "\"delta\":{";
@@ -585,19 +556,19 @@ std::string StreamChunk(const GenerationParams& p, const std::string& id, int64_
     }
     if (!text.empty() || finish_reason.empty()) {
       out += comma ? ",\"content\":" : "\"content\":";
-      AppendJsonString(&out, text);
+      AppendJsonString(out, text);
     }
     out += "},\"logprobs\":null,";
   } else {
     out += "\"text\":";
-    AppendJsonString(&out, text);
+    AppendJsonString(out, text);
     out += ",\"logprobs\":null,";
   }
   out += "\"finish_reason\":";
   if (finish_reason.empty()) {
     out += "null";
   } else {
-    AppendJsonString(&out, finish_reason);
+    AppendJsonString(out, finish_reason);
   }
   out += "}]}\n\n";
   return out;

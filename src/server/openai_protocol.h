@@ -106,7 +106,4 @@ struct ModelCard {
 std::string ModelList(const std::vector<ModelCard>& models);
 std::string ModelObject(const ModelCard& model);  // GET /v1/models/{id}
 
-// Appends `s` (valid UTF-8) as a JSON string literal, quotes included.
-void AppendJsonString(std::string* out, std::string_view s);
-
 }  // namespace llms::server
