@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "bench/http_client.h"
+#include "core/stats.h"
 #include "engine/kv_cache.h"
 #include "engine/sampler.h"
 #include "engine/transformer.h"
@@ -211,10 +212,7 @@ int main(int argc, char** argv) {
         "{:.3f}, http/engine {:.3f}\n",
         r + 1, e, d1, h, h / d1, h / e);
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  auto median = [](const std::vector<double>& v) { return Quantile(v, 0.5); };
   fmt::print(
       "{} batch {} ({} prompt + {} output tokens): medians engine {:.1f} tok/s, deployment {:.1f} "
       "tok/s, http {:.1f} tok/s; median ratios http/deployment {:.3f}, http/engine {:.3f}\n",

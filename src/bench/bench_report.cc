@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/report.h"
 #include "core/svg_chart.h"
 
 namespace llms::bench {
@@ -17,38 +18,10 @@ namespace {
 
 using nlohmann::json;
 
-json P(const Percentiles& p) {
-  return {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}};
-}
-
-json SummaryJson(const SloSummary& s) {
-  return {{"completed", s.completed},
-          {"failed", s.failed},
-          {"ttft_s", P(s.ttft_s)},
-          {"tpot_s", P(s.tpot_s)},
-          {"tbt_s", P(s.tbt_s)},
-          {"e2e_s", P(s.e2e_s)},
-          {"slo_attainment", s.slo_attainment},
-          {"conventional_attainment", s.conventional_attainment},
-          {"goodput_rps", s.goodput_rps},
-          {"output_tokens_per_s", s.output_tokens_per_s}};
-}
-
-std::vector<std::pair<double, double>> Cdf(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::vector<std::pair<double, double>> pts;
-  const size_t step = std::max<size_t>(1, v.size() / 400);
-  for (size_t i = 0; i < v.size(); i += step) {
-    pts.emplace_back(v[i], static_cast<double>(i + 1) / static_cast<double>(v.size()));
-  }
-  if (!v.empty()) pts.emplace_back(v.back(), 1.0);
-  return pts;
-}
-
 }  // namespace
 
 std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include_requests) {
-  json j = SummaryJson(r.summary);
+  json j = SloSummaryJson(r.summary);
   if (!o.label.empty()) j["label"] = o.label;
   j["endpoint"] =
       fmt::format("http://{}:{}{}", o.endpoint.host, o.endpoint.port, o.endpoint.base_path);
@@ -63,13 +36,13 @@ std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include
   j["input_tokens"] = r.input_tokens;
   j["output_tokens"] = r.output_tokens;
   j["slo"] = {{"ttft_s", o.slo.ttft_s}, {"tpot_s", o.slo.tpot_s}};
-  j["send_lag_s"] = P(r.send_lag_s);
+  j["send_lag_s"] = PercentilesJson(r.send_lag_s);
   j["connections_opened"] = r.connections;
   j["max_concurrent_requests"] = r.max_in_flight;
   j["errors"] = r.errors;
   json per = json::object();
   for (size_t m = 0; m < r.models.size(); ++m) {
-    per[r.models[m]] = SummaryJson(r.per_model[m]);
+    per[r.models[m]] = SloSummaryJson(r.per_model[m]);
     auto own = o.model_slo.find(r.models[m]);
     const SloTargets& slo = own != o.model_slo.end() ? own->second : o.slo;
     per[r.models[m]]["slo"] = {{"ttft_s", slo.ttft_s}, {"tpot_s", slo.tpot_s}};
@@ -160,10 +133,15 @@ std::string ResultHtml(const BenchOptions& o, const BenchResult& r) {
                    false,
                    640,
                    320,
-                   {{"TTFT", Cdf(ttft), true, false}}};
-  LineChartSpec c2{
-      "Time per output token",           "seconds", "fraction of requests", false, false, 640, 320,
-      {{"TPOT", Cdf(tpot), true, false}}};
+                   {{"TTFT", SampleCdf(ttft), true, false}}};
+  LineChartSpec c2{"Time per output token",
+                   "seconds",
+                   "fraction of requests",
+                   false,
+                   false,
+                   640,
+                   320,
+                   {{"TPOT", SampleCdf(tpot), true, false}}};
   std::vector<std::pair<double, double>> tp;
   for (size_t i = 0; i < tokens.size(); ++i)
     tp.emplace_back(static_cast<double>(i) * bin, tokens[i]);
@@ -177,25 +155,17 @@ std::string ResultHtml(const BenchOptions& o, const BenchResult& r) {
                    false,
                    640,
                    320,
-                   {{"lag", Cdf(lag), true, false}}};
+                   {{"lag", SampleCdf(lag), true, false}}};
   const std::string summary = TerminalSummary(o, r);
-  return fmt::format(R"(<!doctype html>
-<html><head><meta charset="utf-8"><title>aegaeon bench</title>
-<style>body{{font-family:sans-serif;max-width:1340px;margin:24px auto}}pre{{background:#f5f5f5;padding:12px}}
-.charts{{display:flex;flex-wrap:wrap;gap:16px}}</style></head><body>
-<h1>aegaeon bench</h1>
-<p>Models: {}</p>
-<pre>{}</pre>
-<div class="charts">
-{}
-{}
-{}
-{}
-</div></body></html>
-)",
-                     HtmlEscape(fmt::format("{}", fmt::join(r.models, ", "))), HtmlEscape(summary),
-                     RenderLineChart(c1), RenderLineChart(c2), RenderLineChart(c3),
-                     RenderLineChart(c4));
+  return HtmlPage("aegaeon bench",
+                  "body{font-family:sans-serif;max-width:1340px;margin:24px auto}"
+                  "pre{background:#f5f5f5;padding:12px}\n"
+                  ".charts{display:flex;flex-wrap:wrap;gap:16px}",
+                  fmt::format("<h1>aegaeon bench</h1>\n<p>Models: {}</p>\n<pre>{}</pre>\n"
+                              "<div class=\"charts\">\n{}\n{}\n{}\n{}\n</div>",
+                              HtmlEscape(fmt::format("{}", fmt::join(r.models, ", "))),
+                              HtmlEscape(summary), RenderLineChart(c1), RenderLineChart(c2),
+                              RenderLineChart(c3), RenderLineChart(c4)));
 }
 
 Result<std::string> CompareResults(const std::vector<std::string>& paths) {

@@ -105,4 +105,15 @@ void ThreadPool::ParallelForDynamic(int64_t n, int64_t min_chunk,
   });
 }
 
+void ThreadPool::ParallelForEach(int64_t n, const std::function<void(int64_t)>& fn) {
+  if (workers_.empty() || n <= 1) {
+    for (int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  ParallelFor(size(), [&](int64_t, int64_t) {
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+  });
+}
+
 }  // namespace llms

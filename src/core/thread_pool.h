@@ -6,8 +6,8 @@
 // shared machine one core can run slower than the other for a while, and with a fixed split the
 // faster one then waits (a decode step's matrix products measured 17-23% of the calling thread's
 // time waiting so; about 1% with dynamic chunks). Workers spin briefly before sleeping, so the
-// back-to-back loops of a decode step do not pay a wake-up each. One loop at a time per pool
-// (callers own their pool).
+// back-to-back loops of a decode step do not pay a wake-up each. ParallelForEach hands out single
+// items, for loops over few heavy ones. One loop at a time per pool (callers own their pool).
 #pragma once
 
 #include <atomic>
@@ -37,6 +37,9 @@ class ThreadPool {
   // not.
   void ParallelForDynamic(int64_t n, int64_t min_chunk,
                           const std::function<void(int64_t begin, int64_t end)>& fn);
+  // fn(i) for each i in [0, n), one index at a time to whichever thread is free: for few items
+  // of very different cost (simulated sweep points, files to parse).
+  void ParallelForEach(int64_t n, const std::function<void(int64_t i)>& fn);
 
  private:
   void WorkerLoop(int index);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/report.h"
 #include "core/svg_chart.h"
 
 namespace llms::servegen {
@@ -17,20 +18,20 @@ std::string Pct(double v) {
 
 }  // namespace
 
+constexpr std::string_view kCss =
+    "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;"
+    "max-width:1340px}\n"
+    "h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid "
+    "#ddd;padding-bottom:4px}\n"
+    "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px "
+    "8px;text-align:right}\n"
+    "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}\n"
+    ".charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}";
+
 std::string RenderFidelityHtml(const FidelityReport& r) {
   const std::string ref_name =
       r.reference_kind == "model" ? "model (expected)" : "reference workload";
-  std::string html = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>servegen fidelity report</title>
-<style>
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1340px}
-h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}
-</style></head><body>
-)";
-  html += "<h1>servegen fidelity report</h1>\n";
+  std::string html = "<h1>servegen fidelity report</h1>\n";
   html += fmt::format(
       "<p>Workload <b>{}</b> compared with the {} <b>{}</b>, span {:.0f} s from {:.0f} s, windows "
       "of {:.0f} s.</p>\n",
@@ -154,8 +155,8 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
       "between the "
       "workload's lengths and the reference's. Index of dispersion: variance over mean of request "
       "counts in bins "
-      "of the given timescale (1 for a Poisson process).</p>\n</body></html>\n";
-  return html;
+      "of the given timescale (1 for a Poisson process).</p>\n";
+  return HtmlPage("servegen fidelity report", kCss, html);
 }
 
 }  // namespace llms::servegen

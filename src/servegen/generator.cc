@@ -11,6 +11,7 @@
 
 #include "core/distributions.h"
 #include "core/log.h"
+#include "core/thread_pool.h"
 #include "servegen/length_sampler.h"
 #include "servegen/pool_filter.h"
 
@@ -133,7 +134,10 @@ class Engine {
       : pool_(pool),
         rate_(rate),
         opt_(opt),
-        lengths_(pool.category, opt.coupling, opt.rho, opt.compat) {}
+        lengths_(pool.category, opt.coupling, opt.rho, opt.compat),
+        threads_(std::max(
+            1, std::min(opt.threads, static_cast<int>(std::max<size_t>(1, pool.clients.size()))))) {
+  }
 
   Result<GenerateSummary> Run(const RequestSink& sink, const ProgressFn& progress) {
     BuildGrid();
@@ -332,19 +336,8 @@ class Engine {
         AdvanceRenewal(i, c1);
       }
     };
-    const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(1, opt_.threads)), 1,
-                                              std::max<size_t>(1, n));
-    if (threads == 1) {
-      for (size_t i = 0; i < n; ++i) work(i);
-      return;
-    }
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (size_t i = t; i < n; i += threads) work(i);
-      });
-    }
-    for (auto& th : pool) th.join();
+    threads_.ParallelForEach(static_cast<int64_t>(n),
+                             [&](int64_t i) { work(static_cast<size_t>(i)); });
   }
 
   // K-way merge of the clients' arrivals by (timestamp, client index) with a loser tree (one
@@ -413,6 +406,7 @@ class Engine {
   const RateFunction& rate_;
   const GenerateOptions& opt_;
   LengthSampler lengths_;
+  ThreadPool threads_;  // the clients' arrivals of a window are drawn in parallel
   SpanGrid grid_;
   std::vector<ClientProcess> procs_;
 };

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/mapped_file.h"
 #include "core/text.h"
+#include "core/thread_pool.h"
 #include "servegen/py_dict_literal.h"
 
 namespace llms::servegen {
@@ -475,19 +476,10 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
     if (cf.dataset)
       p.lengths = ParseDatasetJson(cf.dataset->content, source + "/" + cf.dataset->name, options);
   };
-  const size_t threads =
-      std::clamp<size_t>(static_cast<size_t>(std::max(1, options.threads)), 1, parsed.size());
-  if (threads <= 1) {
-    for (size_t i = 0; i < parsed.size(); ++i) work(i);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (size_t i = t; i < parsed.size(); i += threads) work(i);
-      });
-    }
-    for (auto& th : pool) th.join();
-  }
+  const int threads = static_cast<int>(std::clamp<size_t>(
+      static_cast<size_t>(std::max(1, options.threads)), 1, std::max<size_t>(1, parsed.size())));
+  ThreadPool(threads).ParallelForEach(static_cast<int64_t>(parsed.size()),
+                                      [&](int64_t i) { work(static_cast<size_t>(i)); });
 
   ClientPool pool;
   pool.source = source;

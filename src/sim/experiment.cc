@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/thread_pool.h"
 #include "engine/model_presets.h"
 #include "sim/latency_profile.h"
 #include "sim/sim_executor.h"
@@ -354,23 +355,20 @@ Result<std::vector<PointResult>> Experiment::RunSweep(
     }
   }
   std::vector<std::optional<Result<PointResult>>> results(jobs.size());
-  std::atomic<size_t> next{0}, done{0};
+  std::atomic<size_t> done{0};
   std::mutex mu;
-  auto worker = [&] {
-    for (size_t i; (i = next++) < jobs.size();) {
-      results[i] = RunPoint(jobs[i].policy, jobs[i].n, jobs[i].rate);
-      const size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        progress(d, jobs.size());
-      }
-    }
-  };
-  const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  const int threads = static_cast<int>(std::min(std::thread::hardware_concurrency(), 8u));
+  ThreadPool(std::max(1, threads))
+      .ParallelForEach(static_cast<int64_t>(jobs.size()), [&](int64_t i) {
+        results[static_cast<size_t>(i)] =
+            RunPoint(jobs[static_cast<size_t>(i)].policy, jobs[static_cast<size_t>(i)].n,
+                     jobs[static_cast<size_t>(i)].rate);
+        const size_t d = ++done;
+        if (progress) {
+          std::lock_guard<std::mutex> lock(mu);
+          progress(d, jobs.size());
+        }
+      });
   std::vector<PointResult> out;
   for (auto& r : results) {
     if (!r->ok()) return r->status();

@@ -7,77 +7,50 @@
 
 #include <fmt/format.h>
 
+#include "core/report.h"
 #include "core/svg_chart.h"
 
 namespace llms::sim {
 
 namespace {
 
-nlohmann::json PercentilesJson(const Percentiles& p) {
-  return {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}};
-}
+constexpr std::string_view kCss =
+    "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}\n"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+    "th{background:#f3f3f3}td:first-child{text-align:left}";
 
 std::string Page(const std::string& title, const std::string& body) {
-  return fmt::format(R"(<!doctype html>
-<html><head><meta charset="utf-8"><title>{0}</title>
-<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}
-th{{background:#f3f3f3}}td:first-child{{text-align:left}}</style></head>
-<body><h1>{0}</h1>
-{1}
-</body></html>
-)",
-                     HtmlEscape(title), body);
-}
-
-std::vector<std::pair<double, double>> Cdf(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::vector<std::pair<double, double>> out;
-  const size_t step = std::max<size_t>(1, v.size() / 400);
-  for (size_t i = 0; i < v.size(); i += step) {
-    out.push_back({v[i], static_cast<double>(i + 1) / static_cast<double>(v.size())});
-  }
-  if (!v.empty()) out.push_back({v.back(), 1.0});
-  return out;
+  return HtmlPage(title, kCss, "<h1>" + HtmlEscape(title) + "</h1>\n" + body + "\n");
 }
 
 }  // namespace
 
 nlohmann::json PointJson(const PointResult& p) {
-  const SloSummary& s = p.summary;
   nlohmann::json rejected = nlohmann::json::object();
   for (const auto& [reason, n] : p.rejected_by_reason) rejected[reason] = n;
-  return {{"policy", p.policy},
-          {"num_models", p.num_models},
-          {"rate_per_model", p.rate_per_model},
-          {"requests", p.requests},
-          {"completed", s.completed},
-          {"failed", s.failed},
-          {"rejected", p.rejected},
-          {"rejected_by_reason", rejected},
-          {"unfinished", p.unfinished},
-          {"slo_attainment", s.slo_attainment},
-          {"conventional_attainment", s.conventional_attainment},
-          {"goodput_rps", s.goodput_rps},
-          {"output_tokens_per_s", s.output_tokens_per_s},
-          {"ttft_s", PercentilesJson(s.ttft_s)},
-          {"tbt_s", PercentilesJson(s.tbt_s)},
-          {"tpot_s", PercentilesJson(s.tpot_s)},
-          {"e2e_s", PercentilesJson(s.e2e_s)},
-          {"switches", p.switches},
-          {"switches_per_s", p.switches_per_s},
-          {"mean_switch_phases_s",
-           {{"stop", p.mean_switch.stop_s},
-            {"kv_out", p.mean_switch.kv_out_s},
-            {"engine_start", p.mean_switch.engine_start_s},
-            {"weights_in", p.mean_switch.weights_in_s},
-            {"kv_in", p.mean_switch.kv_in_s},
-            {"first_step", p.mean_switch.first_step_s}}},
-          {"utilisation", p.utilisation},
-          {"peak_memory_fraction", p.peak_memory_fraction},
-          {"simulated_s", p.simulated_s},
-          {"events", p.events},
-          {"wall_s", p.wall_s}};
+  nlohmann::json j = SloSummaryJson(p.summary);
+  j.update(nlohmann::json{{"policy", p.policy},
+                          {"num_models", p.num_models},
+                          {"rate_per_model", p.rate_per_model},
+                          {"requests", p.requests},
+                          {"rejected", p.rejected},
+                          {"rejected_by_reason", rejected},
+                          {"unfinished", p.unfinished},
+                          {"switches", p.switches},
+                          {"switches_per_s", p.switches_per_s},
+                          {"mean_switch_phases_s",
+                           {{"stop", p.mean_switch.stop_s},
+                            {"kv_out", p.mean_switch.kv_out_s},
+                            {"engine_start", p.mean_switch.engine_start_s},
+                            {"weights_in", p.mean_switch.weights_in_s},
+                            {"kv_in", p.mean_switch.kv_in_s},
+                            {"first_step", p.mean_switch.first_step_s}}},
+                          {"utilisation", p.utilisation},
+                          {"peak_memory_fraction", p.peak_memory_fraction},
+                          {"simulated_s", p.simulated_s},
+                          {"events", p.events},
+                          {"wall_s", p.wall_s}});
+  return j;
 }
 
 std::string SweepHtml(const ExperimentSpec& spec, const std::vector<PointResult>& points) {
@@ -195,7 +168,7 @@ std::string RunHtml(const ExperimentSpec& spec, const PointResult& p) {
                    false,
                    900,
                    340,
-                   {{"TTFT", Cdf(ttft), true, false}}};
+                   {{"TTFT", SampleCdf(ttft), true, false}}};
   LineChartSpec c2{"TPOT distribution",
                    "seconds",
                    "fraction of requests",
@@ -203,7 +176,7 @@ std::string RunHtml(const ExperimentSpec& spec, const PointResult& p) {
                    false,
                    900,
                    340,
-                   {{"TPOT", Cdf(tpot), true, false}}};
+                   {{"TPOT", SampleCdf(tpot), true, false}}};
   body += RenderLineChart(c1) + "\n" + RenderLineChart(c2) + "\n";
   return Page("aegaeon sim run", body);
 }
