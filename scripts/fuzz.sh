@@ -60,7 +60,7 @@ build_fuzzer() {  # NAME SOURCES...
 }
 build_fuzzer wire_fuzz src/dns/wire_fuzz.cc src/dns/wire.cc src/dns/name.cc src/dns/record.cc
 build_fuzzer zone_fuzz src/dns/zone_parser_fuzz.cc src/dns/zone_parser.cc src/dns/name.cc \
-  src/dns/record.cc
+  src/dns/record.cc src/dns/wire.cc
 mkdir -p "$out/wire_corpus" "$out/zone_corpus"
 # A response: www.example.com. CNAME web.example.com. (compressed), web A 192.0.2.1, and an OPT.
 printf '%b' '\x12\x34\x85\x00\x00\x01\x00\x02\x00\x00\x00\x01\x03www\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x05\x00\x01\x00\x00\x01\x2c\x00\x06\x03web\xc0\x10\xc0\x2d\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00\x02\x01\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00' > "$out/wire_corpus/response.bin"

@@ -257,7 +257,11 @@ std::vector<uint8_t> EncodeTruncated(const Message& m, size_t max_size) {
 // compression pointers may reach anywhere before them in the whole message.
 class Reader {
  public:
-  explicit Reader(std::span<const uint8_t> msg) : msg_(msg), pos_(0), end_(msg.size()) {}
+  explicit Reader(std::span<const uint8_t> msg, Compression compression = Compression::kFollow)
+      : msg_(msg), pos_(0), end_(msg.size()), compression_(compression) {}
+  // A reader of octets [offset, offset + length) (which must be within the message).
+  Reader(std::span<const uint8_t> msg, size_t offset, size_t length, Compression compression)
+      : msg_(msg), pos_(offset), end_(offset + length), compression_(compression) {}
 
   size_t pos() const { return pos_; }
   size_t remaining() const { return end_ - pos_; }
@@ -294,6 +298,7 @@ class Reader {
  private:
   std::span<const uint8_t> msg_;
   size_t pos_, end_;
+  Compression compression_;
 };
 
 // RFC 1035 §4.1.4. A pointer must point strictly before the run of labels that contains it, so
@@ -311,6 +316,10 @@ Result<Name> Reader::ReadName() {
     if (p >= limit) return Result<Name>::Error(fmt::format("offset {}: truncated name", p));
     const uint8_t len = msg_[p];
     if ((len & kPointerBits) == kPointerBits) {
+      if (compression_ == Compression::kForbidden) {
+        return Result<Name>::Error(
+            fmt::format("offset {}: a compression pointer where none is allowed (RFC 3597 §4)", p));
+      }
       if (p + 1 >= limit) {
         return Result<Name>::Error(fmt::format("offset {}: truncated compression pointer", p));
       }
@@ -458,6 +467,18 @@ Result<Rdata> ReadRdata(Reader& r, uint16_t type) {
   }
 }
 
+// Reads `r`'s RDATA of `type`, which must use every octet of `r`.
+Result<Rdata> ReadWholeRdata(Reader& r, uint16_t type, size_t rdlength) {
+  Result<Rdata> d = ReadRdata(r, type);
+  if (!d.ok()) return d;
+  if (r.remaining() != 0) {
+    return Result<Rdata>::Error(
+        fmt::format("offset {}: {} unused octets at the end of RDATA of {} (RDLENGTH {})", r.pos(),
+                    r.remaining(), TypeName(type), rdlength));
+  }
+  return d;
+}
+
 Result<Question> ReadQuestion(Reader& r) {
   Result<Name> name = r.ReadName();
   if (!name.ok()) return name.status();
@@ -485,13 +506,8 @@ Result<ResourceRecord> ReadRecord(Reader& r) {
         r.pos() - 2, rdlength, TypeName(rr.type), r.remaining()));
   }
   Reader rdata = r.Take(rdlength);
-  Result<Rdata> d = ReadRdata(rdata, rr.type);
+  Result<Rdata> d = ReadWholeRdata(rdata, rr.type, rdlength);
   if (!d.ok()) return d.status();
-  if (rdata.remaining() != 0) {
-    return Result<ResourceRecord>::Error(
-        fmt::format("offset {}: {} unused octets at the end of RDATA of {} (RDLENGTH {})",
-                    rdata.pos(), rdata.remaining(), TypeName(rr.type), rdlength));
-  }
   rr.rdata = std::move(*d);
   return rr;
 }
@@ -538,6 +554,17 @@ std::vector<uint8_t> EncodeMessage(const Message& m, size_t max_size) {
   if (max_size > 0 && w.size() > max_size) return EncodeTruncated(m, max_size);
   SetCounts(w, m, c, m.tc);
   return w.Take();
+}
+
+Result<Rdata> DecodeRdata(std::span<const uint8_t> message, size_t offset, size_t length,
+                          uint16_t type, Compression compression) {
+  if (offset > message.size() || message.size() - offset < length) {
+    return Result<Rdata>::Error(
+        fmt::format("offset {}: RDATA of {} octets runs past the end ({} octets)", offset, length,
+                    message.size()));
+  }
+  Reader r(message, offset, length, compression);
+  return ReadWholeRdata(r, type, length);
 }
 
 Result<Message> DecodeMessage(std::span<const uint8_t> bytes) {

@@ -40,6 +40,18 @@ std::vector<uint8_t> EncodeMessage(const Message& m, size_t max_size = 0);
 // (OPT included, its class and TTL kept as they are) decodes to RawData.
 Result<Message> DecodeMessage(std::span<const uint8_t> bytes);
 
+// Name compression in RDATA: a message's RDATA may use pointers (RFC 3597 §4 asks receivers to
+// follow them); RDATA given on its own (a zone file's generic form, RFC 3597 §5) may not.
+enum class Compression { kFollow, kForbidden };
+
+// The RDATA of `type` in octets [offset, offset + length) of `message`: typed for A, AAAA, NS,
+// CNAME, DNAME, PTR, MX, SOA, TXT and SRV (which must fill the octets exactly), RawData for every
+// other type. With kFollow, pointers may reach anywhere before them in `message`; with
+// kForbidden, a pointer is an error. Errors name the offset, as DecodeMessage's do. The one
+// RDATA decoder of the project: DecodeMessage and the zone parser's generic form both use it.
+Result<Rdata> DecodeRdata(std::span<const uint8_t> message, size_t offset, size_t length,
+                          uint16_t type, Compression compression);
+
 // A query for (name, type, IN) with RD clear and, if `udp_size` > 0, an EDNS0 OPT record
 // (RFC 6891 §6.1) advertising `udp_size` with extended RCODE, version and flags zero.
 std::vector<uint8_t> EncodeQuery(uint16_t id, const Name& name, uint16_t type,

@@ -663,5 +663,31 @@ TEST(WireTest, EveryPrefixAndByteFlipOfAValidMessageDecodesOrFailsCleanly) {
   }
 }
 
+// The one RDATA decoder: RDATA on its own (a zone file's generic form) decodes as in a message,
+// but may not use compression pointers; a type it does not model stays raw octets.
+TEST(WireTest, DecodeRdataAloneForbidsPointersAndKeepsOtherTypesRaw) {
+  // MX 10 mail.example. in wire form.
+  const std::vector<uint8_t> mx{0,   10,  4,   'm', 'a', 'i', 'l', 7,
+                                'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+  Result<Rdata> d = DecodeRdata(mx, 0, mx.size(), rrtype::MX, Compression::kForbidden);
+  ASSERT_TRUE(d.ok()) << d.message();
+  ASSERT_TRUE(std::holds_alternative<MxData>(*d));
+  EXPECT_EQ(std::get<MxData>(*d).exchange.ToString(), "mail.example.");
+  // The same name through a pointer to an earlier copy: fine in a message, not on its own.
+  std::vector<uint8_t> msg = mx;
+  const size_t at = msg.size();
+  for (uint8_t b : {0, 20, 0xC0, 2}) msg.push_back(b);  // MX 20, pointer to offset 2
+  EXPECT_TRUE(DecodeRdata(msg, at, 4, rrtype::MX, Compression::kFollow).ok());
+  const Result<Rdata> forbidden = DecodeRdata(msg, at, 4, rrtype::MX, Compression::kForbidden);
+  ASSERT_FALSE(forbidden.ok());
+  EXPECT_NE(forbidden.message().find("compression pointer"), std::string::npos);
+  // Unused octets and a length past the end are errors; other types stay raw.
+  EXPECT_FALSE(DecodeRdata(mx, 0, mx.size() - 1, rrtype::MX, Compression::kForbidden).ok());
+  EXPECT_FALSE(DecodeRdata(mx, 4, mx.size(), rrtype::MX, Compression::kForbidden).ok());
+  const Result<Rdata> raw = DecodeRdata(mx, 0, 3, 99, Compression::kForbidden);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(std::get<RawData>(*raw).bytes.size(), 3u);
+}
+
 }  // namespace
 }  // namespace llms::dns

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <utility>
 
+#include "dns/wire.h"
+
 namespace llms::dns {
 namespace {
 
@@ -467,85 +469,6 @@ const TypeSyntax* FindSyntax(uint16_t type) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The generic form (RFC 3597 §5): `\# LENGTH HEX...`, for any type. A known type's octets are read
-// as its wire format (RFC 3597 §5: "interpreted as if in the type's ordinary format"), with no
-// name compression (RFC 3597 §4), so that a record means the same in either form.
-
-class WireReader {
- public:
-  explicit WireReader(const std::vector<uint8_t>& bytes) : bytes_(bytes) {}
-  bool done() const { return pos_ == bytes_.size(); }
-  bool Has(size_t n) const { return bytes_.size() - pos_ >= n; }
-  uint8_t U8() { return bytes_[pos_++]; }
-  uint16_t U16() { return static_cast<uint16_t>(U8() << 8 | U8()); }
-  uint32_t U32() { return static_cast<uint32_t>(U16()) << 16 | U16(); }
-  std::optional<Name> ReadName() {
-    std::vector<std::string> labels;
-    while (Has(1)) {
-      const uint8_t len = U8();
-      if (len == 0) {
-        auto name = Name::FromLabels(std::move(labels));
-        return name.ok() ? std::optional<Name>(*name) : std::nullopt;
-      }
-      if (len > kMaxLabelLength || !Has(len)) return std::nullopt;  // 0xC0: a compression pointer
-      labels.emplace_back(bytes_.begin() + static_cast<std::ptrdiff_t>(pos_),
-                          bytes_.begin() + static_cast<std::ptrdiff_t>(pos_ + len));
-      pos_ += len;
-    }
-    return std::nullopt;
-  }
-
- private:
-  const std::vector<uint8_t>& bytes_;
-  size_t pos_ = 0;
-};
-
-// The typed RDATA of a known type from its wire octets; nullopt when they do not fit the type.
-std::optional<Rdata> DecodeKnownRdata(uint16_t type, const std::vector<uint8_t>& bytes) {
-  WireReader r(bytes);
-  std::optional<Rdata> out;
-  if (type == rrtype::A && r.Has(4)) {
-    AData a;
-    for (uint8_t& b : a.address) b = r.U8();
-    out = a;
-  } else if (type == rrtype::AAAA && r.Has(16)) {
-    AaaaData a;
-    for (uint8_t& b : a.address) b = r.U8();
-    out = a;
-  } else if (type == rrtype::NS || type == rrtype::CNAME || type == rrtype::DNAME ||
-             type == rrtype::PTR) {
-    if (auto n = r.ReadName()) out = NameData{*n};
-  } else if (type == rrtype::MX && r.Has(2)) {
-    const uint16_t pref = r.U16();
-    if (auto n = r.ReadName()) out = MxData{pref, *n};
-  } else if (type == rrtype::SRV && r.Has(6)) {
-    const uint16_t priority = r.U16(), weight = r.U16(), port = r.U16();
-    if (auto n = r.ReadName()) out = SrvData{priority, weight, port, *n};
-  } else if (type == rrtype::SOA) {
-    auto mname = r.ReadName();
-    auto rname = mname ? r.ReadName() : std::nullopt;
-    if (rname && r.Has(20)) {
-      SoaData soa{*mname, *rname, 0, 0, 0, 0, 0};
-      for (uint32_t* field : {&soa.serial, &soa.refresh, &soa.retry, &soa.expire, &soa.minimum}) {
-        *field = r.U32();
-      }
-      out = soa;
-    }
-  } else if (type == rrtype::TXT && !r.done()) {
-    TxtData txt;
-    while (!r.done()) {
-      const uint8_t len = r.U8();
-      if (!r.Has(len)) return std::nullopt;
-      std::string s;
-      for (uint8_t i = 0; i < len; ++i) s += static_cast<char>(r.U8());
-      txt.strings.push_back(std::move(s));
-    }
-    out = std::move(txt);
-  }
-  if (!out || !r.done()) return std::nullopt;
-  return out;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -592,8 +515,11 @@ Result<Rdata> ParseRdata(uint16_t type, Fields& f) {
     (void)f.Next();
     auto bytes = ParseGenericOctets(f);
     if (!bytes.ok()) return bytes.status();
-    if (syntax == nullptr) return Rdata{RawData{std::move(*bytes)}};
-    if (auto typed = DecodeKnownRdata(type, *bytes)) return *typed;
+    // A known type's octets are read as its wire format (RFC 3597 §5: "interpreted as if in the
+    // type's ordinary format"), with no name compression (RFC 3597 §4), so that a record means
+    // the same in either form; any other type's are kept as they are.
+    auto typed = DecodeRdata(*bytes, 0, bytes->size(), type, Compression::kForbidden);
+    if (typed.ok()) return *typed;
     return f.Error(fmt::format("the generic RDATA is not valid {} RDATA (RFC 3597 §5)", f.type()));
   }
   if (syntax == nullptr) {

@@ -3,7 +3,8 @@
 // (ParseZone(ZoneToText(z)) gives the same records with the same TTLs). Built outside CMake:
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Isrc src/dns/zone_parser_fuzz.cc
 //   \
-//     src/dns/zone_parser.cc src/dns/name.cc src/dns/record.cc -lfmt -o /tmp/zone_parser_fuzz
+//     src/dns/zone_parser.cc src/dns/name.cc src/dns/record.cc src/dns/wire.cc -lfmt -o
+//     /tmp/zone_parser_fuzz
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
