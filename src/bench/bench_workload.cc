@@ -18,14 +18,7 @@ namespace llms::bench {
 namespace {
 
 Result<servegen::Trace> FromPreset(const WorkloadOptions& o) {
-  const auto files = servegen::PresetFiles(o.preset);
-  if (!files) {
-    std::string names;
-    for (const auto& n : servegen::PresetNames()) names += (names.empty() ? "" : ", ") + n;
-    return Result<servegen::Trace>::Error("unknown preset '" + o.preset + "'; presets: " + names);
-  }
-  servegen::LoadOptions lo;
-  auto pool = servegen::LoadPoolFromFiles(*files, "preset:" + o.preset, lo);
+  auto pool = servegen::LoadPreset(o.preset);
   if (!pool.ok()) return pool.status();
   servegen::GenerateOptions go;
   go.span_start = static_cast<double>(pool->start);
@@ -71,8 +64,7 @@ Result<std::vector<BenchItem>> LoadBenchWorkload(const WorkloadOptions& o) {
       it.at_s = (r.timestamp - t0) / o.time_scale;
     }
     it.client = r.client;
-    it.model = static_cast<int>((trace->has_client_ids ? r.client : i) %
-                                static_cast<uint64_t>(o.num_models));
+    it.model = servegen::ModelOfRequest(*trace, i, o.num_models);
     int in = static_cast<int>(std::clamp<int64_t>(r.input_tokens, 1, 1 << 20));
     int out = static_cast<int>(std::clamp<int64_t>(r.output_tokens, 1, 1 << 20));
     if (o.max_input_tokens > 0) in = std::min(in, o.max_input_tokens);

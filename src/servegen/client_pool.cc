@@ -88,4 +88,18 @@ double ClientPool::TotalRate(size_t k) const {
   return sum;
 }
 
+std::vector<const Client*> ClientsActiveThroughout(const ClientPool& pool, size_t first,
+                                                   size_t last) {
+  std::vector<const Client*> out;
+  for (const Client& c : pool.clients) {
+    bool active = c.windows.size() >= last;
+    for (size_t k = first; active && k < last; ++k) active = c.windows[k].active();
+    if (active) out.push_back(&c);
+  }
+  std::stable_sort(out.begin(), out.end(), [&](const Client* a, const Client* b) {
+    return a->MeanRate(first, last) > b->MeanRate(first, last);
+  });
+  return out;
+}
+
 }  // namespace llms::servegen

@@ -88,4 +88,9 @@ struct ClientPool {
   double TotalRate(size_t k) const;
 };
 
+// The clients active in every window of [first, last), busiest first (by MeanRate over those
+// windows; the pool's order among equals).
+std::vector<const Client*> ClientsActiveThroughout(const ClientPool& pool, size_t first,
+                                                   size_t last);
+
 }  // namespace llms::servegen

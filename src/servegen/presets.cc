@@ -49,4 +49,16 @@ std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name) {
   return files;
 }
 
+Result<ClientPool> LoadPreset(const std::string& name) {
+  const auto files = PresetFiles(name);
+  if (!files) {
+    std::string names;
+    for (const auto& n : PresetNames()) names += (names.empty() ? "" : ", ") + n;
+    return Result<ClientPool>::Error(StatusCode::kNotFound,
+                                     "unknown preset '" + name + "'; presets: " + names);
+  }
+  LoadOptions lo;
+  return LoadPoolFromFiles(*files, "preset:" + name, lo);
+}
+
 }  // namespace llms::servegen

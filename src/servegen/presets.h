@@ -18,5 +18,7 @@ std::vector<std::string> PresetNames();
 std::string PresetDescription(const std::string& name);
 // The preset's files (views into static storage), or nullopt for an unknown name.
 std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name);
+// The preset loaded as a pool; an error naming the presets for an unknown name.
+Result<ClientPool> LoadPreset(const std::string& name);
 
 }  // namespace llms::servegen

@@ -392,4 +392,9 @@ Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
   return trace;
 }
 
+int ModelOfRequest(const Trace& trace, size_t index, int num_models) {
+  const uint64_t key = trace.has_client_ids ? trace.batch.requests[index].client : index;
+  return static_cast<int>(key % static_cast<uint64_t>(num_models));
+}
+
 }  // namespace llms::servegen

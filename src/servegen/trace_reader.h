@@ -34,6 +34,11 @@ struct Trace {
 
 Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options = {});
 
+// The model request `index` of `trace` goes to when its requests are spread over `num_models`
+// (>= 1) models: its client's index modulo the count, or, in a trace without client ids, its own
+// index modulo the count (round-robin). The one rule of aegaeon bench and aegaeon sim.
+int ModelOfRequest(const Trace& trace, size_t index, int num_models);
+
 // "2023-11-16 18:15:46.6805900" (or with 'T') to seconds since the Unix epoch, UTC.
 std::optional<double> ParseDateTime(std::string_view text);
 

@@ -369,8 +369,10 @@ TEST(WorkloadTest, PoissonCountsAndDeterminism) {
   for (const auto& r : *k) ++per_model[static_cast<size_t>(r.model)];
   for (const auto& r : *s) ++equal_per_model[static_cast<size_t>(r.model)];
   const auto [lo, hi] = std::minmax_element(per_model.begin(), per_model.end());
-  EXPECT_EQ(hi - per_model.begin(), 0);  // the busiest client's model
-  EXPECT_GT(*hi, 3 * 1800);
+  // Model 0 follows the busiest client (as does every model m with m mod K == 0, K the clients
+  // active throughout): several times the mean, within noise of the most of any model.
+  EXPECT_GT(per_model[0], 3 * 1800);
+  EXPECT_GT(per_model[0], *hi * 0.8);
   EXPECT_LT(*lo, 1800 / 5);
   const auto [elo, ehi] = std::minmax_element(equal_per_model.begin(), equal_per_model.end());
   EXPECT_LT(*ehi, 3 * *elo);  // equal rates: no model far from another

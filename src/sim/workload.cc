@@ -11,8 +11,10 @@
 #include "core/distributions.h"
 #include "core/rng.h"
 #include "core/text.h"
+#include "servegen/generator.h"
 #include "servegen/pool_loader.h"
 #include "servegen/presets.h"
+#include "servegen/rate_function.h"
 #include "servegen/trace_reader.h"
 
 namespace llms::sim {
@@ -76,32 +78,6 @@ bool LooksLikeArtifactCsv(const std::string& path) {
   return std::getline(in, line) && line.rfind("Request Time,", 0) == 0;
 }
 
-// Gamma renewal arrivals in rate-rescaled time: intervals of mean 1 and CV `cv(t)` in
-// Lambda(t) = integral of the rate, mapped back through a piecewise-constant rate.
-void RenewalArrivals(const std::vector<double>& rates, const std::vector<double>& cvs,
-                     double window_s, double duration_s, Rng& rng, std::vector<double>* out) {
-  double lambda_next = 0;  // operational time of the next arrival
-  double lambda = 0;       // operational time at the start of window k
-  auto draw = [&](double cv) {
-    if (cv <= 0) return 1.0;
-    if (std::abs(cv - 1.0) < 1e-12) return SampleExponential(rng);
-    const double shape = 1.0 / (cv * cv);
-    return SampleGamma(shape, rng) / shape;
-  };
-  size_t k = 0;
-  lambda_next = draw(cvs.empty() ? 1.0 : cvs[0]);
-  for (double t0 = 0; t0 < duration_s; t0 += window_s, ++k) {
-    const size_t w = std::min(k, rates.size() - 1);
-    const double len = std::min(window_s, duration_s - t0);
-    const double lambda_end = lambda + rates[w] * len;
-    while (rates[w] > 0 && lambda_next < lambda_end) {
-      out->push_back(t0 + (lambda_next - lambda) / rates[w]);
-      lambda_next += draw(cvs[w]);
-    }
-    lambda = lambda_end;
-  }
-}
-
 }  // namespace
 
 Result<std::vector<LengthPair>> LoadLengthPairs(const std::string& path) {
@@ -131,81 +107,106 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
   if (spec.num_models < 1 || !(spec.rate_per_model > 0) || !(spec.duration_s > 0)) {
     return Status::Error("a workload needs >= 1 model, a rate > 0 and a duration > 0");
   }
-  // Per-model rate shape and CV per window.
-  std::vector<std::vector<double>> rates(static_cast<size_t>(spec.num_models)),
-      cvs(static_cast<size_t>(spec.num_models));
-  double window_s = spec.duration_s;
+  // The arrivals come from servegen's generator over a pool of one client per model: each client
+  // has the model's rate and inter-arrival CV per window (Gamma renewal processes in
+  // rate-rescaled time), and the rate function is the pool's own total, so every model keeps its
+  // own rate exactly.
+  servegen::ClientPool pool;
+  pool.source = "aegaeon sim workload";
+  std::vector<servegen::TraceWindow> shape;  // per window of one model (servegen: per client)
+  std::vector<std::vector<servegen::TraceWindow>> windows(static_cast<size_t>(spec.num_models));
+  auto window = [](double rate, double cv) {
+    servegen::TraceWindow w;
+    w.rate = rate;
+    w.cv = cv;
+    w.pattern = servegen::ArrivalPattern::kGamma;
+    return w;
+  };
   if (spec.arrivals == ArrivalKind::kServeGen) {
-    const auto files = servegen::PresetFiles(spec.servegen_preset);
-    if (!files) {
-      return Status::Error(fmt::format("unknown servegen preset '{}'", spec.servegen_preset));
-    }
-    servegen::LoadOptions lo;
-    auto pool = servegen::LoadPoolFromFiles(*files, "preset:" + spec.servegen_preset, lo);
-    if (!pool.ok()) return pool.status();
-    window_s = static_cast<double>(pool->window_seconds);
-    const size_t windows =
-        std::min(pool->num_windows, static_cast<size_t>(std::ceil(spec.duration_s / window_s)));
-    // Clients active in every simulated window, busiest first.
-    auto mean_rate = [&](const servegen::Client* c) {
-      double s = 0;
-      for (size_t k = 0; k < windows; ++k) s += c->windows[k].rate;
-      return s / static_cast<double>(windows);
-    };
-    std::vector<const servegen::Client*> clients;
-    for (const auto& c : pool->clients) {
-      bool active = true;
-      for (size_t k = 0; k < windows; ++k) active = active && c.windows[k].active();
-      if (active) clients.push_back(&c);
-    }
+    auto preset = servegen::LoadPreset(spec.servegen_preset);
+    if (!preset.ok()) return preset.status();
+    pool.window_seconds = preset->window_seconds;
+    const double window_s = static_cast<double>(preset->window_seconds);
+    const size_t span = static_cast<size_t>(std::ceil(spec.duration_s / window_s));
+    const size_t windows_seen = std::min(preset->num_windows, span);
+    // Clients active in every simulated window, busiest first; model m follows client m mod K.
+    std::vector<const servegen::Client*> clients =
+        servegen::ClientsActiveThroughout(*preset, 0, windows_seen);
     if (clients.empty()) {
       return Status::Error(
           fmt::format("servegen preset '{}' has no client active throughout "
                       "the first {} s",
                       spec.servegen_preset, spec.duration_s));
     }
-    std::stable_sort(clients.begin(), clients.end(),
-                     [&](auto* a, auto* b) { return mean_rate(a) > mean_rate(b); });
     // Skewed: every model's rate is divided by the models' average client rate instead of its own.
     double average = 0;
     for (int m = 0; m < spec.num_models; ++m) {
-      average += mean_rate(clients[static_cast<size_t>(m) % clients.size()]);
+      average += clients[static_cast<size_t>(m) % clients.size()]->MeanRate(0, windows_seen);
     }
     average /= spec.num_models;
+    pool.num_windows = span;
     for (int m = 0; m < spec.num_models; ++m) {
       const servegen::Client& c = *clients[static_cast<size_t>(m) % clients.size()];
-      const double mean = spec.servegen_skewed ? average : mean_rate(&c);
-      for (size_t k = 0; k < windows; ++k) {
-        rates[static_cast<size_t>(m)].push_back(c.windows[k].rate / mean * spec.rate_per_model);
-        cvs[static_cast<size_t>(m)].push_back(c.windows[k].cv);
+      const double mean = spec.servegen_skewed ? average : c.MeanRate(0, windows_seen);
+      for (size_t k = 0; k < span; ++k) {
+        // Past the preset's last window its last window repeats.
+        const servegen::TraceWindow& w = c.windows[std::min(k, windows_seen - 1)];
+        windows[static_cast<size_t>(m)].push_back(
+            window(w.rate / mean * spec.rate_per_model, w.cv));
       }
     }
   } else {
+    pool.window_seconds = static_cast<int64_t>(std::ceil(spec.duration_s));
+    pool.num_windows = 1;
     for (int m = 0; m < spec.num_models; ++m) {
-      rates[static_cast<size_t>(m)] = {spec.rate_per_model};
-      cvs[static_cast<size_t>(m)] = {spec.arrivals == ArrivalKind::kGamma ? spec.cv : 1.0};
+      windows[static_cast<size_t>(m)] = {
+          window(spec.rate_per_model, spec.arrivals == ArrivalKind::kGamma ? spec.cv : 1.0)};
     }
   }
-  std::vector<serving::ServingRequest> out;
+  // The lengths come from the experiment's sample (below); the pool's own are placeholders.
+  servegen::LengthWindow placeholder;
+  placeholder.fields[static_cast<int>(servegen::LengthField::kInputTokens)] =
+      servegen::EmpiricalDistribution::FromSamples({1.0});
+  placeholder.fields[static_cast<int>(servegen::LengthField::kOutputTokens)] =
+      servegen::EmpiricalDistribution::FromSamples({1.0});
   for (int m = 0; m < spec.num_models; ++m) {
-    Rng rng = Rng::ForStream(spec.seed, static_cast<uint64_t>(m));
-    std::vector<double> times;
-    RenewalArrivals(rates[static_cast<size_t>(m)], cvs[static_cast<size_t>(m)], window_s,
-                    spec.duration_s, rng, &times);
-    for (double t : times) {
-      const LengthPair& p = lengths[rng.NextU64() % lengths.size()];
+    servegen::Client c;
+    c.id = fmt::format("model-{}", m);
+    c.windows = std::move(windows[static_cast<size_t>(m)]);
+    c.lengths = {placeholder};
+    pool.clients.push_back(std::move(c));
+  }
+  servegen::RateSpec trace_rate;  // the pool's own total
+  auto rate = servegen::BuildRateFunction(trace_rate, pool, 0, spec.duration_s);
+  if (!rate.ok()) return rate.status();
+  servegen::GenerateOptions go;
+  go.duration = spec.duration_s;
+  go.seed = spec.seed;
+  go.arrival = servegen::ArrivalChoice::kGamma;
+  std::vector<serving::ServingRequest> out;
+  auto sink = [&](const servegen::RequestBatch& batch) {
+    for (const servegen::Request& q : batch.requests) {
       serving::ServingRequest r;
-      r.model = m;
-      r.arrival_s = t;
-      r.prompt_tokens = std::max(1, static_cast<int>(std::lround(p.input * spec.input_scale)));
-      r.max_output_tokens =
-          std::max(1, static_cast<int>(std::lround(p.output * spec.output_scale)));
+      r.model = static_cast<int>(q.client);
+      r.arrival_s = q.timestamp;
       out.push_back(std::move(r));
     }
+    return Status::Ok();
+  };
+  auto generated = servegen::Generate(pool, *rate, go, sink);
+  if (!generated.ok()) return generated.status();
+  // Each model's requests draw their (input, output) pair from the sample, in arrival order.
+  std::vector<Rng> rngs;
+  for (int m = 0; m < spec.num_models; ++m) {
+    rngs.push_back(Rng::ForStream(spec.seed, static_cast<uint64_t>(m)));
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.arrival_s < b.arrival_s; });
-  for (size_t i = 0; i < out.size(); ++i) out[i].id = i;
+  for (size_t i = 0; i < out.size(); ++i) {
+    serving::ServingRequest& r = out[i];
+    const LengthPair& p = lengths[rngs[static_cast<size_t>(r.model)].NextU64() % lengths.size()];
+    r.prompt_tokens = std::max(1, static_cast<int>(std::lround(p.input * spec.input_scale)));
+    r.max_output_tokens = std::max(1, static_cast<int>(std::lround(p.output * spec.output_scale)));
+    r.id = i;
+  }
   return out;
 }
 
@@ -240,9 +241,10 @@ Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string
     }
     auto trace = servegen::ReadTrace(path);
     if (!trace.ok()) return trace.status();
-    for (const auto& q : trace->batch.requests) {
+    for (size_t i = 0; i < trace->batch.requests.size(); ++i) {
+      const servegen::Request& q = trace->batch.requests[i];
       serving::ServingRequest r;
-      r.model = static_cast<int>(q.client % static_cast<uint32_t>(num_models));
+      r.model = servegen::ModelOfRequest(*trace, i, num_models);
       r.arrival_s = q.timestamp;
       r.prompt_tokens = static_cast<int>(std::max<int64_t>(1, q.input_tokens));
       r.max_output_tokens = static_cast<int>(std::max<int64_t>(1, q.output_tokens));

@@ -1,16 +1,17 @@
 // Workloads for `aegaeon sim`: request streams over N served models, as ServingRequests sorted by
 // arrival.
-// - Generated: per model an independent arrival process at `rate_per_model` for `duration_s`:
-//   Poisson, a Gamma renewal process with a given CV, or "servegen" (model i follows client
-//   i mod K of an embedded ServeGen pool, largest clients first: that client's per-window rate
-//   shape, rescaled to the model's mean rate, and its per-window inter-arrival CV, as a Gamma
-//   renewal process in rate-rescaled time, carried across windows); with `servegen_skewed` the
-//   models also keep their clients' relative sizes (model i's mean rate is proportional to its
-//   client's, the models' average still `rate_per_model`). Lengths are (input, output)
-//   pairs drawn jointly from a length sample, with optional multipliers.
+// - Generated: per model an independent arrival process at `rate_per_model` for `duration_s`,
+//   drawn by servegen's generator (one client per model, Gamma renewal processes in rate-rescaled
+//   time, started in equilibrium and carried across windows): Poisson, a Gamma renewal process
+//   with a given CV, or "servegen" (model i follows client i mod K of an embedded ServeGen pool,
+//   largest clients first: that client's per-window rate shape, rescaled to the model's mean
+//   rate, and its per-window inter-arrival CV); with `servegen_skewed` the models also keep their
+//   clients' relative sizes (model i's mean rate is proportional to its client's, the models'
+//   average still `rate_per_model`). Lengths are (input, output) pairs drawn jointly from a
+//   length sample, with optional multipliers.
 // - Replayed: the Aegaeon artifact's synth-*.csv (`Request Time`, `Model Name`, lengths; models
 //   numbered in order of first arrival, as the artifact maps them) or a servegen trace (JSONL/CSV,
-//   clients spread over the models: client c goes to model c mod N).
+//   spread over the models as aegaeon bench spreads them: servegen::ModelOfRequest).
 #pragma once
 
 #include <cstdint>
@@ -52,7 +53,7 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
 
 // Replays a trace file (artifact synth CSV or servegen trace) over `num_models` models (0: as many
 // as the file names, artifact CSV only). An artifact CSV naming more models than are served is an
-// error naming the first unserved one; a servegen trace's client c goes to model c mod N.
+// error naming the first unserved one; a servegen trace goes as servegen::ModelOfRequest says.
 Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string& path,
                                                                int num_models);
 
