@@ -18,7 +18,6 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <regex>
 #include <thread>
 
 #include "cli_runner.h"
