@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libicu-dev
+  jq   # the demo reads the measured latency profile
   libboost-dev libyaml-cpp-dev   # HTTP (Beast/Asio) for serve and bench; serve's config file
   prometheus   # promtool, which checks the server's /metrics in the tests
   clang-format clang-tidy

@@ -55,4 +55,40 @@ inline bool HaveShared() {
       GTEST_SKIP() << "../shared is absent (a user's clone); CI has it"; \
   } while (0)
 
+// Headless Chromium, to check that a generated HTML page renders: the page's DOM as the browser
+// parsed it (--dump-dom), or a screenshot. Empty when Chromium is not installed.
+inline std::string ChromiumPath() {
+  for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
+    if (std::filesystem::exists(c)) return c;
+  }
+  return "";
+}
+inline std::string ChromiumCommand(const std::string& args) {
+  std::string command = ChromiumPath();
+  command.append(
+      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=");
+  command.append(::testing::TempDir()).append("/chrome-profile-");
+  command.append(std::to_string(::getpid())).append(" ").append(args);
+  return command;
+}
+inline CommandResult RenderDom(const std::string& html_path) {
+  return RunCommand(ChromiumCommand("--dump-dom file://" + html_path));
+}
+inline int CountOf(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+// Skips when Chromium is absent, except in CI (scripts/setup.sh installs it).
+#define LLMS_REQUIRE_CHROMIUM()                                                                   \
+  do {                                                                                            \
+    if (::llms::testing::ChromiumPath().empty()) {                                                \
+      if (std::getenv("CI")) FAIL() << "chromium is not installed; scripts/setup.sh installs it"; \
+      GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";                 \
+    }                                                                                             \
+  } while (0)
+
 }  // namespace llms::testing

@@ -1,92 +1,48 @@
-// A `aegaeon serve` process for the end-to-end tests: started with fork/exec on a free port (it
-// writes the port to a file once serving), its stderr in a log file, stopped with SIGTERM; and a
-// reader of Prometheus sample values from its /metrics text.
+// A `aegaeon serve` process for the end-to-end tests, started on a free port with its stderr in a
+// log file, stopped with SIGTERM; and a reader of Prometheus sample values from its /metrics text.
 #pragma once
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "bench/server_launcher.h"
 #include "cli_runner.h"
 
 namespace llms::testing {
 
-// A server process: started with fork/exec, its stderr in a file, stopped with SIGTERM.
+// An `aegaeon serve` with `args` (bench::ServerLauncher: a free port, its stderr in a file in
+// `dir`, gone with the test), stopped with SIGTERM or signalled to test faults.
 class ServerProcess {
  public:
   bool Start(const std::vector<std::string>& args, const std::string& dir) {
-    port_file_ = dir + "/port-" + std::to_string(counter_++);
-    log_ = port_file_ + ".log";
-    std::filesystem::remove(port_file_);
-    std::vector<std::string> argv{Bin("aegaeon"), "serve",   "--port", "0",
-                                  "--port-file",  port_file_};
+    log_ = dir + "/serve-" + std::to_string(counter_++) + ".log";
+    std::vector<std::string> argv{Bin("aegaeon"), "serve"};
     argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "w", stderr);
-      (void)f;
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 600; ++i) {
-      std::ifstream f(port_file_);
-      if (f >> port_) return true;
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    auto started = bench::ServerLauncher::Start(std::move(argv), log_, 60);
+    if (!started.ok()) return false;
+    launcher_ = std::move(*started);
+    return true;
   }
   // SIGTERM, then the exit status (-1 if it had to be killed).
-  int Stop(int timeout_s = 60) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    return Wait(timeout_s);
+  int Stop(int timeout_s = 60) { return launcher_ ? launcher_->Stop(timeout_s) : -1; }
+  void Signal(int sig) {
+    if (launcher_) launcher_->Signal(sig);
   }
-  void Signal(int sig) { kill(pid_, sig); }
-  int Wait(int timeout_s) {
-    for (int i = 0; i < timeout_s * 20; ++i) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return -1;
-  }
+  int Wait(int timeout_s) { return launcher_ ? launcher_->Wait(timeout_s) : -1; }
   ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
+    if (launcher_) launcher_->Signal(SIGKILL);  // a test that failed midway waits for nothing
   }
-  int port() const { return port_; }
+  int port() const { return launcher_ ? launcher_->port() : 0; }
   std::string log() const { return ReadFile(log_); }
 
  private:
   static inline int counter_ = 0;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string port_file_, log_;
+  std::unique_ptr<bench::ServerLauncher> launcher_;
+  std::string log_;
 };
 
 // The value of a metric sample line (`name{labels} value`), summed over lines matching both.

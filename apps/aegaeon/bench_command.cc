@@ -44,6 +44,7 @@ void RegisterBench(CLI::App& root, std::function<int()>& action) {
   aegaeon bench --endpoint http://127.0.0.1:8000 --workload mooncake.jsonl --time-scale 10 --limit 500
   aegaeon bench --endpoint http://127.0.0.1:8000 --workload /tmp/w.jsonl --concurrency 64
   aegaeon bench --compare /tmp/aegaeon.json /tmp/request-level.json
+  aegaeon bench sweep --help      # one workload at several rates, per policy
 The trace's clients are spread over the models (client k to model k mod M). Prompts are sent as
 token ids (exact lengths) to /v1/completions, or as words to /v1/chat/completions (--api chat).
 The JSON result holds completed, failed, ttft_s/tpot_s/tbt_s/e2e_s percentiles, slo_attainment
@@ -104,7 +105,10 @@ SLOs), goodput and the send lag (actual minus scheduled send time).)");
   app->add_flag("--keep-eos", a->keep_eos,
                 "let the server stop at EOS (default: ask for exact lengths with ignore_eos)");
   app->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary on stderr");
-  app->callback([a, &action] {
+  RegisterBenchSweep(*app, action);
+  auto* sweep = app->get_subcommand("sweep");
+  app->callback([a, sweep, &action] {
+    if (sweep->parsed()) return;  // `bench sweep` set the action
     action = [a]() -> int {
       bench::BenchOptions o = a->options;
       if (!a->compare.empty()) {

@@ -8,5 +8,7 @@
 namespace llms::aegaeon::cli {
 
 void RegisterBench(CLI::App& root, std::function<int()>& action);
+// `aegaeon bench sweep` (bench_sweep_command.cc), a subcommand of `bench`.
+void RegisterBenchSweep(CLI::App& bench, std::function<int()>& action);
 
 }  // namespace llms::aegaeon::cli

@@ -104,6 +104,13 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                   "MiB a prompt's text may have; a longer one gets 400 before it is tokenized "
                   "(default 4)")
       ->check(CLI::PositiveNumber);
+  app->add_option("--latency-profile", a->deployment.latency_profile,
+                  "plan with the latencies measured on this machine (a JSON written by aegaeon "
+                  "latency --measure; a model missing from it takes the entry of one of its size)");
+  app->add_option("--step-log", a->deployment.step_log,
+                  "write every step the instances run to this CSV (kind, model, batch, tokens, "
+                  "seconds): serving's real step costs, to compare with a latency profile or "
+                  "calibrate it (aegaeon latency --calibrate)");
   app->add_option("--max-model-len", a->deployment.max_model_len,
                   "tokens one request may span, prompt + max_tokens (default: each model's "
                   "context, bounded by one instance's KV space; /v1/models shows it)")
@@ -150,6 +157,8 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
       if (given("--max-prompt-mb"))
         o.max_prompt_bytes = static_cast<size_t>(a->max_prompt_mb * (1 << 20));
       if (given("--max-model-len")) d.max_model_len = f.max_model_len;
+      if (given("--latency-profile")) d.latency_profile = f.latency_profile;
+      if (given("--step-log")) d.step_log = f.step_log;
       if (given("--header-timeout")) o.header_timeout_s = a->server.header_timeout_s;
       if (given("--body-timeout")) o.body_timeout_s = a->server.body_timeout_s;
       if (given("--keep-alive-timeout")) o.keep_alive_timeout_s = a->server.keep_alive_timeout_s;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/progress.h"
+#include "core/report.h"
 #include "errors.h"
 #include "serving/policy.h"
 #include "sim/experiment.h"
@@ -144,6 +145,7 @@ Examples:
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --output /tmp/a.csv
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --output /tmp/a-bursty.csv --report /tmp/a.html
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --arrivals servegen --servegen-rates skewed --output /tmp/a-skewed.csv
+  aegaeon sim sweep --experiment cpu.json --output /tmp/p.csv --points /tmp/predicted.json   # for bench sweep --predicted
   aegaeon sim sweep --experiment experiments/paper-sweep-a.json --load-efficiency 0.15 --baseline-engine-start 0 --num-models 16:160:8 --policies aegaeon,request-level --output /tmp/a-equal.csv
   aegaeon sim run --experiment experiments/paper-sweep-a.json --policy aegaeon --models 64 --json /tmp/r.json --report /tmp/r.html)");
 
@@ -162,7 +164,9 @@ Examples:
                   "multiplexing or dedicated (default aegaeon)");
   run->add_option("--models", rr->models, "number of served models (default: the sweep's first)")
       ->check(CLI::PositiveNumber);
-  run->add_option("--rate", rr->rate, "requests/s per model (default: the sweep's first)")
+  run->add_option(
+         "--rate", rr->rate,
+         "requests/s per model, or in all when the sweep gives 'rate' (default: the sweep's first)")
       ->check(CLI::PositiveNumber);
   run->add_option("--json", rr->json, "write the results as JSON");
   run->add_option("--report", rr->report, "write an HTML report with charts");
@@ -209,7 +213,7 @@ Examples:
       "sweep", "simulate every (policy, number of models, rate) of an experiment's sweep");
   auto sa = std::make_shared<CommonArgs>();
   struct SweepArgs {
-    std::string output, json, report;
+    std::string output, json, report, points;
     std::vector<std::string> policies, num_models;
   };
   auto sr = std::make_shared<SweepArgs>();
@@ -221,6 +225,9 @@ Examples:
       ->required();
   sweep->add_option("--json", sr->json, "also write every point's full results as JSON");
   sweep->add_option("--report", sr->report, "also write an HTML report with charts");
+  sweep->add_option("--points", sr->points,
+                    "also write the points as a load sweep's JSON ({\"points\": [{\"policy\", "
+                    "\"rate\" (requests/s in all), ...}]}), for aegaeon bench sweep --predicted");
   sweep
       ->add_option("--policies", sr->policies,
                    "only these policies, separated by commas or spaces (default: the experiment's)")
@@ -270,10 +277,38 @@ Examples:
         for (const auto& p : *points) j.push_back(sim::PointJson(p));
         if (auto st = WriteFile(sr->json, j.dump(2) + "\n"); !st.ok()) return Fail(st.message());
       }
+      if (!sr->points.empty()) {
+        nlohmann::json j;
+        j["points"] = nlohmann::json::array();
+        for (const auto& p : *points) {
+          nlohmann::json point = llms::RatePointJson({p.policy, p.rate, p.summary});
+          point["num_models"] = p.num_models;
+          j["points"].push_back(std::move(point));
+        }
+        if (auto st = WriteFile(sr->points, j.dump(2) + "\n"); !st.ok()) return Fail(st.message());
+      }
       if (!sr->report.empty()) {
         if (auto st = WriteFile(sr->report, sim::SweepHtml(experiment.spec(), *points)); !st.ok()) {
           return Fail(st.message());
         }
+      }
+      const bool in_all = experiment.spec().rates_in_all;
+      if (in_all) {
+        // Rates in all (a load sweep's prediction): where each policy falls below 90%.
+        std::vector<RatePoint> rate_points;
+        for (const auto& p : *points) rate_points.push_back({p.policy, p.rate, p.summary});
+        for (const std::string& policy : experiment.spec().policies) {
+          const Crossing c = AttainmentCrossing(rate_points, policy, 0.9);
+          if (c.at) {
+            fmt::print("{}: SLO attainment falls below 90% at about {:.2f} req/s\n", policy, *c.at);
+          } else if (!c.first_below) {
+            fmt::print("{}: SLO attainment stays at or above 90% at every rate\n", policy);
+          } else {
+            fmt::print("{}: SLO attainment is below 90% from the first rate\n", policy);
+          }
+        }
+        fmt::print("wrote {} ({} points)\n", sr->output, points->size());
+        return 0;
       }
       fmt::print("largest number of models at >= 90% SLO attainment:\n");
       const auto best = sim::MaxModelsAtAttainment(*points, 0.9);

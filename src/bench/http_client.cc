@@ -2,6 +2,7 @@
 #include "bench/http_client.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 
 #include <boost/beast/http.hpp>
 #include <limits>
@@ -56,13 +57,30 @@ HttpClient::HttpClient(net::io_context& io, Endpoint endpoint, std::string api_k
 
 HttpClient::~HttpClient() = default;
 
+namespace {
+
+// Whether an idle connection can carry a request: the server has neither closed it (an idle or
+// header timeout) nor sent anything unasked. A zero-timeout poll, as HTTP clients check pooled
+// connections before reuse.
+bool StillOpen(tcp::socket& socket) {
+  pollfd p{};
+  p.fd = socket.native_handle();
+  p.events = POLLIN | POLLRDHUP;
+  return ::poll(&p, 1, 0) == 0;
+}
+
+}  // namespace
+
 std::unique_ptr<HttpClient::Conn> HttpClient::TakeIdle() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.empty()) return nullptr;
-  std::unique_ptr<Conn> c = std::move(idle_.back());
-  idle_.pop_back();
-  c->reused = true;
-  return c;
+  while (!idle_.empty()) {
+    std::unique_ptr<Conn> c = std::move(idle_.back());
+    idle_.pop_back();
+    if (c->buffer.size() > 0 || !StillOpen(c->stream.socket())) continue;  // closed: drop it
+    c->reused = true;
+    return c;
+  }
+  return nullptr;
 }
 
 void HttpClient::PutIdle(std::unique_ptr<Conn> c) {
@@ -115,8 +133,10 @@ bool HttpClient::Prewarm(int idle_target) {
   return true;
 }
 
-awaitable<std::unique_ptr<HttpClient::Conn>> HttpClient::Acquire(std::string* error) {
-  if (auto c = TakeIdle()) co_return c;
+awaitable<std::unique_ptr<HttpClient::Conn>> HttpClient::Acquire(std::string* error, bool fresh) {
+  if (!fresh) {
+    if (auto c = TakeIdle()) co_return c;
+  }
   beast::error_code ec;
   std::vector<tcp::endpoint> endpoints;
   {
@@ -229,11 +249,13 @@ awaitable<HttpResult> HttpClient::ReadResponse(std::unique_ptr<Conn> c, OnData o
 
 awaitable<HttpResult> HttpClient::Request(int method, const std::string& path,
                                           const std::string& body, OnData on_data,
-                                          std::function<void(Clock::time_point)> on_sent) {
+                                          std::function<void(Clock::time_point)> on_sent,
+                                          bool fresh) {
   const http::request<http::string_body> req = Build(method, path, body);
   HttpResult result;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Conn> c = co_await Acquire(&result.error);
+    // A retry never takes another pooled connection: it may be as stale as the first.
+    std::unique_ptr<Conn> c = co_await Acquire(&result.error, fresh || attempt > 0);
     if (!c) co_return result;
     const bool reused = c->reused;
     beast::error_code ec;
@@ -286,7 +308,8 @@ void HttpClient::PostFromThread(const std::string& path, const std::string& body
           HttpResult r = co_await ReadResponse(std::move(*conn), on_data);
           if (r.error == "closed" && reused) {
             // The server had closed the kept-alive connection: resend on a fresh one.
-            r = co_await Request(static_cast<int>(http::verb::post), path, body, on_data, nullptr);
+            r = co_await Request(static_cast<int>(http::verb::post), path, body, on_data, nullptr,
+                                 /*fresh=*/true);
           }
           if (r.error == "closed") r.error = "the server closed the connection";
           done(std::move(r));

@@ -77,10 +77,13 @@ class HttpClient {
                                                                      const std::string& body) const;
   // Reads one response on `c` (already sent); `c` goes back to the pool when kept alive.
   boost::asio::awaitable<HttpResult> ReadResponse(std::unique_ptr<Conn> c, OnData on_data);
-  boost::asio::awaitable<std::unique_ptr<Conn>> Acquire(std::string* error);
+  // A pooled connection that is still open, else (or when `fresh`) a new one.
+  boost::asio::awaitable<std::unique_ptr<Conn>> Acquire(std::string* error, bool fresh = false);
+  // Sends and reads one request; once more on a new connection when a pooled one turns out closed.
   boost::asio::awaitable<HttpResult> Request(int method, const std::string& path,
                                              const std::string& body, OnData on_data,
-                                             std::function<void(Clock::time_point)> on_sent);
+                                             std::function<void(Clock::time_point)> on_sent,
+                                             bool fresh = false);
 
   boost::asio::io_context& io_;
   Endpoint endpoint_;

@@ -90,5 +90,49 @@ TEST(HttpClientTest, StreamsPiecesAsTheyArriveAndReusesTheConnection) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
+// A server that closes every connection that stays idle (as a header or keep-alive timeout
+// does) and answers each request on a connection that is still open with 200 "ok".
+void CloseIdleThenServe(tcp::acceptor* acceptor, int idle, int served) {
+  for (int i = 0; i < idle; ++i) acceptor->accept().close();
+  for (int i = 0; i < served; ++i) {
+    tcp::socket s = acceptor->accept();
+    beast::flat_buffer buf;
+    http::request<http::string_body> req;
+    http::read(s, buf, req);
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.body() = "ok";
+    res.keep_alive(false);
+    res.prepare_payload();
+    http::write(s, res);
+  }
+}
+
+TEST(HttpClientTest, PooledConnectionsTheServerClosedAreNotUsed) {
+  net::io_context server_io;
+  tcp::acceptor acceptor(server_io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  const std::string port = std::to_string(acceptor.local_endpoint().port());
+  constexpr int kIdle = 6, kRequests = 3;
+  std::thread server([&] { CloseIdleThenServe(&acceptor, kIdle, kRequests); });
+
+  net::io_context io;
+  HttpClient client(io, *ParseEndpoint("http://127.0.0.1:" + port), "");
+  // Spare connections opened ahead of need, all of which the server then closes.
+  for (int i = 0; i < kIdle; ++i) ASSERT_TRUE(client.Prewarm(kIdle));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::vector<HttpResult> results;
+  for (int i = 0; i < kRequests; ++i) {
+    client.PostFromThread("/v1/completions", "{}", nullptr, nullptr,
+                          [&](HttpResult r) { results.push_back(std::move(r)); });
+  }
+  io.run();
+  server.join();
+  ASSERT_EQ(results.size(), static_cast<size_t>(kRequests));
+  for (const HttpResult& r : results) {
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, "ok");
+  }
+  EXPECT_EQ(client.connections_opened(), kIdle + kRequests);
+}
+
 }  // namespace
 }  // namespace llms::bench

@@ -82,6 +82,12 @@ serving::ServedModel CpuServedModel(const CpuModel& model, double bandwidth, dou
   return m;
 }
 
+serving::ServedModel CpuServedModel(const CpuModel& model, const serving::ModelLatency& measured) {
+  serving::ServedModel m = CpuServedModel(model);
+  m.latency = serving::MeasuredPredictor(measured);
+  return m;
+}
+
 SequenceStore::SequenceStore(size_t host_kv_bytes, size_t slab_bytes)
     : pool_(slab_bytes, host_kv_bytes) {}
 
@@ -128,7 +134,8 @@ serving::ActionResult CpuExecutor::Run(const serving::Action& a) {
   return result;
 }
 
-void CpuExecutor::Fail(serving::ServingRequest* r, serving::FinishReason why, const std::string& message) {
+void CpuExecutor::Fail(serving::ServingRequest* r, serving::FinishReason why,
+                       const std::string& message) {
   r->Finish(why, message);
   if (auto it = tables_.find(r->id); it != tables_.end()) {
     cache_->Release(it->second.table);
@@ -266,7 +273,8 @@ void CpuExecutor::Switch(const serving::Action& a, serving::SwitchPhases* phases
       placed_.reset();
       arena_.Reset();
       load_error_ = "model " + m.name + " cannot be loaded: " + s.message();
-      for (serving::ServingRequest* r : a.requests) Fail(r, serving::FinishReason::kFailed, load_error_);
+      for (serving::ServingRequest* r : a.requests)
+        Fail(r, serving::FinishReason::kFailed, load_error_);
       return;
     }
     load_error_.clear();
@@ -408,7 +416,8 @@ void CpuExecutor::Prefill(const serving::Action& a) {
     for (serving::ServingRequest* r : live) {
       if (!tables_.count(r->id)) continue;
       if (r->cancel.raised()) {
-        Fail(r, serving::FinishReason::kCancelled, "cancelled");  // gone during its prefill: no decode
+        Fail(r, serving::FinishReason::kCancelled,
+             "cancelled");  // gone during its prefill: no decode
       } else {
         MoveOut(r);
       }

@@ -1,12 +1,13 @@
-// CpuExecutor: the scheduler's Executor (serving/executor.h) on the project's CPU engine. Each instance owns a fixed
-// InstanceArena (its "device memory"): a switch moves the outgoing model's sequences' KV blocks to
-// the host KV pool, resets the arena, copies the incoming model's weights into it from the host
-// model cache (the memory-mapped model files, loaded once), builds the KV cache on the rest of the
-// arena and moves the incoming batch's KV blocks back in, timing each phase. Prefill runs all of
-// a batch's prompts in one forward pass and samples each first token; a decode step runs one
-// token of every sequence of the batch in one pass. Sequences travel between instances (prefill to
-// decode, decode instance to host and back) through the SequenceStore, which holds the host KV
-// pool and each request's sampler; executors run on their own threads and share only the store.
+// CpuExecutor: the scheduler's Executor (serving/executor.h) on the project's CPU engine. Each
+// instance owns a fixed InstanceArena (its "device memory"): a switch moves the outgoing model's
+// sequences' KV blocks to the host KV pool, resets the arena, copies the incoming model's weights
+// into it from the host model cache (the memory-mapped model files, loaded once), builds the KV
+// cache on the rest of the arena and moves the incoming batch's KV blocks back in, timing each
+// phase. Prefill runs all of a batch's prompts in one forward pass and samples each first token; a
+// decode step runs one token of every sequence of the batch in one pass. Sequences travel between
+// instances (prefill to decode, decode instance to host and back) through the SequenceStore, which
+// holds the host KV pool and each request's sampler; executors run on their own threads and share
+// only the store.
 #pragma once
 
 #include <atomic>
@@ -24,9 +25,10 @@
 #include "engine/model_loader.h"
 #include "engine/sampler.h"
 #include "engine/transformer.h"
-#include "serving/executor.h"
 #include "executor/host_kv_pool.h"
 #include "executor/instance_arena.h"
+#include "serving/executor.h"
+#include "serving/latency_fit.h"
 #include "serving/served_model.h"
 
 namespace llms::executor {
@@ -47,7 +49,9 @@ Result<std::shared_ptr<const CpuModel>> LoadCpuModel(const std::string& name,
 // The scheduler's view of a CPU model: arena bytes of its weights, KV bytes per token, and a
 // rough latency predictor (memory- and compute-bound estimates for this CPU) for planning.
 serving::ServedModel CpuServedModel(const CpuModel& model, double bandwidth_bytes_per_s = 10e9,
-                           double flops = 20e9);
+                                    double flops = 20e9);
+// The same with the latencies measured on this machine (cpu_profile.h) to plan with.
+serving::ServedModel CpuServedModel(const CpuModel& model, const serving::ModelLatency& measured);
 
 // Host-side state shared by every CpuExecutor of a deployment. Thread-safe.
 class SequenceStore {
@@ -105,7 +109,8 @@ class CpuExecutor : public serving::Executor {
   void Prefill(const serving::Action& a);
   void Decode(const serving::Action& a);
   // KV of a request between this instance and the host pool; false (request failed) on no room.
-  bool MoveOut(serving::ServingRequest* r);  // never fails for lack of room (the pool grows past its cap)
+  bool MoveOut(
+      serving::ServingRequest* r);  // never fails for lack of room (the pool grows past its cap)
   bool MoveIn(serving::ServingRequest* r);
   void Fail(serving::ServingRequest* r, serving::FinishReason why, const std::string& message);
   // Places model `m`'s weights in the reset arena, refusing a file truncated since it was loaded.

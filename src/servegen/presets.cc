@@ -1,6 +1,9 @@
 // Preset lookup over the embedded file table generated at build time (embed_presets.cmake).
 #include "servegen/presets.h"
 
+#include "servegen/generator.h"
+#include "servegen/rate_function.h"
+
 #include <algorithm>
 #include <string_view>
 
@@ -59,6 +62,26 @@ Result<ClientPool> LoadPreset(const std::string& name) {
   }
   LoadOptions lo;
   return LoadPoolFromFiles(*files, "preset:" + name, lo);
+}
+
+Result<Trace> GeneratePresetTrace(const std::string& name, double rate, double duration_s,
+                                  uint64_t seed) {
+  auto pool = LoadPreset(name);
+  if (!pool.ok()) return pool.status();
+  GenerateOptions go;
+  go.span_start = static_cast<double>(pool->start);
+  go.duration = duration_s;
+  go.seed = seed;
+  const auto constant = RateFunction::Constant(rate, duration_s);
+  Trace trace;
+  trace.has_client_ids = true;
+  for (const auto& c : pool->clients) trace.clients.push_back(c.id);
+  auto summary = Generate(*pool, constant, go, [&](const RequestBatch& b) {
+    trace.batch.requests.insert(trace.batch.requests.end(), b.requests.begin(), b.requests.end());
+    return Status::Ok();
+  });
+  if (!summary.ok()) return summary.status();
+  return trace;
 }
 
 }  // namespace llms::servegen

@@ -397,4 +397,20 @@ int ModelOfRequest(const Trace& trace, size_t index, int num_models) {
   return static_cast<int>(key % static_cast<uint64_t>(num_models));
 }
 
+std::pair<int, int> FitLengths(int64_t input, int64_t output, int max_input, int max_output,
+                               int context) {
+  int in = static_cast<int>(std::clamp<int64_t>(input, 1, 1 << 20));
+  int out = static_cast<int>(std::clamp<int64_t>(output, 1, 1 << 20));
+  if (max_input > 0) in = std::min(in, max_input);
+  if (max_output > 0) out = std::min(out, max_output);
+  if (context > 1 && in + out > context) {
+    // Keep the request's shape: scale both down to fit the model's context.
+    const double f = static_cast<double>(context) / (in + out);
+    in = std::max(1, static_cast<int>(in * f));
+    out = std::max(1, std::min(context - in, static_cast<int>(out * f)));
+    if (in + out > context) in = context - out;
+  }
+  return {in, out};
+}
+
 }  // namespace llms::servegen

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -38,6 +39,12 @@ Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options = {}
 // (>= 1) models: its client's index modulo the count, or, in a trace without client ids, its own
 // index modulo the count (round-robin). The one rule of aegaeon bench and aegaeon sim.
 int ModelOfRequest(const Trace& trace, size_t index, int num_models);
+
+// A traced request's (input, output) lengths as it is sent to a served model: each at least 1
+// (and at most 2^20), clipped to `max_input`/`max_output` when > 0, and, when `context` > 1 and
+// the two exceed it, both scaled down to fit it (the request keeps its shape).
+std::pair<int, int> FitLengths(int64_t input, int64_t output, int max_input, int max_output,
+                               int context);
 
 // "2023-11-16 18:15:46.6805900" (or with 'T') to seconds since the Unix epoch, UTC.
 std::optional<double> ParseDateTime(std::string_view text);

@@ -1,6 +1,8 @@
 // The deployment: models, executors, policy and driver; request progress; the server's metrics.
 #include "server/model_service.h"
 
+#include "executor/cpu_profile.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,6 +18,12 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
   std::unique_ptr<ModelService> s(new ModelService(config));
   size_t largest = 0;
   std::vector<serving::ServedModel> served;
+  std::vector<serving::ModelLatency> measured;
+  if (!config.latency_profile.empty()) {
+    auto profile = serving::ReadLatencyProfile(config.latency_profile);
+    if (!profile.ok()) return Result<std::unique_ptr<ModelService>>::Error(profile.message());
+    measured = std::move(*profile);
+  }
   for (const ModelEntry& e : config.models) {
     if (s->FindModel(e.name) >= 0) {
       return Result<std::unique_ptr<ModelService>>::Error(
@@ -26,7 +34,16 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
       return Result<std::unique_ptr<ModelService>>::Error(
           fmt::format("model {} ({}): {}", e.name, e.path, m.message()));
     largest = std::max(largest, (*m)->weight_arena_bytes);
-    served.push_back(executor::CpuServedModel(**m));
+    const serving::ModelLatency* lat =
+        serving::FindLatency(measured, e.name, static_cast<double>((*m)->weight_arena_bytes),
+                             static_cast<double>((*m)->kv_block_bytes) / serving::kKvBlockTokens);
+    if (!measured.empty() && lat == nullptr) {
+      return Result<std::unique_ptr<ModelService>>::Error(fmt::format(
+          "model {}: {} has no entry for it (nor for a model of its size): measure it with "
+          "aegaeon latency --measure --model {}={}",
+          e.name, config.latency_profile, e.name, e.path));
+    }
+    served.push_back(lat ? executor::CpuServedModel(**m, *lat) : executor::CpuServedModel(**m));
     s->slos_.push_back(e.slo.value_or(config.slo));
     served.back().tpot_slo_s = s->slos_.back().tpot_s;
     s->chat_formats_.push_back(DetectChatFormat((*m)->loaded.chat_template));
@@ -75,6 +92,18 @@ Result<std::unique_ptr<ModelService>> ModelService::Start(const DeploymentConfig
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   s->driver_ = std::make_unique<serving::RealtimeDriver>(s->policy_.get(), raw, &s->clock_);
+  if (!c.step_log.empty()) {
+    std::vector<serving::StepLogModel> named;
+    for (const auto& m : s->models_) {
+      named.push_back({m->name, static_cast<double>(m->weight_arena_bytes),
+                       static_cast<double>(m->kv_block_bytes) / serving::kKvBlockTokens});
+    }
+    auto log = serving::StepLog::Open(c.step_log, std::move(named));
+    if (!log.ok()) return Result<std::unique_ptr<ModelService>>::Error(log.message());
+    s->step_log_ = std::move(*log);
+    serving::StepLog* sink = s->step_log_.get();
+    s->driver_->SetStepObserver(sink->models(), [sink](serving::StepRecord r) { sink->Append(r); });
+  }
   ModelService* self = s.get();
   s->driver_->SetListener([self](const std::vector<serving::ServingRequest*>& progressed,
                                  const std::vector<serving::ServingRequest*>& released) {

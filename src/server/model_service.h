@@ -47,7 +47,9 @@ struct DeploymentConfig {
   int instances = 2;           // every instance
   size_t instance_memory = 0;  // bytes per instance arena; 0: the largest model + 64 MiB of KV
   size_t host_kv_bytes = size_t{1} << 30;
-  int max_model_len = 0;  // tokens a request may span (prompt + output); 0: what fits
+  int max_model_len = 0;        // tokens a request may span (prompt + output); 0: what fits
+  std::string latency_profile;  // measured latencies to plan with (aegaeon latency --measure)
+  std::string step_log;         // CSV of every step the instances run (serving/step_log.h)
   int threads_per_instance = 1;
   int max_queue = 1024;      // waiting requests per model before 429
   int max_in_flight = 8192;  // requests in the server before 503
@@ -111,6 +113,7 @@ class ModelService {
   std::vector<std::unique_ptr<executor::CpuExecutor>> executors_;
   std::unique_ptr<serving::Policy> policy_;
   RealClock clock_;
+  std::unique_ptr<serving::StepLog> step_log_;  // declared before the driver: outlives its threads
   std::unique_ptr<serving::RealtimeDriver> driver_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_id_{1};

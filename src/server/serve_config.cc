@@ -35,7 +35,9 @@ const std::vector<std::string> kTopKeys{"host",
                                         "body_timeout_s",
                                         "keep_alive_timeout_s",
                                         "max_generation_s",
-                                        "max_connections"};
+                                        "max_connections",
+                                        "latency_profile",
+                                        "step_log"};
 
 template <typename T>
 Status Read(const YAML::Node& n, const char* key, T* out) {
@@ -171,7 +173,9 @@ Status LoadServeConfig(const std::string& path, DeploymentConfig* d, ServerOptio
                    Read(root, "body_timeout_s", &o->body_timeout_s),
                    Read(root, "keep_alive_timeout_s", &o->keep_alive_timeout_s),
                    Read(root, "max_generation_s", &o->max_generation_s),
-                   Read(root, "max_connections", &o->max_connections)}) {
+                   Read(root, "max_connections", &o->max_connections),
+                   Read(root, "latency_profile", &d->latency_profile),
+                   Read(root, "step_log", &d->step_log)}) {
     if (!s.ok()) return s.WithContext(path);
   }
   if (port < 0 || port > 65535)

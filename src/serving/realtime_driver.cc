@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace llms::serving {
 
@@ -32,6 +33,12 @@ RealtimeDriver::~RealtimeDriver() {
   }
   changed_.notify_all();
   for (auto& t : threads_) t.join();
+}
+
+void RealtimeDriver::SetStepObserver(std::vector<StepLogModel> models, StepObserver observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  step_models_ = std::move(models);
+  step_observer_ = std::move(observer);
 }
 
 void RealtimeDriver::SetListener(Listener listener) {
@@ -112,12 +119,19 @@ void RealtimeDriver::InstanceLoop(int instance) {
       continue;
     }
     Hold(*action, +1);
+    std::optional<StepRecord> record;
+    if (step_observer_) record = RecordStep(instance, *action, step_models_);
     lock.unlock();
     // Deciding can give other instances work too (requests admitted into prefill groups).
     changed_.notify_all();
     const double start = clock_->Now();
     const ActionResult result = executors_[static_cast<size_t>(instance)]->Run(*action);
     const double end = clock_->Now();
+    if (record) {
+      record->start_s = start;
+      record->seconds = end - start;
+      step_observer_(std::move(*record));
+    }
     lock.lock();
     Hold(*action, -1);
     policy_->Complete(instance, *action, result, start, end);

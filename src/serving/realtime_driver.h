@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "serving/executor.h"
 #include "serving/policy.h"
+#include "serving/step_log.h"
 
 namespace llms::serving {
 
@@ -37,6 +38,13 @@ class RealtimeDriver {
   using Listener = std::function<void(const std::vector<ServingRequest*>& progressed,
                                       const std::vector<ServingRequest*>& released)>;
   void SetListener(Listener listener);
+
+  // Called on the instance's thread, outside the lock (so it must be thread-safe), after each
+  // action ran: which instance, the action's record (serving/step_log.h, lengths as they were
+  // before the step) and when it started and ended on the driver's clock.
+  using StepObserver = std::function<void(StepRecord record)>;
+  // Set before the first Submit: `models` names and sizes the records' models.
+  void SetStepObserver(std::vector<StepLogModel> models, StepObserver observer);
 
   // Stamps the arrival time and hands `r` to the policy; false when it was rejected (then
   // r->reject and r->error say why, and the driver holds no reference). Otherwise `r` must stay
@@ -67,6 +75,8 @@ class RealtimeDriver {
   std::vector<ServingRequest*> submitted_;               // not yet released
   std::unordered_map<const ServingRequest*, int> held_;  // requests in actions in progress
   Listener listener_;
+  std::vector<StepLogModel> step_models_;
+  StepObserver step_observer_;
   std::vector<std::thread> threads_;
 };
 

@@ -17,6 +17,8 @@
 #include "core/clock.h"
 #include "core/thread_pool.h"
 #include "engine/model_presets.h"
+#include "servegen/presets.h"
+#include "servegen/trace_reader.h"
 #include "sim/latency_profile.h"
 #include "sim/sim_executor.h"
 #include "sim/simulation.h"
@@ -89,13 +91,14 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     auto check = [&](const char* key, const std::vector<std::string>& known) {
       if (keys.ok() && j.contains(key)) keys = CheckKeys(j.at(key), known, key);
     };
-    check("cluster",
-          {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node", "memory_gb",
-           "bytes_per_weight", "load_efficiency", "baseline_engine_start_s", "profiles"});
+    check("cluster", {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node",
+                      "memory_gb", "memory_mib", "bytes_per_weight", "load_efficiency",
+                      "baseline_engine_start_s", "profiles", "latency_profile"});
     check("slo", slo_keys);
-    check("workload", {"arrivals", "cv", "servegen_preset", "servegen_rates", "duration_s",
-                       "input_scale", "output_scale", "seed", "lengths", "trace"});
-    check("sweep", {"num_models", "rate_per_model", "policies"});
+    check("workload",
+          {"arrivals", "cv", "servegen_preset", "servegen_rates", "duration_s", "input_scale",
+           "output_scale", "seed", "lengths", "trace", "preset", "max_input", "max_output"});
+    check("sweep", {"num_models", "rate_per_model", "rate", "policies"});
     if (keys.ok() && j.contains("models") && j.at("models").is_array()) {
       for (const json& m : j.at("models")) {
         keys = CheckKeys(m, {"name", "profile", "shape", "count", "slo"}, "a model type");
@@ -112,7 +115,8 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.gpus_per_node = c.value("gpus_per_node", s.gpus_per_node);
     s.prefill_per_node = c.value("prefill_per_node", s.prefill_per_node);
     s.decode_per_node = c.value("decode_per_node", s.decode_per_node);
-    s.memory_bytes = c.value("memory_gb", 0.0) * 1e9;
+    s.memory_bytes = c.contains("memory_mib") ? c.value("memory_mib", 0.0) * (1 << 20)
+                                              : c.value("memory_gb", 0.0) * 1e9;
     s.bytes_per_weight = c.value("bytes_per_weight", s.bytes_per_weight);
     s.load_efficiency = c.value("load_efficiency", s.load_efficiency);
     if (!(s.load_efficiency > 0 && s.load_efficiency <= 1)) {
@@ -124,6 +128,7 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
           "{}: cluster.baseline_engine_start_s must be a number of seconds >= 0", path));
     }
     s.profiles = Resolve(path, c.value("profiles", ""));
+    s.latency_profile = Resolve(path, c.value("latency_profile", ""));
     if (j.contains("slo")) {
       s.slo.ttft_s = j["slo"].value("ttft_s", s.slo.ttft_s);
       s.slo.tpot_s = j["slo"].value("tpot_s", s.slo.tpot_s);
@@ -132,7 +137,8 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
       ModelType t;
       t.name = m.at("name").get<std::string>();
       t.profile = m.value("profile", "");
-      t.shape = m.at("shape").get<std::string>();
+      t.shape = s.latency_profile.empty() ? m.at("shape").get<std::string>()
+                                          : m.value("shape", std::string());
       t.count = m.value("count", 1);
       if (t.count < 1)
         return Status::Error(fmt::format("{}: model {}: count must be >= 1", path, t.name));
@@ -164,8 +170,12 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.workload.seed = w.value("seed", uint64_t{1});
     s.lengths = Resolve(path, w.value("lengths", ""));
     s.trace = Resolve(path, w.value("trace", ""));
-    if (s.lengths.empty() && s.trace.empty()) {
-      return Status::Error(fmt::format("{}: the workload needs 'lengths' or 'trace'", path));
+    s.preset = w.value("preset", "");
+    s.max_input = w.value("max_input", 0);
+    s.max_output = w.value("max_output", 0);
+    if (s.lengths.empty() && s.trace.empty() && s.preset.empty()) {
+      return Status::Error(
+          fmt::format("{}: the workload needs 'lengths', 'trace' or 'preset'", path));
     }
     s.drain_s = j.value("drain_s", s.drain_s);
     s.max_queue = j.value("max_queue", s.max_queue);
@@ -173,7 +183,13 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     auto n = Range<int>(sw.at("num_models"), "sweep.num_models");
     if (!n.ok()) return Status::Error(fmt::format("{}: {}", path, n.message()));
     s.num_models = *n;
-    auto r = Range<double>(sw.at("rate_per_model"), "sweep.rate_per_model");
+    if (sw.contains("rate") == sw.contains("rate_per_model")) {
+      return Status::Error(
+          fmt::format("{}: the sweep needs 'rate_per_model' or 'rate' (in all), not both", path));
+    }
+    s.rates_in_all = sw.contains("rate");
+    auto r = s.rates_in_all ? Range<double>(sw.at("rate"), "sweep.rate")
+                            : Range<double>(sw.at("rate_per_model"), "sweep.rate_per_model");
     if (!r.ok()) return Status::Error(fmt::format("{}: {}", path, r.message()));
     s.rates = *r;
     s.policies = sw.value("policies", serving::PolicyNames());
@@ -193,6 +209,28 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
 Result<Experiment> Experiment::Load(const ExperimentSpec& spec) {
   Experiment e;
   e.spec_ = spec;
+  if (!spec.latency_profile.empty()) {
+    auto profile = serving::ReadLatencyProfile(spec.latency_profile);
+    if (!profile.ok()) return profile.status();
+    for (auto& m : *profile) e.measured_[m.model] = m;
+    if (!(spec.memory_bytes > 0)) {
+      return Status::Error(fmt::format(
+          "{}: with cluster.latency_profile give the instances' memory (cluster.memory_mib)",
+          spec.path));
+    }
+    e.gpu_.name = "measured";
+    e.gpu_.memory_bytes = spec.memory_bytes;
+    for (size_t t = 0; t < spec.model_types.size(); ++t) {
+      const ModelType& m = spec.model_types[t];
+      const std::string entry = m.profile.empty() ? m.name : m.profile;
+      if (!e.measured_.count(entry)) {
+        return Status::Error(fmt::format("{}: model {}: no entry '{}' in {}", spec.path, m.name,
+                                         entry, spec.latency_profile));
+      }
+      for (int k = 0; k < m.count; ++k) e.pattern_.push_back(static_cast<int>(t));
+    }
+    return e;
+  }
   const GpuSpec* gpu = FindGpu(spec.gpu);
   if (!gpu) {
     std::string known;
@@ -224,7 +262,7 @@ Result<Experiment> Experiment::Load(const ExperimentSpec& spec) {
     }
     for (int k = 0; k < m.count; ++k) e.pattern_.push_back(static_cast<int>(t));
   }
-  if (spec.trace.empty()) {
+  if (spec.trace.empty() && spec.preset.empty()) {
     auto lengths = LoadLengthPairs(spec.lengths);
     if (!lengths.ok()) return lengths.status();
     e.lengths_ = std::move(*lengths);
@@ -241,6 +279,20 @@ Result<std::vector<serving::ServedModel>> Experiment::Models(int num_models) con
   std::vector<serving::ServedModel> out;
   for (int i = 0; i < num_models; ++i) {
     const ModelType& t = TypeOf(i);
+    if (!measured_.empty()) {
+      // Measured on the executor's own hardware: its sizes and latencies as they are.
+      const serving::ModelLatency& lat = measured_.at(t.profile.empty() ? t.name : t.profile);
+      serving::ServedModel m;
+      m.name = num_models == static_cast<int>(spec_.model_types.size())
+                   ? t.name
+                   : fmt::format("m{:03d}-{}", i, t.name);
+      m.weight_bytes = lat.weight_bytes;
+      m.kv_bytes_per_token = lat.kv_bytes_per_token;
+      m.latency = serving::MeasuredPredictor(lat);
+      if (t.slo) m.tpot_slo_s = t.slo->tpot_s;
+      out.push_back(std::move(m));
+      continue;
+    }
     const engine::ModelPreset& preset = *engine::FindModelPreset(t.shape);
     serving::ServedModel m;
     m.name = fmt::format("m{:03d}-{}", i, t.name);
@@ -276,7 +328,10 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   if (!models.ok()) return models.status();
   auto policy = serving::MakePolicy(policy_name, *models, Cluster());
   if (!policy.ok()) return policy.status();
+  const double per_model = spec_.rates_in_all ? rate / num_models : rate;
+  const double in_all = spec_.rates_in_all ? rate : rate * num_models;
   Result<std::vector<serving::ServingRequest>> requests = [&] {
+    if (!spec_.preset.empty()) return PresetWorkload(in_all, num_models);
     if (!spec_.trace.empty()) {
       std::string path = spec_.trace;
       if (const auto at = path.find("{n}"); at != std::string::npos) {
@@ -289,7 +344,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
     }
     WorkloadSpec w = spec_.workload;
     w.num_models = num_models;
-    w.rate_per_model = rate;
+    w.rate_per_model = per_model;
     return GenerateWorkload(w, lengths_);
   }();
   if (!requests.ok()) return requests.status();
@@ -312,7 +367,8 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   PointResult p;
   p.policy = policy_name;
   p.num_models = num_models;
-  p.rate_per_model = rate;
+  p.rate_per_model = per_model;
+  p.rate = in_all;
   p.requests = static_cast<int64_t>(requests->size());
   p.unfinished = outcome.unfinished;
   p.events = outcome.events;
@@ -339,6 +395,28 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   if (keep_timings) p.timings = std::move(timings);
   p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return p;
+}
+
+Result<std::vector<serving::ServingRequest>> Experiment::PresetWorkload(double rate,
+                                                                        int num_models) const {
+  auto trace = servegen::GeneratePresetTrace(spec_.preset, rate, spec_.workload.duration_s,
+                                             spec_.workload.seed);
+  if (!trace.ok()) return trace.status();
+  const auto& reqs = trace->batch.requests;
+  std::vector<serving::ServingRequest> out;
+  const double t0 = reqs.empty() ? 0.0 : reqs.front().timestamp;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    serving::ServingRequest r;
+    r.id = i;
+    r.model = servegen::ModelOfRequest(*trace, i, num_models);
+    r.arrival_s = reqs[i].timestamp - t0;
+    const auto [in, out_tokens] = servegen::FitLengths(reqs[i].input_tokens, reqs[i].output_tokens,
+                                                       spec_.max_input, spec_.max_output, 0);
+    r.prompt_tokens = in;
+    r.max_output_tokens = out_tokens;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::vector<PointResult>> Experiment::RunSweep(

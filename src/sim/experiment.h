@@ -43,15 +43,24 @@ struct ExperimentSpec {
   // dedicated) adds for re-initialising a stock engine; Aegaeon's policies never pay it.
   double baseline_engine_start_s = 0;
   std::string profiles;  // latency.csv (may be empty: roofline for every model)
+  // A measured latency profile (aegaeon latency --measure): the models are its entries (weights,
+  // KV and latencies as measured; no shapes, GPU or roofline), loads take their measured time.
+  std::string latency_profile;
   std::vector<ModelType> model_types;
   SloTargets slo;
   WorkloadSpec workload;
-  std::string lengths;   // artifact synth CSV whose (input, output) pairs are sampled
-  std::string trace;     // instead of generating: a trace file; "{n}" is replaced by the models
+  std::string lengths;  // artifact synth CSV whose (input, output) pairs are sampled
+  std::string trace;    // instead of generating: a trace file; "{n}" is replaced by the models
+  // Instead of generating: what aegaeon bench sends from this servegen preset at the point's rate
+  // (in all), its lengths clipped to max_input/max_output (0: no clip), spread over the models as
+  // bench spreads them, so a bench sweep and its prediction replay the same requests.
+  std::string preset;
+  int max_input = 0, max_output = 0;
   double drain_s = 600;  // simulated time allowed after the workload's end
   int max_queue = 4096;
   std::vector<int> num_models;
   std::vector<double> rates;
+  bool rates_in_all = false;  // sweep.rate: the rates are requests per second in all, not per model
   std::vector<std::string> policies;
 };
 
@@ -61,6 +70,7 @@ struct PointResult {
   std::string policy;
   int num_models = 0;
   double rate_per_model = 0;
+  double rate = 0;  // requests per second in all
   SloSummary summary;
   int64_t requests = 0, rejected = 0, unfinished = 0;
   std::map<std::string, int64_t> rejected_by_reason;
@@ -93,9 +103,12 @@ class Experiment {
   const ModelType& TypeOf(int model) const;
 
  private:
+  // What aegaeon bench sends from spec_.preset at `rate` (in all) over `num_models` models.
+  Result<std::vector<serving::ServingRequest>> PresetWorkload(double rate, int num_models) const;
   ExperimentSpec spec_;
   GpuSpec gpu_;
-  std::map<std::string, FittedLatency> fits_;  // by profile name
+  std::map<std::string, FittedLatency> fits_;              // by profile name
+  std::map<std::string, serving::ModelLatency> measured_;  // cluster.latency_profile, by model
   std::vector<LengthPair> lengths_;
   std::vector<int> pattern_;  // model type of served model i % pattern size
 };

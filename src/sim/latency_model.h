@@ -1,8 +1,6 @@
 // Latency models the simulator advances its virtual clock by, as Aegaeon's scheduler uses them:
-// - fitted per (model, GPU) by least squares from measured profiles (latency_profile.h):
-//   prefill of a batch with prompt lengths l_i:  a + b * sum(l) + c * sum(l^2)
-//   one decode step over a batch:                a + b * sum(context lengths) + c * batch_size
-//   with each fit's error reported (R^2, RMSE, mean and max relative error);
+// - fitted per (model, GPU) by least squares from measured profiles (serving/latency_fit.h, the
+//   same fits a server plans with);
 // - a roofline model for models without profiles, from the model's shape and the GPU's FLOP/s and
 //   memory bandwidth (time = max(compute, memory traffic));
 // - the switch cost of loading a model: bytes / (0.15 * host-to-device bandwidth), the estimate
@@ -19,49 +17,18 @@
 #include <vector>
 
 #include "engine/model_config.h"
+#include "serving/latency_fit.h"
 #include "sim/latency_profile.h"
 
 namespace llms::sim {
 
-struct PrefillLatency {
-  double a = 0, b = 0, c = 0;
-  double Seconds(std::span<const int> prompt_lengths) const;
-};
-
-struct DecodeLatency {
-  double a = 0, b = 0, c = 0;
-  double Seconds(int64_t sum_context, int batch_size) const;
-};
-
-struct FitError {
-  int points = 0;
-  double r2 = 0, rmse_s = 0;
-  double mean_rel = 0, max_rel = 0;  // |predicted - measured| / measured
-};
-
-struct FittedLatency {
-  std::string model, gpu;
-  PrefillLatency prefill;
-  DecodeLatency decode;
-  FitError prefill_error, decode_error;
-};
-
-// Which measurements a fit may use. The artifact's profiler ran vLLM with a per-step budget of
-// 4096 batched tokens: a "prefill" of more prompt tokens measured only its first 4096-token
-// chunk (the latency plateaus there), and its decode steps at a 4096-token context did not run
-// (about 0.4 ms, far below any real step). Such rows are left out of the fits.
-struct FitOptions {
-  int64_t max_prefill_tokens = 4096;  // batch_size * input_len
-  int max_decode_context = 4095;      // input_len
-};
-
-// One fit per (model, gpu) present in the rows, in (model, gpu) order.
-std::vector<FittedLatency> FitLatencyModels(const std::vector<ProfileRow>& rows,
-                                            const FitOptions& options = {});
-
-// Least squares for y ~ X beta with three columns (exposed for tests); nullopt when singular.
-std::optional<std::array<double, 3>> LeastSquares3(const std::vector<std::array<double, 3>>& x,
-                                                   const std::vector<double>& y);
+using serving::DecodeLatency;
+using serving::FitError;
+using serving::FitLatencyModels;
+using serving::FitOptions;
+using serving::FittedLatency;
+using serving::LeastSquares3;
+using serving::PrefillLatency;
 
 struct GpuSpec {
   std::string name;

@@ -1,4 +1,4 @@
-// Tests for the latency models: exact recovery of known coefficients, fits of the Aegaeon
+// Tests for the simulator's latency models: fits (serving/latency_fit.h) of the Aegaeon
 // artifact's measured profiles (../shared/data/aegaeon-profiles) with bounded error, the roofline
 // as a lower bound of those measurements, switch costs, and the loader's errors.
 #include "sim/latency_model.h"
@@ -15,32 +15,6 @@ namespace {
 
 std::string ProfilesPath() {
   return std::string(LLMS_SHARED_DIR) + "/data/aegaeon-profiles/latency.csv";
-}
-
-TEST(LatencyModelTest, RecoversKnownCoefficients) {
-  std::vector<ProfileRow> rows;
-  for (int len : {16, 64, 256, 1024}) {
-    for (int bs : {1, 4, 16}) {
-      ProfileRow r{"m", "g", len, bs, 0, 0};
-      const double s1 = static_cast<double>(bs) * len, s2 = s1 * len;
-      r.prefill_s = 0.01 + 2e-5 * s1 + 3e-9 * s2;
-      r.decode_step_s = 0.02 + 1e-7 * s1 + 4e-4 * bs;
-      rows.push_back(r);
-    }
-  }
-  const auto fits = FitLatencyModels(rows);
-  ASSERT_EQ(fits.size(), 1u);
-  EXPECT_NEAR(fits[0].prefill.a, 0.01, 1e-9);
-  EXPECT_NEAR(fits[0].prefill.b, 2e-5, 1e-12);
-  EXPECT_NEAR(fits[0].prefill.c, 3e-9, 1e-15);
-  EXPECT_NEAR(fits[0].decode.a, 0.02, 1e-9);
-  EXPECT_NEAR(fits[0].decode.b, 1e-7, 1e-13);
-  EXPECT_NEAR(fits[0].decode.c, 4e-4, 1e-10);
-  EXPECT_LT(fits[0].prefill_error.max_rel, 1e-9);
-  EXPECT_NEAR(fits[0].decode_error.r2, 1.0, 1e-9);
-  const int lengths[] = {100, 300};
-  EXPECT_NEAR(fits[0].prefill.Seconds(lengths), 0.01 + 2e-5 * 400 + 3e-9 * (1e4 + 9e4), 1e-12);
-  EXPECT_FALSE(LeastSquares3({{1, 2, 3}, {2, 4, 6}}, {1, 2}).has_value());  // rank deficient
 }
 
 TEST(LatencyModelTest, FitsTheArtifactProfilesWell) {

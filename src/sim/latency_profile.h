@@ -8,16 +8,11 @@
 #include <vector>
 
 #include "core/status.h"
+#include "serving/latency_fit.h"
 
 namespace llms::sim {
 
-struct ProfileRow {
-  std::string model, gpu;
-  int input_len = 0;   // prompt length of each request (prefill) / context length (decode)
-  int batch_size = 0;  // requests in the batch
-  double prefill_s = 0.0;
-  double decode_step_s = 0.0;
-};
+using serving::ProfileRow;
 
 Result<std::vector<ProfileRow>> LoadLatencyProfiles(const std::string& path);
 

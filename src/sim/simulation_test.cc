@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "servegen/presets.h"
+#include "servegen/trace_reader.h"
 #include "serving/aegaeon_policy.h"
 #include "sim/experiment.h"
 #include "sim/sim_executor.h"
@@ -519,6 +521,87 @@ TEST(ExperimentTest, ModelTypesMayHaveTheirOwnSlos) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("model strict: slo ttft_s and tpot_s must be > 0"),
             std::string::npos);
+}
+
+TEST(ExperimentTest, AMeasuredProfileAndAPresetReplayWhatBenchSends) {
+  const std::string dir = testing::TempDir();
+  serving::ModelLatency small;
+  small.model = "small";
+  small.prefill = {0.01, 1e-3, 0};
+  small.decode = {0.02, 0, 5e-3};
+  small.load_s = 0.05;
+  small.kv_move_bytes_per_s = 1e10;
+  small.weight_bytes = 100 << 20;
+  small.kv_bytes_per_token = 1 << 14;
+  serving::ModelLatency big = small;
+  big.model = "big";
+  big.decode = {0.2, 0, 5e-3};  // ten times slower steps
+  big.weight_bytes = 300 << 20;
+  std::ofstream(dir + "/cpu.json") << serving::LatencyProfileJson({small, big});
+  auto write = [&](const std::string& cluster_extra, const std::string& sweep) {
+    const std::string path = dir + "/measured.json";
+    std::ofstream(path) << fmt::format(R"({{"cluster": {{"nodes": 1, "gpus_per_node": 2,
+      "prefill_per_node": 1, "decode_per_node": 1, "latency_profile": "cpu.json"{}}},
+      "models": [{{"name": "a", "profile": "small"}}, {{"name": "b", "profile": "big"}},
+                 {{"name": "small"}}],
+      "slo": {{"ttft_s": 10, "tpot_s": 0.5}},
+      "workload": {{"preset": "language", "duration_s": 30, "seed": 3, "max_input": 64,
+                    "max_output": 32}},
+      "sweep": {{"num_models": 3, {}}}}})",
+                                       cluster_extra, sweep);
+    return LoadExperiment(path);
+  };
+  auto spec = write(R"(, "memory_mib": 512)", R"("rate": [1, 4])");
+  ASSERT_TRUE(spec.ok()) << spec.message();
+  EXPECT_TRUE(spec->rates_in_all);
+  auto ex = Experiment::Load(*spec);
+  ASSERT_TRUE(ex.ok()) << ex.message();
+  // The models are the profile's entries under the experiment's names, sized as measured.
+  auto models = ex->Models(3);
+  ASSERT_TRUE(models.ok()) << models.message();
+  EXPECT_EQ((*models)[0].name, "a");
+  EXPECT_EQ((*models)[1].name, "b");
+  EXPECT_EQ((*models)[2].name, "small");
+  EXPECT_EQ((*models)[1].weight_bytes, 300 << 20);
+  EXPECT_EQ((*models)[0].kv_bytes_per_token, 1 << 14);
+  EXPECT_DOUBLE_EQ((*models)[1].latency->DecodeSeconds(0, 1), 0.205);
+  EXPECT_DOUBLE_EQ((*models)[0].latency->LoadSeconds(), 0.05);
+
+  // The requests are the preset's at the rate in all, clipped as bench clips them.
+  auto trace = servegen::GeneratePresetTrace("language", 4, 30, 3);
+  ASSERT_TRUE(trace.ok());
+  auto p = ex->RunPoint("aegaeon", 3, 4, /*keep_timings=*/true);
+  ASSERT_TRUE(p.ok()) << p.message();
+  EXPECT_EQ(p->rate, 4);
+  EXPECT_DOUBLE_EQ(p->rate_per_model, 4.0 / 3);
+  EXPECT_EQ(p->requests, static_cast<int64_t>(trace->batch.requests.size()));
+  EXPECT_EQ(p->summary.completed + p->summary.failed, p->requests);
+  ASSERT_EQ(p->timings.size(), trace->batch.requests.size());
+  int slow = 0;
+  for (size_t i = 0; i < p->timings.size(); ++i) {
+    const std::vector<double>& tokens = p->timings[i].token_s;
+    EXPECT_LE(tokens.size(), 32u);
+    // Model b's steps take 0.2 s and more: none of its tokens come sooner after the last.
+    if (servegen::ModelOfRequest(*trace, i, 3) != 1) continue;
+    for (size_t k = 1; k < tokens.size(); ++k, ++slow) {
+      EXPECT_GE(tokens[k] - tokens[k - 1], 0.2 - 1e-9) << i << " " << k;
+    }
+  }
+  EXPECT_GT(slow, 0);
+
+  // What is missing or wrong is named.
+  auto no_memory = Experiment::Load(*write("", R"("rate": 1)"));
+  ASSERT_FALSE(no_memory.ok());
+  EXPECT_NE(no_memory.message().find("cluster.memory_mib"), std::string::npos)
+      << no_memory.message();
+  auto both = write(R"(, "memory_mib": 512)", R"("rate": 1, "rate_per_model": 1)");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.message().find("'rate_per_model' or 'rate'"), std::string::npos) << both.message();
+  std::ofstream(dir + "/cpu.json") << serving::LatencyProfileJson({small});
+  auto missing = Experiment::Load(*write(R"(, "memory_mib": 512)", R"("rate": 1)"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("model b: no entry 'big'"), std::string::npos)
+      << missing.message();
 }
 
 TEST(ExperimentTest, PaperSweepPointOnTheArtifactProfiles) {
