@@ -8,6 +8,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libicu-dev
   jq   # the demo reads the measured latency profile
   libboost-dev libyaml-cpp-dev   # HTTP (Beast/Asio) for serve and bench; serve's config file
+  redis-server libhiredis-dev redis-tools   # the cluster's coordination (aegaeon serve --cluster, proxy)
   prometheus   # promtool, which checks the server's /metrics in the tests
   clang-format clang-tidy
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)

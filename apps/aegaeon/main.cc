@@ -1,5 +1,6 @@
 // aegaeon: multi-model LLM serving with token-level auto-scaling. Subcommands: `serve` (the
-// OpenAI-compatible server on the CPU engine), `bench` (replay a workload against any
+// OpenAI-compatible server on the CPU engine), `proxy` (the front door of a cluster of servers),
+// `bench` (replay a workload against any
 // OpenAI-compatible endpoint), `run` (generate text with the CPU engine), `model` (convert,
 // quantize, dummy, info), `latency` (the simulator's latency-model fits) and `sim` (the scheduler
 // and the baselines on simulated GPUs).
@@ -10,6 +11,7 @@
 #include "core/cli_app.h"
 #include "latency_command.h"
 #include "model_command.h"
+#include "proxy_command.h"
 #include "run_command.h"
 #include "serve_command.h"
 #include "sim_command.h"
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
       "(`sim`)"};
   app.footer(R"(Examples:
   aegaeon serve --port 8000 --model a=/tmp/d.gguf --model b=/tmp/q.gguf
+  aegaeon serve --port 8001 --model a=/tmp/d.gguf --cluster redis://127.0.0.1:6379 --node n1
+  aegaeon proxy --cluster redis://127.0.0.1:6379 --port 8000
   aegaeon bench --endpoint http://127.0.0.1:8000 --preset language --duration 30 --output /tmp/r.json
   aegaeon run --model stories260K.bin --tokenizer tok512.bin --prompt "Once upon a time" --temperature 0
   aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
@@ -35,6 +39,7 @@ Run `aegaeon <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::aegaeon::cli::RegisterRun, llms::aegaeon::cli::RegisterModel,
                           llms::aegaeon::cli::RegisterLatency, llms::aegaeon::cli::RegisterSim,
-                          llms::aegaeon::cli::RegisterServe, llms::aegaeon::cli::RegisterBench},
+                          llms::aegaeon::cli::RegisterServe, llms::aegaeon::cli::RegisterProxy,
+                          llms::aegaeon::cli::RegisterBench},
                          argc, argv);
 }

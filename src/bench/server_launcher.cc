@@ -1,8 +1,11 @@
 // ServerLauncher: a child server process started with fork/exec and found by its port file.
 #include "bench/server_launcher.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,17 +32,11 @@ std::string LogTail(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<ServerLauncher>> ServerLauncher::Start(std::vector<std::string> argv,
-                                                              const std::string& log_path,
-                                                              double timeout_s) {
-  if (argv.empty()) return Status::Error("no server command to start");
-  std::unique_ptr<ServerLauncher> s(new ServerLauncher());
-  s->log_path_ = log_path;
-  s->port_file_ = log_path + ".port";
-  std::filesystem::remove(s->port_file_);
-  argv.insert(argv.end(), {"--port", "0", "--port-file", s->port_file_});
+namespace {
+
+// fork/exec `argv` with its stderr in `log_path`; the child dies with its parent.
+pid_t Spawn(std::vector<std::string>& argv, const std::string& log_path) {
   const pid_t pid = fork();
-  if (pid < 0) return Status::Error("cannot start the server: fork failed");
   if (pid == 0) {
     FILE* f = std::freopen(log_path.c_str(), "w", stderr);
     (void)f;
@@ -52,23 +49,76 @@ Result<std::unique_ptr<ServerLauncher>> ServerLauncher::Start(std::vector<std::s
     std::fprintf(stderr, "cannot run %s\n", cargv[0]);
     _exit(127);
   }
-  s->pid_ = pid;
+  return pid;
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ServerLauncher>> ServerLauncher::Start(std::vector<std::string> argv,
+                                                              const std::string& log_path,
+                                                              double timeout_s) {
+  if (argv.empty()) return Status::Error("no server command to start");
+  std::unique_ptr<ServerLauncher> s(new ServerLauncher());
+  s->log_path_ = log_path;
+  s->port_file_ = log_path + ".port";
+  std::filesystem::remove(s->port_file_);
+  argv.insert(argv.end(), {"--port", "0", "--port-file", s->port_file_});
+  return s->WaitReady(Spawn(argv, log_path), timeout_s,
+                      [p = s.get()] {
+                        std::ifstream port(p->port_file_);
+                        return static_cast<bool>(port >> p->port_) && p->port_ > 0;
+                      })
+             ? Result<std::unique_ptr<ServerLauncher>>(std::move(s))
+             : Result<std::unique_ptr<ServerLauncher>>(s->error_);
+}
+
+Result<std::unique_ptr<ServerLauncher>> ServerLauncher::StartOnPort(std::vector<std::string> argv,
+                                                                    const std::string& log_path,
+                                                                    int port, double timeout_s) {
+  if (argv.empty()) return Status::Error("no server command to start");
+  std::unique_ptr<ServerLauncher> s(new ServerLauncher());
+  s->log_path_ = log_path;
+  s->port_ = port;
+  return s->WaitReady(Spawn(argv, log_path), timeout_s, [port] { return Accepts(port); })
+             ? Result<std::unique_ptr<ServerLauncher>>(std::move(s))
+             : Result<std::unique_ptr<ServerLauncher>>(s->error_);
+}
+
+bool ServerLauncher::WaitReady(pid_t pid, double timeout_s, const std::function<bool()>& ready) {
+  if (pid < 0) {
+    error_ = Status::Error("cannot start the server: fork failed");
+    return false;
+  }
+  pid_ = pid;
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream port(s->port_file_);
-    if (port >> s->port_ && s->port_ > 0) return s;
+    if (ready()) return true;
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      s->pid_ = -1;
-      return Status::Error(fmt::format("the server exited before it was ready; its log ({}):\n{}",
-                                       log_path, LogTail(log_path)));
+      pid_ = -1;
+      error_ = Status::Error(fmt::format("the server exited before it was ready; its log ({}):\n{}",
+                                         log_path_, LogTail(log_path_)));
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  s->Stop(5);
-  return Status::Error(fmt::format("the server was not ready within {} s; its log ({}):\n{}",
-                                   timeout_s, log_path, LogTail(log_path)));
+  Stop(5);
+  error_ = Status::Error(fmt::format("the server was not ready within {} s; its log ({}):\n{}",
+                                     timeout_s, log_path_, LogTail(log_path_)));
+  return false;
 }
 
 int ServerLauncher::Stop(double timeout_s) {
@@ -89,7 +139,7 @@ int ServerLauncher::Wait(double timeout_s) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      std::filesystem::remove(port_file_);
+      if (!port_file_.empty()) std::filesystem::remove(port_file_);
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -97,7 +147,7 @@ int ServerLauncher::Wait(double timeout_s) {
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  std::filesystem::remove(port_file_);
+  if (!port_file_.empty()) std::filesystem::remove(port_file_);
   return -1;
 }
 

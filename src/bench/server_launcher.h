@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ class ServerLauncher {
   static Result<std::unique_ptr<ServerLauncher>> Start(std::vector<std::string> argv,
                                                        const std::string& log_path,
                                                        double timeout_s = 600);
+  // A server told its port by `argv` itself (e.g. redis-server --port P): ready once
+  // 127.0.0.1:`port` accepts a connection.
+  static Result<std::unique_ptr<ServerLauncher>> StartOnPort(std::vector<std::string> argv,
+                                                             const std::string& log_path, int port,
+                                                             double timeout_s = 60);
   ~ServerLauncher();
   ServerLauncher(const ServerLauncher&) = delete;
   ServerLauncher& operator=(const ServerLauncher&) = delete;
@@ -39,6 +45,9 @@ class ServerLauncher {
 
  private:
   ServerLauncher() = default;
+  // Waits until `ready` or the child's exit or the timeout; false with error_ set.
+  bool WaitReady(pid_t pid, double timeout_s, const std::function<bool()>& ready);
+  Status error_ = Status::Ok();
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_, port_file_;

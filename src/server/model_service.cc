@@ -366,19 +366,39 @@ void ModelService::OnProgress(const std::vector<serving::ServingRequest*>& progr
   }
 }
 
+std::vector<ModelService::ModelCounters> ModelService::CountersNow() const {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  std::vector<ModelCounters> counters = counters_;
+  for (auto& c : counters) c.waiting = c.running = 0;
+  for (const auto& [id, g] : live_) {
+    auto& c = counters[static_cast<size_t>(g->model())];
+    (g->Read(SIZE_MAX).tokens == 0 ? c.waiting : c.running) += 1;
+  }
+  return counters;
+}
+
+std::vector<ModelService::ModelActivity> ModelService::Activity() const {
+  const std::vector<ModelCounters> counters = CountersNow();
+  std::vector<ModelActivity> out;
+  for (size_t i = 0; i < models_.size(); ++i) {
+    ModelActivity a;
+    a.name = models_[i]->name;
+    a.waiting = counters[i].waiting;
+    a.running = counters[i].running;
+    a.max_model_len = max_model_len_[i];
+    for (const auto& e : executors_) a.resident |= e->resident_model() == static_cast<int>(i);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 std::string ModelService::MetricsText() const {
   PromWriter w;
-  std::vector<ModelCounters> counters;
+  const std::vector<ModelCounters> counters = CountersNow();
   std::map<int, int64_t> rejected;
   {
     std::lock_guard<std::mutex> lock(live_mu_);
-    counters = counters_;
     rejected = rejected_by_status_;
-    for (auto& c : counters) c.waiting = c.running = 0;
-    for (const auto& [id, g] : live_) {
-      auto& c = counters[static_cast<size_t>(g->model())];
-      (g->Read(SIZE_MAX).tokens == 0 ? c.waiting : c.running) += 1;
-    }
   }
   auto per_model = [&](const std::string& name, const std::string& type, const std::string& help,
                        auto field) {

@@ -96,6 +96,15 @@ class ModelService {
   int64_t in_flight() const;
 
   std::string MetricsText() const;
+  // Each model's requests waiting and running now, whether an instance holds it, and its
+  // max_model_len: what a cluster node publishes (aegaeon serve --cluster).
+  struct ModelActivity {
+    std::string name;
+    int64_t waiting = 0, running = 0;
+    bool resident = false;
+    int max_model_len = 0;
+  };
+  std::vector<ModelActivity> Activity() const;
 
  private:
   explicit ModelService(DeploymentConfig config) : config_(std::move(config)) {}
@@ -130,8 +139,10 @@ class ModelService {
     int64_t waiting = 0, running = 0;  // gauges
   };
   std::vector<ModelCounters> counters_;  // under live_mu_
-  std::vector<SloTargets> slos_;         // per model: its own or the deployment's
-  std::vector<int> max_model_len_;       // per model
+  // counters_ with the waiting and running gauges counted from the live requests now.
+  std::vector<ModelCounters> CountersNow() const;
+  std::vector<SloTargets> slos_;    // per model: its own or the deployment's
+  std::vector<int> max_model_len_;  // per model
   std::map<int, int64_t> rejected_by_status_;
   struct Latencies {
     Histogram ttft{LatencyBuckets()}, tbt{LatencyBuckets()}, e2e{LatencyBuckets()};

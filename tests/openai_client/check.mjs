@@ -1,9 +1,10 @@
 // The official `openai` npm package against `aegaeon serve`: lists the models, completes a chat,
 // streams a completion, and checks an error surfaces as the package's typed error.
-// Usage: node check.mjs BASE_URL API_KEY   (BASE_URL like http://127.0.0.1:8000/v1)
+// Usage: node check.mjs BASE_URL API_KEY [UNKNOWN_MODEL_STATUS]   (BASE_URL like
+// http://127.0.0.1:8000/v1; the status an unknown model gets, default 404)
 import OpenAI from 'openai';
 
-const [baseURL, apiKey] = process.argv.slice(2);
+const [baseURL, apiKey, unknownStatus = '404'] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 const fail = (msg) => { console.error('FAIL: ' + msg); process.exit(1); };
 
@@ -38,6 +39,10 @@ try {
   await client.completions.create({ model: 'no-such-model', prompt: 'x' });
   fail('an unknown model did not throw');
 } catch (e) {
-  if (!(e instanceof OpenAI.NotFoundError)) fail('unknown model: ' + e);
+  // A server answers 404; a cluster's proxy 503 (no live node serves it), both as error objects.
+  const want = Number(unknownStatus);
+  if (!(e instanceof OpenAI.APIError) || e.status !== want) fail(`unknown model: ${e} (want ${want})`);
+  if (want === 404 && !(e instanceof OpenAI.NotFoundError)) fail('unknown model: ' + e);
+  if (!String(e.message).includes('no-such-model')) fail('the error does not name the model: ' + e.message);
 }
 console.log(`ok: ${models.length} models, chat ${JSON.stringify(reply)}, ${chunks} streamed chunks`);
