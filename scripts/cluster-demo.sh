@@ -88,6 +88,7 @@ done
 sleep "$(awk -v d="$duration" 'BEGIN { print d / 2 }')"
 echo "cluster-demo: killing node n2 (SIGKILL) half way"
 kill -KILL "${node_pid[n2]}"
+{ wait "${node_pid[n2]}"; } 2>/dev/null || true
 for p in "${bench_pids[@]}"; do wait "$p"; done
 
 echo

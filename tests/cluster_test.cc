@@ -92,10 +92,13 @@ class Redis {
 
 class Proxy {
  public:
-  bool Start(const std::string& redis_url, double lease, const std::string& name) {
-    auto r = bench::ServerLauncher::Start({Bin("aegaeon"), "proxy", "--cluster", redis_url,
-                                           "--lease", std::to_string(lease), "--name", name},
-                                          Dir() + "/" + name + ".log", 60);
+  bool Start(const std::string& redis_url, double lease, const std::string& name,
+             const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {Bin("aegaeon"), "proxy",   "--cluster",
+                                     redis_url,      "--lease", std::to_string(lease),
+                                     "--name",       name};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = bench::ServerLauncher::Start(argv, Dir() + "/" + name + ".log", 60);
     if (!r.ok()) {
       error_ = r.message();
       return false;
@@ -227,7 +230,8 @@ void StreamsSurvive(Redis& redis, const std::function<void(ServerProcess&)>& fau
   ASSERT_TRUE(n1.Start(NodeArgs(redis.Url(), "n1", 1), Dir())) << n1.log();
   ASSERT_TRUE(n2.Start(NodeArgs(redis.Url(), "n2", 1), Dir())) << n2.log();
   Proxy proxy;
-  ASSERT_TRUE(proxy.Start(redis.Url(), 1, "p-streams")) << proxy.error();
+  // Pure least-queue routing, so that both nodes get streams.
+  ASSERT_TRUE(proxy.Start(redis.Url(), 1, "p-streams", {"--switch-penalty", "0"})) << proxy.error();
   ASSERT_TRUE(proxy.WaitForNodes(2, 5));
   constexpr int kStreams = 8;
   std::vector<std::unique_ptr<HttpStream>> streams;
@@ -369,7 +373,7 @@ TEST_F(ClusterTest, ADrainingNodeFinishesItsStreamsAndTakesNothingNew) {
   ASSERT_TRUE(n1.Start(NodeArgs(redis_.Url(), "n1", 1), Dir())) << n1.log();
   ASSERT_TRUE(n2.Start(NodeArgs(redis_.Url(), "n2", 1), Dir())) << n2.log();
   Proxy proxy;
-  ASSERT_TRUE(proxy.Start(redis_.Url(), 1, "p-drain")) << proxy.error();
+  ASSERT_TRUE(proxy.Start(redis_.Url(), 1, "p-drain", {"--switch-penalty", "0"})) << proxy.error();
   ASSERT_TRUE(proxy.WaitForNodes(2, 5));
   std::vector<std::unique_ptr<HttpStream>> streams;
   for (int i = 0; i < 4; ++i) {

@@ -54,6 +54,10 @@ stream with an error event (no [DONE]) and a whole request with 502. docs/cluste
       ->check(CLI::PositiveNumber);
   app->add_option("--cluster-prefix", a->cluster_options.prefix,
                   "prefix of the cluster's Redis keys (default aegaeon)");
+  app->add_option("--switch-penalty", a->proxy.switch_penalty,
+                  "routing: a node where the model is not resident counts as if this many more of "
+                  "its requests were queued there (default 8; 0: pure least-queue balancing)")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--max-connections", a->proxy.max_connections,
                   "open client connections; one more gets 503 (default 4096)")
       ->check(CLI::PositiveNumber);

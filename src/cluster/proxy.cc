@@ -335,7 +335,7 @@ struct Proxy::Impl {
     for (;;) {
       const std::vector<NodeInfo> nodes = RoutingNodes();
       for (const NodeInfo& n : nodes) served_somewhere |= n.Find(model) != nullptr;
-      const int pick = serving::Router::Route(model, nodes, tried, turn++);
+      const int pick = serving::Router::Route(model, nodes, tried, turn++, options.switch_penalty);
       if (pick < 0) {
         const server::ApiError e =
             served_somewhere
@@ -354,7 +354,7 @@ struct Proxy::Impl {
       const NodeInfo node = nodes[static_cast<size_t>(pick)];
       tried.insert(node.name);
       // The last candidate's own refusal (503: draining, full) goes to the client as it is.
-      const bool last = serving::Router::Route(model, nodes, tried, 0) < 0;
+      const bool last = serving::Router::Route(model, nodes, tried, 0, options.switch_penalty) < 0;
       const InFlight counted(this, {node.name, model});
       const Outcome o = TryNode(client, req, node, model, id, stream, last);
       if (o == Outcome::kRetry) {

@@ -23,6 +23,7 @@
 
 #include "cluster/membership.h"
 #include "core/status.h"
+#include "serving/router.h"
 
 namespace llms::cluster {
 
@@ -37,6 +38,7 @@ struct ProxyOptions {
   double header_timeout_s = 10;
   double connect_timeout_s = 1;
   double drain_timeout_s = 60;
+  int64_t switch_penalty = serving::Router::kDefaultSwitchPenalty;  // serving/router.h
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and the threads it starts afterwards: call it

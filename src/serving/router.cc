@@ -7,7 +7,7 @@
 namespace llms::serving {
 
 int Router::Route(const std::string& model, const std::vector<NodeInfo>& nodes,
-                  const std::set<std::string>& exclude, uint64_t turn) {
+                  const std::set<std::string>& exclude, uint64_t turn, int64_t switch_penalty) {
   std::vector<int> best;
   std::tuple<int64_t, int64_t> best_key{};
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -16,7 +16,7 @@ int Router::Route(const std::string& model, const std::vector<NodeInfo>& nodes,
     const ModelLoad* m = n.Find(model);
     if (m == nullptr) continue;
     const std::tuple<int64_t, int64_t> key{
-        m->waiting + m->running + (m->resident ? 0 : kSwitchPenalty), n.queued()};
+        m->waiting + m->running + (m->resident ? 0 : switch_penalty), n.queued()};
     if (best.empty() || key < best_key) {
       best = {static_cast<int>(i)};
       best_key = key;

@@ -16,8 +16,9 @@ NodeInfo Node(const std::string& name, std::vector<ModelLoad> models, bool drain
 }
 
 std::string Pick(const std::string& model, const std::vector<NodeInfo>& nodes,
-                 const std::set<std::string>& exclude = {}, uint64_t turn = 0) {
-  const int i = Router::Route(model, nodes, exclude, turn);
+                 const std::set<std::string>& exclude = {}, uint64_t turn = 0,
+                 int64_t penalty = 2) {
+  const int i = Router::Route(model, nodes, exclude, turn, penalty);
   return i < 0 ? "-" : nodes[static_cast<size_t>(i)].name;
 }
 
@@ -66,6 +67,16 @@ TEST(RouterTest, ATableOfClusterStates) {
       {"only draining nodes serve it", {Node("a", {{"x"}}, true)}, "x", {}, "-"},
   };
   for (const Case& c : cases) EXPECT_EQ(Pick(c.model, c.nodes, c.exclude), c.want) << c.what;
+}
+
+TEST(RouterTest, ThePenaltyTradesLocalityForBalance) {
+  const std::vector<NodeInfo> nodes = {Node("a", {{"x", false, 0, 0}}),
+                                       Node("b", {{"x", true, 5, 2}})};
+  EXPECT_EQ(Pick("x", nodes, {}, 0, 0), "a");  // least queue
+  EXPECT_EQ(Pick("x", nodes, {}, 0, 7),
+            "a");  // 7 > 7 is false: a tie on the model, a's node is emptier
+  EXPECT_EQ(Pick("x", nodes, {}, 0, 8), "b");  // the default: stay where it is resident
+  EXPECT_EQ(Router::kDefaultSwitchPenalty, 8);
 }
 
 TEST(RouterTest, EqualNodesShareTheLoadRoundRobin) {

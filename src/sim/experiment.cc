@@ -19,6 +19,7 @@
 #include "engine/model_presets.h"
 #include "servegen/presets.h"
 #include "servegen/trace_reader.h"
+#include "serving/router.h"
 #include "sim/latency_profile.h"
 #include "sim/sim_executor.h"
 #include "sim/simulation.h"
@@ -91,9 +92,10 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     auto check = [&](const char* key, const std::vector<std::string>& known) {
       if (keys.ok() && j.contains(key)) keys = CheckKeys(j.at(key), known, key);
     };
-    check("cluster", {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node",
-                      "memory_gb", "memory_mib", "bytes_per_weight", "load_efficiency",
-                      "baseline_engine_start_s", "profiles", "latency_profile"});
+    check("cluster",
+          {"gpu", "nodes", "gpus_per_node", "prefill_per_node", "decode_per_node", "memory_gb",
+           "memory_mib", "bytes_per_weight", "load_efficiency", "baseline_engine_start_s",
+           "profiles", "latency_profile", "routing", "lease_s", "switch_penalty"});
     check("slo", slo_keys);
     check("workload",
           {"arrivals", "cv", "servegen_preset", "servegen_rates", "duration_s", "input_scale",
@@ -115,6 +117,17 @@ Result<ExperimentSpec> LoadExperiment(const std::string& path) {
     s.gpus_per_node = c.value("gpus_per_node", s.gpus_per_node);
     s.prefill_per_node = c.value("prefill_per_node", s.prefill_per_node);
     s.decode_per_node = c.value("decode_per_node", s.decode_per_node);
+    s.routing = c.value("routing", s.routing);
+    if (s.routing != "pool" && s.routing != "proxy") {
+      return Status::Error(fmt::format(
+          "{}: cluster.routing is '{}': give 'pool' (one scheduler over every node's instances) "
+          "or 'proxy' (a scheduler per node, requests routed over the nodes)",
+          path, s.routing));
+    }
+    s.lease_s = c.value("lease_s", s.lease_s);
+    s.switch_penalty = c.value("switch_penalty", s.switch_penalty);
+    if (!(s.lease_s > 0))
+      return Status::Error(fmt::format("{}: cluster.lease_s must be > 0", path));
     s.memory_bytes = c.contains("memory_mib") ? c.value("memory_mib", 0.0) * (1 << 20)
                                               : c.value("memory_gb", 0.0) * 1e9;
     s.bytes_per_weight = c.value("bytes_per_weight", s.bytes_per_weight);
@@ -326,8 +339,19 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   const auto t0 = std::chrono::steady_clock::now();
   auto models = Models(num_models);
   if (!models.ok()) return models.status();
-  auto policy = serving::MakePolicy(policy_name, *models, Cluster());
-  if (!policy.ok()) return policy.status();
+  // One policy over every instance, or ("proxy" routing) one per node over its own.
+  const bool per_node = spec_.routing == "proxy" && spec_.nodes > 1;
+  serving::ClusterSpec cluster = Cluster();
+  if (per_node) {
+    cluster.instances = spec_.gpus_per_node;
+    cluster.prefill_instances = spec_.prefill_per_node;
+  }
+  std::vector<std::unique_ptr<serving::Policy>> policies;
+  for (int k = 0; k < (per_node ? spec_.nodes : 1); ++k) {
+    auto policy = serving::MakePolicy(policy_name, *models, cluster);
+    if (!policy.ok()) return policy.status();
+    policies.push_back(std::move(*policy));
+  }
   const double per_model = spec_.rates_in_all ? rate / num_models : rate;
   const double in_all = spec_.rates_in_all ? rate : rate * num_models;
   Result<std::vector<serving::ServingRequest>> requests = [&] {
@@ -354,15 +378,47 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
           fmt::format("the workload names model {} but {} are served", r.model, num_models));
     }
   }
-  std::vector<std::unique_ptr<serving::Executor>> executors;
   const double engine_start = RunsOnStockEngine(policy_name) ? spec_.baseline_engine_start_s : 0.0;
-  for (int i = 0; i < (*policy)->instances(); ++i) {
-    executors.push_back(std::make_unique<SimExecutor>(&*models, engine_start));
+  std::vector<std::vector<std::unique_ptr<serving::Executor>>> executors(policies.size());
+  std::vector<SimNode> nodes;
+  for (size_t k = 0; k < policies.size(); ++k) {
+    for (int i = 0; i < policies[k]->instances(); ++i) {
+      executors[k].push_back(std::make_unique<SimExecutor>(&*models, engine_start));
+    }
+    nodes.push_back({policies[k].get(), &executors[k]});
   }
   double last_arrival = requests->empty() ? 0 : requests->back().arrival_s;
   VirtualClock clock;
-  const SimulationOutcome outcome =
-      Simulate(**policy, executors, *requests, clock, last_arrival + spec_.drain_s);
+  uint64_t turn = 0;
+  // The proxy's view of each node, as its heartbeat would give it: the request's model (resident
+  // when an instance switched to it, or the router sent it one since the refresh) and, under an
+  // unnamed entry, the rest of the node's queue.
+  const SimRouteFn route = [&turn, penalty = spec_.switch_penalty](
+                               const serving::ServingRequest& r,
+                               std::vector<SimNodeState>& states) {
+    std::vector<serving::NodeInfo> view(states.size());
+    const size_t m = static_cast<size_t>(r.model);
+    const std::string name = std::to_string(r.model);
+    for (size_t k = 0; k < states.size(); ++k) {
+      const SimNodeState& s = states[k];
+      int64_t all = 0;
+      for (size_t j = 0; j < s.waiting.size(); ++j) all += s.waiting[j] + s.running[j];
+      const bool resident =
+          s.routed[m] || std::find(s.instance_model.begin(), s.instance_model.end(), r.model) !=
+                             s.instance_model.end();
+      view[k].name = std::to_string(k);
+      view[k].models = {{name, resident, s.waiting[m], s.running[m]},
+                        {"", false, all - s.waiting[m] - s.running[m], 0}};
+    }
+    const int k = serving::Router::Route(name, view, {}, turn++, penalty);
+    if (k >= 0) {
+      states[static_cast<size_t>(k)].waiting[m] += 1;  // counted until the next refresh
+      states[static_cast<size_t>(k)].routed[m] = 1;
+    }
+    return k;
+  };
+  const SimulationOutcome outcome = SimulateCluster(
+      nodes, *requests, clock, last_arrival + spec_.drain_s, num_models, route, spec_.lease_s / 4);
 
   PointResult p;
   p.policy = policy_name;
@@ -373,7 +429,16 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   p.unfinished = outcome.unfinished;
   p.events = outcome.events;
   p.simulated_s = outcome.end_s;
-  const serving::PolicyStats& st = (*policy)->stats();
+  serving::PolicyStats st;  // every node's, together
+  for (const auto& policy : policies) {
+    const serving::PolicyStats& s = policy->stats();
+    st.switch_count += s.switch_count;
+    st.switch_phases += s.switch_phases;
+    st.switches.insert(st.switches.end(), s.switches.begin(), s.switches.end());
+    st.busy_s.insert(st.busy_s.end(), s.busy_s.begin(), s.busy_s.end());
+    for (const auto& [reason, n] : s.rejected) st.rejected[reason] += n;
+    st.peak_memory_fraction = std::max(st.peak_memory_fraction, s.peak_memory_fraction);
+  }
   for (const auto& [reason, count] : st.rejected) p.rejected += count;
   p.rejected_by_reason = st.rejected;
   p.switches = st.switch_count;

@@ -36,7 +36,14 @@ struct ExperimentSpec {
   std::string path, description;
   std::string gpu = "H800";
   int nodes = 1, gpus_per_node = 8, prefill_per_node = 3, decode_per_node = 5;
-  double memory_bytes = 0;  // per instance; 0: the GPU's memory
+  // "pool": one policy schedules every instance of every node (the paper's setting); "proxy":
+  // each node its own policy over its own instances, every request routed to a node by the
+  // cluster's rule (serving/router.h) over node states refreshed every quarter `lease_s`, as
+  // aegaeon proxy routes over aegaeon serve --cluster nodes.
+  std::string routing = "pool";
+  double lease_s = 2.0;
+  int64_t switch_penalty = 8;  // the router's, as aegaeon proxy --switch-penalty
+  double memory_bytes = 0;     // per instance; 0: the GPU's memory
   double bytes_per_weight = 2.0;
   double load_efficiency = 0.15;  // weights load at this fraction of host-to-device bandwidth
   // Seconds every switch of a baseline policy (request-level, request-level-plus, multiplexing,

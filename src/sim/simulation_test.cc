@@ -319,6 +319,76 @@ TEST(SimulationTest, BoundedQueuesRejectWithAReason) {
   EXPECT_EQ(completed, 2);
 }
 
+TEST(SimulationTest, AClusterRoutesEachArrivalToTheNodeItsRouteNames) {
+  // Two nodes of two instances (1 prefill + 1 decode), each its own Aegaeon policy.
+  auto models = Models(4, 0.5);
+  std::vector<std::unique_ptr<serving::Policy>> policies;
+  std::vector<std::vector<std::unique_ptr<serving::Executor>>> execs(2);
+  std::vector<SimNode> nodes;
+  for (int k = 0; k < 2; ++k) {
+    auto policy = serving::MakePolicy("aegaeon", models, Cluster(2, 1));
+    ASSERT_TRUE(policy.ok());
+    policies.push_back(std::move(*policy));
+    for (int i = 0; i < 2; ++i) execs[k].push_back(std::make_unique<SimExecutor>(&models, 0.0));
+  }
+  for (int k = 0; k < 2; ++k) nodes.push_back({policies[k].get(), &execs[k]});
+  auto requests = [] {
+    std::vector<ServingRequest> r;
+    for (int i = 0; i < 40; ++i) r.push_back(Req(i, i % 4, 0.25 * i, 5));
+    return r;
+  };
+  // Everything to node 1: node 0 never works.
+  std::vector<ServingRequest> all_one = requests();
+  VirtualClock c1;
+  std::vector<std::vector<int64_t>> seen_waiting;
+  SimulateCluster(
+      nodes, all_one, c1, 1e6, 4,
+      [&](const ServingRequest&, std::vector<SimNodeState>& s) {
+        seen_waiting.push_back(s[1].waiting);
+        return 1;
+      },
+      0.5);
+  for (const auto& r : all_one) EXPECT_TRUE(r.done() && !r.failed()) << r.id;
+  for (double b : policies[0]->stats().busy_s) EXPECT_EQ(b, 0.0);
+  EXPECT_GT(policies[1]->stats().busy_s[1], 0.0);
+  // The states the route sees: the node's waiting requests per model, as last refreshed.
+  ASSERT_EQ(seen_waiting.size(), 40u);
+  EXPECT_EQ(seen_waiting[0], (std::vector<int64_t>{0, 0, 0, 0}));
+}
+
+TEST(ExperimentTest, ProxyRoutingRunsASchedulerPerNode) {
+  const std::string dir = testing::TempDir();
+  std::ofstream(dir + "/route-lengths.csv")
+      << "Request Time,Model Name,Input Length,Output Length\n00:00:01.000,a,100,50\n";
+  auto experiment = [&](const std::string& routing) {
+    const std::string path = dir + "/route.json";
+    std::ofstream(path) << fmt::format(R"({{"cluster": {{"gpu": "H800", "nodes": 4,
+      "gpus_per_node": 2, "prefill_per_node": 1, "decode_per_node": 1, "routing": "{}"}},
+      "models": [{{"name": "x", "shape": "llama-7b"}}],
+      "slo": {{"ttft_s": 10, "tpot_s": 0.1}},
+      "workload": {{"lengths": "route-lengths.csv", "duration_s": 120}},
+      "sweep": {{"num_models": 8, "rate_per_model": 0.2}}}})",
+                                       routing);
+    return LoadExperiment(path);
+  };
+  auto proxy = Experiment::Load(*experiment("proxy"));
+  auto pool = Experiment::Load(*experiment("pool"));
+  ASSERT_TRUE(proxy.ok() && pool.ok());
+  auto a = proxy->RunPoint("aegaeon", 8, 0.2), b = pool->RunPoint("aegaeon", 8, 0.2);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.message() << b.message();
+  EXPECT_EQ(a->requests, b->requests);
+  EXPECT_EQ(a->unfinished, 0);
+  EXPECT_EQ(a->rejected, 0);
+  EXPECT_GT(a->summary.slo_attainment, 0.9);
+  EXPECT_GT(a->switches, 0);
+  // Four schedulers of one prefill instance each take every request of their own.
+  EXPECT_NE(a->summary.ttft_s.p50, b->summary.ttft_s.p50);
+  auto bad = experiment("round-robin");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("cluster.routing is 'round-robin'"), std::string::npos)
+      << bad.message();
+}
+
 TEST(SimulationTest, UnfinishedRequestsFailWhenTheSimulationStops) {
   auto models = Models(1, 1.0);
   std::vector<ServingRequest> reqs{Req(0, 0, 0.0, 1000)};
