@@ -321,6 +321,9 @@ class HttpServer::Impl {
         net::co_spawn(io_, Refuse(std::move(socket)), net::detached);
         continue;
       }
+      // Tokens are small writes that must leave at once: without TCP_NODELAY a kept-alive
+      // client's delayed ACK holds each event behind the previous one (tens of ms).
+      socket.set_option(tcp::no_delay(true), ec);
       net::co_spawn(io_, Session(std::move(socket)), net::detached);
     }
   }
