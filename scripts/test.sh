@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds the sanitizer configuration (ASan + UBSan) and
-# the release binaries, runs every test through CTest, runs the server's load and fault tests and
-# the scheduler's threaded tests once more on a ThreadSanitizer build, then fuzzes the GGUF reader,
+# the release binaries, runs every test through CTest, runs the server's load and fault tests, the
+# cluster's fault tests and the scheduler's threaded tests once more on a ThreadSanitizer build,
+# then fuzzes the GGUF reader,
 # the OpenAI request parser, the DNS wire decoder and the zone-file parser (scripts/fuzz.sh, a
 # minute in all).
 # Exit status 0 only if all tests pass and the fuzzers find nothing.
@@ -16,11 +17,11 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
 # The server under load on a ThreadSanitizer build (only what those tests need is built): a data
-# race in the server, the driver or the executors fails them.
+# race in the server, the proxy, the driver or the executors fails them.
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-for t in serving_tests cpu_serving_tests serve_load_test; do
+for t in serving_tests cpu_serving_tests serve_load_test cluster_test; do
   echo "tsan: $t"
   build-tsan/tests/$t --gtest_brief=1
 done

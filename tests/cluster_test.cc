@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -195,6 +196,12 @@ TEST_F(ClusterTest, RoutesByModelAndListsTheUnion) {
     EXPECT_EQ(json::parse(r.body)["model"], m);
   }
   const std::string metrics = proxy.Metrics();
+  if (RunCommand("command -v promtool").exit_code == 0) {
+    std::ofstream(Dir() + "/proxy-metrics.txt") << metrics;
+    const CommandResult check =
+        RunCommand("promtool check metrics < " + Dir() + "/proxy-metrics.txt");
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  }
   EXPECT_EQ(Metric(metrics, "aegaeon_proxy_requests_total", "node=\"n1\",model=\"a\""), 2);
   EXPECT_EQ(Metric(metrics, "aegaeon_proxy_requests_total", "node=\"n2\",model=\"b\""), 1);
   // A model no live node serves: 503 with an error object naming it.
@@ -293,7 +300,7 @@ TEST_F(ClusterTest, ANodeStalledPastItsLeaseIsDroppedAndItsStreamsFail) {
         n.Signal(SIGSTOP);
         stalled = &n;
       },
-      1.5);
+      1.2);  // one lease (1 s), and the test's own polling
   ASSERT_NE(stalled, nullptr);
   stalled->Signal(SIGCONT);  // then it is gone with the test's end
 }
