@@ -6,11 +6,11 @@
 # the clients saw (completed and failed requests: every request ends one way or the other) and
 # what the proxies counted (requests per node, re-routes, node losses).
 #
-# Usage: scripts/cluster-demo.sh [--duration S] [--rate R] [--keep]
+# Usage: scripts/cluster-demo.sh [--duration S] [--rate R]
 #   --duration  seconds of the `language` preset to replay (default 30)
 #   --rate      requests per second in all (default 1.5)
-#   --keep      leave the processes' logs in build/cluster-demo (always) and do not delete the models
-# Needs redis-server (scripts/setup.sh installs it) and the release build (build/bin).
+# Needs redis-server (scripts/setup.sh installs it) and the release build (build/bin). The models,
+# the processes' logs and the bench reports stay in build/cluster-demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -21,8 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
-    --keep) shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "cluster-demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -5,6 +5,7 @@
 // request sent ends completed or failed explicitly: none is lost or hangs.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <chrono>
@@ -26,9 +27,11 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+// Per process: CTest runs these tests side by side, and each test's files (port files, logs) must
+// be its own.
 std::string Dir() {
   static const std::string d = [] {
-    const std::string p = (fs::temp_directory_path() / "llms_cluster_test").string();
+    const std::string p = ::testing::TempDir() + "/llms_cluster_" + std::to_string(getpid());
     fs::create_directories(p);
     return p;
   }();
