@@ -253,8 +253,10 @@ std::optional<ApiError> RejectUnknown(const json& body, bool chat) {
                                         "safety_identifier"};
   static const char* const kCompletions[] = {"prompt", "echo", "suffix"};
   static const char* const kChat[] = {"messages", "max_completion_tokens", "top_logprobs"};
-  for (const auto& [key, value] : body.items()) {
-    auto is = [&](const char* k) { return key == k; };
+  for (const auto& item : body.items()) {
+    // A named copy, not a structured binding: clang before 16 cannot capture those in lambdas.
+    const std::string& key = item.key();
+    auto is = [&key](const char* k) { return key == k; };
     if (std::any_of(std::begin(kCommon), std::end(kCommon), is)) continue;
     if (chat ? std::any_of(std::begin(kChat), std::end(kChat), is)
              : std::any_of(std::begin(kCompletions), std::end(kCompletions), is)) {
