@@ -14,7 +14,7 @@ set(LLMS_MODULE_DEPS
   "sim:serving,servegen,engine_shapes,core"
   "server:executor,serving,engine,engine_shapes,core"
   "bench:servegen,core"
-  "cluster:server,executor,serving,engine,engine_shapes,core"
+  "cluster:server,bench,servegen,executor,serving,engine,engine_shapes,core"
   "dns:core"
   "iceberg:dns,core")
 

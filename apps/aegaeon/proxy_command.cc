@@ -8,6 +8,7 @@
 
 #include "cluster/membership.h"
 #include "cluster/proxy.h"
+#include "cluster_options.h"
 #include "errors.h"
 
 namespace llms::aegaeon::cli {
@@ -29,14 +30,12 @@ preferring one where the model is resident and its queue is short; a node that c
 or is draining before it answered passes the request to another; a node lost mid-answer ends a
 stream with an error event (no [DONE]) and a whole request with 502. docs/cluster.md has the rest.)");
   struct Args {
-    std::string cluster;
-    cluster::ClusterOptions cluster_options;
+    ClusterArgs cluster;
     cluster::ProxyOptions proxy;
     int port = 8000;
   };
   auto a = std::make_shared<Args>();
-  app->add_option("--cluster", a->cluster,
-                  "the Redis server the nodes register in (redis://HOST:PORT)")
+  AddClusterOptions(app, &a->cluster, "the Redis server the nodes register in (redis://HOST:PORT)")
       ->required();
   app->add_option("--host", a->proxy.host, "address to bind (default 127.0.0.1)");
   app->add_option("--port", a->port, "port (default 8000; 0 picks a free one)")
@@ -48,12 +47,6 @@ stream with an error event (no [DONE]) and a whole request with 502. docs/cluste
                   "header is forwarded to the nodes as it is");
   app->add_option("--name", a->proxy.name,
                   "this proxy's name in request records (default proxy-PID)");
-  app->add_option("--lease", a->cluster_options.lease_s,
-                  "the nodes' lease in seconds, as given to aegaeon serve --lease (default 2): the "
-                  "membership is read every quarter of it")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--cluster-prefix", a->cluster_options.prefix,
-                  "prefix of the cluster's Redis keys (default aegaeon)");
   app->add_option("--switch-penalty", a->proxy.switch_penalty,
                   "routing: a node where the model is not resident counts as if this many more of "
                   "its requests were queued there (default 8; 0: pure least-queue balancing)")
@@ -72,9 +65,7 @@ stream with an error event (no [DONE]) and a whole request with 502. docs/cluste
       ->check(CLI::NonNegativeNumber);
   app->callback([a, &action] {
     action = [a]() -> int {
-      auto address = cluster::ParseRedisUrl(a->cluster);
-      if (!address.ok()) return Fail(address.message());
-      a->cluster_options.redis = *address;
+      if (Status s = a->cluster.Resolve(); !s.ok()) return Fail(s.message());
       a->proxy.port = static_cast<uint16_t>(a->port);
       if (a->proxy.api_key.empty()) {
         if (const char* env = std::getenv("AEGAEON_API_KEY")) a->proxy.api_key = env;
@@ -82,14 +73,14 @@ stream with an error event (no [DONE]) and a whole request with 502. docs/cluste
       cluster::BlockStopSignals();  // before any thread: Run receives SIGTERM/SIGINT
       RaiseOpenFileLimit();
       auto say = [](const std::string& line) { fmt::print(stderr, "aegaeon proxy: {}\n", line); };
-      cluster::ClusterView view(a->cluster_options, say);
+      cluster::ClusterView view(a->cluster.options, say);
       if (Status s = view.Start(); !s.ok()) {
         return Fail(s.message() + " (start redis-server, or give its address with --cluster)");
       }
       auto proxy = cluster::Proxy::Start(a->proxy, &view);
       if (!proxy.ok()) return Fail(proxy.message());
       fmt::print(stderr, "aegaeon proxy: listening on {}:{}, {} nodes in {}\n", a->proxy.host,
-                 (*proxy)->port(), view.Nodes().size(), a->cluster_options.redis.Url());
+                 (*proxy)->port(), view.Nodes().size(), a->cluster.options.redis.Url());
       if (Status s = (*proxy)->Run(); !s.ok()) return Fail(s.message());
       return 0;
     };

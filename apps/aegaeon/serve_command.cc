@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <memory>
 
+#include "bench/http_client.h"
 #include "cluster/membership.h"
+#include "cluster_options.h"
 #include "errors.h"
 #include "server/chat_template.h"
 #include "server/http_server.h"
@@ -27,8 +29,8 @@ struct ServeArgs {
   double instance_mb = 0, host_kv_mb = 0;
   double ttft_slo = 0, tpot_slo = 0;
   double max_body_mb = 8, max_prompt_mb = 4;
-  std::string cluster, node, advertise;
-  cluster::ClusterOptions cluster_options;
+  ClusterArgs cluster;
+  std::string node, advertise;
 };
 
 // The node's record for the cluster: where it answers and what it serves now.
@@ -124,20 +126,14 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
   app->add_option("--latency-profile", a->deployment.latency_profile,
                   "plan with the latencies measured on this machine (a JSON written by aegaeon "
                   "latency --measure; a model missing from it takes the entry of one of its size)");
-  app->add_option("--cluster", a->cluster,
-                  "join a cluster: register this node in the Redis server at redis://HOST:PORT, "
-                  "where aegaeon proxy finds it (docs/cluster.md)");
+  AddClusterOptions(app, &a->cluster,
+                    "join a cluster: register this node in the Redis server at redis://HOST:PORT, "
+                    "where aegaeon proxy finds it (docs/cluster.md)");
   app->add_option("--node", a->node,
                   "--cluster: this node's name, unique in the cluster (default HOST-PORT)");
   app->add_option("--advertise", a->advertise,
                   "--cluster: the URL proxies reach this node at (default http://HOST:PORT of the "
                   "bound address)");
-  app->add_option("--lease", a->cluster_options.lease_s,
-                  "--cluster: seconds a node stays listed without a heartbeat, as proxies' "
-                  "--lease (default 2; it beats every quarter of it)")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--cluster-prefix", a->cluster_options.prefix,
-                  "--cluster: prefix of the cluster's Redis keys (default aegaeon)");
   app->add_option("--step-log", a->deployment.step_log,
                   "write every step the instances run to this CSV (kind, model, batch, tokens, "
                   "seconds): serving's real step costs, to compare with a latency profile or "
@@ -220,12 +216,14 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                         "--instances at least {}",
                         d.prefill_instances, d.instances, d.prefill_instances + 1));
       }
-      if (!a->cluster.empty()) {
-        auto address = cluster::ParseRedisUrl(a->cluster);
-        if (!address.ok()) return Fail(address.message());
-        a->cluster_options.redis = *address;
-      } else if (!a->node.empty() || !a->advertise.empty()) {
+      if (Status s = a->cluster.Resolve(); !s.ok()) return Fail(s.message());
+      if (a->cluster.url.empty() && (!a->node.empty() || !a->advertise.empty())) {
         return Fail("--node and --advertise need --cluster redis://HOST:PORT");
+      }
+      if (!a->advertise.empty()) {
+        if (auto e = bench::ParseEndpoint(a->advertise); !e.ok()) {
+          return Fail("--advertise: " + e.message());
+        }
       }
       RaiseOpenFileLimit();
       // The address and port first: a mistake there should not wait for every model to load.
@@ -247,7 +245,7 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
                    service->MaxModelLen(i));
       }
       std::unique_ptr<cluster::NodeHeartbeat> heartbeat;
-      if (!a->cluster.empty()) {
+      if (!a->cluster.url.empty()) {
         const std::string host = o.host == "0.0.0.0" || o.host == "::" ? "127.0.0.1" : o.host;
         const std::string url =
             a->advertise.empty() ? fmt::format("http://{}:{}", host, http.port()) : a->advertise;
@@ -255,13 +253,13 @@ docs/serve.md documents the API, the configuration file and the metrics.)");
             a->node.empty() ? fmt::format("{}-{}", host, http.port()) : a->node;
         const server::ModelService* svc = service.get();
         heartbeat = std::make_unique<cluster::NodeHeartbeat>(
-            a->cluster_options, [svc, name, url] { return Snapshot(*svc, name, url); },
+            a->cluster.options, [svc, name, url] { return Snapshot(*svc, name, url); },
             [](const std::string& line) { fmt::print(stderr, "aegaeon serve: {}\n", line); });
         if (Status s = heartbeat->Start(); !s.ok()) {
           return Fail(s.message() + " (start redis-server, or give its address with --cluster)");
         }
         fmt::print(stderr, "aegaeon serve: node {} registered in {} as {} (lease {:g} s)\n", name,
-                   a->cluster_options.redis.Url(), url, a->cluster_options.lease_s);
+                   a->cluster.options.redis.Url(), url, a->cluster.options.lease_s);
       }
       const Status run = http.Run(service.get());
       if (heartbeat) heartbeat->Stop();  // deregisters: the node is gone

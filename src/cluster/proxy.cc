@@ -24,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "bench/http_client.h"
 #include "server/openai_protocol.h"
 #include "server/prometheus.h"
 #include "serving/router.h"
@@ -373,10 +374,6 @@ struct Proxy::Impl {
     const unsigned version = req.version();
     const bool keep = req.keep_alive();
     // Connect and send under the connect timeout, and while the node stays alive.
-    std::string host = node.url;
-    if (host.starts_with("http://")) host = host.substr(7);
-    while (!host.empty() && host.back() == '/') host.pop_back();
-    const size_t colon = host.rfind(':');
     beast::error_code ec;
     tcp::socket up(io);
     // Not reached, or lost before it answered: nothing went to the client, so another node may
@@ -385,10 +382,16 @@ struct Proxy::Impl {
       view->MarkFailed(node.name, std::string(what) + ": " + ec.message());
       return Outcome::kRetry;
     };
+    // Nodes check their URL when they start (aegaeon serve --advertise): one that does not parse
+    // here is a record written by something else.
+    const auto where = bench::ParseEndpoint(node.url);
+    if (!where.ok()) {
+      view->MarkFailed(node.name, where.message());
+      return Outcome::kRetry;
+    }
     {
       tcp::resolver resolver(io);
-      auto endpoints = resolver.resolve(
-          host.substr(0, colon), colon == std::string::npos ? "80" : host.substr(colon + 1), ec);
+      auto endpoints = resolver.resolve(where->host, where->port, ec);
       if (ec) return lost("resolve");
       up.open(endpoints.begin()->endpoint().protocol(), ec);
       if (ec) return lost("socket");
@@ -405,8 +408,9 @@ struct Proxy::Impl {
       int fd;
       ~Disarm() { w.Disarm(fd); }
     } disarm{watchdog, up_fd};
-    http::request<http::string_body> fwd{req.method(), req.target(), 11};
-    fwd.set(http::field::host, host);
+    http::request<http::string_body> fwd{req.method(), where->base_path + std::string(req.target()),
+                                         11};
+    fwd.set(http::field::host, where->host + ":" + where->port);
     fwd.set(http::field::content_type, "application/json");
     if (auto a = req.find(http::field::authorization); a != req.end()) {
       fwd.set(http::field::authorization, a->value());

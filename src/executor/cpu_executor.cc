@@ -357,24 +357,30 @@ void CpuExecutor::ForwardAndAdvance(const std::vector<serving::ServingRequest*>&
   }
 }
 
+bool CpuExecutor::Runnable(serving::ServingRequest* r, int model) {
+  if (r->done()) return false;
+  if (r->cancel.raised()) {
+    Fail(r, serving::FinishReason::kCancelled, "cancelled");
+    return false;
+  }
+  if (!Ensure(model)) {
+    if (!r->done()) {
+      Fail(r, serving::FinishReason::kFailed,
+           load_error_.empty() ? "model " + (*models_)[static_cast<size_t>(model)]->name +
+                                     " cannot be loaded on this instance"
+                               : load_error_);
+    }
+    return false;
+  }
+  return true;
+}
+
 void CpuExecutor::Prefill(const serving::Action& a) {
   const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
   std::vector<serving::ServingRequest*> live;
   rows_.clear();
   for (serving::ServingRequest* r : a.requests) {
-    if (r->done()) continue;
-    if (r->cancel.raised()) {
-      Fail(r, serving::FinishReason::kCancelled, "cancelled");
-      continue;
-    }
-    if (!Ensure(a.model)) {
-      if (!r->done()) {
-        Fail(r, serving::FinishReason::kFailed,
-             load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
-                                 : load_error_);
-      }
-      continue;
-    }
+    if (!Runnable(r, a.model)) continue;
     const int n = static_cast<int>(r->prompt.size());
     if (n == 0 || n + 1 > m.loaded.model.config.seq_len) {
       Fail(r, serving::FinishReason::kFailed,
@@ -426,23 +432,10 @@ void CpuExecutor::Prefill(const serving::Action& a) {
 }
 
 void CpuExecutor::Decode(const serving::Action& a) {
-  const CpuModel& m = *(*models_)[static_cast<size_t>(a.model)];
   std::vector<serving::ServingRequest*> live;
   rows_.clear();
   for (serving::ServingRequest* r : a.requests) {
-    if (r->done()) continue;
-    if (r->cancel.raised()) {
-      Fail(r, serving::FinishReason::kCancelled, "cancelled");
-      continue;
-    }
-    if (!Ensure(a.model)) {
-      if (!r->done()) {
-        Fail(r, serving::FinishReason::kFailed,
-             load_error_.empty() ? "model " + m.name + " cannot be loaded on this instance"
-                                 : load_error_);
-      }
-      continue;
-    }
+    if (!Runnable(r, a.model)) continue;
     if (!tables_.count(r->id) && !MoveIn(r)) continue;
     engine::BlockTable& t = tables_.at(r->id).table;
     if (!cache_->Reserve(t, t.length + 1)) {

@@ -106,6 +106,9 @@ class CpuExecutor : public serving::Executor {
   // Loads `model` first when the instance holds another one (policies that never switch
   // explicitly: dedicated and multiplexing instances).
   bool Ensure(int model);
+  // Whether `r` can take part in a step of `model` now: not finished, not cancelled (then ended
+  // as such), and the model's weights in place (else it fails with why).
+  bool Runnable(serving::ServingRequest* r, int model);
   void Prefill(const serving::Action& a);
   void Decode(const serving::Action& a);
   // KV of a request between this instance and the host pool; false (request failed) on no room.
