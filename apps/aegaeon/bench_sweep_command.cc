@@ -67,25 +67,7 @@ int Report(const bench::SweepRecord& sweep, const std::vector<bench::Prediction>
       fmt::print("\nmeasured against {} ({}):\n{}", p.label, p.source, cmp);
     }
   }
-  const std::string unit = sweep.concurrency ? "requests in flight" : "req/s";
-  double top = 0;
-  std::vector<std::string> policies;
-  for (const RatePoint& p : sweep.points) {
-    top = std::max(top, p.rate);
-    if (std::find(policies.begin(), policies.end(), p.policy) == policies.end()) {
-      policies.push_back(p.policy);
-    }
-  }
-  for (const std::string& p : policies) {
-    const Crossing c = AttainmentCrossing(sweep.points, p, 0.9);
-    if (c.at) {
-      fmt::print("{}: SLO attainment falls below 90% at about {:.2f} {}\n", p, *c.at, unit);
-    } else if (!c.first_below) {
-      fmt::print("{}: SLO attainment stays at or above 90% through {:g} {}\n", p, top, unit);
-    } else {
-      fmt::print("{}: SLO attainment is below 90% from the first rate\n", p);
-    }
-  }
+  fmt::print("{}", bench::LoadSweepCrossings(sweep));
   if (!output.empty()) {
     if (Status st = Write(output, bench::LoadSweepJson(sweep, predictions)); !st.ok()) {
       return Fail(st.message());

@@ -155,6 +155,16 @@ Result<SweepRecord> ParseLoadSweep(const nlohmann::json& j) {
   return s;
 }
 
+std::string LoadSweepCrossings(const SweepRecord& sweep) {
+  std::string out;
+  for (const std::string& policy : Policies(sweep.points)) {
+    out += policy + ": SLO attainment " +
+           CrossingText(sweep.points, policy, sweep.concurrency ? "requests in flight" : "req/s") +
+           "\n";
+  }
+  return out;
+}
+
 std::string LoadSweepTable(const std::vector<RatePoint>& points) {
   std::string out = fmt::format("{:<20} {:>8} {:>10} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}\n",
                                 "policy", "rate", "attainment", "conventional", "goodput",

@@ -57,6 +57,9 @@ std::string LoadSweepJson(const SweepRecord& sweep, const std::vector<Prediction
 Result<SweepRecord> ParseLoadSweep(const nlohmann::json& j);
 // The page: charts, the points' table, the crossings, and the note (what was run) at the top.
 std::string LoadSweepHtml(const SweepRecord& sweep, const std::vector<Prediction>& predictions);
+// Each policy's line "POLICY: SLO attainment falls below 90% at about R req/s (between A and
+// B)", or that it stays at or above 90%, or is below from the first rate.
+std::string LoadSweepCrossings(const SweepRecord& sweep);
 // The points as a terminal table.
 std::string LoadSweepTable(const std::vector<RatePoint>& points);
 // Measured against predicted at each (policy, rate) both have: SLO attainment and goodput, and

@@ -85,6 +85,15 @@ TEST(LoadSweepTest, ThePageDrawsEveryMetricWithThePredictionDashed) {
   EXPECT_EQ(LoadSweepHtml({kMeasured, false, ""}, {}).find("(predicted)"), std::string::npos);
 }
 
+TEST(LoadSweepTest, CrossingsSayWhereEachPolicyFallsBelow90) {
+  EXPECT_EQ(
+      LoadSweepCrossings(kSweep),
+      "aegaeon: SLO attainment falls below 90% at about 2.29 req/s (between 2 and 4)\n"
+      "request-level: SLO attainment falls below 90% at about 1.33 req/s (between 1 and 2)\n");
+  EXPECT_EQ(LoadSweepCrossings({{Point("x", 1, 0.95, 1)}, true, ""}),
+            "x: SLO attainment stays at or above 90% up to 1 requests in flight\n");
+}
+
 TEST(LoadSweepTest, ComparisonPairsTheSamePolicyAndRate) {
   const std::string cmp = LoadSweepComparison(kMeasured, kPredicted);
   // Three pairs: aegaeon at 1 and 4, request-level at 4; the largest gap is 8 points.
