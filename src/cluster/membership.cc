@@ -52,20 +52,11 @@ Status NodeHeartbeat::Start() {
   return Status::Ok();
 }
 
-void NodeHeartbeat::BeatNow() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    beat_now_ = true;
-  }
-  wake_.notify_all();
-}
-
 void NodeHeartbeat::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    wake_.wait_for(lock, Quarter(options_.lease_s), [this] { return stop_ || beat_now_; });
+    wake_.wait_for(lock, Quarter(options_.lease_s), [this] { return stop_; });
     if (stop_) break;
-    beat_now_ = false;
     lock.unlock();
     const Status s = Beat();
     lock.lock();

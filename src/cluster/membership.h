@@ -45,8 +45,6 @@ class NodeHeartbeat {
   // Registers at once (an error when Redis cannot be reached, so a misconfigured node says so at
   // start) and starts beating.
   Status Start();
-  // Beats once now (e.g. when draining begins, so proxies stop routing here sooner).
-  void BeatNow();
   // Stops beating and deletes the node's record.
   void Stop();
 
@@ -59,7 +57,7 @@ class NodeHeartbeat {
   RedisClient redis_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool stop_ = false, beat_now_ = false, outage_ = false;
+  bool stop_ = false, outage_ = false;
   std::string name_;
   std::thread thread_;
 };

@@ -32,8 +32,6 @@ bool ParseNumber(std::string_view s, T* out) {
   return true;
 }
 
-}  // namespace
-
 const char* StepKindName(ActionKind kind) {
   switch (kind) {
     case ActionKind::kSwitch:
@@ -45,6 +43,8 @@ const char* StepKindName(ActionKind kind) {
   }
   return "?";
 }
+
+}  // namespace
 
 StepRecord RecordStep(int instance, const Action& action, const std::vector<StepLogModel>& models) {
   StepRecord r;

@@ -58,6 +58,4 @@ class StepLog {
 // The rows of a step log; a malformed row is an error naming its line.
 Result<std::vector<StepRecord>> ReadStepLog(const std::string& path);
 
-const char* StepKindName(ActionKind kind);
-
 }  // namespace llms::serving

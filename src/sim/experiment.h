@@ -18,6 +18,7 @@
 #include "core/slo.h"
 #include "core/status.h"
 #include "serving/policy.h"
+#include "serving/router.h"
 #include "sim/latency_model.h"
 #include "sim/workload.h"
 
@@ -42,8 +43,9 @@ struct ExperimentSpec {
   // aegaeon proxy routes over aegaeon serve --cluster nodes.
   std::string routing = "pool";
   double lease_s = 2.0;
-  int64_t switch_penalty = 8;  // the router's, as aegaeon proxy --switch-penalty
-  double memory_bytes = 0;     // per instance; 0: the GPU's memory
+  int64_t switch_penalty =
+      serving::Router::kDefaultSwitchPenalty;  // as aegaeon proxy --switch-penalty
+  double memory_bytes = 0;                     // per instance; 0: the GPU's memory
   double bytes_per_weight = 2.0;
   double load_efficiency = 0.15;  // weights load at this fraction of host-to-device bandwidth
   // Seconds every switch of a baseline policy (request-level, request-level-plus, multiplexing,
