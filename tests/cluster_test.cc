@@ -198,6 +198,18 @@ TEST_F(ClusterTest, RoutesByModelAndListsTheUnion) {
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json::parse(r.body)["model"], m);
   }
+  // A streamed chat goes through event by event, ending in [DONE].
+  HttpStream chat;
+  ASSERT_TRUE(chat.Open(proxy.port(), "/v1/chat/completions",
+                        json{{"model", "b"},
+                             {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})},
+                             {"max_tokens", 6},
+                             {"stream", true}}
+                            .dump()));
+  EXPECT_EQ(chat.status, 200);
+  const std::string events = chat.ReadAll();
+  EXPECT_NE(events.find("chat.completion.chunk"), std::string::npos) << events;
+  EXPECT_EQ(Classify(events), End::kCompleted) << events;
   const std::string metrics = proxy.Metrics();
   if (RunCommand("command -v promtool").exit_code == 0) {
     std::ofstream(Dir() + "/proxy-metrics.txt") << metrics;
@@ -206,7 +218,7 @@ TEST_F(ClusterTest, RoutesByModelAndListsTheUnion) {
     EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   }
   EXPECT_EQ(Metric(metrics, "aegaeon_proxy_requests_total", "node=\"n1\",model=\"a\""), 2);
-  EXPECT_EQ(Metric(metrics, "aegaeon_proxy_requests_total", "node=\"n2\",model=\"b\""), 1);
+  EXPECT_EQ(Metric(metrics, "aegaeon_proxy_requests_total", "node=\"n2\",model=\"b\""), 2);
   // A model no live node serves: 503 with an error object naming it.
   const HttpReply none = HttpCall(proxy.port(), "POST", "/v1/completions",
                                   json{{"model", "zzz"}, {"prompt", "hi"}}.dump());
