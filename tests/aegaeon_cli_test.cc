@@ -5,6 +5,7 @@
 // mapping does and both say how much of the weights is on huge pages; `sim sweep` and `sim run` on
 // the paper's experiment write their CSV, JSON and HTML; bad input gets clear errors.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -181,6 +182,36 @@ TEST(AegaeonCliTest, SimRunWritesJsonAndRejectsBadInput) {
   auto arrivals = RunCommand(kAegaeon + " sim run --experiment " + exp + " --arrivals bursty");
   EXPECT_NE(arrivals.exit_code, 0);
   EXPECT_NE(arrivals.err.find("unknown arrival process 'bursty'"), std::string::npos);
+}
+
+// A servegen trace's SLO classes reach the simulator: each class judged by its own targets.
+TEST(AegaeonCliTest, SimScoresTheTracesSloClasses) {
+  if (!std::filesystem::exists(SharedDir() + "/data/aegaeon-profiles/latency.csv")) {
+    GTEST_SKIP() << "../shared/data is absent; CI has it";
+  }
+  const std::string dir = ::testing::TempDir();
+  const std::string trace = dir + "/classes.jsonl", json = dir + "/classes.json";
+  auto g = RunCommand(std::string(LLMS_BIN_DIR) +
+                      "/servegen generate --preset language --duration 120 --rate 1 --seed 2 "
+                      "--slo-class strict:1:1:40% --slo-class loose:600000:60000 -q -o " +
+                      trace);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const std::string exp = std::string(LLMS_SOURCE_DIR) + "/experiments/paper-sweep-a.json";
+  auto r = RunCommand(kAegaeon + " sim run --experiment " + exp + " --trace " + trace +
+                      " --policy aegaeon --models 4 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("class strict (TTFT 0.001 s"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(ReadFile(json));
+  ASSERT_TRUE(j.contains("per_slo_class")) << j.dump();
+  const auto& strict = j["per_slo_class"]["strict"];
+  const auto& loose = j["per_slo_class"]["loose"];
+  EXPECT_GT(strict["completed"].get<int>(), 10);
+  EXPECT_GT(loose["completed"].get<int>(), 10);
+  EXPECT_EQ(strict["conventional_attainment"].get<double>(), 0.0);
+  EXPECT_EQ(loose["conventional_attainment"].get<double>(), 1.0);
+  // The whole run is judged per request: between the two.
+  EXPECT_GT(j["conventional_attainment"].get<double>(), 0.3);
+  EXPECT_LT(j["conventional_attainment"].get<double>(), 0.9);
 }
 
 TEST(AegaeonCliTest, ErrorsAreClear) {

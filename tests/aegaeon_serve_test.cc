@@ -16,8 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "cli_runner.h"
@@ -636,6 +638,69 @@ TEST_F(ServeTest, BenchDrivesAPresetAtAFixedRateAndAtAFixedConcurrency) {
     EXPECT_EQ(r["completed"], 12) << b.err;
     EXPECT_EQ(r["failed"], 0);
   }
+}
+
+// Conversations replayed closed loop through chat: each later turn is sent after the previous
+// reply ended plus its think time (divided by the speed) and carries the earlier turns, replies
+// included, so the server counts a longer prompt; SLO classes are scored per class.
+TEST_F(ServeTest, BenchReplaysConversationsClosedLoopWithTheirHistoryAndScoresSloClasses) {
+  const std::string trace = Dir() + "/conv.jsonl", result = Dir() + "/conv.json";
+  const CommandResult g = RunCommand(
+      Bin("servegen") +
+      " generate --preset language --duration 300 --rate 2 --seed 4 "
+      "--slo-class strict:0.001:0.001:30% --slo-class loose:60000:5000 --reply-rate 1000 -o " +
+      trace + " -q");
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const CommandResult b = RunCommand(
+      Bin("aegaeon") + " bench --endpoint http://127.0.0.1:" + std::to_string(server_->port()) +
+      " --api-key " + kKey + " --workload " + trace +
+      " --model stories --api chat --speed 20 --limit 60 --max-input 40 --max-output 6"
+      " --save-requests"
+      " --output " +
+      result);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const json r = json::parse(ReadFile(result));
+  EXPECT_EQ(r["completed"], r["requests"]) << b.err;
+  EXPECT_NE(r["mode"].get<std::string>().find("conversations closed loop"), std::string::npos);
+  // Read the trace back to pair each later turn with its previous one.
+  std::vector<json> lines;
+  {
+    std::istringstream in(ReadFile(trace));
+    std::string line;
+    while (std::getline(in, line) && lines.size() < 60) lines.push_back(json::parse(line));
+  }
+  const json& reqs = r["per_request"];
+  ASSERT_EQ(reqs.size(), lines.size());
+  std::map<int64_t, size_t> last;
+  int later = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int64_t session = lines[i]["session_id"];
+    auto it = last.find(session);
+    if (it != last.end()) {
+      const json& prev = reqs[it->second];
+      const json& cur = reqs[i];
+      ++later;
+      const double think = lines[i]["think_time_ms"].get<double>() / 1e3 / 20;
+      // Sent no earlier than the previous reply's end plus the think time.
+      EXPECT_GE(cur["sent_s"].get<double>() + 1e-3, prev["end_s"].get<double>() + think) << i;
+      // Its prompt holds the previous prompt and reply: the server counts more tokens.
+      EXPECT_GT(cur["prompt_tokens"].get<int>(),
+                prev["prompt_tokens"].get<int>() + prev["output_tokens"].get<int>() - 1)
+          << i;
+    }
+    last[session] = i;
+  }
+  EXPECT_GE(later, 3) << "the trace should hold conversations";
+  // Per class: strict (impossible: 1 us TTFT) scores 0, loose everything.
+  ASSERT_TRUE(r.contains("per_slo_class"));
+  const json& strict = r["per_slo_class"]["strict"];
+  const json& loose = r["per_slo_class"]["loose"];
+  EXPECT_GT(strict["completed"].get<int>(), 0);
+  EXPECT_GT(loose["completed"].get<int>(), 0);
+  EXPECT_EQ(strict["conventional_attainment"].get<double>(), 0.0);
+  EXPECT_EQ(loose["conventional_attainment"].get<double>(), 1.0);
+  EXPECT_EQ(strict["completed"].get<int>() + loose["completed"].get<int>(),
+            r["completed"].get<int>());
 }
 
 // A 1,500-token stream on tiny that keeps the server busy; true once its first token came.

@@ -2,16 +2,23 @@
 // fit -> generate -> report loop, byte-identical reproducibility, the HTML report rendered by
 // headless Chromium, and the CLI's error messages.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include "cli_runner.h"
+#include "core/stats.h"
 
 namespace llms::testing {
 namespace {
@@ -93,14 +100,26 @@ TEST(ServegenCliTest, OutputBytesArePinnedAcrossMachines) {
     }
     return h;
   };
+  // Without conversations and hash_ids the bytes are those pinned before either existed: they
+  // change nothing else. With them (the default), their own pins.
+  const std::string plain = " --conversations off --block-size 0";
   const std::vector<std::pair<std::string, uint64_t>> cases{
-      {"--preset language --duration 600 --rate 10 --seed 7", 0x41c95c344e197e36ull},
+      {"--preset language --duration 600 --rate 10 --seed 7" + plain, 0x41c95c344e197e36ull},
       {"--preset reason --duration 300 --rate 5 --seed 3 --arrival weibull --coupling copula "
-       "--rho 0.3",
+       "--rho 0.3" +
+           plain,
        0x0764473f5d0c789cull},
       {"--preset multimodal --duration 300 --rate 5 --seed 3 --arrival exponential --coupling "
-       "independent",
+       "independent" +
+           plain,
        0x04594bfc5b10ca46ull},
+      {"--preset language --duration 600 --rate 10 --seed 7", 6687537938032366805ull},
+      {"--preset reason --duration 300 --rate 5 --seed 3 --arrival weibull --coupling copula "
+       "--rho 0.3",
+       8876777427265530493ull},
+      {"--preset multimodal --duration 300 --rate 5 --seed 3 --arrival exponential --coupling "
+       "independent",
+       15657867007441173425ull},
   };
   for (const auto& [args, hash] : cases) {
     const CommandResult r = RunCommand(kServegen + " generate " + args + " -o -");
@@ -174,7 +193,7 @@ TEST(ServegenCliTest, AcceptanceReportAgainstTheModelRendersInChromium) {
   auto dom = RenderDom(html);
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   // The browser parsed the page: five charts, the summary and client tables, no parser repairs.
-  EXPECT_EQ(CountOf(dom.out, "<svg"), 5);
+  EXPECT_EQ(CountOf(dom.out, "<svg"), 7);  // rate, 2 CDFs, burstiness, shares; tokens/s, ranks
   EXPECT_NE(dom.out.find("id=\"summary\""), std::string::npos);
   EXPECT_NE(dom.out.find("id=\"clients\""), std::string::npos);
   const std::string png = Tmp("r.png");
@@ -268,12 +287,228 @@ TEST(ServegenCliTest, ErrorsAreClear) {
        "/nonexistent/dir/x.jsonl: cannot create"},
       {"fit --input " + bad_log + " --output " + Tmp("badpool"), "bad.jsonl:2: not a JSON object"},
       {"report --workload /nonexistent.jsonl --preset language", "/nonexistent.jsonl: cannot open"},
+      // D5: a zero or absurd duration says what is wrong, with no 309-digit number.
+      {"generate --preset language --duration 0", "--duration 0 must be a number of seconds > 0"},
+      {"generate --preset language --duration 1e300", "must be a number of seconds > 0"},
+      {"generate --preset language --slo-class x:0:1", "TTFT_MS must be a number > 0"},
+      {"generate --preset language --slo-class a:1:1:nobody", "no selected client 'nobody'"},
+      {"generate --preset language --conversations maybe", "expected auto or off"},
   };
   for (const auto& c : cases) {
     auto r = RunCommand(kServegen + " " + c.args);
     EXPECT_NE(r.exit_code, 0) << c.args;
     EXPECT_NE(r.err.find(c.error), std::string::npos) << c.args << "\n got: " << r.err;
   }
+}
+
+// D1, D2: a log with an absurd or stray timestamp fails at fit, naming it, instead of writing a
+// pool that generate refuses (cv=inf) or 166,667 windows.
+TEST(ServegenCliTest, FitRefusesAbsurdAndStrayTimestamps) {
+  const std::string absurd = Tmp("absurd.jsonl"), stray = Tmp("stray.jsonl");
+  {
+    std::ofstream a(absurd), b(stray);
+    for (int i = 0; i < 50; ++i) {
+      a << "{\"timestamp\":" << 1000 * i << ",\"input_length\":10,\"output_length\":5}\n";
+      b << "{\"timestamp\":" << 1000 * i << ",\"input_length\":10,\"output_length\":5}\n";
+    }
+    a << "{\"timestamp\":1e300,\"input_length\":10,\"output_length\":5}\n";
+    b << "{\"timestamp\":1e11,\"input_length\":10,\"output_length\":5}\n";
+  }
+  auto r = RunCommand(kServegen + " fit -i " + absurd + " -o " + Tmp("absurd-pool"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("absurd.jsonl:51: \"timestamp\" 1e+300 is 1e+297 s from the epoch, not a "
+                       "plausible time"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(Tmp("absurd-pool") + "/chunk-0-trace.csv"));
+  r = RunCommand(kServegen + " fit -i " + stray + " -o " + Tmp("stray-pool"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("more than --max-windows 20000; its largest gap"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("ends at 1e+08 s"), std::string::npos) << r.err;
+  // Asked for, it fits, and warns about the gap.
+  r = RunCommand(kServegen + " fit -i " + stray + " -o " + Tmp("stray-pool") +
+                 " --max-windows 200000");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("a stray timestamp?"), std::string::npos) << r.err;
+}
+
+// D3: a log without client ids whose input and output lengths are negatively rank-correlated
+// keeps that correlation through fit and a default generate (it was turned into +0.997).
+TEST(ServegenCliTest, FitThenGenerateKeepsTheInputOutputRankCorrelation) {
+  const std::string log = Tmp("anticorr.jsonl"), pool = Tmp("anticorr-pool"),
+                    out = Tmp("anticorr-gen.jsonl");
+  std::vector<double> in, outs;
+  {
+    std::ofstream f(log);
+    uint64_t x = 12345;
+    for (int i = 0; i < 4000; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const int a = 50 + static_cast<int>((x >> 33) % 2000);
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const int b = std::max(1, 800 - a / 4 + static_cast<int>((x >> 33) % 700));
+      f << "{\"timestamp\":" << 250 * i << ",\"input_length\":" << a << ",\"output_length\":" << b
+        << "}\n";
+      in.push_back(a);
+      outs.push_back(b);
+    }
+  }
+  const double source = SpearmanCorrelation(in, outs);
+  ASSERT_LT(source, -0.2);
+  auto f = RunCommand(kServegen + " fit -i " + log + " -o " + pool + " -q");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NE(ReadFile(pool + "/client_params.csv").find("all,,,,,,,,-0."), std::string::npos)
+      << ReadFile(pool + "/client_params.csv");
+  auto g = RunCommand(kServegen + " generate --data " + pool + " --duration 1000 --rate 20 -o " +
+                      out + " -q");
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  std::vector<double> gi, go;
+  for (const auto& j : ReadJsonl(out)) {
+    gi.push_back(j["input_length"].get<double>());
+    go.push_back(j["output_length"].get<double>());
+  }
+  ASSERT_GT(gi.size(), 10000u);
+  EXPECT_NEAR(SpearmanCorrelation(gi, go), source, 0.05);
+}
+
+// D4: SIGTERM while generating leaves the previous file whole and no partial one behind.
+TEST(ServegenCliTest, AnInterruptedGenerateLeavesThePreviousFile) {
+  const std::string target = Tmp("keep.jsonl");
+  std::ofstream(target) << "previous contents\n";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string bin = kServegen;
+    execl(bin.c_str(), bin.c_str(), "generate", "--preset", "language", "--duration", "86400",
+          "--rate", "2000", "-q", "-o", target.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until it is writing its temporary file, then stop it.
+  const std::string temp = target + ".tmp-" + std::to_string(pid);
+  for (int i = 0; i < 500 && !std::filesystem::exists(temp); ++i) usleep(10000);
+  EXPECT_TRUE(std::filesystem::exists(temp));
+  usleep(100000);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_EQ(ReadFile(target), "previous contents\n");
+  EXPECT_FALSE(std::filesystem::exists(temp));
+  // A run that completes replaces it.
+  auto r =
+      RunCommand(kServegen + " generate --preset language --duration 60 --rate 2 -q -o " + target);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(target).rfind("{\"timestamp\":", 0), 0u);
+  EXPECT_FALSE(std::filesystem::exists(target + ".tmp-" + std::to_string(pid)));
+}
+
+// D7, D8 and the planner's profile: the span says where it starts, every KS value comes with its
+// sample size and the max leaves out tiny clients, and the profile has tokens/s, peaks,
+// conversations and prefixes.
+TEST(ServegenCliTest, ReportSaysTheSpanSampleSizesAndTheWorkloadProfile) {
+  const std::string w = Tmp("late.jsonl"), json = Tmp("late.json"), html = Tmp("late.html");
+  auto g = RunCommand(kServegen +
+                      " generate --preset language --start 43200 --duration 1200 "
+                      "--rate 4 --seed 5 -q -o " +
+                      w);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  auto r = RunCommand(kServegen +
+                      " report --preset language --start 43200 --duration 1200 "
+                      "--rate 4 --workload " +
+                      w + " --json " + json + " --output " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(j["span"]["start_s"].get<double>(), 43200.0);
+  const std::string page = ReadFile(html);
+  EXPECT_NE(page.find("from 43200 s"), std::string::npos);
+  const auto& s = j["summary"];
+  EXPECT_EQ(s["ks_max_min_requests"], 50);
+  EXPECT_GE(s["ks_input_max_requests"].get<int>(), 50);
+  EXPECT_EQ(s["ks_weighted_requests"], j["workload"]["requests"]);
+  EXPECT_NE(page.find("max over clients with n &ge; 50"), std::string::npos);
+  const auto& p = j["profile"];
+  ASSERT_EQ(p["peaks"].size(), 2u);
+  EXPECT_EQ(p["peaks"][0]["window_s"], 1.0);
+  EXPECT_GE(p["peaks"][0]["requests_per_s"].get<double>(),
+            p["peaks"][1]["requests_per_s"].get<double>());
+  EXPECT_GT(p["tokens_per_s"]["input"].size(), 10u);
+  EXPECT_GT(p["conversations"]["mean_turns"].get<double>(), 1.0);
+  EXPECT_GT(p["prefixes"]["reuse_ratio"].get<double>(), 0.0);
+  EXPECT_GT(p["prefixes"]["system_prompts"].get<int>(), 0);
+  EXPECT_FALSE(p["joint_lengths"]["counts_input_by_output"].empty());
+  for (const char* id : {"id=\"peaks\"", "id=\"joint\"", "id=\"conversations\"",
+                         "Client shares by rank (log-log)", "Tokens per second"}) {
+    EXPECT_NE(page.find(id), std::string::npos) << id;
+  }
+  // Reasoning fields where present.
+  auto g2 = RunCommand(kServegen + " generate --preset reason --duration 600 --rate 2 -q -o " + w);
+  ASSERT_EQ(g2.exit_code, 0) << g2.err;
+  auto r2 = RunCommand(kServegen + " report --preset reason --duration 600 --rate 2 --workload " +
+                       w + " --json " + json + " -q");
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  const auto j2 = nlohmann::json::parse(ReadFile(json));
+  EXPECT_GT(j2["profile"]["reasoning"]["reasoning_tokens"]["n"].get<int>(), 100);
+}
+
+// Conversations and prefixes survive fit -> generate: fitted turns, think times and system
+// prompts, and a trace generated from the fitted pool has them again.
+TEST(ServegenCliTest, FitLearnsConversationsAndPrefixesFromALog) {
+  const std::string w = Tmp("chats.jsonl"), pool = Tmp("chats-pool"), again = Tmp("again.jsonl");
+  auto g = RunCommand(kServegen +
+                      " generate --preset language --duration 7200 --rate 5 --seed 9 "
+                      "-q -o " +
+                      w);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  auto f = RunCommand(kServegen + " fit -i " + w + " -o " + pool);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NE(f.err.find("conversation models for"), std::string::npos) << f.err;
+  const std::string params = ReadFile(pool + "/client_params.csv");
+  EXPECT_NE(params.find(",fitted,"), std::string::npos) << params;
+  // The busiest client's row: more than one turn on average, think times of tens of seconds,
+  // system prompts of two 512-token blocks (the presets' 1,024 tokens).
+  std::istringstream in(params);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  std::vector<std::string> col;
+  std::stringstream rs(row);
+  for (std::string c; std::getline(rs, c, ',');) col.push_back(c);
+  ASSERT_EQ(col.size(), 9u) << row;
+  EXPECT_GT(std::stod(col[2]), 1.2);
+  EXPECT_GT(std::stod(col[3]), 10.0);
+  EXPECT_LT(std::stod(col[3]), 120.0);
+  EXPECT_EQ(col[5], "1024");
+  EXPECT_GE(std::stoi(col[6]), 1);
+  auto g2 = RunCommand(kServegen + " generate --data " + pool + " --duration 3600 --rate 5 -q -o " +
+                       again);
+  ASSERT_EQ(g2.exit_code, 0) << g2.err;
+  int later = 0;
+  for (const auto& j : ReadJsonl(again)) later += j.value("turn", 0) > 0;
+  EXPECT_GT(later, 100);
+}
+
+// D9 on the real data: clients without length files can be kept, and the note says what share
+// of the traffic they carry either way.
+TEST(ServegenCliTest, ClientsWithoutLengthsAreCountedOrKept) {
+  LLMS_REQUIRE_SHARED();
+  const std::string data = SharedDir() + "/data/servegen/language/m-large";
+  auto out = RunCommand(kServegen + " generate --data " + data + " --duration 3600 --rate 20 -o " +
+                        Tmp("d9.jsonl"));
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_NE(out.err.find("left out: 20.6% of the span's requests"), std::string::npos) << out.err;
+  auto kept = RunCommand(kServegen + " generate --data " + data +
+                         " --duration 3600 --rate 20 --keep-unmatched -o " + Tmp("d9k.jsonl"));
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.err.find("kept with the pool's pooled length distributions: 20.6%"),
+            std::string::npos)
+      << kept.err;
+  // More clients generate: those 15 are among them.
+  auto clients = [](const std::string& err) {
+    const size_t at = err.find(" language clients");
+    const size_t from = err.rfind("from ", at);
+    return at == std::string::npos ? 0 : std::stoi(err.substr(from + 5, at - from - 5));
+  };
+  EXPECT_GT(clients(kept.err), clients(out.err)) << out.err << kept.err;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ struct BenchArgs {
   bench::BenchOptions options;
   double rate = 0;
   bool save_requests = false, keep_eos = false, quiet = false;
+  std::string conversations = "closed";
 };
 
 Status WriteText(const std::string& path, const std::string& text) {
@@ -43,13 +44,18 @@ void RegisterBench(CLI::App& root, std::function<int()>& action) {
   aegaeon bench --endpoint http://127.0.0.1:8000 --preset language --duration 30 --preset-rate 4
   aegaeon bench --endpoint http://127.0.0.1:8000 --workload mooncake.jsonl --time-scale 10 --limit 500
   aegaeon bench --endpoint http://127.0.0.1:8000 --workload /tmp/w.jsonl --concurrency 64
+  aegaeon bench --endpoint http://127.0.0.1:8000 --workload chats.jsonl --api chat --speed 4
   aegaeon bench --compare /tmp/aegaeon.json /tmp/request-level.json
   aegaeon bench sweep --help      # one workload at several rates, per policy
 The trace's clients are spread over the models (client k to model k mod M). Prompts are sent as
 token ids (exact lengths) to /v1/completions, or as words to /v1/chat/completions (--api chat).
 The JSON result holds completed, failed, ttft_s/tpot_s/tbt_s/e2e_s percentiles, slo_attainment
 (the Aegaeon paper's token-level definition), conventional_attainment (requests meeting both
-SLOs), goodput and the send lag (actual minus scheduled send time).)");
+SLOs), goodput and the send lag (actual minus scheduled send time). A trace's conversations
+(session_id, turn, think_time_ms) are replayed closed loop: each later turn waits for the previous
+reply plus the think time and carries the earlier turns (as chat messages with the replies
+received, or as the previous prompt's tokens). A trace's SLO classes (slo_class, ttft_slo_ms,
+tpot_slo_ms) judge their requests and are scored per class (per_slo_class).)");
   auto a = std::make_shared<BenchArgs>();
   bench::BenchOptions& o = a->options;
   o.slo = {10.0, 0.1};
@@ -75,6 +81,13 @@ SLOs), goodput and the send lag (actual minus scheduled send time).)");
                   "--preset: requests per second in all (default 2)")
       ->check(CLI::PositiveNumber);
   app->add_option("--seed", o.workload.seed, "seed of generation and prompts (default 0)");
+  app->add_option("--speed", o.workload.time_scale,
+                  "replay X times faster (2) or slower (0.5): trace times and think times are "
+                  "divided by X (default 1; --time-scale is the same)");
+  app->add_option("--conversations", a->conversations,
+                  "closed (default: a conversation's next turn is sent its think time after the "
+                  "previous reply ended, with the earlier turns in its prompt) or open (every "
+                  "request at its trace time)");
   app->add_option("--time-scale", o.workload.time_scale,
                   "send at trace time / this factor (default 1; 2 = twice as fast)")
       ->check(CLI::PositiveNumber);
@@ -125,6 +138,9 @@ SLOs), goodput and the send lag (actual minus scheduled send time).)");
         return Fail("give a workload: --workload TRACE.jsonl or --preset NAME");
       }
       if (a->rate > 0) o.workload.fixed_rate = a->rate;
+      if (a->conversations != "closed" && a->conversations != "open")
+        return Fail("--conversations '" + a->conversations + "': expected closed or open");
+      o.workload.closed_loop_sessions = a->conversations == "closed";
       for (const std::string& spec : a->model_slos) {
         auto slo = ParseModelSlo(spec);
         if (!slo.ok()) return Fail(slo.message());

@@ -194,6 +194,14 @@ Examples:
       for (const auto& [reason, count] : p->rejected_by_reason) {
         fmt::print("  rejected: {} x {}\n", count, reason);
       }
+      for (size_t k = 0; k < p->slo_classes.size(); ++k) {
+        const SloSummary& c = p->per_class[k];
+        fmt::print(
+            "  class {} (TTFT {} s, TPOT {} s): {} requests, attainment {:.3f} (conventional "
+            "{:.3f})\n",
+            p->slo_classes[k].name, p->slo_classes[k].slo.ttft_s, p->slo_classes[k].slo.tpot_s,
+            c.completed + c.failed, c.slo_attainment, c.conventional_attainment);
+      }
       if (!rr->json.empty()) {
         if (auto st = WriteFile(rr->json, sim::PointJson(*p).dump(2) + "\n"); !st.ok()) {
           return Fail(st.message());

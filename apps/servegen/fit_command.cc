@@ -21,6 +21,9 @@ struct FitArgs {
   size_t max_support = 0;
   double resolution = 0;
   double rate_multiplier = 1.0;
+  int64_t block_size = 512;
+  double reply_rate = 50;
+  size_t max_windows = 20000;
   TraceReadArgs read;
   bool quiet = false;
   ProgressArgs progress;
@@ -39,7 +42,12 @@ Input: JSONL (Mooncake/servegen: "timestamp" in ms, "input_length", "output_leng
 "client_id"/"user_id"; reasoning and multimodal fields as servegen writes them) or CSV with a
 header naming timestamp_ms|timestamp_s|timestamp|TIMESTAMP, input_length|input_tokens|prompt_tokens|
 ContextTokens, output_length|output_tokens|completion_tokens|GeneratedTokens and optionally client_id
-or user_id. A log without client ids is fitted as a single client "all".)");
+or user_id. A log without client ids is fitted as a single client "all".
+
+Conversations: where requests carry "session_id" (and "turn", "think_time_ms"), each client's
+turns per conversation and think times are fitted, and from "hash_ids" its shared system prompts;
+they go to client_params.csv with each client's input/output rank correlation, which generate's
+default coupling keeps.)");
   auto a = std::make_shared<FitArgs>();
   app->add_option("-i,--input", a->input, "request log (JSONL or CSV)")->required();
   a->progress.Register(*app);
@@ -63,6 +71,17 @@ or user_id. A log without client ids is fitted as a single client "all".)");
                   "as gaps below it (left-censored)");
   app->add_option("--category", a->category,
                   "language | multimodal | reason (default: from the log)");
+  app->add_option("--block-size", a->block_size,
+                  "tokens per hash_ids block in the log (default 512, Mooncake's)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--reply-rate", a->reply_rate,
+                  "reply speed in tokens/s assumed for think times a log does not record "
+                  "(default 50)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--max-windows", a->max_windows,
+                  "refuse a log whose span needs more rate windows than this (default 20000: "
+                  "139 days of 600 s)")
+      ->check(CLI::PositiveNumber);
   a->read.Register(*app);
   app->add_flag("-q,--quiet", a->quiet, "no summary on stderr");
   app->callback([a, &action] {
@@ -86,6 +105,9 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       fo.max_support = a->max_support;
       fo.resolution = a->resolution;
       fo.rate_multiplier = a->rate_multiplier;
+      fo.block_tokens = a->block_size;
+      fo.reply_tokens_per_s = a->reply_rate;
+      fo.max_windows = a->max_windows;
       ProgressBar bar("fitting", 1.0, a->progress.Enabled(a->quiet));
       fo.progress = [&](double f) { bar.Update(f); };
       FitSummary summary;
@@ -96,6 +118,10 @@ or user_id. A log without client ids is fitted as a single client "all".)");
       if (!a->quiet) {
         for (const auto& n : trace->notes) fmt::print(stderr, "note: {}\n", n);
         for (const auto& n : pool->notes) fmt::print(stderr, "note: {}\n", n);
+        if (summary.clients_with_conversations > 0) {
+          fmt::print(stderr, "servegen: conversation models for {} of {} clients\n",
+                     summary.clients_with_conversations, summary.clients);
+        }
         fmt::print(stderr,
                    "servegen: fitted {} requests from {}: {} {} clients x {} windows of {} s "
                    "(Gamma {}, Weibull {}, "

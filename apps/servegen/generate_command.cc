@@ -18,8 +18,12 @@ struct GenerateArgs {
   PoolOptions pool;
   uint64_t seed = 0;
   bool compat = false;
-  std::string coupling = "comonotone";
+  std::string coupling = "auto";
   double rho = 0.5;
+  std::string conversations = "auto";
+  int64_t block_size = 512;
+  double reply_rate = 50;
+  std::vector<std::string> slo_classes;
   std::string arrival = "trace";
   std::string output = "-";
   std::string format;
@@ -36,11 +40,18 @@ void RegisterGenerate(CLI::App& root, std::function<int()>& action) {
   servegen generate --data data/language/m-large --start 86400 --duration 7200 --rate bounded:50 --top-k 20
   servegen generate --preset reason --rate csv:ramp.csv --coupling copula --rho 0.3 --format csv -o r.csv
   servegen generate --preset language --rate 2x --scale-client top1=2 --arrival exponential
+  servegen generate --preset language --duration 600 --rate 5 --slo-class chat:500:50:25% \
+      --slo-class batch:10000:200 -o classes.jsonl
+  servegen generate --data my-fitted-pool --conversations off --block-size 16 -o w.jsonl
 
 The rate is split over the clients active in each window in proportion to their trace rates; each
 client's arrivals are a renewal process (the window's Gamma/Weibull shape) that carries over window
-boundaries. --compat reproduces the reference Python generator instead (restart per window, one
-dropped request per client-window, one uniform for all length fields).)");
+boundaries. Conversations (session_id, turn, think_time_ms) are laid onto each client's arrivals
+where the pool has a conversation model (fitted by `servegen fit`, or the presets' documented
+assumption); every request gets Mooncake-style hash_ids (one per --block-size tokens, shared with
+its conversation's earlier prompt and its client's system prompt). --compat reproduces the
+reference Python generator instead (restart per window, one dropped request per client-window,
+one uniform for all length fields; no conversations, hash_ids or classes).)");
   auto args = std::make_shared<GenerateArgs>();
   args->pool.Register(*app, /*with_rate=*/true, /*with_span=*/true);
   app->add_option("--seed", args->seed,
@@ -48,7 +59,21 @@ dropped request per client-window, one uniform for all length fields).)");
   app->add_flag("--compat", args->compat,
                 "reproduce the reference implementation's behaviour (parity studies)");
   app->add_option("--coupling", args->coupling,
-                  "length-field coupling: comonotone (default), independent, copula");
+                  "length-field coupling: auto (default: a copula at the client's fitted "
+                  "input/output rank correlation where the pool has one, else comonotone), "
+                  "comonotone, independent, copula (with --rho)");
+  app->add_option("--conversations", args->conversations,
+                  "auto (default: where the pool has a conversation model) or off");
+  app->add_option("--block-size", args->block_size,
+                  "tokens per hash_ids block (default 512, Mooncake's); 0: no hash_ids");
+  app->add_option("--reply-rate", args->reply_rate,
+                  "assumed reply speed in tokens/s, for when a reply ends and the user's think "
+                  "time starts (default 50)");
+  app->add_option("--slo-class", args->slo_classes,
+                  "NAME:TTFT_MS:TPOT_MS[:WHO] (repeatable): a service class with its own targets, "
+                  "carried by the conversations of the clients listed in WHO (comma-separated "
+                  "ids), or by a percentage of every client's (WHO = 25%), or, without WHO, by "
+                  "all the rest; first match wins");
   app->add_option("--rho", args->rho,
                   "copula correlation of each field with the input length (default 0.5)");
   app->add_option("--arrival", args->arrival,
@@ -77,6 +102,24 @@ dropped request per client-window, one uniform for all length fields).)");
       if (!coupling.ok()) return Fail(coupling.message());
       opt.coupling = *coupling;
       opt.rho = args->rho;
+      if (args->conversations != "auto" && args->conversations != "off")
+        return Fail("--conversations '" + args->conversations + "': expected auto or off");
+      opt.sessions.conversations = args->conversations == "auto";
+      opt.sessions.block_tokens = args->block_size;
+      opt.sessions.reply_tokens_per_s = args->reply_rate;
+      for (const auto& spec : args->slo_classes) {
+        auto c = ParseSloClass(spec);
+        if (!c.ok()) return Fail(c.message());
+        opt.sessions.slo_classes.push_back(*c);
+      }
+      if (auto s = ValidateSloClasses(opt.sessions.slo_classes); !s.ok()) return Fail(s.message());
+      for (const auto& c : opt.sessions.slo_classes) {
+        for (const auto& id : c.clients) {
+          bool known = false;
+          for (const auto& pc : loaded->pool.clients) known |= pc.id == id;
+          if (!known) return Fail("--slo-class " + c.name + ": no selected client '" + id + "'");
+        }
+      }
       auto arrival = ParseArrivalChoice(args->arrival);
       if (!arrival.ok()) return Fail(arrival.message());
       opt.arrival = *arrival;
@@ -87,6 +130,7 @@ dropped request per client-window, one uniform for all length fields).)");
       auto writer = TraceWriter::Open(args->output, *format, loaded->pool.category, names,
                                       loaded->pool.start, loaded->pool.window_seconds);
       if (!writer.ok()) return Fail(writer.message());
+      writer->SetSloClasses(opt.sessions.slo_classes);
       const auto t1 = std::chrono::steady_clock::now();
       ProgressBar bar("generating", 1.0, args->progress.Enabled(args->quiet));
       auto summary = Generate(

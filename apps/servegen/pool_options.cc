@@ -24,8 +24,7 @@ void PoolOptions::Register(CLI::App& app, bool with_rate, bool with_span) {
   if (with_span) {
     app.add_option("--start", start,
                    "span start, seconds since the data's time 0 (default: the data's start)");
-    app.add_option("--duration", duration, "span length in seconds (default 3600)")
-        ->check(CLI::PositiveNumber);
+    app.add_option("--duration", duration, "span length in seconds (default 3600)");
   }
   app.add_option("--clients", clients, "comma-separated client ids to keep");
   app.add_option("--top-k", top_k, "keep the K clients with the highest mean rate in the span");
@@ -49,6 +48,10 @@ void PoolOptions::Register(CLI::App& app, bool with_rate, bool with_span) {
         "--rate-resolution", rate_resolution,
         "average the rate function over steps of S seconds (any resolution; default: as given)");
   }
+  app.add_flag("--keep-unmatched", keep_unmatched,
+               "keep clients that have a trace but no length data (ServeGen's data lacks 55 "
+               "dataset files), with the pool's rate-weighted pooled length distributions; by "
+               "default they are left out and a note says how much traffic leaves with them");
   app.add_option("--threads", threads, "worker threads (output does not depend on it)")
       ->check(CLI::Range(1, 256));
 }
@@ -59,9 +62,19 @@ Result<LoadedPool> LoadSelectedPool(const PoolOptions& o, bool with_rate) {
         "give exactly one of --data DIR (a ServeGen data directory) or --preset NAME (one of " +
         fmt::format("{}", fmt::join(PresetNames(), ", ")) + ")");
   }
+  if (!(o.duration > 0) || !std::isfinite(o.duration) || o.duration > 1e9) {
+    return Result<LoadedPool>::Error(fmt::format(
+        "--duration {} must be a number of seconds > 0 (and at most 1e9); e.g. --duration 3600",
+        o.duration));
+  }
+  if (o.start && (!std::isfinite(*o.start) || std::abs(*o.start) > 1e11)) {
+    return Result<LoadedPool>::Error(fmt::format(
+        "--start {} must be a finite number of seconds since the data's time 0", *o.start));
+  }
   LoadOptions lo;
   lo.threads = o.threads;
   lo.validate_all = o.validate_all;
+  lo.keep_clients_without_lengths = o.keep_unmatched;
   if (!o.category.empty()) {
     auto c = ParseCategory(o.category);
     if (!c)

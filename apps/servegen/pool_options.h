@@ -30,6 +30,7 @@ struct PoolOptions {
   double rate_resolution = 0.0;
   int threads = 1;
   bool validate_all = false;
+  bool keep_unmatched = false;  // clients without length data: pooled lengths instead of left out
 
   void Register(CLI::App& app, bool with_rate, bool with_span);
 };

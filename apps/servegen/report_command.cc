@@ -12,6 +12,7 @@
 #include "servegen/fidelity_report.h"
 #include "servegen/generator.h"
 #include "servegen/trace_reader.h"
+#include "servegen/workload_profile.h"
 #include "servegen/workload_stats.h"
 
 namespace llms::servegen::cli {
@@ -123,6 +124,8 @@ was generated with (without --rate the model's rate is held at the workload's me
         go.duration = loaded->duration;
         go.seed = a->seed;
         go.threads = a->pool.threads;
+        go.sessions.conversations = false;  // arrivals are all the sample is for
+        go.sessions.block_tokens = 0;
         auto gen = Generate(loaded->pool, *loaded->rate, go, [&](const RequestBatch& b) {
           sample.batch.requests.insert(sample.batch.requests.end(), b.requests.begin(),
                                        b.requests.end());
@@ -136,8 +139,20 @@ was generated with (without --rate the model's rate is held at the workload's me
         if (mean_rate)
           report.notes.push_back(
               "no --rate given: the model's rate is held at the workload's mean rate");
+        int64_t later = 0;
+        for (const Request& q : trace->batch.requests) later += q.session >= 0 && q.turn > 0;
+        if (later > 0) {
+          report.notes.push_back(fmt::format(
+              "{:.1f}% of the requests are later turns of conversations, whose prompts carry the "
+              "earlier turns: their input lengths sit above the model's distribution, which the "
+              "input KS values include (generate with --conversations off to compare lengths "
+              "alone)",
+              100.0 * static_cast<double>(later) /
+                  static_cast<double>(trace->batch.requests.size())));
+        }
       }
       bar.Finish();
+      report.profile = ProfileWorkload(*trace);
       for (const auto& n : trace->notes) report.notes.push_back(a->workload + ": " + n);
       const std::string json = FidelityReportJson(report);
       if (!a->json.empty()) {
@@ -155,13 +170,27 @@ was generated with (without --rate the model's rate is held at the workload's me
         fmt::print(stderr,
                    "servegen report: {} requests vs {:.0f} expected ({:+.2f}%); per-window rate "
                    "error mean {:.2f}% max "
-                   "{:.2f}%;\n  KS input/output (request-weighted per client) {:.4f}/{:.4f}; "
-                   "client share distance "
+                   "{:.2f}%;\n  KS input/output (request-weighted over {} clients, n = {}) "
+                   "{:.4f}/{:.4f}; client share distance "
                    "{:.4f}; inter-arrival CV {:.3f} vs {:.3f}\n",
                    WithThousands(report.requests), report.ref_requests, report.total_error * 100,
-                   report.rate_mape * 100, report.rate_max_error * 100, report.ks_input_weighted,
-                   report.ks_output_weighted, report.share_distance, report.interarrival_cv,
-                   report.ref_interarrival_cv);
+                   report.rate_mape * 100, report.rate_max_error * 100, report.ks_clients,
+                   report.ks_weighted_n, report.ks_input_weighted, report.ks_output_weighted,
+                   report.share_distance, report.interarrival_cv, report.ref_interarrival_cv);
+        if (report.ks_input_max_n > 0) {
+          fmt::print(stderr, "  KS input max {:.4f} (client {}, n = {}; clients with n >= {})\n",
+                     report.ks_input_max, report.ks_input_max_client, report.ks_input_max_n,
+                     report.ks_min_requests);
+        }
+        const auto& pk = report.profile->peaks;
+        if (pk.size() == 2) {
+          fmt::print(stderr,
+                     "  peak request rate {:.4g}/s over 1 s, {:.4g}/s over 10 s; prefix reuse "
+                     "{:.1f}% of prompt blocks; {:.2f} turns per conversation\n",
+                     pk[0].requests_per_s, pk[1].requests_per_s,
+                     100 * report.profile->conversations.reuse_ratio(),
+                     report.profile->conversations.mean_turns);
+        }
         if (!a->html.empty()) fmt::print(stderr, "  HTML: {}\n", a->html);
         if (!a->json.empty() && a->json != "-") fmt::print(stderr, "  JSON: {}\n", a->json);
       }

@@ -28,7 +28,12 @@ std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include
   j["api"] = o.api;
   j["models"] = r.models;
   j["mode"] = o.concurrency > 0 ? fmt::format("closed loop, concurrency {}", o.concurrency)
-                                : std::string("open loop");
+              : r.closed_loop_sessions
+                  ? std::string(
+                        "open loop; conversations closed loop (next turn after the reply "
+                        "plus think time)")
+                  : std::string("open loop");
+  j["speed"] = o.workload.time_scale;
   j["requests"] = r.records.size();
   j["duration_s"] = r.wall_s;
   j["request_throughput_rps"] =
@@ -48,6 +53,15 @@ std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include
     per[r.models[m]]["slo"] = {{"ttft_s", slo.ttft_s}, {"tpot_s", slo.tpot_s}};
   }
   j["per_model"] = per;
+  if (!r.slo_classes.empty()) {
+    json classes = json::object();
+    for (size_t k = 0; k < r.slo_classes.size(); ++k) {
+      classes[r.slo_classes[k].name] = SloSummaryJson(r.per_class[k]);
+      classes[r.slo_classes[k].name]["slo"] = {{"ttft_s", r.slo_classes[k].slo.ttft_s},
+                                               {"tpot_s", r.slo_classes[k].slo.tpot_s}};
+    }
+    j["per_slo_class"] = classes;
+  }
   if (include_requests) {
     json reqs = json::array();
     for (const RequestRecord& rec : r.records) {
@@ -61,6 +75,10 @@ std::string ResultJson(const BenchOptions& o, const BenchResult& r, bool include
                 {"status", rec.status},
                 {"token_s", rec.token_s}};
       if (!rec.error.empty()) q["error"] = rec.error;
+      if (rec.turn > 0) q["turn"] = rec.turn;
+      if (rec.prompt_tokens >= 0) q["prompt_tokens"] = rec.prompt_tokens;
+      if (rec.slo_class >= 0)
+        q["slo_class"] = r.slo_classes[static_cast<size_t>(rec.slo_class)].name;
       reqs.push_back(q);
     }
     j["per_request"] = reqs;
@@ -93,6 +111,17 @@ std::string TerminalSummary(const BenchOptions& o, const BenchResult& r) {
   for (const auto& [name, slo] : o.model_slo) {
     out += fmt::format("    model {} judged by its own SLO (TTFT {} s, TPOT {} s)\n", name,
                        slo.ttft_s, slo.tpot_s);
+  }
+  for (size_t k = 0; k < r.slo_classes.size(); ++k) {
+    const SloSummary& c = r.per_class[k];
+    out += fmt::format(
+        "    class {} (TTFT {} s, TPOT {} s): {} requests, attainment {:.1f}%, {:.1f}% meet "
+        "both\n",
+        r.slo_classes[k].name, r.slo_classes[k].slo.ttft_s, r.slo_classes[k].slo.tpot_s,
+        c.completed + c.failed, 100 * c.slo_attainment, 100 * c.conventional_attainment);
+  }
+  if (r.closed_loop_sessions) {
+    out += "  conversations: each later turn sent its think time after the previous reply ended\n";
   }
   out += fmt::format("  throughput: {:.2f} req/s, {:.1f} output tok/s; {} connections opened\n",
                      r.wall_s > 0 ? static_cast<double>(s.completed) / r.wall_s : 0,

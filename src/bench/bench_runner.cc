@@ -28,8 +28,27 @@ constexpr const char* kWords[] = {"the",  "of",   "and",  "to", "in",   "is",  "
                                   "was",  "on",   "are",  "as", "with", "his", "they", "at",  "be",
                                   "this", "from", "have", "or", "by",   "one", "had",  "not"};
 
+// What a conversation has said so far, carried from one turn's request to the next's: the chat
+// messages (with the replies as received) or the prompt's token ids.
+struct History {
+  json messages = json::array();
+  std::vector<int> prompt;
+};
+
+std::string Words(Rng& rng, int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) text += ' ';
+    text += kWords[rng.NextU64() % std::size(kWords)];
+  }
+  return text;
+}
+
+// The request body of `item`; `history` (a later turn's: the earlier turns, and `reply` the
+// previous turn's reply text) is extended with this turn, so the next turn can carry it.
 std::string RequestBody(const BenchOptions& o, const std::string& model, const BenchItem& item,
-                        uint64_t index) {
+                        uint64_t index, History* history, const BenchItem* prev,
+                        const std::string& reply) {
   json body = {{"model", model},
                {"max_tokens", item.output_tokens},
                {"stream", true},
@@ -37,18 +56,27 @@ std::string RequestBody(const BenchOptions& o, const std::string& model, const B
                {"temperature", 0}};
   if (o.ignore_eos) body["ignore_eos"] = true;
   Rng rng(o.workload.seed * 0x9e3779b97f4a7c15ULL + index);
+  History local;
+  History& h = history ? *history : local;
+  // A later turn's new part: what its prompt holds beyond the previous prompt and reply.
+  const int carried = prev ? prev->input_tokens + prev->output_tokens : 0;
+  const int fresh = std::max(1, item.input_tokens - carried);
   if (o.api == "chat") {
-    std::string text;
-    for (int i = 0; i < item.input_tokens; ++i) {
-      if (i > 0) text += ' ';
-      text += kWords[rng.NextU64() % std::size(kWords)];
-    }
-    body["messages"] = json::array({{{"role", "user"}, {"content", text}}});
+    if (prev) h.messages.push_back({{"role", "assistant"}, {"content", reply}});
+    h.messages.push_back(
+        {{"role", "user"}, {"content", Words(rng, prev ? fresh : item.input_tokens)}});
+    body["messages"] = h.messages;
   } else {
     // Token ids give exact prompt lengths; ids below 259 exist in every vocabulary served here.
-    std::vector<int> ids(static_cast<size_t>(item.input_tokens));
-    for (int& id : ids) id = 3 + static_cast<int>(rng.NextU64() % 256);
-    body["prompt"] = ids;
+    // A later turn repeats the previous prompt, stands in for the reply, then adds its own part.
+    auto id = [&] { return 3 + static_cast<int>(rng.NextU64() % 256); };
+    if (prev) {
+      for (int k = 0; k < prev->output_tokens; ++k) h.prompt.push_back(id());
+    }
+    const size_t want = static_cast<size_t>(item.input_tokens);
+    while (h.prompt.size() < want) h.prompt.push_back(id());
+    h.prompt.resize(want);
+    body["prompt"] = h.prompt;
   }
   return body.dump();
 }
@@ -56,7 +84,9 @@ std::string RequestBody(const BenchOptions& o, const std::string& model, const B
 // Incremental server-sent-events reader for one response.
 class SseReader {
  public:
-  explicit SseReader(RequestRecord* r, Clock::time_point start) : r_(r), start_(start) {}
+  // `text`: where the reply's text goes, when a later turn needs it (else nullptr).
+  SseReader(RequestRecord* r, Clock::time_point start, std::string* text = nullptr)
+      : r_(r), start_(start), text_(text) {}
   void Feed(std::string_view data, Clock::time_point at) {
     buf_.append(data);
     size_t pos;
@@ -82,6 +112,7 @@ class SseReader {
     // Cheap checks first: only usage and error events are parsed in full.
     if (HasText(ev, "\"text\":\"") || HasText(ev, "\"content\":\"")) {
       r_->token_s.push_back(std::chrono::duration<double>(at - start_).count());
+      if (text_) AppendText(ev);
     }
     if (ev.find("\"usage\"") != std::string_view::npos ||
         ev.find("\"error\"") != std::string_view::npos) {
@@ -90,10 +121,25 @@ class SseReader {
       if (j.contains("usage") && j["usage"].is_object() &&
           j["usage"].contains("completion_tokens")) {
         usage_tokens_ = j["usage"]["completion_tokens"].get<int>();
+        if (j["usage"].contains("prompt_tokens") && j["usage"]["prompt_tokens"].is_number_integer())
+          r_->prompt_tokens = j["usage"]["prompt_tokens"].get<int>();
       }
       if (j.contains("error") && j["error"].is_object()) {
         error_ = j["error"].value("message", std::string("error event in the stream"));
       }
+    }
+  }
+  void AppendText(std::string_view ev) {
+    json j = json::parse(ev, nullptr, false);
+    if (j.is_discarded() || !j.contains("choices") || !j["choices"].is_array() ||
+        j["choices"].empty())
+      return;
+    const json& c = j["choices"][0];
+    if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content") &&
+        c["delta"]["content"].is_string()) {
+      *text_ += c["delta"]["content"].get<std::string>();
+    } else if (c.contains("text") && c["text"].is_string()) {
+      *text_ += c["text"].get<std::string>();
     }
   }
   static bool HasText(std::string_view ev, std::string_view key) {
@@ -103,6 +149,7 @@ class SseReader {
 
   RequestRecord* r_;
   Clock::time_point start_;
+  std::string* text_;
   std::string buf_;
   bool done_ = false;
   int usage_tokens_ = -1;
@@ -123,6 +170,12 @@ class Runner {
         models_(std::move(models)),
         client_(io_, o.endpoint, o.api_key) {
     records_.resize(items_.size());
+    histories_.resize(items_.size());
+    replies_.resize(items_.size());
+    // With --concurrency, turns go as workers free up: no waiting for the previous turn.
+    if (o_.concurrency > 0) {
+      for (auto& it : items_) it.prev = it.next = -1;
+    }
   }
 
   BenchResult Run() {
@@ -157,8 +210,13 @@ class Runner {
   // the send times do not wait behind the I/O thread's stream processing. The next body is
   // built, and spare connections opened, while it waits.
   void OpenLoop() {
-    std::string body = items_.empty() ? "" : Body(0);
-    for (size_t i = 0; i < items_.size(); ++i) {
+    // Later turns of conversations are sent by their previous turn's end (FollowUp), not here.
+    std::vector<size_t> firsts;
+    for (size_t i = 0; i < items_.size(); ++i)
+      if (items_[i].prev < 0) firsts.push_back(i);
+    std::string body = firsts.empty() ? "" : Body(firsts[0]);
+    for (size_t f = 0; f < firsts.size(); ++f) {
+      const size_t i = firsts[f];
       const auto at = start_ + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(items_[i].at_s));
       // Spare connections are opened while there is time (a connect takes tens of us).
@@ -170,15 +228,44 @@ class Runner {
       }
       RequestRecord& rec = records_[i];
       Begin(i);
-      auto sse = std::make_shared<SseReader>(&rec, start_);
+      auto sse =
+          std::make_shared<SseReader>(&rec, start_, items_[i].next >= 0 ? &replies_[i] : nullptr);
       client_.PostFromThread(
           Path(), body, [sse](std::string_view d, Clock::time_point t) { sse->Feed(d, t); },
           [&rec, this](Clock::time_point t) {
             std::atomic_ref<double>(rec.sent_s).store(Seconds(t));  // Progress reads it
           },
           [this, i, sse](HttpResult res) { Finish(i, res, *sse); });
-      if (i + 1 < items_.size()) body = Body(i + 1);
+      if (f + 1 < firsts.size()) body = Body(firsts[f + 1]);
     }
+  }
+
+  // On the I/O thread: the next turn of a conversation whose previous turn has just ended, sent
+  // its think time later; when that turn failed, the rest of the conversation fails unsent.
+  void ScheduleNext(size_t i) {
+    const int64_t next = items_[i].next;
+    if (next < 0) return;
+    const auto n = static_cast<size_t>(next);
+    if (!records_[i].error.empty()) {
+      Begin(n);
+      records_[n].scheduled_s = Seconds(Clock::now());
+      records_[n].error =
+          fmt::format("not sent: turn {} of its conversation failed", items_[i].turn);
+      replies_[i].clear();
+      Finish(n, HttpResult{}, SseReader(&records_[n], start_), /*already_failed=*/true);
+      return;
+    }
+    const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(items_[n].think_s));
+    items_[n].at_s = Seconds(at);
+    net::co_spawn(io_, FollowUp(n, at), net::detached);
+  }
+
+  awaitable<void> FollowUp(size_t i, Clock::time_point at) {
+    net::steady_timer t(io_);
+    t.expires_at(at);
+    co_await t.async_wait(use_awaitable);
+    co_await One(i);
   }
 
   awaitable<void> ClosedLoop() {
@@ -195,8 +282,25 @@ class Runner {
   }
 
   std::string Path() const { return o_.api == "chat" ? "/v1/chat/completions" : "/v1/completions"; }
-  std::string Body(size_t i) const {
-    return RequestBody(o_, models_[static_cast<size_t>(items_[i].model)], items_[i], i);
+  // Builds item i's body; a conversation's turn takes the history of the one before it (whose
+  // request has ended, so no other thread touches it) and leaves its own for the next.
+  std::string Body(size_t i) {
+    const BenchItem& it = items_[i];
+    History* h = it.prev >= 0 || it.next >= 0 ? &histories_[i] : nullptr;
+    const BenchItem* prev = nullptr;
+    std::string reply;
+    if (it.prev >= 0) {
+      const auto p = static_cast<size_t>(it.prev);
+      *h = std::move(histories_[p]);
+      histories_[p] = History{};
+      reply = std::move(replies_[p]);
+      replies_[p].clear();
+      prev = &items_[p];
+    }
+    std::string body =
+        RequestBody(o_, models_[static_cast<size_t>(it.model)], it, i, h, prev, reply);
+    if (h && it.next < 0) *h = History{};  // the conversation ends here
+    return body;
   }
 
   // Fills in what is known before sending (any thread: each record has one writer at a time).
@@ -209,11 +313,13 @@ class Runner {
   }
 
   // On the I/O thread, once the response has ended.
-  void Finish(size_t i, const HttpResult& res, const SseReader& sse) {
+  void Finish(size_t i, const HttpResult& res, const SseReader& sse, bool already_failed = false) {
     RequestRecord& rec = records_[i];
     rec.end_s = Seconds(Clock::now());
     rec.status = res.status;
-    if (!res.error.empty()) {
+    if (already_failed) {
+      // rec.error says why it was never sent
+    } else if (!res.error.empty()) {
       rec.error = res.error;
     } else if (res.status != 200) {
       json j = json::parse(res.body, nullptr, false);
@@ -231,6 +337,7 @@ class Runner {
         sse.usage_tokens() >= 0 ? sse.usage_tokens() : static_cast<int>(rec.token_s.size());
     if (!rec.error.empty()) ++failed_;
     ++done_;
+    ScheduleNext(i);
     // In flight: sent and not finished (sends are counted by the dispatcher's records).
     if (done_ == items_.size() && all_done_) all_done_();
   }
@@ -239,7 +346,7 @@ class Runner {
     RequestRecord& rec = records_[i];
     Begin(i);
     ++closed_loop_in_flight_;
-    SseReader sse(&rec, start_);
+    SseReader sse(&rec, start_, items_[i].next >= 0 ? &replies_[i] : nullptr);
     HttpResult res = co_await client_.Post(
         Path(), Body(i), [&sse](std::string_view d, Clock::time_point at) { sse.Feed(d, at); },
         [&rec, this](Clock::time_point at) { rec.sent_s = Seconds(at); });
@@ -260,6 +367,7 @@ class Runner {
       } else {
         while (scan_from_ < items_.size() && records_[scan_from_].end_s >= 0) ++scan_from_;
         for (size_t k = scan_from_; k < items_.size(); ++k) {
+          if (items_[k].prev >= 0) continue;  // sent by FollowUp, on this thread
           if (std::atomic_ref<double>(records_[k].sent_s).load() < 0) break;
           if (records_[k].end_s < 0) ++open;
         }
@@ -277,6 +385,8 @@ class Runner {
   net::io_context io_{1};
   HttpClient client_;
   std::vector<RequestRecord> records_;
+  std::vector<History> histories_;    // per conversation turn, moved along the conversation
+  std::vector<std::string> replies_;  // reply text of turns that a later turn follows
   Clock::time_point start_;
   size_t next_ = 0, done_ = 0, scan_from_ = 0;
   int closed_loop_in_flight_ = 0;
@@ -346,10 +456,22 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
       return Result<BenchResult>::Error("--slo " + name + ": not one of the models benchmarked");
     }
   }
-  auto items = LoadBenchWorkload(o.workload);
-  if (!items.ok()) return items.status();
-  Runner runner(o, std::move(*items), o.models);
+  auto loaded = LoadBenchWorkload(o.workload);
+  if (!loaded.ok()) return loaded.status();
+  std::vector<int> item_class, item_turn;
+  for (const BenchItem& it : loaded->items) {
+    item_class.push_back(it.slo_class);
+    item_turn.push_back(it.turn);
+  }
+  Runner runner(o, std::move(loaded->items), o.models);
   BenchResult r = runner.Run();
+  r.slo_classes = loaded->slo_classes;
+  r.closed_loop_sessions = loaded->closed_loop_sessions && o.concurrency == 0;
+  for (size_t i = 0; i < r.records.size(); ++i) {
+    r.records[i].slo_class = item_class[i];
+    r.records[i].turn = item_turn[i];
+  }
+  std::vector<std::vector<RequestTiming>> by_class(r.slo_classes.size());
 
   std::vector<RequestTiming> all;
   std::vector<std::vector<RequestTiming>> by_model(o.models.size());
@@ -362,6 +484,10 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
     if (auto own = o.model_slo.find(o.models[static_cast<size_t>(rec.model)]);
         own != o.model_slo.end()) {
       t.slo = own->second;
+    }
+    if (rec.slo_class >= 0) {  // the request's class (from the trace) decides its targets
+      t.slo = r.slo_classes[static_cast<size_t>(rec.slo_class)].slo;
+      by_class[static_cast<size_t>(rec.slo_class)].push_back(t);
     }
     all.push_back(t);
     by_model[static_cast<size_t>(rec.model)].push_back(t);
@@ -382,6 +508,7 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
   for (const auto& [t, d] : edges) r.max_in_flight = std::max(r.max_in_flight, open += d);
   r.summary = SummarizeRequests(all, o.slo, r.wall_s);
   for (const auto& m : by_model) r.per_model.push_back(SummarizeRequests(m, o.slo, r.wall_s));
+  for (const auto& c : by_class) r.per_class.push_back(SummarizeRequests(c, o.slo, r.wall_s));
   r.send_lag_s = Summarize(lag);
   return r;
 }

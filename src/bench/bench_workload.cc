@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "core/rng.h"
 #include "servegen/generator.h"
@@ -15,19 +16,24 @@
 
 namespace llms::bench {
 
-Result<std::vector<BenchItem>> LoadBenchWorkload(const WorkloadOptions& o) {
-  if (o.num_models < 1) return Result<std::vector<BenchItem>>::Error("no models to benchmark");
-  if (o.time_scale <= 0) return Result<std::vector<BenchItem>>::Error("--time-scale must be > 0");
+Result<LoadedWorkload> LoadBenchWorkload(const WorkloadOptions& o) {
+  if (o.num_models < 1) return Result<LoadedWorkload>::Error("no models to benchmark");
+  if (!(o.time_scale > 0) || !std::isfinite(o.time_scale))
+    return Result<LoadedWorkload>::Error("--speed (--time-scale) must be a finite number > 0");
   Result<servegen::Trace> trace =
       o.trace.empty() ? servegen::GeneratePresetTrace(o.preset, o.preset_rate, o.duration_s, o.seed)
                       : servegen::ReadTrace(o.trace);
   if (!trace.ok()) return trace.status();
   const auto& reqs = trace->batch.requests;
   if (reqs.empty()) {
-    return Result<std::vector<BenchItem>>::Error(
-        (o.trace.empty() ? "preset " + o.preset : o.trace) + ": no requests to send");
+    return Result<LoadedWorkload>::Error((o.trace.empty() ? "preset " + o.preset : o.trace) +
+                                         ": no requests to send");
   }
-  std::vector<BenchItem> items;
+  LoadedWorkload loaded;
+  for (const auto& c : trace->slo_classes)
+    loaded.slo_classes.push_back({c.name, SloTargets{c.ttft_ms / 1e3, c.tpot_ms / 1e3}});
+  std::vector<BenchItem>& items = loaded.items;
+  std::unordered_map<int64_t, size_t> last_turn;  // session -> index of its latest item
   const size_t n = o.limit > 0 ? std::min(reqs.size(), static_cast<size_t>(o.limit)) : reqs.size();
   items.reserve(n);
   Rng rng(o.seed ^ 0x62656e6368ULL);
@@ -51,9 +57,25 @@ Result<std::vector<BenchItem>> LoadBenchWorkload(const WorkloadOptions& o) {
                                                 o.max_output_tokens, ctx);
     it.input_tokens = in;
     it.output_tokens = out;
+    it.slo_class = r.slo_class == servegen::Request::kNoSloClass ? -1 : r.slo_class;
+    if (r.session >= 0) {
+      it.turn = r.turn;
+      it.think_s = static_cast<double>(r.think_s) / o.time_scale;
+      auto [pos, fresh] = last_turn.try_emplace(r.session, items.size());
+      if (!fresh) {
+        if (o.closed_loop_sessions && !o.fixed_rate) {
+          it.prev = static_cast<int64_t>(pos->second);
+          items[pos->second].next = static_cast<int64_t>(items.size());
+          // A conversation stays on its first turn's model (its history is there).
+          it.model = items[pos->second].model;
+          loaded.closed_loop_sessions = true;
+        }
+        pos->second = items.size();
+      }
+    }
     items.push_back(it);
   }
-  return items;
+  return loaded;
 }
 
 }  // namespace llms::bench

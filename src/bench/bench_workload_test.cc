@@ -27,12 +27,12 @@ TEST(BenchWorkloadTest, ReplaysATraceScaledAndSpreadRoundRobin) {
   o.num_models = 3;
   auto items = LoadBenchWorkload(o);
   ASSERT_TRUE(items.ok()) << items.message();
-  ASSERT_EQ(items->size(), 10u);
-  EXPECT_DOUBLE_EQ((*items)[0].at_s, 0.0);
-  EXPECT_DOUBLE_EQ((*items)[4].at_s, 1.0);  // 2 s of trace time at scale 2
-  EXPECT_EQ((*items)[4].model, 1);          // no client ids: round-robin
-  EXPECT_EQ((*items)[3].input_tokens, 103);
-  EXPECT_EQ((*items)[3].output_tokens, 50);
+  ASSERT_EQ(items->items.size(), 10u);
+  EXPECT_DOUBLE_EQ(items->items[0].at_s, 0.0);
+  EXPECT_DOUBLE_EQ(items->items[4].at_s, 1.0);  // 2 s of trace time at scale 2
+  EXPECT_EQ(items->items[4].model, 1);          // no client ids: round-robin
+  EXPECT_EQ(items->items[3].input_tokens, 103);
+  EXPECT_EQ(items->items[3].output_tokens, 50);
 }
 
 // Azure's LLM inference traces (TIMESTAMP as a datetime, ContextTokens, GeneratedTokens) replay
@@ -51,11 +51,11 @@ TEST(BenchWorkloadTest, ReplaysAnAzureTrace) {
   o.num_models = 2;
   auto items = LoadBenchWorkload(o);
   ASSERT_TRUE(items.ok()) << items.message();
-  ASSERT_EQ(items->size(), 3u);
-  EXPECT_NEAR((*items)[1].at_s, 0.5, 1e-6);
-  EXPECT_NEAR((*items)[2].at_s, 3.0, 1e-6);
-  EXPECT_EQ((*items)[2].input_tokens, 879);
-  EXPECT_EQ((*items)[1].output_tokens, 109);
+  ASSERT_EQ(items->items.size(), 3u);
+  EXPECT_NEAR(items->items[1].at_s, 0.5, 1e-6);
+  EXPECT_NEAR(items->items[2].at_s, 3.0, 1e-6);
+  EXPECT_EQ(items->items[2].input_tokens, 879);
+  EXPECT_EQ(items->items[1].output_tokens, 109);
 }
 
 TEST(BenchWorkloadTest, ClipsToTheModelContextKeepingTheShape) {
@@ -66,9 +66,9 @@ TEST(BenchWorkloadTest, ClipsToTheModelContextKeepingTheShape) {
   o.limit = 4;
   auto items = LoadBenchWorkload(o);
   ASSERT_TRUE(items.ok()) << items.message();
-  ASSERT_EQ(items->size(), 4u);
-  EXPECT_EQ((*items)[0].input_tokens, 100);  // model 0: no context known
-  const BenchItem& b = (*items)[1];          // model 1: 101 + 50 scaled into 60
+  ASSERT_EQ(items->items.size(), 4u);
+  EXPECT_EQ(items->items[0].input_tokens, 100);  // model 0: no context known
+  const BenchItem& b = items->items[1];          // model 1: 101 + 50 scaled into 60
   EXPECT_LE(b.input_tokens + b.output_tokens, 60);
   EXPECT_GT(b.input_tokens, b.output_tokens);
   EXPECT_GE(b.output_tokens, 1);
@@ -83,11 +83,11 @@ TEST(BenchWorkloadTest, FixedRateArrivalsHaveTheRate) {
   o.num_models = 4;
   auto items = LoadBenchWorkload(o);
   ASSERT_TRUE(items.ok()) << items.message();
-  ASSERT_GT(items->size(), 2000u);
-  const double rate = static_cast<double>(items->size() - 1) / items->back().at_s;
+  ASSERT_GT(items->items.size(), 2000u);
+  const double rate = static_cast<double>(items->items.size() - 1) / items->items.back().at_s;
   EXPECT_NEAR(rate, 50, 5);
   std::set<int> models;
-  for (const BenchItem& it : *items) models.insert(it.model);
+  for (const BenchItem& it : items->items) models.insert(it.model);
   EXPECT_EQ(models.size(), 4u);  // the preset's clients cover every model
 }
 

@@ -29,6 +29,12 @@ struct SloTargets {
   double tpot_s = 0.1;
 };
 
+// A named service class of a workload (a trace's slo_class) and its targets.
+struct SloClassTargets {
+  std::string name;
+  SloTargets slo;
+};
+
 // "NAME=TTFT_S,TPOT_S", a model's own SLOs on a command line (both > 0).
 Result<std::pair<std::string, SloTargets>> ParseModelSlo(std::string_view spec);
 

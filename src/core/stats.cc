@@ -62,6 +62,37 @@ double KsTwoSample(std::vector<double> a, std::vector<double> b) {
   return d;
 }
 
+namespace {
+std::vector<double> AverageRanks(std::span<const double> v) {
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+  std::vector<double> rank(v.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (size_t k = i; k <= j; ++k) rank[order[k]] = avg;
+    i = j + 1;
+  }
+  return rank;
+}
+}  // namespace
+
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y) {
+  const size_t n = std::min(x.size(), y.size());
+  if (n < 2) return 0.0;
+  const std::vector<double> rx = AverageRanks(x.first(n)), ry = AverageRanks(y.first(n));
+  const double mean = 0.5 * static_cast<double>(n + 1);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) * (rx[i] - mean);
+    syy += (ry[i] - mean) * (ry[i] - mean);
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
+}
+
 double IndexOfDispersion(std::span<const double> times, double bin, double span) {
   const size_t bins = static_cast<size_t>(std::ceil(span / bin));
   if (bins == 0) return 0.0;

@@ -42,6 +42,10 @@ double KsStatistic(std::vector<double> sample, const std::function<double(double
 // Two-sample KS statistic sup |F_a - F_b|; handles ties (discrete data) exactly.
 double KsTwoSample(std::vector<double> a, std::vector<double> b);
 
+// Spearman's rank correlation of paired samples (ties get their average rank); 0 when fewer than
+// two pairs or when either side is constant.
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y);
+
 // Index of dispersion (variance / mean) of event counts in consecutive bins of `bin` seconds over
 // [0, span); event times need not be sorted.
 double IndexOfDispersion(std::span<const double> times, double bin, double span);

@@ -42,4 +42,15 @@ TEST(StatsTest, IndexOfDispersionOfRegularAndClumpedStreams) {
 }
 
 }  // namespace
+TEST(StatsTest, SpearmanRanksWithTies) {
+  // Ranks (1, 2.5, 2.5, 4, 5) and (2, 3, 4.5, 4.5, 1): Pearson on them is -1.25 / 9.5 (what
+  // scipy.stats.spearmanr gives).
+  const std::vector<double> x{1, 2, 2, 3, 10}, y{5, 6, 7, 7, 1};
+  EXPECT_NEAR(SpearmanCorrelation(x, y), -1.25 / 9.5, 1e-12);
+  const std::vector<double> up{1, 2, 3, 4}, sq{1, 4, 9, 100};
+  EXPECT_DOUBLE_EQ(SpearmanCorrelation(up, sq), 1.0);
+  const std::vector<double> flat{2, 2, 2, 2};
+  EXPECT_EQ(SpearmanCorrelation(up, flat), 0.0);
+}
+
 }  // namespace llms

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "servegen/conversation_model.h"
 #include "servegen/empirical_distribution.h"
 
 namespace llms::servegen {
@@ -66,6 +67,9 @@ struct Client {
   // (the reference rule); windows before the first length window use the first one.
   std::vector<LengthWindow> lengths;
   double rate_scale = 1.0;  // per-client scaling ("the top client doubles")
+  // From the pool's client_params.csv, where it has a row for the client (or a `*` row).
+  std::optional<ConversationModel> conversations;
+  std::optional<double> io_rank_corr;  // Spearman correlation of input and output lengths
 
   const LengthWindow* LengthsAt(int64_t t) const;
   // Mean rate over windows [first, last) (after rate_scale).

@@ -1,4 +1,4 @@
-# Generates presets_data.cc: every file under presets/<name>/ (chunk-*, clients.csv, DESCRIPTION) as a C string.
+# Generates presets_data.cc: every file under presets/<name>/ (chunk-*, clients.csv, client_params.csv, DESCRIPTION) as a C string.
 # Run by CMake at build time: cmake -DPRESET_DIR=... -DOUTPUT=... -P embed_presets.cmake
 file(GLOB preset_dirs LIST_DIRECTORIES true "${PRESET_DIR}/*")
 set(body "")
@@ -9,7 +9,7 @@ foreach(dir IN LISTS preset_dirs)
     continue()
   endif()
   get_filename_component(preset "${dir}" NAME)
-  file(GLOB files "${dir}/chunk-*" "${dir}/clients.csv" "${dir}/DESCRIPTION")
+  file(GLOB files "${dir}/chunk-*" "${dir}/clients.csv" "${dir}/client_params.csv" "${dir}/DESCRIPTION")
   list(SORT files)
   foreach(f IN LISTS files)
     get_filename_component(fname "${f}" NAME)

@@ -53,9 +53,15 @@ double DiscreteCdf::At(double x) const {
 std::vector<std::pair<double, double>> DiscreteCdf::Points(size_t n) const {
   std::vector<std::pair<double, double>> pts;
   if (values.empty()) return pts;
-  const size_t step = std::max<size_t>(1, values.size() / std::max<size_t>(1, n));
-  for (size_t i = 0; i < values.size(); i += step) pts.emplace_back(values[i], cdf[i]);
-  if (pts.back().first != values.back()) pts.emplace_back(values.back(), cdf.back());
+  const double rise = 1.0 / static_cast<double>(std::max<size_t>(1, n));
+  double last = 0.0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    // Keep a point when skipping it would let the drawn step lag the CDF by `rise` or more.
+    const bool keep = i + 1 == values.size() || cdf[i + 1] - last >= rise;
+    if (!keep) continue;
+    pts.emplace_back(values[i], cdf[i]);
+    last = cdf[i];
+  }
   return pts;
 }
 
@@ -88,13 +94,27 @@ void FinishClients(FidelityReport& r) {
   double tv = 0.0, wi = 0.0, wo = 0.0, wsum = 0.0;
   for (const auto& c : r.clients) {
     tv += std::fabs(c.share - c.ref_share);
-    if (!c.in_reference) continue;
+    if (!c.in_reference || c.requests == 0) continue;
     wi += c.ks_input * static_cast<double>(c.requests);
     wo += c.ks_output * static_cast<double>(c.requests);
     wsum += static_cast<double>(c.requests);
-    r.ks_input_max = std::max(r.ks_input_max, c.ks_input);
-    r.ks_output_max = std::max(r.ks_output_max, c.ks_output);
+    ++r.ks_clients;
+    if (c.requests < r.ks_min_requests) {
+      ++r.ks_small_clients;
+      continue;
+    }
+    if (c.ks_input > r.ks_input_max) {
+      r.ks_input_max = c.ks_input;
+      r.ks_input_max_client = c.id;
+      r.ks_input_max_n = c.requests;
+    }
+    if (c.ks_output > r.ks_output_max) {
+      r.ks_output_max = c.ks_output;
+      r.ks_output_max_client = c.id;
+      r.ks_output_max_n = c.requests;
+    }
   }
+  r.ks_weighted_n = static_cast<int64_t>(wsum);
   r.share_distance = tv / 2;
   r.ks_input_weighted = wsum > 0 ? wi / wsum : 0.0;
   r.ks_output_weighted = wsum > 0 ? wo / wsum : 0.0;
@@ -136,6 +156,7 @@ FidelityReport CompareWithModel(const WorkloadStats& w, const ClientPool& pool,
                                 const RateFunction& rate, double span_start, double duration,
                                 const WorkloadStats& sample) {
   FidelityReport r = Base(w);
+  r.start = span_start;  // the span in the data's time, as the user gave it
   r.reference_source = pool.source;
   r.reference_kind = "model";
   r.ref_idc = sample.idc;
@@ -311,11 +332,20 @@ std::string FidelityReportJson(const FidelityReport& r) {
                   {"share_total_variation", r.share_distance},
                   {"ks_input_weighted", r.ks_input_weighted},
                   {"ks_output_weighted", r.ks_output_weighted},
+                  {"ks_weighted_requests", r.ks_weighted_n},
                   {"ks_input_max", r.ks_input_max},
+                  {"ks_input_max_client", r.ks_input_max_client},
+                  {"ks_input_max_requests", r.ks_input_max_n},
                   {"ks_output_max", r.ks_output_max},
+                  {"ks_output_max_client", r.ks_output_max_client},
+                  {"ks_output_max_requests", r.ks_output_max_n},
+                  {"ks_max_min_requests", r.ks_min_requests},
+                  {"ks_clients_too_small_for_max", r.ks_small_clients},
+                  {"ks_aggregate_requests", r.requests},
                   {"ks_input_aggregate", KsDistance(r.input_cdf, r.ref_input_cdf)},
                   {"ks_output_aggregate", KsDistance(r.output_cdf, r.ref_output_cdf)}};
   j["notes"] = r.notes;
+  if (r.profile) j["profile"] = json::parse(WorkloadProfileJsonText(*r.profile));
   return j.dump(2) + "\n";
 }
 

@@ -6,12 +6,14 @@
 // Serialises to JSON; fidelity_html renders it as a page with charts.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "servegen/client_pool.h"
 #include "servegen/rate_function.h"
+#include "servegen/workload_profile.h"
 #include "servegen/workload_stats.h"
 
 namespace llms::servegen {
@@ -25,7 +27,9 @@ struct DiscreteCdf {
   static DiscreteCdf Mixture(
       const std::vector<std::pair<const EmpiricalDistribution*, double>>& parts);
   double At(double x) const;
-  // Up to `n` points for plotting (always keeps the first and last).
+  // At most 2n + 1 points for plotting as a step function: a point is kept where the CDF has
+  // risen by 1/n or more since the last kept one (and the last is always kept), so the steps
+  // drawn are never more than 1/n off the true CDF at any x.
   std::vector<std::pair<double, double>> Points(size_t n) const;
 };
 // sup |F_a - F_b| over the union of both supports (exact for discrete distributions).
@@ -53,8 +57,16 @@ struct FidelityReport {
   std::vector<ClientComparison> clients;
   double share_distance = 0.0;  // total variation distance between share vectors
   double ks_input_weighted = 0.0, ks_output_weighted = 0.0, ks_input_max = 0.0, ks_output_max = 0.0;
+  // The max is over clients with at least ks_min_requests requests (smaller samples have KS
+  // values near 1 by chance); which client and its sample size.
+  int64_t ks_min_requests = 50;
+  std::string ks_input_max_client, ks_output_max_client;
+  int64_t ks_input_max_n = 0, ks_output_max_n = 0;
+  int64_t ks_clients = 0, ks_small_clients = 0;  // compared; left out of the max as too small
+  int64_t ks_weighted_n = 0;                     // requests behind the weighted KS
   DiscreteCdf input_cdf, output_cdf, ref_input_cdf, ref_output_cdf;
   std::vector<std::string> notes;
+  std::optional<WorkloadProfile> profile;  // the workload's own profile (set by the caller)
 };
 
 // `pool` must already be filtered for the span; `sample` is a workload generated from the same

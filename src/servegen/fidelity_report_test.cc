@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "servegen/fidelity_html.h"
@@ -22,6 +24,66 @@ TEST(FidelityReportTest, KsDistanceOnDiscreteDistributions) {
   auto mix = DiscreteCdf::Mixture({{&d, 1.0}});
   EXPECT_DOUBLE_EQ(KsDistance(a, mix), 0.0);
   EXPECT_DOUBLE_EQ(KsDistance(a, DiscreteCdf{}), 1.0);
+}
+
+// D6: the plotted points, drawn as steps, are within 1/n of the CDF at every value; keeping
+// every k-th point drew a model curve at 0.037 where the CDF was 0.125.
+TEST(FidelityReportTest, PlottedCdfStepsStayWithinOneOverNOfTheCdf) {
+  std::vector<double> xs;
+  for (int v = 1; v <= 3000; ++v) {
+    const int copies = v == 3 ? 300 : (v % 7 == 0 ? 3 : 1);  // a big step at 3 tokens
+    for (int c = 0; c < copies; ++c) xs.push_back(v);
+  }
+  const DiscreteCdf cdf = DiscreteCdf::FromSorted(xs);
+  const auto pts = cdf.Points(400);
+  EXPECT_LE(pts.size(), 801u);  // at most 2n + 1
+  EXPECT_EQ(pts.back().first, 3000);
+  // The step function through the points, at every support value.
+  auto drawn = [&](double x) {
+    double y = 0;
+    for (const auto& [px, py] : pts) {
+      if (px > x) break;
+      y = py;
+    }
+    return y;
+  };
+  for (size_t i = 0; i < cdf.values.size(); ++i)
+    EXPECT_LE(std::fabs(drawn(cdf.values[i]) - cdf.cdf[i]), 1.0 / 400 + 1e-12) << cdf.values[i];
+  EXPECT_DOUBLE_EQ(drawn(3), cdf.At(3));
+}
+
+// D8: the KS max leaves out clients too small for it and names the client and its sample size.
+TEST(FidelityReportTest, KsMaxComesWithItsClientAndSampleSize) {
+  WorkloadStats w, ref;
+  w.window = ref.window = 600;
+  w.duration = ref.duration = 600;
+  w.window_counts = ref.window_counts = {0};
+  auto client = [](const std::string& id, int n, double shift) {
+    ClientStats c;
+    c.id = id;
+    c.requests = n;
+    for (int i = 0; i < n; ++i) {
+      c.input.push_back(100 + i + shift);
+      c.output.push_back(10 + i % 5);
+    }
+    return c;
+  };
+  w.clients = {client("big", 400, 40), client("tiny", 6, 500)};
+  ref.clients = {client("big", 400, 0), client("tiny", 6, 0)};
+  w.requests = ref.requests = 406;
+  const FidelityReport r = CompareWorkloads(w, ref);
+  EXPECT_EQ(r.ks_input_max_client, "big");
+  EXPECT_EQ(r.ks_input_max_n, 400);
+  EXPECT_NEAR(r.ks_input_max, 0.1, 1e-9);  // 40 of 400 shifted out
+  EXPECT_EQ(r.ks_small_clients, 1);        // tiny: KS 1 with 6 requests, left out of the max
+  EXPECT_EQ(r.ks_clients, 2);
+  EXPECT_EQ(r.ks_weighted_n, 406);
+  const auto j = nlohmann::json::parse(FidelityReportJson(r));
+  EXPECT_EQ(j["summary"]["ks_input_max_requests"], 400);
+  EXPECT_EQ(j["summary"]["ks_clients_too_small_for_max"], 1);
+  const std::string html = RenderFidelityHtml(r);
+  EXPECT_NE(html.find("(client big, n = 400)"), std::string::npos);
+  EXPECT_NE(html.find("left out of the KS max"), std::string::npos);
 }
 
 Trace Sample(const ClientPool& pool, const RateFunction& rate, double duration, uint64_t seed) {

@@ -12,6 +12,7 @@
 #include "core/distribution_fit.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "servegen/conversation_stats.h"
 
 namespace llms::servegen {
 
@@ -51,7 +52,7 @@ TraceWindow FitWindow(std::span<const double> times, double window, double resol
   }
   const DistributionFit g = FitGammaCensored(exact, censored, resolution);
   const DistributionFit wb = FitWeibullCensored(exact, censored, resolution);
-  if (exact.size() >= 2 && (g.ok || wb.ok)) {
+  if (exact.size() >= 2 && (g.ok || wb.ok) && std::isfinite(s.cv())) {
     w.cv = s.cv();
     const bool use_gamma = g.ok && (!wb.ok || g.log_likelihood >= wb.log_likelihood);
     const DistributionFit& best = use_gamma ? g : wb;
@@ -91,8 +92,31 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
     return Result<ClientPool>::Error(
         fmt::format("--start {} is after the first request at {:.3f} s", start, first_t));
   }
-  const size_t num_windows = std::max<size_t>(
-      1, static_cast<size_t>(std::floor((last_t - static_cast<double>(start)) / w)) + 1);
+  // A stray timestamp (or the wrong unit) would make millions of empty windows: refuse, naming it.
+  double widest = 0, widest_at = first_t;
+  for (size_t i = 1; i < reqs.size(); ++i) {
+    const double gap = reqs[i].timestamp - reqs[i - 1].timestamp;
+    if (gap > widest) {
+      widest = gap;
+      widest_at = reqs[i].timestamp;
+    }
+  }
+  const double span_windows = std::floor((last_t - static_cast<double>(start)) / w) + 1;
+  if (!(span_windows <= static_cast<double>(opt.max_windows))) {
+    return Result<ClientPool>::Error(fmt::format(
+        "the log spans {:.6g} s (from {:.6g} s to {:.6g} s): {:.6g} windows of {} s, more than "
+        "--max-windows {}; its largest gap, {:.6g} s, ends at {:.6g} s. A stray timestamp or a "
+        "wrong --time-unit? Fix or drop it, or raise --max-windows (or --window)",
+        last_t - first_t, first_t, last_t, span_windows, opt.window_seconds, opt.max_windows,
+        widest, widest_at, w));
+  }
+  const size_t num_windows = std::max<size_t>(1, static_cast<size_t>(span_windows));
+  if (reqs.size() > 2 && widest > 0.5 * (last_t - first_t) && widest > 10 * w) {
+    summary.warnings.push_back(fmt::format(
+        "one gap of {:.6g} s (ending at {:.6g} s) is {:.0f}% of the log's span: most fitted "
+        "windows are empty; a stray timestamp?",
+        widest, widest_at, 100.0 * widest / (last_t - first_t)));
+  }
 
   double resolution = opt.resolution;
   if (resolution <= 0) {
@@ -195,6 +219,26 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
       }
       c.lengths.push_back(std::move(win));
     }
+    // Input/output rank correlation, so generation keeps its sign (the default coupling uses it).
+    if (idx.size() >= 3) {
+      std::vector<double> in, out;
+      in.reserve(idx.size());
+      out.reserve(idx.size());
+      for (size_t i : idx) {
+        in.push_back(static_cast<double>(
+            trace.category == Category::kMultimodal ? reqs[i].text_tokens : reqs[i].input_tokens));
+        out.push_back(static_cast<double>(reqs[i].output_tokens));
+      }
+      const auto [imin, imax] = std::minmax_element(in.begin(), in.end());
+      const auto [omin, omax] = std::minmax_element(out.begin(), out.end());
+      const bool varies = *imin != *imax && *omin != *omax;
+      if (varies) c.io_rank_corr = std::round(SpearmanCorrelation(in, out) * 1e4) / 1e4;
+    }
+    if (trace.has_sessions) {
+      const auto stats = MeasureConversations(trace, idx, opt.reply_tokens_per_s);
+      c.conversations = FitConversationModel(stats, opt.block_tokens);
+      if (c.conversations) ++summary.clients_with_conversations;
+    }
     spdlog::debug("fitted client {}: {} requests, {} length windows", c.id, idx.size(),
                   c.lengths.size());
     pool.clients.push_back(std::move(c));
@@ -206,6 +250,7 @@ Result<ClientPool> FitPool(const Trace& trace, const FitOptions& opt, FitSummary
   if (!trace.has_client_ids) {
     pool.notes.push_back("the log has no client ids: fitted as one client \"all\"");
   }
+  pool.notes.insert(pool.notes.end(), summary.warnings.begin(), summary.warnings.end());
   if (summary_out) *summary_out = summary;
   return pool;
 }

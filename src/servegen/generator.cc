@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,11 +19,12 @@
 namespace llms::servegen {
 
 Result<Coupling> ParseCoupling(const std::string& text) {
+  if (text == "auto") return Coupling::kAuto;
   if (text == "comonotone") return Coupling::kComonotone;
   if (text == "independent") return Coupling::kIndependent;
   if (text == "copula" || text == "gaussian") return Coupling::kGaussianCopula;
   return Result<Coupling>::Error(fmt::format(
-      "--coupling '{}': expected comonotone, independent or copula (with --rho)", text));
+      "--coupling '{}': expected auto, comonotone, independent or copula (with --rho)", text));
 }
 
 Result<ArrivalChoice> ParseArrivalChoice(const std::string& text) {
@@ -134,9 +136,23 @@ class Engine {
       : pool_(pool),
         rate_(rate),
         opt_(opt),
-        lengths_(pool.category, opt.coupling, opt.rho, opt.compat),
         threads_(std::max(
             1, std::min(opt.threads, static_cast<int>(std::max<size_t>(1, pool.clients.size()))))) {
+    for (const Client& c : pool.clients) {
+      Coupling coupling = opt.coupling;
+      double rho = opt.rho;
+      if (coupling == Coupling::kAuto) {
+        coupling = c.io_rank_corr ? Coupling::kGaussianCopula : Coupling::kComonotone;
+        // The Gaussian copula's correlation for a Spearman correlation (Pearson's relation).
+        if (c.io_rank_corr) rho = 2.0 * std::sin(M_PI / 6.0 * *c.io_rank_corr);
+      }
+      lengths_.emplace_back(pool.category, coupling, rho, opt.compat);
+    }
+    const SessionOptions& so = opt.sessions;
+    bool any_conversations = false;
+    for (const Client& c : pool.clients) any_conversations |= so.conversations && c.conversations;
+    if (!opt.compat && (so.block_tokens > 0 || !so.slo_classes.empty() || any_conversations))
+      sessions_.emplace(pool, so, opt.seed);
   }
 
   Result<GenerateSummary> Run(const RequestSink& sink, const ProgressFn& progress) {
@@ -391,8 +407,18 @@ class Engine {
       r.window = a.window;
       ++per_client[pl.client];
       ClientProcess& p = procs_[pl.client];
-      lengths_.Sample(LengthsAt(p, pl.client, a.window - grid_.first), p.length_rng, r,
-                      batch.item_tokens);
+      const LengthWindow& lw = LengthsAt(p, pl.client, a.window - grid_.first);
+      if (sessions_) {
+        const EmpiricalDistribution* first =
+            lw.Get(pool_.category == Category::kMultimodal ? LengthField::kTextTokens
+                                                           : LengthField::kInputTokens);
+        const int64_t min_first =
+            sessions_->Begin(pl.client, a.t, first ? std::round(first->Max()) : 0.0);
+        lengths_[pl.client].Sample(lw, p.length_rng, r, batch.item_tokens, min_first);
+        sessions_->Finish(pl.client, r, batch.hash_ids);
+      } else {
+        lengths_[pl.client].Sample(lw, p.length_rng, r, batch.item_tokens);
+      }
       // Replay the winner's path with its next arrival.
       int cur = w;
       for (size_t node = (static_cast<size_t>(w) + k) / 2; node > 0; node /= 2) {
@@ -405,7 +431,8 @@ class Engine {
   const ClientPool& pool_;
   const RateFunction& rate_;
   const GenerateOptions& opt_;
-  LengthSampler lengths_;
+  std::vector<LengthSampler> lengths_;  // per client (its coupling)
+  std::optional<SessionAssigner> sessions_;
   ThreadPool threads_;  // the clients' arrivals of a window are drawn in parallel
   SpanGrid grid_;
   std::vector<ClientProcess> procs_;
@@ -424,6 +451,11 @@ Result<GenerateSummary> Generate(const ClientPool& pool, const RateFunction& rat
     return Result<GenerateSummary>::Error(fmt::format("--rho {} must be in [-1, 1]", options.rho));
   }
   if (pool.clients.empty()) return Result<GenerateSummary>::Error("the client pool is empty");
+  if (Status s = ValidateSloClasses(options.sessions.slo_classes); !s.ok()) return s;
+  if (options.sessions.block_tokens < 0 || options.sessions.block_tokens > (1 << 20))
+    return Result<GenerateSummary>::Error("--block-size must be in [0, 1048576] tokens");
+  if (!(options.sessions.reply_tokens_per_s > 0))
+    return Result<GenerateSummary>::Error("--reply-rate must be > 0 tokens per second");
   Engine engine(pool, rate, options);
   return engine.Run(sink, progress);
 }

@@ -7,7 +7,9 @@
 // The process starts in equilibrium (first gap from the forward-recurrence distribution) and
 // carries over across window boundaries, so the expected count in any interval equals the
 // integral of the client's rate exactly. Lengths come from the client's current length window,
-// with fields coupled comonotonically, independently or through a Gaussian copula.
+// with fields coupled comonotonically, independently or through a Gaussian copula. As requests
+// leave the merge, a SessionAssigner lays the clients' conversations onto their arrivals and
+// numbers their prompt blocks (hash_ids).
 //
 // Compatibility mode (`compat`) reproduces the reference implementation's behaviour for parity
 // studies: per client-window, ceil(rate * window) gaps rescaled to sum to the window, restarting
@@ -29,10 +31,13 @@
 #include "servegen/client_pool.h"
 #include "servegen/rate_function.h"
 #include "servegen/request.h"
+#include "servegen/session_assigner.h"
 
 namespace llms::servegen {
 
-enum class Coupling { kComonotone, kIndependent, kGaussianCopula };
+// kAuto: a Gaussian copula at the client's fitted input/output rank correlation where the pool
+// has one (client_params.csv), comonotone (the reference's rule) where it has none.
+enum class Coupling { kAuto, kComonotone, kIndependent, kGaussianCopula };
 Result<Coupling> ParseCoupling(const std::string& text);
 
 enum class ArrivalChoice { kTrace, kExponential, kGamma, kWeibull };
@@ -44,10 +49,12 @@ struct GenerateOptions {
   uint64_t seed = 0;
   int threads = 1;
   bool compat = false;
-  Coupling coupling = Coupling::kComonotone;
+  Coupling coupling = Coupling::kAuto;
   double rho = 0.0;  // for kGaussianCopula: correlation of each field with the first
   ArrivalChoice arrival = ArrivalChoice::kTrace;
   double chunk_seconds = 0.0;  // 0: the pool's window size
+  // Conversations, hash_ids and SLO classes (session_assigner.h); off in compat mode.
+  SessionOptions sessions;
 };
 
 struct GenerateSummary {

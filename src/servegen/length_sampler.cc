@@ -1,6 +1,7 @@
 // LengthSampler implementation.
 #include "servegen/length_sampler.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/distributions.h"
@@ -19,6 +20,7 @@ class CoupledUniforms {
     switch (c_) {
       case Coupling::kIndependent:
         return rng_.NextOpenUnit();
+      case Coupling::kAuto:  // resolved per client before a sampler is built
       case Coupling::kComonotone:
         if (first_) {
           u0_ = rng_.NextOpenUnit();
@@ -59,30 +61,38 @@ double ReferenceValue(const EmpiricalDistribution& d, double u) {
   return i < d.size() ? d.values()[i] : d.Max() + 1.0;
 }
 
+// Maps u onto the part of d at or above `min` (after rounding): u' = c + u (1 - c), c = P(X < min).
+double AtLeast(const EmpiricalDistribution& d, double u, int64_t min) {
+  if (min <= 0) return u;
+  const double c = d.Cdf(std::nextafter(static_cast<double>(min) - 0.5, -1.0));
+  return std::min(1.0, c + u * (1.0 - c));
+}
+
 }  // namespace
 
 LengthSampler::LengthSampler(Category category, Coupling coupling, double rho, bool compat)
     : category_(category), coupling_(coupling), rho_(rho), compat_(compat) {}
 
-void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r,
-                           std::vector<int64_t>& items) const {
+void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vector<int64_t>& items,
+                           int64_t min_first) const {
   if (category_ == Category::kLanguage && coupling_ == Coupling::kComonotone && !compat_) {
     // The default, and the hot path: one uniform, two lookups.
     const double u = rng.NextOpenUnit();
     const EmpiricalDistribution* in = w.Get(LengthField::kInputTokens);
     const EmpiricalDistribution* out = w.Get(LengthField::kOutputTokens);
     r.items_offset = static_cast<uint32_t>(items.size());
-    r.input_tokens = in ? Round(in->Quantile(u)) : 0;
+    r.input_tokens = in ? std::max(min_first, Round(in->Quantile(AtLeast(*in, u, min_first)))) : 0;
     r.output_tokens = out ? Round(out->Quantile(u)) : 0;
     return;
   }
   const Coupling coupling = compat_ ? Coupling::kComonotone : coupling_;
   CoupledUniforms uniforms(coupling, rho_, rng);
-  auto draw = [&](LengthField f) -> double {
+  auto draw = [&](LengthField f, int64_t min = 0) -> double {
     const EmpiricalDistribution* d = w.Get(f);
     const double u = uniforms.Next();  // drawn even when the field is absent: fields stay aligned
     if (!d) return 0.0;
-    return compat_ ? ReferenceValue(*d, u) : d->Quantile(u);
+    if (compat_) return ReferenceValue(*d, u);
+    return std::max(static_cast<double>(min), d->Quantile(AtLeast(*d, u, min)));
   };
   auto draw_item = [&](LengthField f) -> int64_t {
     const EmpiricalDistribution* d = w.Get(f);
@@ -93,11 +103,11 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r,
   r.items_offset = static_cast<uint32_t>(items.size());
   switch (category_) {
     case Category::kLanguage:
-      r.input_tokens = Round(draw(LengthField::kInputTokens));
+      r.input_tokens = Round(draw(LengthField::kInputTokens, min_first));
       r.output_tokens = Round(draw(LengthField::kOutputTokens));
       break;
     case Category::kReason: {
-      r.input_tokens = Round(draw(LengthField::kInputTokens));
+      r.input_tokens = Round(draw(LengthField::kInputTokens, min_first));
       r.output_tokens = Round(draw(LengthField::kOutputTokens));
       const EmpiricalDistribution* d = w.Get(LengthField::kReasonRatio);
       const double u = uniforms.Next();
@@ -115,7 +125,7 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r,
       break;
     }
     case Category::kMultimodal: {
-      r.text_tokens = Round(draw(LengthField::kTextTokens));
+      r.text_tokens = Round(draw(LengthField::kTextTokens, min_first));
       r.output_tokens = Round(draw(LengthField::kOutputTokens));
       r.image_count =
           static_cast<uint16_t>(std::min<int64_t>(65535, Round(draw(LengthField::kImageCount))));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -395,6 +396,55 @@ Category InferCategory(const std::vector<LengthWindow>& windows, Category fallba
   return fallback;
 }
 
+// Per length-window start, each field's mixture over the pool's clients, weighted by their mean
+// rates: the lengths a client without a dataset file is given with keep_clients_without_lengths.
+std::vector<LengthWindow> PooledLengths(const ClientPool& pool) {
+  std::set<int64_t> starts;
+  for (const auto& c : pool.clients)
+    for (const auto& w : c.lengths) starts.insert(w.start);
+  std::vector<double> weight;
+  for (const auto& c : pool.clients)
+    weight.push_back(std::max(1e-12, c.MeanRate(0, pool.num_windows)));
+  std::vector<LengthWindow> out;
+  for (int64_t s : starts) {
+    LengthWindow lw;
+    lw.start = s;
+    for (int f = 0; f < kNumLengthFields; ++f) {
+      std::vector<std::pair<double, double>> pairs;
+      double mass = 0;
+      for (size_t i = 0; i < pool.clients.size(); ++i) {
+        const LengthWindow* w = pool.clients[i].LengthsAt(s);
+        const EmpiricalDistribution* d = w ? w->Get(static_cast<LengthField>(f)) : nullptr;
+        if (!d) continue;
+        mass += weight[i];
+        for (size_t k = 0; k < d->size(); ++k)
+          pairs.emplace_back(d->values()[k], d->probabilities()[k] * weight[i]);
+      }
+      if (pairs.empty()) continue;
+      for (auto& pr : pairs) pr.second /= mass;
+      auto d = EmpiricalDistribution::FromPairs(std::move(pairs), 1e-6);
+      if (d.ok()) lw.fields[static_cast<size_t>(f)] = std::move(d).value();
+    }
+    out.push_back(std::move(lw));
+  }
+  return out;
+}
+
+// Attaches client_params.csv rows to the clients: a client's own row, else the `*` row.
+void ApplyClientParams(const std::vector<ClientParams>& rows, ClientPool& pool) {
+  const ClientParams* any = nullptr;
+  for (const auto& r : rows)
+    if (r.client_id == "*") any = &r;
+  for (auto& c : pool.clients) {
+    const ClientParams* own = any;
+    for (const auto& r : rows)
+      if (r.client_id == c.id) own = &r;
+    if (!own) continue;
+    c.conversations = own->conversations;
+    c.io_rank_corr = own->io_rank_corr;
+  }
+}
+
 Status CheckRequiredFields(const LengthWindow& w, Category category, const std::string& name) {
   std::vector<LengthField> required;
   if (category == Category::kMultimodal) {
@@ -437,6 +487,13 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
         name = name.substr(1, name.size() - 2);
       names[std::string(Trim(line.substr(0, comma)))] = std::string(name);
     }
+  }
+  std::vector<ClientParams> params;
+  for (const auto& f : files) {
+    if (f.name != kClientParamsFile) continue;
+    auto rows = ParseClientParams(f.content, source + "/" + f.name);
+    if (!rows.ok()) return rows.status();
+    params = std::move(rows).value();
   }
   for (const auto& f : files) {
     std::string id;
@@ -529,20 +586,35 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
   pool.window_seconds = step;
   pool.num_windows = static_cast<size_t>((last_end - first) / step);
 
-  std::vector<LengthWindow> all_for_category;
+  // Requests each client's trace carries over the span (for the share that leaves with a client
+  // that has no lengths).
+  auto span_requests = [&](const ParsedTrace& t) {
+    double n = 0;
+    for (size_t k = 0; k < t.windows.size(); ++k) {
+      const double w0 = static_cast<double>(t.first_start) + static_cast<double>(k * step);
+      const double lo = std::max(w0, options.span_start);
+      const double hi = std::min(w0 + static_cast<double>(step), options.span_end);
+      if (hi > lo && t.windows[k].active()) n += t.windows[k].rate * (hi - lo);
+    }
+    return n;
+  };
+  double all_requests = 0, missing_requests = 0;
+  std::vector<std::string> missing_ids;
+  std::vector<Parsed*> missing;
   for (auto& p : parsed) {
     if (!p.has_trace) continue;
-    if (!p.has_dataset) {
-      pool.notes.push_back(
-          fmt::format("client {}: no dataset file (chunk-{}-dataset.json); left out", p.id, p.id));
-      continue;
+    const double n = span_requests(*p.trace);
+    all_requests += n;
+    if (!p.has_dataset || p.lengths->empty()) {
+      missing_requests += n;
+      missing_ids.push_back(p.id);
+      missing.push_back(&p);
     }
+  }
+  for (auto& p : parsed) {
+    if (!p.has_trace || !p.has_dataset) continue;
     auto lengths = std::move(p.lengths).value();
-    if (lengths.empty()) {
-      pool.notes.push_back(
-          fmt::format("client {}: dataset file has no active window; left out", p.id));
-      continue;
-    }
+    if (lengths.empty()) continue;
     Client c;
     const auto named = names.find(p.id);
     c.id = named != names.end() ? named->second : p.id;
@@ -557,6 +629,43 @@ Result<ClientPool> LoadPoolFromFiles(const std::vector<PoolFile>& files, const s
   if (pool.clients.empty()) {
     return Result<ClientPool>::Error(source + ": no client has both a trace and a dataset file");
   }
+  if (!missing.empty()) {
+    // What leaves with them, over the span the caller asked for.
+    const double share = all_requests > 0 ? missing_requests / all_requests : 0.0;
+    std::string ids;
+    for (size_t i = 0; i < missing_ids.size(); ++i) {
+      if (i == 8) {
+        ids += fmt::format(", ... ({} in all)", missing_ids.size());
+        break;
+      }
+      ids += (i ? ", " : "") + missing_ids[i];
+    }
+    if (options.keep_clients_without_lengths) {
+      const std::vector<LengthWindow> pooled = PooledLengths(pool);
+      for (Parsed* p : missing) {
+        Client c;
+        const auto named = names.find(p->id);
+        c.id = named != names.end() ? named->second : p->id;
+        c.windows.assign(pool.num_windows, TraceWindow{});
+        const ParsedTrace& t = *p->trace;
+        const size_t offset = static_cast<size_t>((t.first_start - first) / step);
+        std::copy(t.windows.begin(), t.windows.end(),
+                  c.windows.begin() + static_cast<ptrdiff_t>(offset));
+        c.lengths = pooled;
+        pool.clients.push_back(std::move(c));
+      }
+      pool.notes.push_back(
+          fmt::format("{} client(s) without length data ({}) kept with the pool's pooled length "
+                      "distributions: {:.1f}% of the span's requests",
+                      missing.size(), ids, 100.0 * share));
+    } else {
+      pool.notes.push_back(fmt::format(
+          "{} client(s) without length data ({}) left out: {:.1f}% of the span's requests leave "
+          "with them; --keep-unmatched keeps them with the pool's pooled length distributions",
+          missing.size(), ids, 100.0 * share));
+    }
+  }
+  ApplyClientParams(params, pool);
   size_t length_windows = 0;
   for (const auto& c : pool.clients) length_windows += c.lengths.size();
   spdlog::debug(
@@ -594,7 +703,8 @@ Result<ClientPool> LoadPoolFromDirectory(const std::string& dir, const LoadOptio
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("chunk-", 0) == 0 || name == "clients.csv") names.push_back(name);
+    if (name.rfind("chunk-", 0) == 0 || name == "clients.csv" || name == kClientParamsFile)
+      names.push_back(name);
   }
   if (ec) return Result<ClientPool>::Error(dir + ": cannot list: " + ec.message());
   std::sort(names.begin(), names.end());

@@ -3,7 +3,9 @@
 // a directory or from in-memory files (the embedded presets). Parses without eval and validates:
 // probabilities sum to 1 within 1e-6, rates/CVs/shapes finite and >= 0, windows aligned to one
 // step across all files. Errors name file:line and what is wrong. A client without a dataset file
-// is reported in ClientPool::notes and left out, not fatal.
+// is reported in ClientPool::notes with the share of the span's requests it carries, and left out
+// (or kept with pooled lengths), not fatal. An optional client_params.csv (conversation_model.h)
+// gives clients their conversation model and input/output rank correlation.
 //
 // Only the dataset windows a time span needs are parsed (the others are scanned and skipped), so
 // loading one hour of a 14-day pool parses a fraction of the files: trace rows outside the span are
@@ -30,6 +32,9 @@ struct LoadOptions {
   bool validate_all = false;
   std::optional<Category> category;  // otherwise inferred from the fields present
   int threads = 1;  // files are parsed in parallel; the result does not depend on it
+  // Clients with a trace but no (active) dataset file: kept with the pool's rate-weighted pooled
+  // length distributions instead of left out (either way a note says their share of requests).
+  bool keep_clients_without_lengths = false;
 };
 
 struct PoolFile {

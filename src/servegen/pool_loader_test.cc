@@ -132,9 +132,70 @@ TEST(PoolLoaderTest, ClientWithoutDatasetIsReportedNotFatal) {
   ASSERT_EQ(pool->clients.size(), 1u);
   EXPECT_EQ(pool->clients[0].id, "1");
   ASSERT_EQ(pool->notes.size(), 1u);
-  EXPECT_NE(pool->notes[0].find("client 2: no dataset file"), std::string::npos);
+  // The note says how much traffic leaves with the client: both carry the same rates, so half.
+  EXPECT_NE(pool->notes[0].find("(2) left out: 50.0% of the span's requests"), std::string::npos)
+      << pool->notes[0];
+  EXPECT_NE(pool->notes[0].find("--keep-unmatched"), std::string::npos);
   EXPECT_EQ(pool->category, Category::kLanguage);
   EXPECT_EQ(pool->num_windows, 2u);
+
+  // Kept on request, with the pooled lengths (here: client 1's, the only one with data).
+  LoadOptions keep;
+  keep.keep_clients_without_lengths = true;
+  auto kept = LoadPoolFromFiles(files, "mem", keep);
+  ASSERT_TRUE(kept.ok()) << kept.message();
+  ASSERT_EQ(kept->clients.size(), 2u);
+  EXPECT_EQ(kept->clients[1].id, "2");
+  ASSERT_FALSE(kept->clients[1].lengths.empty());
+  const auto* in = kept->clients[1].lengths[0].Get(LengthField::kInputTokens);
+  const auto* own = kept->clients[0].lengths[0].Get(LengthField::kInputTokens);
+  ASSERT_TRUE(in && own);
+  EXPECT_EQ(in->values(), own->values());
+  EXPECT_NE(kept->notes[0].find("kept with the pool's pooled length distributions: 50.0%"),
+            std::string::npos)
+      << kept->notes[0];
+}
+
+TEST(PoolLoaderTest, ClientParamsGiveConversationModelsAndCorrelations) {
+  const std::string trace = "0,1,1,Gamma,1,1\n600,2,1,Gamma,1,1\n";
+  const std::string params =
+      "client_id,source,turns_mean,think_median_s,think_sigma,system_prompt_tokens,"
+      "system_prompts,prefix_share,io_rank_corr\n"
+      "*,assumed,2,30,1,256,4,0.5,\n"
+      "2,fitted,3.5,12,0.5,0,0,0,-0.25\n";
+  std::vector<PoolFile> files = {{"chunk-1-trace.csv", trace},
+                                 {"chunk-1-dataset.json", kDataset},
+                                 {"chunk-2-trace.csv", trace},
+                                 {"chunk-2-dataset.json", kDataset},
+                                 {"client_params.csv", params}};
+  auto pool = LoadPoolFromFiles(files, "mem", {});
+  ASSERT_TRUE(pool.ok()) << pool.message();
+  ASSERT_EQ(pool->clients.size(), 2u);
+  ASSERT_TRUE(pool->clients[0].conversations);
+  EXPECT_EQ(pool->clients[0].conversations->source, "assumed");
+  EXPECT_EQ(pool->clients[0].conversations->system_prompts, 4);
+  EXPECT_FALSE(pool->clients[0].io_rank_corr);
+  ASSERT_TRUE(pool->clients[1].conversations);
+  EXPECT_DOUBLE_EQ(pool->clients[1].conversations->turns_mean, 3.5);
+  ASSERT_TRUE(pool->clients[1].io_rank_corr);
+  EXPECT_DOUBLE_EQ(*pool->clients[1].io_rank_corr, -0.25);
+
+  // Round trip through the writer's format.
+  auto rows = ParseClientParams(params, "p.csv");
+  ASSERT_TRUE(rows.ok()) << rows.message();
+  auto again = ParseClientParams(FormatClientParams(*rows), "again.csv");
+  ASSERT_TRUE(again.ok()) << again.message();
+  EXPECT_EQ(FormatClientParams(*again), FormatClientParams(*rows));
+
+  // Bad rows name the file, the line and what is wrong.
+  auto bad = ParseClientParams("1,fitted,0.5,1,1,0,0,0,\n", "p.csv");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("p.csv:1: turns_mean = 0.5 must be a finite number >= 1"),
+            std::string::npos)
+      << bad.message();
+  EXPECT_FALSE(ParseClientParams("1,fitted,2,1,1\n", "p.csv").ok());
+  EXPECT_FALSE(ParseClientParams("1,,,,,,,,1.5\n", "p.csv").ok());
+  EXPECT_FALSE(ParseClientParams("1,fitted,2,nan,1,0,0,0,\n", "p.csv").ok());
 }
 
 TEST(PoolLoaderTest, MisalignedClientsAndMissingFieldsAreErrors) {
@@ -185,9 +246,13 @@ TEST(PoolLoaderTest, RealServeGenData) {
   ASSERT_TRUE(pool.ok()) << pool.message();
   EXPECT_EQ(pool->num_windows, 2016u);
   EXPECT_EQ(pool->window_seconds, 600);
-  // 162 trace files, 15 of them without a dataset (MISSING-DATASETS.txt): reported, not fatal.
-  EXPECT_EQ(pool->clients.size() + pool->notes.size(), 162u);
-  EXPECT_EQ(pool->notes.size(), 15u);
+  // 162 trace files, 15 of them without a dataset (MISSING-DATASETS.txt): reported in one note
+  // with the share of the first hour's requests they carry, not fatal.
+  EXPECT_EQ(pool->clients.size(), 147u);
+  ASSERT_EQ(pool->notes.size(), 1u);
+  EXPECT_NE(pool->notes[0].find("15 client(s) without length data"), std::string::npos);
+  EXPECT_NE(pool->notes[0].find("20.6% of the span's requests"), std::string::npos)
+      << pool->notes[0];
   // Thread count does not change the result.
   opt.threads = 1;
   auto again = LoadPoolFromDirectory(dir, opt);

@@ -2,6 +2,7 @@
 #include "servegen/pool_writer.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,19 @@ Status WritePool(const ClientPool& pool, const std::string& dir, int64_t length_
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::Error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
+  // Nothing non-finite reaches the files (the loader would refuse them).
+  for (const Client& c : pool.clients) {
+    for (size_t k = 0; k < c.windows.size(); ++k) {
+      const TraceWindow& w = c.windows[k];
+      for (double v : {w.rate, w.cv, w.shape, w.scale}) {
+        if (!std::isfinite(v)) {
+          return Status::Error(fmt::format(
+              "client {}: window {} has a non-finite fitted value ({}); nothing written", c.id, k,
+              v));
+        }
+      }
+    }
+  }
   std::string index = "chunk_id,client_id\n";
   for (size_t i = 0; i < pool.clients.size(); ++i) {
     const Client& c = pool.clients[i];
@@ -111,7 +125,14 @@ Status WritePool(const ClientPool& pool, const std::string& dir, int64_t length_
     index += fmt::format(
         "{},{}\n", i, c.id.find_first_of(",\"\n") == std::string::npos ? c.id : "\"" + c.id + "\"");
   }
-  return WriteText(fs::path(dir) / "clients.csv", index);
+  LLMS_RETURN_IF_ERROR(WriteText(fs::path(dir) / "clients.csv", index));
+  std::vector<ClientParams> params;
+  for (const Client& c : pool.clients) {
+    if (!c.conversations && !c.io_rank_corr) continue;
+    params.push_back(ClientParams{c.id, c.conversations, c.io_rank_corr});
+  }
+  if (params.empty()) return Status::Ok();
+  return WriteText(fs::path(dir) / std::string(kClientParamsFile), FormatClientParams(params));
 }
 
 }  // namespace llms::servegen

@@ -72,6 +72,9 @@ Result<Trace> GeneratePresetTrace(const std::string& name, double rate, double d
   go.span_start = static_cast<double>(pool->start);
   go.duration = duration_s;
   go.seed = seed;
+  // Independent requests: aegaeon bench and sim replay these at fixed rates (bench would send a
+  // conversation's later turns closed loop, the simulator at their trace times).
+  go.sessions.conversations = false;
   const auto constant = RateFunction::Constant(rate, duration_s);
   Trace trace;
   trace.has_client_ids = true;

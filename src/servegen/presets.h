@@ -22,8 +22,8 @@ std::optional<std::vector<PoolFile>> PresetFiles(const std::string& name);
 // The preset loaded as a pool; an error naming the presets for an unknown name.
 Result<ClientPool> LoadPreset(const std::string& name);
 // `duration_s` seconds of the preset's traffic at `rate` requests per second in all (constant),
-// with client ids, timestamps from 0: what aegaeon bench replays from a preset and what aegaeon
-// sim replays to predict it.
+// with client ids, timestamps from 0, without conversations: what aegaeon bench replays from a
+// preset and what aegaeon sim replays to predict it.
 Result<Trace> GeneratePresetTrace(const std::string& name, double rate, double duration_s,
                                   uint64_t seed);
 

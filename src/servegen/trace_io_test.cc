@@ -83,6 +83,81 @@ TEST(TraceIoTest, CsvRoundTrips) {
   EXPECT_EQ(t->batch.requests[1].output_tokens, 20);
 }
 
+// Conversations, hash_ids and SLO classes go out and come back in both formats.
+TEST(TraceIoTest, ConversationsHashIdsAndSloClassesRoundTrip) {
+  RequestBatch b;
+  Request a;
+  a.timestamp = 1.0;
+  a.input_tokens = 1100;
+  a.output_tokens = 20;
+  a.session = 4;
+  a.turn = 0;
+  a.hash_offset = 0;
+  a.hash_count = 3;
+  a.slo_class = 1;
+  Request c = a;
+  c.timestamp = 9.5;
+  c.input_tokens = 1300;
+  c.turn = 1;
+  c.think_s = 7.25f;
+  c.hash_offset = 3;
+  c.hash_count = 3;
+  b.hash_ids = {10, 11, 12, 10, 11, 13};
+  b.requests = {a, c};
+  auto fast = ParseSloClass("fast:300:30");
+  auto slow = ParseSloClass("slow:5000:250.5");
+  ASSERT_TRUE(fast.ok() && slow.ok());
+  for (const auto format : {TraceFormat::kJsonl, TraceFormat::kCsv}) {
+    const std::string path =
+        ::testing::TempDir() + (format == TraceFormat::kCsv ? "/conv.csv" : "/conv.jsonl");
+    auto w = TraceWriter::Open(path, format, Category::kLanguage, {"a"}, 0, 600);
+    ASSERT_TRUE(w.ok());
+    w->SetSloClasses({*fast, *slow});
+    ASSERT_TRUE(w->Write(b).ok());
+    ASSERT_TRUE(w->Close().ok());
+    if (format == TraceFormat::kJsonl) {
+      const std::string text = ReadAll(path);
+      EXPECT_NE(text.find("\"session_id\":4,\"turn\":1,\"think_time_ms\":7250.000,"
+                          "\"hash_ids\":[10,11,13],\"slo_class\":\"slow\",\"ttft_slo_ms\":5000,"
+                          "\"tpot_slo_ms\":250.5}"),
+                std::string::npos)
+          << text;
+    }
+    auto t = ReadTrace(path);
+    ASSERT_TRUE(t.ok()) << t.message();
+    EXPECT_TRUE(t->has_sessions);
+    EXPECT_TRUE(t->has_hash_ids);
+    ASSERT_EQ(t->batch.requests.size(), 2u);
+    const Request& r = t->batch.requests[1];
+    EXPECT_EQ(r.session, t->batch.requests[0].session);
+    EXPECT_EQ(r.turn, 1);
+    EXPECT_FLOAT_EQ(r.think_s, 7.25f);
+    ASSERT_EQ(r.hash_count, 3u);
+    EXPECT_EQ(t->batch.hash_ids[r.hash_offset + 2], 13);
+    ASSERT_EQ(t->slo_classes.size(), 1u);  // only "slow" is used
+    EXPECT_EQ(t->slo_classes[0].name, "slow");
+    EXPECT_DOUBLE_EQ(t->slo_classes[0].tpot_ms, 250.5);
+    EXPECT_EQ(r.slo_class, 0);
+  }
+  // Malformed fields name the line.
+  auto bad = ReadTrace(Write("bad-hash.jsonl",
+                             "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, "
+                             "\"hash_ids\": [1, \"x\"]}\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("bad-hash.jsonl:1: \"hash_ids\" must hold integers"),
+            std::string::npos)
+      << bad.message();
+  auto mixed = ReadTrace(Write("mixed-slo.jsonl",
+                               "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, "
+                               "\"slo_class\": \"a\", \"ttft_slo_ms\": 1, \"tpot_slo_ms\": 1}\n"
+                               "{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 5, "
+                               "\"slo_class\": \"a\", \"ttft_slo_ms\": 2, \"tpot_slo_ms\": 1}\n"));
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.message().find(":2: SLO class 'a' has targets 2/1 ms here but 1/1 ms earlier"),
+            std::string::npos)
+      << mixed.message();
+}
+
 TEST(TraceIoTest, ReadsMooncakeAndAzureTraces) {
   auto mooncake = ReadTrace(Write(
       "m.jsonl",

@@ -59,10 +59,15 @@ class TraceBuilder {
   }
   // `r` carries the optional reasoning/multimodal fields; `items` its item tokens in order.
   void Add(double t, const std::string& client, Request r, const std::vector<int64_t>& items,
-           std::optional<std::string> category) {
+           std::optional<std::string> category, const std::vector<int64_t>& hash_ids = {}) {
     r.timestamp = t;
     r.items_offset = static_cast<uint32_t>(trace_.batch.item_tokens.size());
     trace_.batch.item_tokens.insert(trace_.batch.item_tokens.end(), items.begin(), items.end());
+    r.hash_offset = static_cast<uint32_t>(trace_.batch.hash_ids.size());
+    r.hash_count = static_cast<uint32_t>(hash_ids.size());
+    trace_.batch.hash_ids.insert(trace_.batch.hash_ids.end(), hash_ids.begin(), hash_ids.end());
+    trace_.has_hash_ids |= !hash_ids.empty();
+    trace_.has_sessions |= r.session >= 0;
     auto it = ids_.find(client);
     if (it == ids_.end()) {
       it = ids_.emplace(client, static_cast<uint32_t>(trace_.clients.size())).first;
@@ -90,7 +95,34 @@ class TraceBuilder {
   }
   Trace& trace() { return trace_; }
 
+  // A session id as written (a number or a string) to the trace's own numbering.
+  int64_t SessionId(const std::string& key) {
+    return sessions_.emplace(key, static_cast<int64_t>(sessions_.size())).first->second;
+  }
+  // The index of an SLO class; a class seen before with other targets is an error.
+  Result<uint8_t> SloClassIndex(const std::string& name, double ttft_ms, double tpot_ms) {
+    auto& classes = trace_.slo_classes;
+    for (size_t i = 0; i < classes.size(); ++i) {
+      if (classes[i].name != name) continue;
+      if (classes[i].ttft_ms != ttft_ms || classes[i].tpot_ms != tpot_ms) {
+        return Result<uint8_t>::Error(
+            fmt::format("SLO class '{}' has targets {}/{} ms here but {}/{} ms earlier", name,
+                        ttft_ms, tpot_ms, classes[i].ttft_ms, classes[i].tpot_ms));
+      }
+      return static_cast<uint8_t>(i);
+    }
+    if (classes.size() + 1 >= Request::kNoSloClass)
+      return Result<uint8_t>::Error("more than 254 SLO classes");
+    SloClass c;
+    c.name = name;
+    c.ttft_ms = ttft_ms;
+    c.tpot_ms = tpot_ms;
+    classes.push_back(std::move(c));
+    return static_cast<uint8_t>(classes.size() - 1);
+  }
+
  private:
+  std::unordered_map<std::string, int64_t> sessions_;
   Trace trace_;
   std::unordered_map<std::string, uint32_t> ids_;
   std::optional<std::string> category_;
@@ -101,6 +133,40 @@ const char* kInputKeys[] = {"input_length", "input_tokens", "prompt_tokens",
                             "prompt_len",   "input_len",    "ContextTokens"};
 const char* kOutputKeys[] = {"output_length", "output_tokens", "completion_tokens", "output_len",
                              "GeneratedTokens"};
+
+// Seconds since the epoch beyond which a timestamp is rejected as implausible (about 3,000 years).
+constexpr double kMaxAbsSeconds = 1e11;
+
+// Conversation and SLO fields, from JSONL or CSV text. Empty strings are absent fields.
+struct ExtraFields {
+  std::string session, turn, think_ms, slo_class, ttft_ms, tpot_ms;
+};
+std::string ApplyExtraFields(TraceBuilder& b, const ExtraFields& f, Request& r) {
+  if (!f.session.empty()) {
+    r.session = b.SessionId(f.session);
+    if (!f.turn.empty()) {
+      const auto turn = ParseInt(f.turn);
+      if (!turn || *turn < 0 || *turn > (1 << 30)) return "\"turn\" must be an integer >= 0";
+      r.turn = static_cast<int32_t>(*turn);
+    }
+    if (!f.think_ms.empty()) {
+      const auto think = ParseDouble(f.think_ms);
+      if (!think || !(*think >= 0) || !std::isfinite(*think))
+        return "\"think_time_ms\" must be a finite number >= 0";
+      r.think_s = static_cast<float>(*think / 1e3);
+    }
+  }
+  if (!f.slo_class.empty()) {
+    const auto ttft = ParseDouble(f.ttft_ms), tpot = ParseDouble(f.tpot_ms);
+    if (!ttft || !tpot || !(*ttft > 0) || !(*tpot > 0) || !std::isfinite(*ttft) ||
+        !std::isfinite(*tpot))
+      return "\"slo_class\" needs \"ttft_slo_ms\" and \"tpot_slo_ms\", numbers > 0";
+    auto idx = b.SloClassIndex(f.slo_class, *ttft, *tpot);
+    if (!idx.ok()) return idx.message();
+    r.slo_class = *idx;
+  }
+  return "";
+}
 
 Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const ReadOptions& opt) {
   TraceBuilder b;
@@ -126,7 +192,7 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
     std::string client = "all";
     std::optional<std::string> category;
     Request extra;
-    std::vector<int64_t> items;
+    std::vector<int64_t> items, hash_ids;
     if (j.is_discarded() || !j.is_object()) {
       problem = "not a JSON object";
     } else {
@@ -165,6 +231,11 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
         problem = "\"timestamp\" must be a finite number";
       } else {
         t = ts->get<double>() * scale;
+        if (!(std::abs(t) <= kMaxAbsSeconds)) {
+          problem = fmt::format(
+              "\"timestamp\" {} is {:.3g} s from the epoch, not a plausible time (in {})",
+              ts->dump(), t, scale == 1.0 ? "seconds" : "milliseconds");
+        }
       }
       if (problem.empty()) number(kInputKeys, std::size(kInputKeys), "input length", in);
       if (problem.empty()) number(kOutputKeys, std::size(kOutputKeys), "output length", out);
@@ -210,6 +281,33 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
             *counts[m] = static_cast<uint16_t>(arr->size());
           }
         }
+        if (auto it = j.find("hash_ids"); problem.empty() && it != j.end()) {
+          if (!it->is_array()) problem = "\"hash_ids\" must be an array of integers";
+          for (const auto& v : it->is_array() ? *it : nlohmann::json::array()) {
+            if (!v.is_number_integer()) {
+              problem = "\"hash_ids\" must hold integers";
+              break;
+            }
+            hash_ids.push_back(v.get<int64_t>());
+          }
+        }
+        if (problem.empty()) {
+          ExtraFields f;
+          auto text = [&](const char* key, std::string& dst) {
+            auto it = j.find(key);
+            if (it == j.end() || it->is_null()) return;
+            dst = it->is_string() ? it->get<std::string>() : it->dump();
+            if (dst.empty()) dst = "\"\"";
+          };
+          text("session_id", f.session);
+          text("turn", f.turn);
+          text("think_time_ms", f.think_ms);
+          if (f.think_ms.empty()) text("delay", f.think_ms);  // AIPerf's multi-turn traces
+          text("slo_class", f.slo_class);
+          text("ttft_slo_ms", f.ttft_ms);
+          text("tpot_slo_ms", f.tpot_ms);
+          problem = ApplyExtraFields(b, f, extra);
+        }
       }
     }
     if (!problem.empty()) {
@@ -221,7 +319,7 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
     }
     extra.input_tokens = in;
     extra.output_tokens = out;
-    b.Add(t, client, extra, items, category);
+    b.Add(t, client, extra, items, category, hash_ids);
   }
   return b.Finish(has_ids);
 }
@@ -258,6 +356,11 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
   TraceBuilder b;
   size_t line_no = 0, pos = 0;
   int col_t = -1, col_client = -1, col_in = -1, col_out = -1, col_cat = -1;
+  // Optional: session_id, turn, think_time_ms, hash_ids, slo_class, ttft_slo_ms, tpot_slo_ms.
+  static constexpr const char* kExtraCols[] = {
+      "session_id", "turn", "think_time_ms", "hash_ids", "slo_class", "ttft_slo_ms", "tpot_slo_ms"};
+  int col_extra[std::size(kExtraCols)];
+  std::fill(std::begin(col_extra), std::end(col_extra), -1);
   double t_scale = 1.0;
   bool datetime = false;
   bool header_done = false;
@@ -287,6 +390,9 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
           t_scale = opt.time_unit == TimeUnit::kSeconds ? 1.0 : 1e-3;
         } else if (lower == "category") {
           col_cat = i;
+        }
+        for (size_t k = 0; k < std::size(kExtraCols); ++k) {
+          if (lower == kExtraCols[k]) col_extra[k] = i;
         }
         for (const char* k : kClientKeys) {
           if (lower == k && col_client < 0) col_client = i;
@@ -346,6 +452,35 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
         in = std::llround(*vi);
         out = std::llround(*vo);
       }
+      if (problem.empty() && !(std::abs(t) <= kMaxAbsSeconds)) {
+        problem =
+            fmt::format("timestamp '{}' is {:.3g} s from the epoch, not a plausible time", ts, t);
+      }
+    }
+    Request extra;
+    extra.input_tokens = in;
+    extra.output_tokens = out;
+    std::vector<int64_t> hash_ids;
+    if (problem.empty()) {
+      auto col = [&](size_t k) -> std::string {
+        const int c = col_extra[k];
+        return c >= 0 && static_cast<size_t>(c) < cols.size()
+                   ? std::string(Trim(cols[static_cast<size_t>(c)]))
+                   : std::string();
+      };
+      for (std::string_view id : Split(col(3), ';')) {
+        if (Trim(id).empty()) continue;
+        const auto v = ParseInt(Trim(id));
+        if (!v) {
+          problem = fmt::format("hash_ids '{}' must be integers separated by ';'", col(3));
+          break;
+        }
+        hash_ids.push_back(*v);
+      }
+      if (problem.empty()) {
+        ExtraFields f{col(0), col(1), col(2), col(4), col(5), col(6)};
+        problem = ApplyExtraFields(b, f, extra);
+      }
     }
     if (!problem.empty()) {
       if (opt.lenient) {
@@ -359,7 +494,7 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
         col_client >= 0 ? cols[static_cast<size_t>(col_client)] : std::string("all");
     std::optional<std::string> cat;
     if (col_cat >= 0) cat = cols[static_cast<size_t>(col_cat)];
-    b.Add(t, client, in, out, cat);
+    b.Add(t, client, extra, {}, cat, hash_ids);
   }
   if (!header_done)
     return Result<Trace>::Error(path + ": empty CSV file: expected a header line and rows");

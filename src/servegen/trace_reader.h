@@ -1,8 +1,10 @@
 // Reads request traces for replay, fitting and reports: servegen's own JSONL/CSV, Mooncake JSONL
 // (`timestamp` ms, `input_length`, `output_length`, `hash_ids`), Azure LLM inference CSV
 // (`TIMESTAMP` datetime, `ContextTokens`, `GeneratedTokens`) and generic CSV/JSONL logs whose
-// columns use common names (client_id/user_id, input_tokens/prompt_tokens, ...). Errors name
-// file:line; with `lenient`, malformed lines are skipped and counted instead.
+// columns use common names (client_id/user_id, input_tokens/prompt_tokens, ...), with the optional
+// conversation (`session_id`, `turn`, `think_time_ms`), `hash_ids` and SLO class fields. Errors
+// name file:line; with `lenient`, malformed lines are skipped and counted instead. Timestamps must
+// lie within 1e11 s of the epoch (about 3,000 years), so an absurd one fails at its line.
 #pragma once
 
 #include <string>
@@ -12,6 +14,7 @@
 #include "core/status.h"
 #include "servegen/client_pool.h"
 #include "servegen/request.h"
+#include "servegen/slo_class.h"
 
 namespace llms::servegen {
 
@@ -29,6 +32,9 @@ struct Trace {
   bool has_client_ids = false;
   std::vector<std::string> clients;  // names for Request::client
   RequestBatch batch;                // timestamps in seconds, sorted ascending
+  bool has_sessions = false;         // some request carries `session_id`
+  bool has_hash_ids = false;
+  std::vector<SloClass> slo_classes;  // names and targets for Request::slo_class
   int64_t skipped_lines = 0;
   std::vector<std::string> notes;
 };

@@ -4,7 +4,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -14,6 +18,30 @@ namespace llms::servegen {
 
 namespace {
 constexpr size_t kFlushAt = 1 << 20;
+
+// The temporary file a signal must remove (one writer at a time has one; async-signal-safe).
+char g_temp_path[4096];
+volatile std::sig_atomic_t g_temp_set = 0;
+
+extern "C" void RemoveTempAndExit(int sig) {
+  if (g_temp_set) unlink(g_temp_path);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void ArmSignalCleanup(const std::string& temp) {
+  if (temp.size() >= sizeof(g_temp_path)) return;
+  std::memcpy(g_temp_path, temp.c_str(), temp.size() + 1);
+  g_temp_set = 1;
+  std::signal(SIGINT, RemoveTempAndExit);
+  std::signal(SIGTERM, RemoveTempAndExit);
+}
+
+void DisarmSignalCleanup() {
+  g_temp_set = 0;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
 }  // namespace
 
 Result<TraceFormat> ResolveTraceFormat(const std::string& name, const std::string& path) {
@@ -32,12 +60,19 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat forma
   if (path == "-") {
     w.file_ = stdout;
   } else {
-    w.file_ = std::fopen(path.c_str(), "wb");
+    // A regular (or new) file is replaced atomically; a device or pipe is written in place.
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    const bool regular = !std::filesystem::exists(st) || std::filesystem::is_regular_file(st);
+    if (regular) w.temp_ = fmt::format("{}.tmp-{}", path, getpid());
+    const std::string& open_path = regular ? w.temp_ : path;
+    w.file_ = std::fopen(open_path.c_str(), "wb");
     if (!w.file_) {
       return Result<TraceWriter>::Error(
           fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
     }
     w.owns_ = true;
+    if (regular) ArmSignalCleanup(w.temp_);
   }
   w.path_ = path;
   w.format_ = format;
@@ -61,7 +96,8 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat forma
   if (format == TraceFormat::kCsv) {
     static constexpr std::string_view kHeader =
         "timestamp_ms,client_id,category,window_s,input_length,output_length,reasoning_tokens,"
-        "text_tokens,image_tokens,audio_tokens,video_tokens\n";
+        "text_tokens,image_tokens,audio_tokens,video_tokens,session_id,turn,think_time_ms,hash_ids,"
+        "slo_class,ttft_slo_ms,tpot_slo_ms\n";
     std::memcpy(w.buf_.data(), kHeader.data(), kHeader.size());
     w.len_ = kHeader.size();
   }
@@ -72,11 +108,14 @@ TraceWriter::TraceWriter(TraceWriter&& o) noexcept
     : file_(o.file_),
       owns_(o.owns_),
       path_(std::move(o.path_)),
+      temp_(std::move(o.temp_)),
       format_(o.format_),
       category_(o.category_),
       names_json_(std::move(o.names_json_)),
       names_csv_(std::move(o.names_csv_)),
       category_json_(std::move(o.category_json_)),
+      slo_json_(std::move(o.slo_json_)),
+      slo_csv_(std::move(o.slo_csv_)),
       pool_start_(o.pool_start_),
       window_seconds_(o.window_seconds_),
       buf_(std::move(o.buf_)),
@@ -86,8 +125,30 @@ TraceWriter::TraceWriter(TraceWriter&& o) noexcept
   o.owns_ = false;
 }
 
+void TraceWriter::SetSloClasses(const std::vector<SloClass>& classes) {
+  slo_json_.clear();
+  slo_csv_.clear();
+  for (const auto& c : classes) {
+    std::string j = ",\"slo_class\":";
+    AppendJsonString(j, c.name);
+    j += fmt::format(",\"ttft_slo_ms\":{},\"tpot_slo_ms\":{}", c.ttft_ms, c.tpot_ms);
+    slo_json_.push_back(std::move(j));
+    slo_csv_.push_back(fmt::format("{},{},{}", c.name, c.ttft_ms, c.tpot_ms));
+  }
+}
+
 TraceWriter::~TraceWriter() {
-  (void)Close();
+  Abandon();
+}
+
+void TraceWriter::Abandon() {
+  if (!file_) return;
+  if (owns_) std::fclose(file_);
+  file_ = nullptr;
+  if (!temp_.empty()) {
+    std::remove(temp_.c_str());
+    DisarmSignalCleanup();
+  }
 }
 
 namespace {
@@ -143,8 +204,9 @@ inline char* PutMillis(char* p, double seconds) {
 
 void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
   const size_t items = static_cast<size_t>(r.image_count) + r.audio_count + r.video_count;
-  const size_t max_len =
-      256 + names_json_[r.client].size() * 2 + category_json_.size() + 24 * items;
+  const size_t max_len = 320 + names_json_[r.client].size() * 2 + category_json_.size() +
+                         24 * items + 21 * static_cast<size_t>(r.hash_count) +
+                         (r.slo_class < slo_json_.size() ? slo_json_[r.slo_class].size() : 0);
   if (len_ + max_len > buf_.size()) buf_.resize(len_ + max_len);  // only for huge lines
   char* const begin = buf_.data() + len_;
   char* p = begin;
@@ -185,6 +247,25 @@ void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
       put_items(vid, r.video_count, ',');
       *p++ = ']';
     }
+    if (r.session >= 0) {
+      p = Put(p, ",\"session_id\":");
+      p = PutInt(p, r.session);
+      p = Put(p, ",\"turn\":");
+      p = PutInt(p, r.turn);
+      if (r.turn > 0) {
+        p = Put(p, ",\"think_time_ms\":");
+        p = PutMillis(p, r.think_s);
+      }
+    }
+    if (r.hash_count > 0) {
+      p = Put(p, ",\"hash_ids\":[");
+      for (uint32_t k = 0; k < r.hash_count; ++k) {
+        if (k) *p++ = ',';
+        p = PutInt(p, batch.hash_ids[r.hash_offset + k]);
+      }
+      *p++ = ']';
+    }
+    if (r.slo_class < slo_json_.size()) p = Put(p, slo_json_[r.slo_class]);
     p = Put(p, "}\n");
   } else {
     p = PutMillis(p, r.timestamp);
@@ -211,6 +292,27 @@ void TraceWriter::Format(const RequestBatch& batch, const Request& r) {
       put_items(vid, r.video_count, ';');
     } else {
       p = Put(p, ",,,");
+    }
+    *p++ = ',';
+    if (r.session >= 0) {
+      p = PutInt(p, r.session);
+      *p++ = ',';
+      p = PutInt(p, r.turn);
+      *p++ = ',';
+      if (r.turn > 0) p = PutMillis(p, r.think_s);
+    } else {
+      p = Put(p, ",,");
+    }
+    *p++ = ',';
+    for (uint32_t k = 0; k < r.hash_count; ++k) {
+      if (k) *p++ = ';';
+      p = PutInt(p, batch.hash_ids[r.hash_offset + k]);
+    }
+    *p++ = ',';
+    if (r.slo_class < slo_csv_.size()) {
+      p = Put(p, slo_csv_[r.slo_class]);
+    } else {
+      p = Put(p, ",,");
     }
     *p++ = '\n';
   }
@@ -246,6 +348,14 @@ Status TraceWriter::Close() {
     std::fflush(file_);
   }
   file_ = nullptr;
+  if (!temp_.empty()) {
+    if (s.ok() && std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      s = Status::Error(
+          fmt::format("{}: cannot rename {} onto it: {}", path_, temp_, std::strerror(errno)));
+    }
+    if (!s.ok()) std::remove(temp_.c_str());
+    DisarmSignalCleanup();
+  }
   return s;
 }
 

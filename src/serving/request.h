@@ -73,6 +73,7 @@ struct ServingRequest {
   double arrival_s = 0.0;
   int prompt_tokens = 0;
   int max_output_tokens = 1;
+  int slo_class = -1;           // the workload's service class, for scoring (-1: none)
   std::vector<int32_t> prompt;  // token ids (real runs only)
   // Sampling (real runs).
   uint64_t seed = 0;

@@ -354,6 +354,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   }
   const double per_model = spec_.rates_in_all ? rate / num_models : rate;
   const double in_all = spec_.rates_in_all ? rate : rate * num_models;
+  std::vector<SloClassTargets> classes;
   Result<std::vector<serving::ServingRequest>> requests = [&] {
     if (!spec_.preset.empty()) return PresetWorkload(in_all, num_models);
     if (!spec_.trace.empty()) {
@@ -364,7 +365,7 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
       if (const auto at = path.find("{rate}"); at != std::string::npos) {
         path.replace(at, 6, fmt::format("{}", rate));
       }
-      return LoadWorkloadTrace(path, num_models);
+      return LoadWorkloadTrace(path, num_models, &classes);
     }
     WorkloadSpec w = spec_.workload;
     w.num_models = num_models;
@@ -452,11 +453,18 @@ Result<PointResult> Experiment::RunPoint(const std::string& policy_name, int num
   p.peak_memory_fraction = st.peak_memory_fraction;
   std::vector<RequestTiming> timings;
   timings.reserve(requests->size());
+  std::vector<std::vector<RequestTiming>> by_class(classes.size());
   for (auto& r : *requests) {
     timings.push_back(
         {r.arrival_s, std::move(r.token_s), r.failed() || r.generated == 0, TypeOf(r.model).slo});
+    if (r.slo_class >= 0 && static_cast<size_t>(r.slo_class) < classes.size()) {
+      timings.back().slo = classes[static_cast<size_t>(r.slo_class)].slo;
+      by_class[static_cast<size_t>(r.slo_class)].push_back(timings.back());
+    }
   }
   p.summary = SummarizeRequests(timings, spec_.slo);
+  p.slo_classes = classes;
+  for (const auto& c : by_class) p.per_class.push_back(SummarizeRequests(c, spec_.slo));
   if (keep_timings) p.timings = std::move(timings);
   p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return p;

@@ -81,6 +81,9 @@ struct PointResult {
   double rate_per_model = 0;
   double rate = 0;  // requests per second in all
   SloSummary summary;
+  // The workload's SLO classes (a trace's slo_class): each judged by its own targets.
+  std::vector<SloClassTargets> slo_classes;
+  std::vector<SloSummary> per_class;
   int64_t requests = 0, rejected = 0, unfinished = 0;
   std::map<std::string, int64_t> rejected_by_reason;
   int64_t switches = 0;

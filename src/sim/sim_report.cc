@@ -50,6 +50,15 @@ nlohmann::json PointJson(const PointResult& p) {
                           {"simulated_s", p.simulated_s},
                           {"events", p.events},
                           {"wall_s", p.wall_s}});
+  if (!p.slo_classes.empty()) {
+    nlohmann::json classes = nlohmann::json::object();
+    for (size_t k = 0; k < p.slo_classes.size(); ++k) {
+      classes[p.slo_classes[k].name] = SloSummaryJson(p.per_class[k]);
+      classes[p.slo_classes[k].name]["slo"] = {{"ttft_s", p.slo_classes[k].slo.ttft_s},
+                                               {"tpot_s", p.slo_classes[k].slo.tpot_s}};
+    }
+    j["per_slo_class"] = classes;
+  }
   return j;
 }
 

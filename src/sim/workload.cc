@@ -210,8 +210,8 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
   return out;
 }
 
-Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string& path,
-                                                               int num_models) {
+Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(
+    const std::string& path, int num_models, std::vector<SloClassTargets>* classes) {
   std::vector<serving::ServingRequest> out;
   if (LooksLikeArtifactCsv(path)) {
     auto rows = ReadArtifactCsv(path);
@@ -248,7 +248,13 @@ Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string
       r.arrival_s = q.timestamp;
       r.prompt_tokens = static_cast<int>(std::max<int64_t>(1, q.input_tokens));
       r.max_output_tokens = static_cast<int>(std::max<int64_t>(1, q.output_tokens));
+      if (q.slo_class != servegen::Request::kNoSloClass) r.slo_class = q.slo_class;
       out.push_back(std::move(r));
+    }
+    if (classes) {
+      classes->clear();
+      for (const auto& c : trace->slo_classes)
+        classes->push_back({c.name, SloTargets{c.ttft_ms / 1e3, c.tpot_ms / 1e3}});
     }
   }
   if (out.empty()) return Status::Error(fmt::format("{}: no requests", path));

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/slo.h"
 #include "core/status.h"
 #include "serving/request.h"
 
@@ -54,7 +55,8 @@ Result<std::vector<serving::ServingRequest>> GenerateWorkload(
 // Replays a trace file (artifact synth CSV or servegen trace) over `num_models` models (0: as many
 // as the file names, artifact CSV only). An artifact CSV naming more models than are served is an
 // error naming the first unserved one; a servegen trace goes as servegen::ModelOfRequest says.
-Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(const std::string& path,
-                                                               int num_models);
+// A servegen trace's SLO classes go to `classes` (when given) and each request's to its slo_class.
+Result<std::vector<serving::ServingRequest>> LoadWorkloadTrace(
+    const std::string& path, int num_models, std::vector<SloClassTargets>* classes = nullptr);
 
 }  // namespace llms::sim
