@@ -54,3 +54,25 @@ awk -v w="$w" -v m="$m" -v rw="$ref_w" -v rm="$ref_m" -v src="$ref_src" 'BEGIN {
   printf "reference ServeGen (%s): %.1f s wall, %d MB\n", src, rw, rm / 1024
   printf "ratio: %.0fx faster, %.1fx less memory\n", rw / w, rm / m
   printf "targets: <= 0.3 s wall: %s; <= 100 MB: %s\n", (w <= 0.3 ? "met" : "NOT met"), (m <= 100 * 1024 ? "met" : "NOT met") }'
+
+# The same job with conversations (the documented assumption, as ServeGen's data has none) and
+# hash_ids; then memory over 1 h and 24 h of it written to /dev/null: conversations must add
+# nothing that grows with the trace.
+walls=(); rss=()
+for i in $(seq "$runs"); do
+  /usr/bin/time -f "%e %M" -o "$out.t" "$bin/servegen" generate --data "$data" --duration 3600 --rate 100 \
+    --seed 1 --conversations assumed --output "$out" -q
+  read -r w2 m2 < "$out.t"
+  walls+=("$w2"); rss+=("$m2")
+done
+echo "with conversations and hash_ids: $(wc -l < "$out") requests, $(grep -c '"turn":[1-9]' "$out") later turns;" \
+  "median wall $(median "${walls[@]}") s, median peak RSS $(( $(median "${rss[@]}") / 1024 )) MB over $runs runs"
+# (Loading more hours parses more length windows, so compare with conversations off at each span.)
+for hours in 1 24; do
+  for conv in off assumed; do
+    /usr/bin/time -f "%e %M" -o "$out.t" "$bin/servegen" generate --data "$data" \
+      --duration $((hours * 3600)) --rate 100 --seed 1 --conversations "$conv" --output /dev/null -q
+    read -r w3 m3 < "$out.t"
+    echo "  ${hours} h at 100 req/s, conversations ${conv}, to /dev/null: ${w3} s, peak RSS $((m3 / 1024)) MB"
+  done
+done

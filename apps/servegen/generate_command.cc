@@ -63,7 +63,9 @@ one uniform for all length fields; no conversations, hash_ids or classes).)");
                   "input/output rank correlation where the pool has one, else comonotone), "
                   "comonotone, independent, copula (with --rho)");
   app->add_option("--conversations", args->conversations,
-                  "auto (default: where the pool has a conversation model) or off");
+                  "auto (default: where the pool has a conversation model: fitted, or the "
+                  "presets' assumption), assumed (the documented assumption for clients without "
+                  "one, e.g. ServeGen's own data) or off");
   app->add_option("--block-size", args->block_size,
                   "tokens per hash_ids block (default 512, Mooncake's); 0: no hash_ids");
   app->add_option("--reply-rate", args->reply_rate,
@@ -102,9 +104,14 @@ one uniform for all length fields; no conversations, hash_ids or classes).)");
       if (!coupling.ok()) return Fail(coupling.message());
       opt.coupling = *coupling;
       opt.rho = args->rho;
-      if (args->conversations != "auto" && args->conversations != "off")
-        return Fail("--conversations '" + args->conversations + "': expected auto or off");
-      opt.sessions.conversations = args->conversations == "auto";
+      if (args->conversations != "auto" && args->conversations != "off" &&
+          args->conversations != "assumed")
+        return Fail("--conversations '" + args->conversations + "': expected auto, assumed or off");
+      opt.sessions.conversations = args->conversations != "off";
+      if (args->conversations == "assumed") {
+        for (auto& c : loaded->pool.clients)
+          if (!c.conversations) c.conversations = AssumedConversationModel();
+      }
       opt.sessions.block_tokens = args->block_size;
       opt.sessions.reply_tokens_per_s = args->reply_rate;
       for (const auto& spec : args->slo_classes) {

@@ -61,11 +61,15 @@ double ReferenceValue(const EmpiricalDistribution& d, double u) {
   return i < d.size() ? d.values()[i] : d.Max() + 1.0;
 }
 
-// Maps u onto the part of d at or above `min` (after rounding): u' = c + u (1 - c), c = P(X < min).
+// A draw from d conditioned on reaching `min` (after rounding), from the uniform u: the quantile
+// at u when it reaches min, else the quantile at c + (u / c)(1 - c), c = P(X < min), which is
+// uniform above c given u < c; so the result follows d given X >= min exactly, and the binary
+// search for c is paid only when the first lookup falls short.
 double AtLeast(const EmpiricalDistribution& d, double u, int64_t min) {
-  if (min <= 0) return u;
+  const double v = d.Quantile(u);
+  if (min <= 0 || v >= static_cast<double>(min) - 0.5) return v;
   const double c = d.Cdf(std::nextafter(static_cast<double>(min) - 0.5, -1.0));
-  return std::min(1.0, c + u * (1.0 - c));
+  return std::max(static_cast<double>(min), d.Quantile(std::min(1.0, c + (u / c) * (1.0 - c))));
 }
 
 }  // namespace
@@ -81,7 +85,7 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vec
     const EmpiricalDistribution* in = w.Get(LengthField::kInputTokens);
     const EmpiricalDistribution* out = w.Get(LengthField::kOutputTokens);
     r.items_offset = static_cast<uint32_t>(items.size());
-    r.input_tokens = in ? std::max(min_first, Round(in->Quantile(AtLeast(*in, u, min_first)))) : 0;
+    r.input_tokens = in ? std::max(min_first, Round(AtLeast(*in, u, min_first))) : 0;
     r.output_tokens = out ? Round(out->Quantile(u)) : 0;
     return;
   }
@@ -92,7 +96,7 @@ void LengthSampler::Sample(const LengthWindow& w, Rng& rng, Request& r, std::vec
     const double u = uniforms.Next();  // drawn even when the field is absent: fields stay aligned
     if (!d) return 0.0;
     if (compat_) return ReferenceValue(*d, u);
-    return std::max(static_cast<double>(min), d->Quantile(AtLeast(*d, u, min)));
+    return AtLeast(*d, u, min);
   };
   auto draw_item = [&](LengthField f) -> int64_t {
     const EmpiricalDistribution* d = w.Get(f);

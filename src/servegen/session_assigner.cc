@@ -10,9 +10,10 @@ namespace llms::servegen {
 
 namespace {
 
-bool Later(const auto& a, const auto& b) {
-  return a.ready > b.ready || (a.ready == b.ready && a.id > b.id);
-}
+// For std::*_heap: the heap's top is the earliest ready, ties to the older conversation.
+constexpr auto kLater = [](const auto& x, const auto& y) {
+  return x.ready > y.ready || (x.ready == y.ready && x.id > y.id);
+};
 
 }  // namespace
 
@@ -39,15 +40,24 @@ int64_t SessionAssigner::Begin(uint32_t client, double t, double largest_input) 
   s.continuing = false;
   // The conversation waiting longest past its ready time, if it still fits the client's lengths.
   while (!s.waiting.empty() && s.waiting.front().ready <= t) {
-    std::pop_heap(s.waiting.begin(), s.waiting.end(), Later<Conversation, Conversation>);
-    Conversation c = std::move(s.waiting.back());
+    std::pop_heap(s.waiting.begin(), s.waiting.end(), kLater);
+    const uint32_t slot = s.waiting.back().slot;
     s.waiting.pop_back();
-    if (static_cast<double>(c.history + 1) > largest_input) continue;  // the context is full
-    s.current = std::move(c);
+    if (static_cast<double>(s.slots[slot].history + 1) > largest_input) {  // the context is full
+      s.free.push_back(slot);
+      continue;
+    }
+    s.current = slot;
     s.continuing = true;
-    return s.current.history + 1;
+    return s.slots[slot].history + 1;
   }
-  Conversation& c = s.current;
+  if (s.free.empty()) {
+    s.free.push_back(static_cast<uint32_t>(s.slots.size()));
+    s.slots.emplace_back();
+  }
+  s.current = s.free.back();
+  s.free.pop_back();
+  Conversation& c = s.slots[s.current];
   c.id = s.model ? next_session_++ : -1;
   c.next_turn = 0;
   c.turns = 1;
@@ -75,7 +85,7 @@ int64_t SessionAssigner::Begin(uint32_t client, double t, double largest_input) 
 
 void SessionAssigner::Finish(uint32_t client, Request& r, std::vector<int64_t>& hash_ids) {
   ClientState& s = clients_[client];
-  Conversation& c = s.current;
+  Conversation& c = s.slots[s.current];
   r.session = c.id;
   r.turn = c.next_turn;
   r.think_s = s.continuing ? static_cast<float>(std::max(0.0, r.timestamp - c.prev_end)) : 0.0f;
@@ -106,7 +116,10 @@ void SessionAssigner::Finish(uint32_t client, Request& r, std::vector<int64_t>& 
     for (int64_t k = shared; k < blocks; ++k) hash_ids.push_back(next_block_++);
     r.hash_count = static_cast<uint32_t>(blocks);
   }
-  if (!s.model || c.next_turn + 1 >= c.turns) return;  // the conversation ends here
+  if (!s.model || c.next_turn + 1 >= c.turns) {  // the conversation ends here
+    s.free.push_back(s.current);
+    return;
+  }
   const ConversationModel& m = *s.model;
   c.prev_input = r.input_tokens;
   c.history = r.input_tokens + r.output_tokens;
@@ -117,8 +130,8 @@ void SessionAssigner::Finish(uint32_t client, Request& r, std::vector<int64_t>& 
   c.ready = c.prev_end + think;
   c.blocks.assign(hash_ids.begin() + r.hash_offset, hash_ids.end());
   ++c.next_turn;
-  s.waiting.push_back(std::move(c));
-  std::push_heap(s.waiting.begin(), s.waiting.end(), Later<Conversation, Conversation>);
+  s.waiting.push_back(Waiting{c.ready, c.id, s.current});
+  std::push_heap(s.waiting.begin(), s.waiting.end(), kLater);
 }
 
 }  // namespace llms::servegen

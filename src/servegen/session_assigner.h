@@ -63,12 +63,20 @@ class SessionAssigner {
     uint8_t slo = Request::kNoSloClass;
     std::vector<int64_t> blocks;  // the previous prompt's hash_ids
   };
+  // A waiting conversation in the heap: small, so heap moves are cheap; the state is in a slot.
+  struct Waiting {
+    double ready;
+    int64_t id;
+    uint32_t slot;
+  };
   struct ClientState {
     Rng rng{0};
     const ConversationModel* model = nullptr;
-    std::vector<Conversation> waiting;                // a min-heap on `ready`
+    std::vector<Conversation> slots;  // conversations' state, reused through `free`
+    std::vector<uint32_t> free;
+    std::vector<Waiting> waiting;                     // a min-heap on (ready, id)
     std::vector<std::vector<int64_t>> system_blocks;  // per system prompt, allocated on first use
-    Conversation current;
+    uint32_t current = 0;  // the slot of the conversation of the request in hand
     bool continuing = false;
   };
 
