@@ -119,7 +119,7 @@ TEST(ServegenCliTest, OutputBytesArePinnedAcrossMachines) {
        2836886627996576002ull},
       {"--preset multimodal --duration 300 --rate 5 --seed 3 --arrival exponential --coupling "
        "independent",
-       3105325927935050018ull},
+       10995962862942153480ull},
   };
   for (const auto& [args, hash] : cases) {
     const CommandResult r = RunCommand(kServegen + " generate " + args + " -o -");
@@ -400,6 +400,24 @@ TEST(ServegenCliTest, AnInterruptedGenerateLeavesThePreviousFile) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ReadFile(target).rfind("{\"timestamp\":", 0), 0u);
   EXPECT_FALSE(std::filesystem::exists(target + ".tmp-" + std::to_string(pid)));
+
+  // A process that ignores SIGTERM (nohup, a background job) keeps ignoring it and finishes.
+  const pid_t ignoring = fork();
+  ASSERT_GE(ignoring, 0);
+  if (ignoring == 0) {
+    signal(SIGTERM, SIG_IGN);
+    const std::string bin = kServegen;
+    execl(bin.c_str(), bin.c_str(), "generate", "--preset", "language", "--duration", "3600",
+          "--rate", "300", "--conversations", "off", "--block-size", "0", "-q", "-o",
+          target.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const std::string temp2 = target + ".tmp-" + std::to_string(ignoring);
+  for (int i = 0; i < 500 && !std::filesystem::exists(temp2); ++i) usleep(2000);
+  kill(ignoring, SIGTERM);
+  waitpid(ignoring, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_GT(CountOf(ReadFile(target), "\n"), 100000);
 }
 
 // D7, D8 and the planner's profile: the span says where it starts, every KS value comes with its

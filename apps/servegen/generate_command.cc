@@ -75,7 +75,8 @@ one uniform for all length fields; no conversations, hash_ids or classes).)");
                   "NAME:TTFT_MS:TPOT_MS[:WHO] (repeatable): a service class with its own targets, "
                   "carried by the conversations of the clients listed in WHO (comma-separated "
                   "ids), or by a percentage of every client's (WHO = 25%), or, without WHO, by "
-                  "all the rest; first match wins");
+                  "all the rest. Classes naming the client come first, then the percentages, then "
+                  "the first class without WHO");
   app->add_option("--rho", args->rho,
                   "copula correlation of each field with the input length (default 0.5)");
   app->add_option("--arrival", args->arrival,

@@ -157,6 +157,7 @@ class SseReader {
 };
 
 std::string ErrorKind(const RequestRecord& r) {
+  if (r.sent_s < 0 && r.error.rfind("not sent", 0) == 0) return "not sent";
   if (r.status == 0) return "connection";
   if (r.status != 200) return fmt::format("http {}", r.status);
   return "stream";

@@ -50,13 +50,6 @@ Result<LoadedWorkload> LoadBenchWorkload(const WorkloadOptions& o) {
     }
     it.client = r.client;
     it.model = servegen::ModelOfRequest(*trace, i, o.num_models);
-    const int ctx = static_cast<size_t>(it.model) < o.context.size()
-                        ? o.context[static_cast<size_t>(it.model)]
-                        : 0;
-    const auto [in, out] = servegen::FitLengths(r.input_tokens, r.output_tokens, o.max_input_tokens,
-                                                o.max_output_tokens, ctx);
-    it.input_tokens = in;
-    it.output_tokens = out;
     it.slo_class = r.slo_class == servegen::Request::kNoSloClass ? -1 : r.slo_class;
     if (r.session >= 0) {
       it.turn = r.turn;
@@ -73,6 +66,14 @@ Result<LoadedWorkload> LoadBenchWorkload(const WorkloadOptions& o) {
         pos->second = items.size();
       }
     }
+    // Clipped to the context of the model it goes to (chosen above).
+    const int ctx = static_cast<size_t>(it.model) < o.context.size()
+                        ? o.context[static_cast<size_t>(it.model)]
+                        : 0;
+    const auto [in, out] = servegen::FitLengths(r.input_tokens, r.output_tokens, o.max_input_tokens,
+                                                o.max_output_tokens, ctx);
+    it.input_tokens = in;
+    it.output_tokens = out;
     items.push_back(it);
   }
   return loaded;

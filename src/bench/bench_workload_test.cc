@@ -74,6 +74,50 @@ TEST(BenchWorkloadTest, ClipsToTheModelContextKeepingTheShape) {
   EXPECT_GE(b.output_tokens, 1);
 }
 
+// A conversation's later turn goes to its first turn's model, clipped to that model's context,
+// linked to the turn before it, with its think time divided by the speed; classes carry targets.
+TEST(BenchWorkloadTest, ConversationsStayOnTheirModelAndLinkTheirTurns) {
+  const std::string path = ::testing::TempDir() + "/bench_conv.jsonl";
+  {
+    std::ofstream f(path);
+    f << R"({"timestamp": 0, "input_length": 50, "output_length": 10, "session_id": 7, "turn": 0,)"
+         R"( "slo_class": "a", "ttft_slo_ms": 200, "tpot_slo_ms": 20})"
+      << "\n"
+      << R"({"timestamp": 100, "input_length": 5000, "output_length": 10, "session_id": 7,)"
+         R"( "turn": 1, "think_time_ms": 3000})"
+      << "\n"
+      << R"({"timestamp": 200, "input_length": 30, "output_length": 10})"
+      << "\n";
+  }
+  WorkloadOptions o;
+  o.trace = path;
+  o.num_models = 2;
+  o.context = {1000, 100000};  // no client ids: round-robin would send turn 1 to model 1
+  o.time_scale = 2;
+  auto w = LoadBenchWorkload(o);
+  ASSERT_TRUE(w.ok()) << w.message();
+  ASSERT_EQ(w->items.size(), 3u);
+  EXPECT_TRUE(w->closed_loop_sessions);
+  const BenchItem& first = w->items[0];
+  const BenchItem& later = w->items[1];
+  EXPECT_EQ(first.next, 1);
+  EXPECT_EQ(later.prev, 0);
+  EXPECT_EQ(later.model, first.model);
+  EXPECT_LE(later.input_tokens + later.output_tokens, 1000);  // model 0's context
+  EXPECT_DOUBLE_EQ(later.think_s, 1.5);
+  EXPECT_EQ(w->items[2].prev, -1);
+  ASSERT_EQ(w->slo_classes.size(), 1u);
+  EXPECT_DOUBLE_EQ(w->slo_classes[0].slo.ttft_s, 0.2);
+  EXPECT_EQ(first.slo_class, 0);
+  EXPECT_EQ(later.slo_class, -1);
+  // Open replay keeps the turns independent.
+  o.closed_loop_sessions = false;
+  auto open = LoadBenchWorkload(o);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->items[1].prev, -1);
+  EXPECT_FALSE(open->closed_loop_sessions);
+}
+
 TEST(BenchWorkloadTest, FixedRateArrivalsHaveTheRate) {
   WorkloadOptions o;
   o.preset = "language";

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <tuple>
+
 #include "core/text.h"
 
 namespace llms::servegen {
@@ -106,6 +109,13 @@ Result<std::vector<ClientParams>> ParseClientParams(std::string_view content,
                               std::pair{4, &m.think_sigma}, std::pair{5, &tokens},
                               std::pair{6, &prompts}, std::pair{7, &m.prefix_share}}) {
         if (Status s = number(col, *out); !s.ok()) return s;
+      }
+      for (auto [name, v, most] : {std::tuple{"system_prompt_tokens", tokens, 1048576.0},
+                                   std::tuple{"system_prompts", prompts, 1000000.0}}) {
+        if (v < 0 || v > most || v != std::floor(v)) {
+          return Result<std::vector<ClientParams>>::Error(
+              fmt::format("{}: {} = {} must be a whole number in [0, {}]", where, name, v, most));
+        }
       }
       m.system_prompt_tokens = static_cast<int64_t>(tokens);
       m.system_prompts = static_cast<int>(prompts);

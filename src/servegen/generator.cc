@@ -151,8 +151,11 @@ class Engine {
     const SessionOptions& so = opt.sessions;
     bool any_conversations = false;
     for (const Client& c : pool.clients) any_conversations |= so.conversations && c.conversations;
-    if (!opt.compat && (so.block_tokens > 0 || !so.slo_classes.empty() || any_conversations))
-      sessions_.emplace(pool, so, opt.seed);
+    if (!opt.compat && (so.block_tokens > 0 || !so.slo_classes.empty() || any_conversations)) {
+      SessionOptions bounded = so;
+      bounded.span_end_s = std::min(so.span_end_s, opt.duration);
+      sessions_.emplace(pool, bounded, opt.seed);
+    }
   }
 
   Result<GenerateSummary> Run(const RequestSink& sink, const ProgressFn& progress) {

@@ -55,8 +55,12 @@ Status WritePool(const ClientPool& pool, const std::string& dir, int64_t length_
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::Error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
-  // Nothing non-finite reaches the files (the loader would refuse them).
+  // Nothing non-finite or out of range reaches the files (the loader would refuse them).
   for (const Client& c : pool.clients) {
+    if (c.conversations) {
+      LLMS_RETURN_IF_ERROR(
+          ValidateConversationModel(*c.conversations, "client " + c.id + ": conversations"));
+    }
     for (size_t k = 0; k < c.windows.size(); ++k) {
       const TraceWindow& w = c.windows[k];
       for (double v : {w.rate, w.cv, w.shape, w.scale}) {
@@ -131,8 +135,12 @@ Status WritePool(const ClientPool& pool, const std::string& dir, int64_t length_
     if (!c.conversations && !c.io_rank_corr) continue;
     params.push_back(ClientParams{c.id, c.conversations, c.io_rank_corr});
   }
-  if (params.empty()) return Status::Ok();
-  return WriteText(fs::path(dir) / std::string(kClientParamsFile), FormatClientParams(params));
+  const fs::path params_path = fs::path(dir) / std::string(kClientParamsFile);
+  if (params.empty()) {  // no stale file from an earlier fit into the same directory
+    fs::remove(params_path, ec);
+    return Status::Ok();
+  }
+  return WriteText(params_path, FormatClientParams(params));
 }
 
 }  // namespace llms::servegen

@@ -75,6 +75,7 @@ Result<Trace> GeneratePresetTrace(const std::string& name, double rate, double d
   // Independent requests: aegaeon bench and sim replay these at fixed rates (bench would send a
   // conversation's later turns closed loop, the simulator at their trace times).
   go.sessions.conversations = false;
+  go.sessions.block_tokens = 0;  // the trace keeps requests only
   const auto constant = RateFunction::Constant(rate, duration_s);
   Trace trace;
   trace.has_client_ids = true;

@@ -101,7 +101,8 @@ void SessionAssigner::Finish(uint32_t client, Request& r, std::vector<int64_t>& 
     const std::vector<int64_t>* prefix = nullptr;
     if (s.continuing) {
       prefix = &c.blocks;
-      shared = std::min<int64_t>(c.prev_input / b, static_cast<int64_t>(c.blocks.size()));
+      shared = std::min<int64_t>(std::min(c.prev_input, r.input_tokens) / b,
+                                 static_cast<int64_t>(c.blocks.size()));
     } else if (c.system_prompt >= 0) {
       auto& sys = s.system_blocks[static_cast<size_t>(c.system_prompt)];
       if (sys.empty()) {
@@ -122,12 +123,18 @@ void SessionAssigner::Finish(uint32_t client, Request& r, std::vector<int64_t>& 
   }
   const ConversationModel& m = *s.model;
   c.prev_input = r.input_tokens;
-  c.history = r.input_tokens + r.output_tokens;
+  // What the next turn's first length field must exceed: the whole prompt, or for multimodal the
+  // text (each turn's images are its own).
+  c.history = (r.text_tokens >= 0 ? r.text_tokens : r.input_tokens) + r.output_tokens;
   c.prev_end = r.timestamp + static_cast<double>(r.output_tokens) / opt_.reply_tokens_per_s;
   const double think =
       m.think_median_s *
       (m.think_sigma > 0 ? std::exp(m.think_sigma * SampleStandardNormal(s.rng)) : 1.0);
   c.ready = c.prev_end + think;
+  if (c.ready >= opt_.span_end_s) {  // the next turn would come after the span: it ends here
+    s.free.push_back(s.current);
+    return;
+  }
   c.blocks.assign(hash_ids.begin() + r.hash_offset, hash_ids.end());
   ++c.next_turn;
   s.waiting.push_back(Waiting{c.ready, c.id, s.current});

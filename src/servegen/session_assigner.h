@@ -7,18 +7,23 @@
 // (its previous reply's end plus the user's think time), or, when none is ready, starts a new
 // one. So the trace keeps the fitted rates and arrival laws exactly, a realised think time is at
 // least the drawn one, and the number of open conversations stays bounded (rate times the time
-// between turns): memory is flat in the trace length. A later turn's prompt carries the earlier
-// turns: its input is drawn from the client's input distribution conditioned on exceeding the
-// conversation so far (a conversation ends when that is past the distribution's largest value,
-// as a real one ends when the context is full), and its hash_ids repeat the previous prompt's full
-// blocks. A new conversation may start with one of the client's shared system prompts, whose full
-// blocks every conversation using it shares.
+// between turns; a conversation whose next turn would fall after the span ends): memory is flat
+// in the trace length. A later turn's prompt carries the earlier turns: its input is drawn from the
+// client's input distribution, conditioned on exceeding the conversation so far where the draw
+// falls short (a conversation ends when that is past the distribution's largest value, as a real
+// one ends when the context is full), and its hash_ids repeat the previous prompt's full blocks.
+// Multimodal conversations carry the earlier turns' text and replies in a later turn's text tokens
+// (each turn's images are its own). A new conversation may start with one of the client's shared
+// system prompts (chosen with probability prefix_share, kept when its drawn prompt is longer than
+// the system prompt, so first turns keep the input distribution), whose full blocks every
+// conversation using it shares.
 //
 // Deterministic: decisions draw from a per-client stream keyed by (seed, client id) and ids are
 // numbered in merge order, so the output depends on the seed only.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/rng.h"
@@ -33,6 +38,9 @@ struct SessionOptions {
   int64_t block_tokens = 512;      // hash_ids block size (Mooncake's); 0: no hash_ids
   double reply_tokens_per_s = 50;  // assumed reply speed, for when a reply ends in the trace
   std::vector<SloClass> slo_classes;
+  // A conversation whose next turn would come after this (the span's end, relative) ends, so a
+  // heavy-tailed think time cannot keep it waiting, and in memory, for the rest of the trace.
+  double span_end_s = std::numeric_limits<double>::infinity();
 };
 
 class SessionAssigner {

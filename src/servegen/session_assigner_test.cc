@@ -219,6 +219,50 @@ TEST(SessionAssignerTest, OpenConversationsStayBounded) {
     most = std::max(most, a.waiting());
   }
   EXPECT_LT(most, 80u);  // about 34: think 30 s median (sigma 0.5) + reply at 1 req/s
+
+  // A think time past the span's end ends the conversation instead of keeping it waiting.
+  ConversationModel slow = Chat(5.0, 1e6);
+  const ClientPool slow_pool = ChatPool(slow, 1);
+  SessionOptions bounded;
+  bounded.span_end_s = 3600;
+  SessionAssigner b(slow_pool, bounded, 1);
+  for (int k = 0; k < 1000; ++k) {
+    r.timestamp = k * 1.0;
+    (void)b.Begin(0, r.timestamp, 1e9);
+    b.Finish(0, r, ids);
+    ids.clear();
+  }
+  EXPECT_EQ(b.waiting(), 0u);
+}
+
+TEST(SessionAssignerTest, MultimodalConversationsCarryTheirTextHistory) {
+  // Text uniform on 1..4000, one image of 500 tokens per request: the history a later turn's text
+  // must exceed is the previous text and reply, not the images.
+  ClientPool pool = ChatPool(Chat(3.0, 5.0), 2);
+  pool.category = Category::kMultimodal;
+  for (auto& c : pool.clients) {
+    auto& f = c.lengths[0].fields;
+    f[static_cast<int>(LengthField::kTextTokens)] = f[static_cast<int>(LengthField::kInputTokens)];
+    f[static_cast<int>(LengthField::kImageCount)] = testing::Dist({{1, 1.0}});
+    f[static_cast<int>(LengthField::kImageTokens)] = testing::Dist({{500, 1.0}});
+    f[static_cast<int>(LengthField::kAudioCount)] = testing::Dist({{0, 1.0}});
+    f[static_cast<int>(LengthField::kAudioTokens)] = testing::Dist({{0, 1.0}});
+    f[static_cast<int>(LengthField::kVideoCount)] = testing::Dist({{0, 1.0}});
+    f[static_cast<int>(LengthField::kVideoTokens)] = testing::Dist({{0, 1.0}});
+  }
+  GenerateOptions opt;
+  const Out out = GenerateTrace(pool, opt);
+  std::map<int64_t, const Request*> last;
+  int later = 0;
+  for (const Request& r : out.requests) {
+    if (auto it = last.find(r.session); it != last.end()) {
+      ++later;
+      EXPECT_GE(r.text_tokens, it->second->text_tokens + it->second->output_tokens + 1);
+      EXPECT_EQ(r.input_tokens, r.text_tokens + 500);
+    }
+    last[r.session] = &r;
+  }
+  EXPECT_GT(later, 500);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // TraceWriter implementation.
 #include "servegen/trace_writer.h"
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -19,28 +20,48 @@ namespace llms::servegen {
 namespace {
 constexpr size_t kFlushAt = 1 << 20;
 
-// The temporary file a signal must remove (one writer at a time has one; async-signal-safe).
+// The temporary file a signal must remove (one writer at a time has one; the handler only reads
+// these and calls async-signal-safe functions).
 char g_temp_path[4096];
 volatile std::sig_atomic_t g_temp_set = 0;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[std::size(kCleanupSignals)];
+bool g_armed[std::size(kCleanupSignals)] = {};
 
 extern "C" void RemoveTempAndExit(int sig) {
   if (g_temp_set) unlink(g_temp_path);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
+  // Back to the action the process had, then the signal again: it ends the process as it would
+  // have without us.
+  for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+    if (kCleanupSignals[i] == sig) sigaction(sig, &g_previous[i], nullptr);
+  }
+  raise(sig);
 }
 
+// Catches the signals that would end the process while the temporary file exists; a signal the
+// process ignores (nohup, a background job) stays ignored.
 void ArmSignalCleanup(const std::string& temp) {
   if (temp.size() >= sizeof(g_temp_path)) return;
   std::memcpy(g_temp_path, temp.c_str(), temp.size() + 1);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   g_temp_set = 1;
-  std::signal(SIGINT, RemoveTempAndExit);
-  std::signal(SIGTERM, RemoveTempAndExit);
+  struct sigaction act {};
+  act.sa_handler = RemoveTempAndExit;
+  sigemptyset(&act.sa_mask);
+  for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+    struct sigaction old {};
+    if (sigaction(kCleanupSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+    g_previous[i] = old;
+    g_armed[i] = sigaction(kCleanupSignals[i], &act, nullptr) == 0;
+  }
 }
 
 void DisarmSignalCleanup() {
+  for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+    if (g_armed[i]) sigaction(kCleanupSignals[i], &g_previous[i], nullptr);
+    g_armed[i] = false;
+  }
   g_temp_set = 0;
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
 }
 }  // namespace
 
@@ -60,9 +81,10 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, TraceFormat forma
   if (path == "-") {
     w.file_ = stdout;
   } else {
-    // A regular (or new) file is replaced atomically; a device or pipe is written in place.
+    // A regular (or new) file is replaced atomically; a device, pipe or symbolic link is written
+    // in place (renaming over a link would replace the link itself).
     std::error_code ec;
-    const auto st = std::filesystem::status(path, ec);
+    const auto st = std::filesystem::symlink_status(path, ec);
     const bool regular = !std::filesystem::exists(st) || std::filesystem::is_regular_file(st);
     if (regular) w.temp_ = fmt::format("{}.tmp-{}", path, getpid());
     const std::string& open_path = regular ? w.temp_ : path;

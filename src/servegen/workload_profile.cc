@@ -24,25 +24,43 @@ int Log2Bin(int64_t v) {
   return b;
 }
 
-// The busiest aligned window of `w` seconds and the 99th percentile over all of them.
+// The busiest aligned window of `w` seconds and the 99th percentile over all of them, in one pass
+// over the (sorted) requests, holding only the non-empty windows' counts: a stray timestamp far
+// out makes many empty windows, not a large allocation.
 PeakRate Peak(const Trace& trace, double start, double duration, double w) {
   PeakRate p;
   p.window_s = w;
-  const size_t n = std::max<size_t>(1, static_cast<size_t>(std::ceil(duration / w)));
-  std::vector<double> req(n, 0), in(n, 0), out(n, 0);
+  std::vector<double> counts;  // of the non-empty windows
+  int64_t window = -1;
+  double req = 0, in = 0, out = 0;
+  auto close = [&] {
+    if (window < 0) return;
+    counts.push_back(req);
+    p.requests_per_s = std::max(p.requests_per_s, req / w);
+    p.input_tokens_per_s = std::max(p.input_tokens_per_s, in / w);
+    p.output_tokens_per_s = std::max(p.output_tokens_per_s, out / w);
+    req = in = out = 0;
+  };
   for (const Request& r : trace.batch.requests) {
-    const double t = r.timestamp - start;
-    const size_t k = std::min(n - 1, static_cast<size_t>(std::max(0.0, t / w)));
-    req[k] += 1;
-    in[k] += static_cast<double>(r.input_tokens);
-    out[k] += static_cast<double>(r.output_tokens);
+    const auto k = static_cast<int64_t>(std::max(0.0, (r.timestamp - start) / w));
+    if (k != window) {
+      close();
+      window = k;
+    }
+    req += 1;
+    in += static_cast<double>(r.input_tokens);
+    out += static_cast<double>(r.output_tokens);
   }
-  const size_t busiest =
-      static_cast<size_t>(std::max_element(req.begin(), req.end()) - req.begin());
-  p.requests_per_s = req[busiest] / w;
-  p.input_tokens_per_s = *std::max_element(in.begin(), in.end()) / w;
-  p.output_tokens_per_s = *std::max_element(out.begin(), out.end()) / w;
-  p.p99_requests_per_s = Quantile(req, 0.99) / w;
+  close();
+  // The p99 over all windows, the empty ones (zeros) included.
+  const double all = std::max(static_cast<double>(counts.size()), std::ceil(duration / w));
+  const auto rank = static_cast<size_t>(0.99 * all);  // 0-based, in ascending order
+  const size_t zeros = static_cast<size_t>(all) - counts.size();
+  if (rank >= zeros && !counts.empty()) {
+    const size_t k = std::min(counts.size() - 1, rank - zeros);
+    std::nth_element(counts.begin(), counts.begin() + static_cast<ptrdiff_t>(k), counts.end());
+    p.p99_requests_per_s = counts[k] / w;
+  }
   return p;
 }
 
