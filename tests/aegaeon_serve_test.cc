@@ -703,6 +703,42 @@ TEST_F(ServeTest, BenchReplaysConversationsClosedLoopWithTheirHistoryAndScoresSl
             r["completed"].get<int>());
 }
 
+// A conversation whose history outgrows the model's context: the turn that no longer fits gets
+// the server's error, and the turns after it are recorded as failed without being sent; every
+// request of the trace is accounted for.
+TEST_F(ServeTest, BenchEndsAConversationWhoseTurnFailsAndCountsTheRest) {
+  const std::string trace = Dir() + "/overflow.jsonl", result = Dir() + "/overflow.json";
+  {
+    std::ofstream f(trace);
+    for (int t = 0; t < 6; ++t) {
+      f << "{\"timestamp\":" << 10 * t << ",\"input_length\":" << 30 + 230 * t
+        << ",\"output_length\":200,\"session_id\":1,\"turn\":" << t
+        << (t ? ",\"think_time_ms\":10" : "") << "}\n";
+    }
+  }
+  const CommandResult b = RunCommand(
+      Bin("aegaeon") + " bench --endpoint http://127.0.0.1:" + std::to_string(server_->port()) +
+      " --api-key " + kKey + " --workload " + trace +
+      " --model stories --api chat --save-requests --output " + result);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const json r = json::parse(ReadFile(result));
+  EXPECT_EQ(r["requests"], 6);
+  EXPECT_EQ(r["completed"].get<int>() + r["failed"].get<int>(), 6);
+  EXPECT_GE(r["completed"].get<int>(), 1);
+  ASSERT_TRUE(r["errors"].contains("not sent")) << r.dump();
+  const json& reqs = r["per_request"];
+  bool failed_before = false;
+  for (const json& q : reqs) {
+    const bool not_sent =
+        q.contains("error") && q["error"].get<std::string>().rfind("not sent", 0) == 0;
+    if (not_sent) {
+      EXPECT_TRUE(failed_before);
+      EXPECT_LT(q["sent_s"].get<double>(), 0);
+    }
+    failed_before = failed_before || q.contains("error");
+  }
+}
+
 // A 1,500-token stream on tiny that keeps the server busy; true once its first token came.
 bool OpenBusyStream(int port, HttpStream* s) {
   return s->Open(port, "/v1/completions",

@@ -468,11 +468,12 @@ Result<Trace> ReadCsv(std::string_view text, const std::string& path, const Read
                    ? std::string(Trim(cols[static_cast<size_t>(c)]))
                    : std::string();
       };
-      for (std::string_view id : Split(col(3), ';')) {
+      const std::string ids = col(3);  // Split's views point into it
+      for (std::string_view id : Split(ids, ';')) {
         if (Trim(id).empty()) continue;
         const auto v = ParseInt(Trim(id));
         if (!v) {
-          problem = fmt::format("hash_ids '{}' must be integers separated by ';'", col(3));
+          problem = fmt::format("hash_ids '{}' must be integers separated by ';'", ids);
           break;
         }
         hash_ids.push_back(*v);
