@@ -231,6 +231,9 @@ TEST(ServegenCliTest, InspectValidatesAndSummarises) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("reason pool"), std::string::npos);
   EXPECT_NE(r.out.find("validation: OK"), std::string::npos);
+  // The presets' conversation model is shown, marked as the assumption it is.
+  EXPECT_NE(r.out.find("source   turns think p50"), std::string::npos) << r.out;
+  EXPECT_EQ(CountOf(r.out, " assumed    2.00     30.0s"), 3) << r.out;
 }
 
 TEST(ServegenCliTest, HelpShowsExamples) {
@@ -453,6 +456,14 @@ TEST(ServegenCliTest, ReportSaysTheSpanSampleSizesAndTheWorkloadProfile) {
   EXPECT_GT(p["conversations"]["mean_turns"].get<double>(), 1.0);
   EXPECT_GT(p["prefixes"]["reuse_ratio"].get<double>(), 0.0);
   EXPECT_GT(p["prefixes"]["system_prompts"].get<int>(), 0);
+  // Per client too: some client's conversations share system prompts, about half of those long
+  // enough to hold one (the presets' assumption).
+  double best_share = 0;
+  for (const auto& c : p["clients"]) {
+    if (c["system_prompts"].get<int>() > 0)
+      best_share = std::max(best_share, c["prefix_share"].get<double>());
+  }
+  EXPECT_GT(best_share, 0.2);
   EXPECT_FALSE(p["joint_lengths"]["counts_input_by_output"].empty());
   for (const char* id : {"id=\"peaks\"", "id=\"joint\"", "id=\"conversations\"",
                          "Client shares by rank (log-log)", "Tokens per second"}) {

@@ -76,6 +76,24 @@ Every trace row and every dataset window is parsed and validated (probabilities 
       }
       if (n < rows.size())
         fmt::print("... {} more clients (--rows 0 lists all)\n", rows.size() - n);
+      // Conversations, prefixes and length correlation (client_params.csv), where the pool has
+      // them.
+      bool header = false;
+      for (size_t i = 0; i < n; ++i) {
+        const Client& c = *rows[i].first;
+        if (!c.conversations && !c.io_rank_corr) continue;
+        if (!header) {
+          fmt::print("\n{:>10} {:>8} {:>7} {:>9} {:>7} {:>11} {:>8} {:>7} {:>9}\n", "client",
+                     "source", "turns", "think p50", "sigma", "sys tokens", "prompts", "share",
+                     "io rank r");
+          header = true;
+        }
+        const ConversationModel m = c.conversations.value_or(ConversationModel{});
+        fmt::print("{:>10} {:>8} {:>7.2f} {:>8.1f}s {:>7.2f} {:>11} {:>8} {:>6.1f}% {:>9}\n", c.id,
+                   c.conversations ? m.source : "-", m.turns_mean, m.think_median_s, m.think_sigma,
+                   m.system_prompt_tokens, m.system_prompts, 100 * m.prefix_share,
+                   c.io_rank_corr ? fmt::format("{:.3f}", *c.io_rank_corr) : std::string("-"));
+      }
       for (const auto& note : pool.notes) fmt::print("note: {}\n", note);
       fmt::print("validation: OK (every trace row and dataset window parsed)\n");
       return 0;

@@ -143,6 +143,8 @@ WorkloadProfile ProfileWorkload(const Trace& trace, double reply_tokens_per_s) {
     const ConversationStats s = MeasureConversations(trace, by_client[c], reply_tokens_per_s);
     cp.mean_turns = s.in_sessions > 0 ? s.mean_turns : 0.0;
     cp.prefix_reuse = s.reuse_ratio();
+    cp.prefix_share = s.prefix_share;
+    cp.system_prompts = s.system_prompts;
     p.clients.push_back(cp);
   }
   std::stable_sort(p.clients.begin(), p.clients.end(),
@@ -195,7 +197,9 @@ std::string WorkloadProfileJsonText(const WorkloadProfile& p) {
                        {"requests", cp.requests},
                        {"share", cp.share},
                        {"mean_turns", cp.mean_turns},
-                       {"prefix_reuse", cp.prefix_reuse}});
+                       {"prefix_reuse", cp.prefix_reuse},
+                       {"prefix_share", cp.prefix_share},
+                       {"system_prompts", cp.system_prompts}});
   }
   j["clients"] = clients;
   return j.dump();
@@ -293,12 +297,15 @@ std::string WorkloadProfileHtml(const WorkloadProfile& p) {
     h += "</table>\n";
   }
   h += "<h3>Clients</h3>\n<table id=\"client-profile\"><tr><th>client</th><th>requests</th>"
-       "<th>share</th><th>mean turns</th><th>prefix reuse</th></tr>\n";
+       "<th>share</th><th>mean turns</th><th>prefix reuse</th><th>system prompts</th>"
+       "<th>prefix share</th></tr>\n";
   for (size_t i = 0; i < p.clients.size() && i < 50; ++i) {
     const auto& cp = p.clients[i];
     h += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.3f}%</td><td>{:.2f}</td><td>{:.1f}%</td></tr>\n",
-        HtmlEscape(cp.id), cp.requests, 100 * cp.share, cp.mean_turns, 100 * cp.prefix_reuse);
+        "<tr><td>{}</td><td>{}</td><td>{:.3f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{}</td>"
+        "<td>{:.1f}%</td></tr>\n",
+        HtmlEscape(cp.id), cp.requests, 100 * cp.share, cp.mean_turns, 100 * cp.prefix_reuse,
+        cp.system_prompts, 100 * cp.prefix_share);
   }
   h += "</table>\n";
   if (p.clients.size() > 50)

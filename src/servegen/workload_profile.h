@@ -26,6 +26,8 @@ struct ClientProfile {
   double share = 0;
   double mean_turns = 0;    // 0 when the trace has no conversations
   double prefix_reuse = 0;  // fraction of its prompt blocks an earlier request of it held
+  double prefix_share = 0;  // of its first turns long enough: the fraction with a shared prefix
+  int system_prompts = 0;   // its shared system prompts (first blocks starting 2+ conversations)
 };
 
 struct WorkloadProfile {
