@@ -76,8 +76,9 @@ nlohmann::json Quantiles(const std::vector<double>& sorted) {
           {"p90", q(0.9)},      {"p99", q(0.99)}, {"max", sorted.back()}};
 }
 
+// Four significant digits, without exponents for the large rates a planner reads.
 std::string Fmt(double v) {
-  return fmt::format("{:.4g}", v);
+  return std::fabs(v) >= 1000 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v);
 }
 
 }  // namespace
@@ -277,8 +278,9 @@ std::string WorkloadProfileHtml(const WorkloadProfile& p) {
       "{}</td></tr>\n",
       100 * c.reuse_ratio(), c.blocks);
   h += fmt::format(
-      "<tr><td>shared system prompts (first blocks starting 2+ conversations)</td><td>{} of {} "
-      "blocks; {:.1f}% of first turns</td></tr>\n</table>\n",
+      "<tr><td>shared system prompts (first blocks starting 2+ conversations)</td><td>{}, "
+      "{} blocks long (median); {:.1f}% of the first turns that could hold one</td></tr>\n"
+      "</table>\n",
       c.system_prompts, c.system_prompt_blocks, 100 * c.prefix_share);
   if (!p.reasoning_tokens.empty() || !p.images_per_request.empty()) {
     h += "<h3>Reasoning and images</h3>\n<table id=\"fields\"><tr><th>field</th><th>n</th>"
@@ -296,7 +298,8 @@ std::string WorkloadProfileHtml(const WorkloadProfile& p) {
     row("tokens per image", p.image_tokens);
     h += "</table>\n";
   }
-  h += "<h3>Clients</h3>\n<table id=\"client-profile\"><tr><th>client</th><th>requests</th>"
+  h += "<h3>Clients: conversations and prefixes</h3>\n<table "
+       "id=\"client-profile\"><tr><th>client</th><th>requests</th>"
        "<th>share</th><th>mean turns</th><th>prefix reuse</th><th>system prompts</th>"
        "<th>prefix share</th></tr>\n";
   for (size_t i = 0; i < p.clients.size() && i < 50; ++i) {
