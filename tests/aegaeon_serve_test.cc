@@ -537,6 +537,26 @@ TEST_F(ServeTest, ChatUsesTheTemplateFromTheModelFile) {
                     {{"model", "stories"}, {"prompt", "Be brief.\nHi there"}, {"max_tokens", 1}}));
 }
 
+// min_p and repeat_last_n reach the sampler: min_p 1 keeps only the most likely token, so a
+// sampled completion equals the greedy one; a repetition penalty over the whole context
+// (repeat_last_n -1) changes the trained model's greedy story, over an empty window (0) it does
+// not.
+TEST_F(ServeTest, MinPAndRepeatLastNReachTheSampler) {
+  auto text = [&](const json& extra) {
+    json body = {{"model", "stories"}, {"prompt", "Once upon a time"}, {"max_tokens", 40}};
+    body.update(extra);
+    const HttpReply r = Post("/v1/completions", body.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body)["choices"][0]["text"].get<std::string>() : "";
+  };
+  const std::string greedy = text({{"temperature", 0}});
+  ASSERT_FALSE(greedy.empty());
+  EXPECT_EQ(text({{"temperature", 1.0}, {"min_p", 1.0}, {"seed", 5}}), greedy);
+  EXPECT_NE(text({{"temperature", 1.0}, {"seed", 5}}), greedy);
+  EXPECT_EQ(text({{"temperature", 0}, {"repetition_penalty", 1.5}, {"repeat_last_n", 0}}), greedy);
+  EXPECT_NE(text({{"temperature", 0}, {"repetition_penalty", 1.5}, {"repeat_last_n", -1}}), greedy);
+}
+
 TEST_F(ServeTest, TheOfficialOpenAiNpmClientWorks) {
   const std::string client = std::string(LLMS_SOURCE_DIR) + "/tests/openai_client";
   if (!fs::exists(client + "/node_modules/openai")) {

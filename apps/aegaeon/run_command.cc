@@ -50,8 +50,23 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
   app->add_option("--top-p", a->gen.sampling.top_p, "nucleus sampling mass (default 1 = off)")
       ->check(CLI::Range(0.0, 1.0));
   app->add_option("--repetition-penalty", a->gen.sampling.repetition_penalty,
-                  "> 1 discourages repeats (default 1)")
+                  "> 1 discourages repeats, once per distinct token of the last --repeat-last-n "
+                  "(default 1)")
       ->check(CLI::PositiveNumber);
+  app->add_option("--repeat-last-n", a->gen.sampling.repeat_last_n,
+                  "the repetition penalty's window in tokens (default 64, as llama.cpp; -1: the "
+                  "whole context; 0: off)")
+      ->check(CLI::Range(-1, 1 << 24));
+  app->add_option("--min-p", a->gen.sampling.min_p,
+                  "keep tokens at least this fraction as likely as the most likely (default 0: "
+                  "off)")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--frequency-penalty", a->gen.sampling.frequency_penalty,
+                  "OpenAI's: subtract this times a token's count in the output (default 0)")
+      ->check(CLI::Range(-2.0, 2.0));
+  app->add_option("--presence-penalty", a->gen.sampling.presence_penalty,
+                  "OpenAI's: subtract this from tokens already in the output (default 0)")
+      ->check(CLI::Range(-2.0, 2.0));
   app->add_option("-s,--seed", a->gen.sampling.seed, "random seed for sampling (default 0)");
   app->add_option("--stop", a->gen.stop, "stop when this text appears (repeatable; not printed)");
   app->add_option("--threads", a->gen.threads, "compute threads (default 0: one per core)")

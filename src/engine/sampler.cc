@@ -62,9 +62,16 @@ int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
       i = j;
     }
   }
-  if (p_.repetition_penalty != 1.0f) {
-    // CTRL-style penalty: shrink positive logits, push negative ones further down.
-    for (int t : context) {
+  if (p_.repetition_penalty != 1.0f && p_.repeat_last_n != 0 && !context.empty()) {
+    // CTRL-style penalty, once per distinct token of the window: shrink positive logits, push
+    // negative ones further down.
+    const size_t n = p_.repeat_last_n < 0
+                         ? context.size()
+                         : std::min(context.size(), static_cast<size_t>(p_.repeat_last_n));
+    counts_.assign(context.end() - static_cast<std::ptrdiff_t>(n), context.end());
+    std::sort(counts_.begin(), counts_.end());
+    counts_.erase(std::unique(counts_.begin(), counts_.end()), counts_.end());
+    for (int t : counts_) {
       if (t < 0 || static_cast<size_t>(t) >= work_.size()) continue;
       float& v = work_[static_cast<size_t>(t)].first;
       v = v > 0 ? v / p_.repetition_penalty : v * p_.repetition_penalty;
@@ -100,6 +107,15 @@ int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
         break;
       }
     }
+    keep = cut;
+    total = 0.0;
+    for (size_t i = 0; i < keep; ++i) total += probs[i];
+  }
+  if (p_.min_p > 0.0f) {
+    // probs[0] is the most likely's (unnormalised); the rest are in descending order.
+    const double floor = static_cast<double>(p_.min_p) * probs[0];
+    size_t cut = 1;
+    while (cut < keep && probs[cut] >= floor) ++cut;
     keep = cut;
     total = 0.0;
     for (size_t i = 0; i < keep; ++i) total += probs[i];

@@ -1,6 +1,9 @@
 // Sampler: picks the next token from logits: greedy (temperature 0), or temperature with top-k,
-// top-p (nucleus), a repetition penalty, OpenAI's frequency and presence penalties and a logit
-// bias, drawing from the project's seeded Rng so a seed reproduces a completion on every machine.
+// top-p (nucleus), min-p, a repetition penalty, OpenAI's frequency and presence penalties and a
+// logit bias, drawing from the project's seeded Rng so a seed reproduces a completion on every
+// machine. Order: logit bias, OpenAI penalties, repetition penalty, then (temperature > 0)
+// temperature, top-k, top-p and min-p on the tempered probabilities (vLLM's order; llama.cpp
+// applies top-p and min-p before the temperature).
 // Stateless apart from its Rng; one per sequence. Also: the log-probabilities of a token and of
 // the most likely alternatives (the OpenAI API's `logprobs`).
 #pragma once
@@ -14,10 +17,15 @@
 namespace llms::engine {
 
 struct SamplingParams {
-  float temperature = 1.0f;         // 0: greedy
-  int top_k = 0;                    // 0: off
-  float top_p = 1.0f;               // 1: off
-  float repetition_penalty = 1.0f;  // > 1 discourages tokens already in the context
+  float temperature = 1.0f;  // 0: greedy
+  int top_k = 0;             // 0: off
+  float top_p = 1.0f;        // 1: off
+  // CTRL-style, as llama.cpp and Hugging Face apply it: once per distinct token among the last
+  // `repeat_last_n` tokens of the context (prompt and output), a positive logit divided by it, a
+  // negative one multiplied; > 1 discourages repeats.
+  float repetition_penalty = 1.0f;
+  int repeat_last_n = 64;  // llama.cpp's default; -1: the whole context; 0: no penalty
+  float min_p = 0.0f;      // keep tokens with probability >= min_p x the most likely's (0: off)
   uint64_t seed = 0;
   // OpenAI's: logit -= frequency_penalty * count + presence_penalty * (count > 0), with count a
   // token's occurrences in the output so far (as vLLM counts them).
@@ -37,7 +45,7 @@ class Sampler {
   SamplingParams p_;
   Rng rng_;
   std::vector<std::pair<float, int>> work_;
-  std::vector<int> counts_;  // scratch for the OpenAI penalties
+  std::vector<int> counts_;  // scratch for the OpenAI penalties and the repetition window
 };
 
 int Argmax(std::span<const float> logits);

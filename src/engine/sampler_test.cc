@@ -57,6 +57,55 @@ TEST(SamplerTest, RepetitionPenaltyAndSeeds) {
   for (int i = 0; i < 100; ++i) ASSERT_EQ(a.Sample(flat, {}), b.Sample(flat, {}));
 }
 
+// Once per distinct token of the last repeat_last_n tokens, as llama.cpp and Hugging Face apply
+// it: logits [3, 2], penalty 1.3, context {0, 0, 0}: 3 / 1.3 = 2.31 > 2, so token 0 (compounded
+// per occurrence it would be 3 / 1.3^3 = 1.37 and pick 1).
+TEST(SamplerTest, RepetitionPenaltyOncePerDistinctTokenInTheWindow) {
+  const std::vector<float> logits = {3.0f, 2.0f};
+  Sampler once(Params(0.0f, 0, 1.0f, 1.3f, 1));
+  EXPECT_EQ(once.Sample(logits, std::vector<int>{0, 0, 0}), 0);
+  // The window: with repeat_last_n 1 only the last token is penalised (by 2 here).
+  SamplingParams w = Params(0.0f, 0, 1.0f, 2.0f, 1);
+  w.repeat_last_n = 1;
+  Sampler windowed(w);
+  EXPECT_EQ(windowed.Sample(logits, std::vector<int>{0, 1, 1}), 0);  // 1 penalised: 1.0 < 3
+  EXPECT_EQ(windowed.Sample(logits, std::vector<int>{1, 1, 0}), 1);  // 0 penalised: 1.5 < 2
+  w.repeat_last_n = 0;
+  Sampler off(w);
+  EXPECT_EQ(off.Sample(logits, std::vector<int>{0, 0}), 0);
+  // Token 0 500 tokens back: outside the default window of 64, inside the whole context (-1).
+  std::vector<int> long_context(500, 7);  // 7: not in this 2-token vocabulary
+  long_context[0] = 0;
+  Sampler by_default(Params(0.0f, 0, 1.0f, 2.0f, 1));
+  EXPECT_EQ(by_default.Sample(logits, long_context), 0);
+  w.repeat_last_n = -1;
+  Sampler whole(w);
+  EXPECT_EQ(whole.Sample(logits, long_context), 1);
+  // Negative logits are pushed further down.
+  const std::vector<float> neg = {-1.0f, -1.5f};
+  Sampler push(Params(0.0f, 0, 1.0f, 2.0f, 1));
+  EXPECT_EQ(push.Sample(neg, std::vector<int>{0}), 1);  // -2 < -1.5
+}
+
+// min_p keeps the tokens at least min_p times as likely as the most likely one.
+TEST(SamplerTest, MinPKeepsTokensNearTheTop) {
+  // Probabilities 0.7, 0.2, 0.1: min_p 0.2 keeps those >= 0.14 (tokens 2 and 1, not 0).
+  const std::vector<float> logits = {std::log(1.0f), std::log(2.0f), std::log(7.0f)};
+  SamplingParams p = Params(1.0f, 0, 1.0f, 1.0f, 5);
+  p.min_p = 0.2f;
+  Sampler s(p);
+  int seen1 = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const int t = s.Sample(logits, {});
+    ASSERT_NE(t, 0);
+    seen1 += t == 1;
+  }
+  EXPECT_NEAR(seen1 / 3000.0, 2.0 / 9.0, 0.03);  // renormalised over the two kept
+  p.min_p = 0.5f;                                // only the top one is left
+  Sampler top(p);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(top.Sample(logits, {}), 2);
+}
+
 TEST(SamplerTest, FrequencyAndPresencePenaltiesCountTheOutputOnly) {
   // Logits [3, 2.5]; the context holds the prompt {0, 0} and the output {0}.
   const std::vector<float> logits = {3.0f, 2.5f};

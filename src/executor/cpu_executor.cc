@@ -407,6 +407,8 @@ void CpuExecutor::Prefill(const serving::Action& a) {
       sp.seed = r->seed;
       sp.frequency_penalty = r->frequency_penalty;
       sp.repetition_penalty = r->repetition_penalty;
+      sp.repeat_last_n = r->repeat_last_n;
+      sp.min_p = r->min_p;
       sp.presence_penalty = r->presence_penalty;
       for (const auto& [id, bias] : r->logit_bias) sp.logit_bias.emplace_back(id, bias);
       s.sampler = std::make_unique<engine::Sampler>(sp);

@@ -308,6 +308,8 @@ std::variant<serving::ServingRequest, ApiError> ModelService::BuildRequest(
   r.frequency_penalty = p.frequency_penalty;
   r.presence_penalty = p.presence_penalty;
   r.repetition_penalty = p.repetition_penalty;
+  r.repeat_last_n = p.repeat_last_n;
+  r.min_p = p.min_p;
   r.logprobs = p.logprobs.value_or(-1);
   r.seed = p.seed.value_or(seed_base_ + next_seed_++);
   r.ignore_eos = p.ignore_eos;

@@ -205,7 +205,7 @@ std::optional<ApiError> RejectUnsupported(const json& body, bool chat) {
       return unsupported("modalities", "these models produce text only");
     }
   }
-  for (const char* f : {"audio", "prediction", "web_search_options", "reasoning_effort", "min_p",
+  for (const char* f : {"audio", "prediction", "web_search_options", "reasoning_effort",
                         "min_tokens", "stop_token_ids"}) {
     if (present(f)) return unsupported(f, "not implemented");
   }
@@ -228,6 +228,7 @@ std::optional<ApiError> RejectUnknown(const json& body, bool chat) {
                                         "frequency_penalty",
                                         "presence_penalty",
                                         "repetition_penalty",
+                                        "repeat_last_n",
                                         "logit_bias",
                                         "logprobs",
                                         "user",
@@ -273,6 +274,15 @@ std::optional<ApiError> ReadPenaltiesAndBias(const json& body, GenerationParams*
   if (auto e = ReadNumber(body, "repetition_penalty", 0.0, 10.0, &p->repetition_penalty)) return e;
   if (p->repetition_penalty <= 0.0f) {
     return BadRequest("'repetition_penalty' must be greater than 0", "repetition_penalty");
+  }
+  if (auto it = body.find("repeat_last_n"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer()) return WrongType("repeat_last_n", "an integer", *it);
+    const int64_t v = it->get<int64_t>();
+    if (v < -1 || v > (1 << 24)) {
+      return BadRequest("'repeat_last_n' must be -1 (the whole context), 0 (off) or positive",
+                        "repeat_last_n");
+    }
+    p->repeat_last_n = static_cast<int>(v);
   }
   auto it = body.find("logit_bias");
   if (it == body.end() || it->is_null()) return std::nullopt;
@@ -370,6 +380,7 @@ std::optional<ApiError> ReadAll(const json& body, bool chat, GenerationParams* p
   if (auto e = ReadNumber(body, "temperature", 0.0, 2.0, &p->temperature)) return e;
   if (auto e = ReadNumber(body, "top_p", 0.0, 1.0, &p->top_p)) return e;
   if (p->top_p <= 0.0f) return BadRequest("'top_p' must be greater than 0", "top_p");
+  if (auto e = ReadNumber(body, "min_p", 0.0, 1.0, &p->min_p)) return e;
   if (auto it = body.find("top_k"); it != body.end() && !it->is_null()) {
     if (!it->is_number_integer()) return WrongType("top_k", "an integer", *it);
     const int64_t v = it->get<int64_t>();

@@ -50,7 +50,9 @@ struct GenerationParams {
   bool ignore_eos = false;     // extension (vLLM's): produce max_tokens even past EOS
   float frequency_penalty = 0.0f, presence_penalty = 0.0f;  // -2 to 2
   float repetition_penalty = 1.0f;                          // extension (vLLM's): > 0
-  std::vector<std::pair<int32_t, float>> logit_bias;        // token id -> -100 to 100
+  int repeat_last_n = 64;  // extension (llama.cpp's): the penalty's window; -1 all, 0 off
+  float min_p = 0.0f;      // extension (vLLM's, llama.cpp's): 0 to 1
+  std::vector<std::pair<int32_t, float>> logit_bias;  // token id -> -100 to 100
   // Completions: `logprobs` N (0-20); chat: `logprobs` true with `top_logprobs` N (0-20).
   std::optional<int> logprobs;
   bool echo = false;  // completions: the prompt's text before the completion

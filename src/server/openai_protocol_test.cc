@@ -157,7 +157,9 @@ TEST(OpenAiProtocolTest, UnsupportedAndUnknownParametersAre400NamingThem) {
        true, "response_format"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"modalities":["audio"]})", true,
        "modalities"},
-      {R"({"model":"m","prompt":"x","min_p":0.1})", false, "min_p"},
+      {R"({"model":"m","prompt":"x","min_p":1.5})", false, "min_p"},
+      {R"({"model":"m","prompt":"x","repeat_last_n":-2})", false, "repeat_last_n"},
+      {R"({"model":"m","prompt":"x","repeat_last_n":1.5})", false, "repeat_last_n"},
       {R"({"model":"m","prompt":"x","frobnicate":1})", false, "frobnicate"},
       {R"({"model":"m","prompt":"x","messages":[]})", false, "messages"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"echo":true})", true, "echo"},
@@ -189,7 +191,11 @@ TEST(OpenAiProtocolTest, UnsupportedAndUnknownParametersAre400NamingThem) {
 TEST(OpenAiProtocolTest, PenaltiesBiasAndLogprobs) {
   const GenerationParams p = ParamsOf(
       R"({"model":"m","prompt":"x","frequency_penalty":0.5,"presence_penalty":-1,
-          "repetition_penalty":1.2,"logit_bias":{"7":-100,"12":2.5},"logprobs":3})");
+          "repetition_penalty":1.2,"repeat_last_n":256,"min_p":0.05,
+          "logit_bias":{"7":-100,"12":2.5},"logprobs":3})");
+  EXPECT_EQ(p.repeat_last_n, 256);
+  EXPECT_FLOAT_EQ(p.min_p, 0.05f);
+  EXPECT_EQ(ParamsOf(R"({"model":"m","prompt":"x"})").repeat_last_n, 64);  // llama.cpp's default
   EXPECT_FLOAT_EQ(p.frequency_penalty, 0.5f);
   EXPECT_FLOAT_EQ(p.presence_penalty, -1.0f);
   EXPECT_FLOAT_EQ(p.repetition_penalty, 1.2f);

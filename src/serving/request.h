@@ -81,8 +81,10 @@ struct ServingRequest {
   float top_p = 1.0f;                                       // nucleus sampling (1: off)
   int top_k = 0;                                            // 0: off
   float frequency_penalty = 0.0f, presence_penalty = 0.0f;  // OpenAI's, over the output
-  float repetition_penalty = 1.0f;                          // CTRL-style, over the context
-  std::vector<std::pair<int32_t, float>> logit_bias;        // added to the logits
+  float repetition_penalty = 1.0f;  // CTRL-style, once per distinct token of the window
+  int repeat_last_n = 64;           // that window: the last N tokens (-1: all; 0: off)
+  float min_p = 0.0f;               // keep tokens >= min_p x the most likely's probability
+  std::vector<std::pair<int32_t, float>> logit_bias;  // added to the logits
   int logprobs = -1;        // -1: none; n >= 0: each token's logprob and the top n
   bool ignore_eos = false;  // produce max_output_tokens even past EOS (benchmarks)
   // Raised when the client no longer wants the request: the policy drops it if it only waits,
