@@ -8,6 +8,7 @@
 
 #include "core/mapped_file.h"
 #include "engine/generation.h"
+#include "engine/gguf.h"
 #include "engine/llama2c_loader.h"
 #include "engine/model_loader.h"
 #include "engine/model_writer.h"
@@ -70,6 +71,31 @@ TEST(GgufModelTest, ConvertedStoriesGivesTheGoldenTextAndTheSameTokens) {
   std::string expected = *golden;
   while (!expected.empty() && expected.back() == '\n') expected.pop_back();
   EXPECT_EQ(("Once upon a time" + a.text).substr(0, expected.size()), expected);
+}
+
+// The files are written as llama.cpp writes them: vectors one-dimensional, the quantization
+// version set, the control tokens' text bare (tok512 wraps <s> and </s> in newlines).
+TEST(GgufModelTest, WrittenFilesFollowLlamaCppConventions) {
+  LLMS_REQUIRE_STORIES();
+  auto f = GgufFile::Open(Converted(GgmlType::kQ8_0));
+  ASSERT_TRUE(f.ok()) << f.message();
+  int vectors = 0;
+  for (const GgufTensor& t : f->tensors()) {
+    if (std::string_view(t.name).ends_with("norm.weight")) {
+      EXPECT_EQ(t.dims.size(), 1u) << t.name;
+      ++vectors;
+    } else {
+      EXPECT_EQ(t.dims.size(), 2u) << t.name;
+    }
+  }
+  EXPECT_GT(vectors, 0);
+  auto version = f->GetInt("general.quantization_version");
+  ASSERT_TRUE(version.ok() && version->has_value());
+  EXPECT_EQ(**version, 2);
+  auto tokens = f->GetStringArray("tokenizer.ggml.tokens");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ((*tokens)[1], "<s>");
+  EXPECT_EQ((*tokens)[2], "</s>");
 }
 
 TEST(GgufModelTest, QuantizedLogitsStayWithinTheStatedErrorOfF32) {

@@ -46,6 +46,7 @@ void SetModelMetadata(GgufWriter& w, const ModelConfig& c, const std::string& na
   w.SetString("general.architecture", a);
   w.SetString("general.name", name);
   w.SetUint32("general.file_type", FileType(type));
+  w.SetUint32("general.quantization_version", 2);  // ggml's GGML_QNT_VERSION, as llama.cpp writes
   w.SetUint32("general.alignment", 32);
   w.SetUint32(a + ".context_length", static_cast<uint32_t>(c.seq_len));
   w.SetUint32(a + ".embedding_length", static_cast<uint32_t>(c.dim));
@@ -70,8 +71,15 @@ void SetSentencePieceVocab(GgufWriter& w, const std::vector<std::string>& pieces
   std::vector<std::string> tokens;
   std::vector<int32_t> types;
   for (size_t i = 0; i < pieces.size(); ++i) {
+    std::string_view piece = pieces[i];
+    // llama2.c's tokenizers wrap the control tokens' text in newlines ("\n<s>\n"); GGUF files
+    // (and llama.cpp's converter) carry them bare.
+    if (static_cast<int>(i) == bos || static_cast<int>(i) == eos) {
+      while (!piece.empty() && piece.front() == '\n') piece.remove_prefix(1);
+      while (!piece.empty() && piece.back() == '\n') piece.remove_suffix(1);
+    }
     std::string t;
-    for (char ch : pieces[i]) t += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
+    for (char ch : piece) t += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
     tokens.push_back(std::move(t));
     const std::string& p = pieces[i];
     int type = 1;
@@ -98,7 +106,10 @@ void SetSentencePieceVocab(GgufWriter& w, const std::vector<std::string>& pieces
 // Adds a Model tensor converted row by row to `type` (rows in parallel).
 void AddConverted(GgufWriter& w, const std::string& name, const Tensor& src, GgmlType type,
                   ThreadPool& pool) {
-  w.AddTensor(name, type, {src.cols, src.rows}, [src, type, &pool](uint8_t* dst) {
+  // A vector (norm weights, biases) is one-dimensional, as llama.cpp stores it.
+  std::vector<int64_t> dims =
+      src.rows == 1 ? std::vector<int64_t>{src.cols} : std::vector<int64_t>{src.cols, src.rows};
+  w.AddTensor(name, type, std::move(dims), [src, type, &pool](uint8_t* dst) {
     const size_t out_row = RowBytes(type, src.cols);
     pool.ParallelFor(src.rows, [&](int64_t r0, int64_t r1) {
       std::vector<float> row(static_cast<size_t>(src.cols));
@@ -229,7 +240,9 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
     const bool bias = slot.name.ends_with(".bias");
     const uint64_t stream = Rng::HashString(slot.name);
     const int64_t rows = slot.rows, cols = slot.cols;
-    w.AddTensor(slot.name, t, {cols, rows}, [=, &pool](uint8_t* dst) {
+    std::vector<int64_t> dims = rows == 1 ? std::vector<int64_t>{cols}  // a vector: 1-D
+                                          : std::vector<int64_t>{cols, rows};
+    w.AddTensor(slot.name, t, std::move(dims), [=, &pool](uint8_t* dst) {
       const size_t row_bytes = RowBytes(t, cols);
       pool.ParallelFor(rows, [&](int64_t r0, int64_t r1) {
         std::vector<float> row(static_cast<size_t>(cols));
