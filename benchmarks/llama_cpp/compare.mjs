@@ -1,6 +1,7 @@
 // Times llama.cpp (through node-llama-cpp's prebuilt CPU binaries) on a GGUF file: prefill of the
-// prompt's tokens and greedy decode of N tokens at batch 1, with a fixed thread count. Prints one
-// JSON line. Used by benchmarks/llama_cpp_compare.sh next to `aegaeon run` on the same file.
+// prompt's tokens (with the BOS token first, as the file asks and as `aegaeon run` sends it) and
+// greedy decode of N tokens at batch 1, with a fixed thread count. Prints one JSON line. Used by
+// benchmarks/llama_cpp_compare.sh next to `aegaeon run` on the same file.
 //   node compare.mjs MODEL.gguf THREADS DECODE_TOKENS "PROMPT"
 import {getLlama} from "node-llama-cpp";
 
@@ -9,7 +10,10 @@ const threads = Number(threadsArg), decode = Number(decodeArg);
 const llama = await getLlama({gpu: false, build: "never", logLevel: "error", maxThreads: threads});
 const model = await llama.loadModel({modelPath, gpuLayers: 0});
 const context = await model.createContext({contextSize: 1024, batchSize: 512, threads, sequences: 1});
-const tokens = model.tokenize(prompt, true);
+// node-llama-cpp's tokenize adds no BOS; prepend it where the model has one (add_bos_token).
+const text = model.tokenize(prompt, false);
+const bos = model.tokens.bos;
+const tokens = bos != null && model.tokens.shouldPrependBosToken !== false ? [bos, ...text] : text;
 const run = async () => {
   const sequence = context.getSequence();
   const t0 = performance.now();
