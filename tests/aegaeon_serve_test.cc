@@ -38,6 +38,7 @@ std::string Dir() {
   static const std::string dir = [] {
     const std::string d = ::testing::TempDir() + "/aegaeon_serve_" + std::to_string(getpid());
     fs::create_directories(d);
+    llms::testing::RemoveAtExit(d);
     return d;
   }();
   return dir;

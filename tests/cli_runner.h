@@ -10,8 +10,25 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace llms::testing {
+
+// Removes `path` (a file or a directory tree) when the test process exits: the per-process
+// scratch directories hold models of about 100 MB, and a developer runs the suites many times.
+inline void RemoveAtExit(const std::string& path) {
+  static std::vector<std::string>* paths = [] {
+    auto* v = new std::vector<std::string>();  // reachable until exit, then used by the handler
+    std::atexit([] {
+      for (const std::string& p : *paths) {
+        std::error_code ec;
+        std::filesystem::remove_all(p, ec);
+      }
+    });
+    return v;
+  }();
+  paths->push_back(path);
+}
 
 struct CommandResult {
   int exit_code = -1;

@@ -33,6 +33,7 @@ std::string Dir() {
   static const std::string d = [] {
     const std::string p = ::testing::TempDir() + "/llms_cluster_" + std::to_string(getpid());
     fs::create_directories(p);
+    llms::testing::RemoveAtExit(p);
     return p;
   }();
   return d;

@@ -33,6 +33,7 @@ std::string Dir() {
   static const std::string dir = [] {
     const std::string d = ::testing::TempDir() + "/serve_load_" + std::to_string(getpid());
     fs::create_directories(d);
+    llms::testing::RemoveAtExit(d);
     return d;
   }();
   return dir;

@@ -44,6 +44,7 @@ const std::string& SourceWorkload() {
     name += std::to_string(::getpid());
     name += ".jsonl";
     const std::string p = Tmp(name);
+    RemoveAtExit(p);
     auto r = RunCommand(
         kServegen + " generate --data " + SharedDir() +
         "/data/servegen/language/m-large --duration 3600 --rate 100 --seed 1 --output " + p);
@@ -377,6 +378,7 @@ TEST(ServegenCliTest, FitThenGenerateKeepsTheInputOutputRankCorrelation) {
 // D4: SIGTERM while generating leaves the previous file whole and no partial one behind.
 TEST(ServegenCliTest, AnInterruptedGenerateLeavesThePreviousFile) {
   const std::string target = Tmp("keep.jsonl");
+  RemoveAtExit(target);
   std::ofstream(target) << "previous contents\n";
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
@@ -410,7 +412,7 @@ TEST(ServegenCliTest, AnInterruptedGenerateLeavesThePreviousFile) {
   if (ignoring == 0) {
     signal(SIGTERM, SIG_IGN);
     const std::string bin = kServegen;
-    execl(bin.c_str(), bin.c_str(), "generate", "--preset", "language", "--duration", "3600",
+    execl(bin.c_str(), bin.c_str(), "generate", "--preset", "language", "--duration", "1200",
           "--rate", "300", "--conversations", "off", "--block-size", "0", "-q", "-o",
           target.c_str(), static_cast<char*>(nullptr));
     _exit(127);

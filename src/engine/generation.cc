@@ -17,7 +17,8 @@ Result<GenerationResult> GenerateText(const Model& model, const Tokenizer& token
                                       const std::function<void(std::string_view)>& on_text) {
   using Clock = std::chrono::steady_clock;
   GenerationResult result;
-  result.prompt_tokens = tokenizer.Encode(prompt, tokenizer.add_bos());
+  // The caller's own prompt (aegaeon run): its special tokens are read, as llama.cpp's CLI does.
+  result.prompt_tokens = tokenizer.Encode(prompt, tokenizer.add_bos(), /*parse_special=*/true);
   if (result.prompt_tokens.empty()) {
     return Result<GenerationResult>::Error(
         "the prompt is empty and this model's tokenizer adds no BOS token: give a prompt");

@@ -479,9 +479,14 @@ int Gpt2Tokenizer::MatchSpecial(std::string_view text, size_t pos) const {
   return -1;
 }
 
-std::vector<int> Gpt2Tokenizer::Encode(std::string_view text, bool add_bos) const {
+std::vector<int> Gpt2Tokenizer::Encode(std::string_view text, bool add_bos,
+                                       bool parse_special) const {
   std::vector<int> ids;
   if (add_bos) ids.push_back(bos_);
+  if (!parse_special) {
+    EncodeOrdinary(text, ids);
+    return ids;
+  }
   size_t start = 0;  // where the text not yet encoded begins
   for (size_t pos = 0; pos < text.size();) {
     const int special = MatchSpecial(text, pos);

@@ -61,7 +61,9 @@ class Gpt2Tokenizer : public Tokenizer {
   // that together cover it.
   static std::vector<std::string_view> PreTokenize(std::string_view text, PreTokenizer pre);
 
-  std::vector<int> Encode(std::string_view text, bool add_bos) const override;
+  std::vector<int> Encode(std::string_view text, bool add_bos,
+                          bool parse_special = false) const override;
+  bool ParsesSpecialTokens() const override { return true; }
   // The raw bytes of `token` (`prev` does not matter for byte-level BPE); "" for an id out of
   // range.
   std::string DecodePiece(int prev, int token) const override;

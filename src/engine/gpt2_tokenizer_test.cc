@@ -101,7 +101,8 @@ TEST(Gpt2TokenizerTest, MatchesTiktoken) {
       {"", {}},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(Gpt2()->Encode(c.text, false), c.ids) << "\"" << c.text << "\"";
+    // allowed_special="all": special tokens parsed (the others have none).
+    EXPECT_EQ(Gpt2()->Encode(c.text, false, true), c.ids) << "\"" << c.text << "\"";
   }
 }
 
@@ -248,12 +249,17 @@ TEST(Gpt2TokenizerTest, RoundTripsBytesExactly) {
   }
 }
 
-TEST(Gpt2TokenizerTest, RecognisesEndOfTextInText) {
+TEST(Gpt2TokenizerTest, RecognisesEndOfTextInTextOnlyWhenAsked) {
   LLMS_REQUIRE_GPT2();
   const Gpt2Tokenizer& t = *Gpt2();
-  EXPECT_EQ(t.Encode("<|endoftext|>", false), std::vector<int>{50256});
-  EXPECT_EQ(t.Encode("a<|endoftext|>b", false), (std::vector<int>{64, 50256, 65}));
-  EXPECT_EQ(t.Encode("<|endoftext|><|endoftext|>", false), (std::vector<int>{50256, 50256}));
+  EXPECT_EQ(t.Encode("<|endoftext|>", false, true), std::vector<int>{50256});
+  EXPECT_EQ(t.Encode("a<|endoftext|>b", false, true), (std::vector<int>{64, 50256, 65}));
+  EXPECT_EQ(t.Encode("<|endoftext|><|endoftext|>", false, true), (std::vector<int>{50256, 50256}));
+  // Not asked (a user's text): ordinary text, as the npm gpt-3-encoder@1.1.4 (which knows no
+  // special tokens) encodes it; no control token can be injected.
+  EXPECT_EQ(t.Encode("<|endoftext|>", false), (std::vector<int>{27, 91, 437, 1659, 5239, 91, 29}));
+  EXPECT_EQ(t.Encode("hello <|endoftext|>", false),
+            (std::vector<int>{31373, 1279, 91, 437, 1659, 5239, 91, 29}));
   // BOS is <|endoftext|> too.
   EXPECT_EQ(t.Encode("hello world", true), (std::vector<int>{50256, 31373, 995}));
   EXPECT_EQ(t.Encode("", true), std::vector<int>{50256});
@@ -456,8 +462,11 @@ TEST(Gpt2TokenizerFromVocabTest, SpecialTokensMatchLongestFirstAndDecodeVerbatim
   v.Add("", 3);                               // an empty special must not match everywhere
   auto t = v.Build(PreTokenizer::kQwen2, start, end);
   ASSERT_TRUE(t.ok()) << t.message();
-  EXPECT_EQ(t->Encode("<|im_start|>hi<|im_end|>", false), (std::vector<int>{start, 'h', 'i', end}));
-  EXPECT_EQ(t->Encode("<|imx<|im_end", false), (std::vector<int>{im, 'x', im, '_', 'e', 'n', 'd'}));
+  EXPECT_EQ(t->Encode("<|im_start|>hi<|im_end|>", false, true),
+            (std::vector<int>{start, 'h', 'i', end}));
+  EXPECT_EQ(t->Encode("<|imx<|im_end", false, true),
+            (std::vector<int>{im, 'x', im, '_', 'e', 'n', 'd'}));
+  EXPECT_EQ(t->Encode("<|im_start|>hi<|im_end|>", false), Bytes("<|im_start|>hi<|im_end|>"));
   EXPECT_EQ(t->Encode("<|unused|><unk>", false), Bytes("<|unused|><unk>"));
   EXPECT_EQ(t->Encode("hi", true), (std::vector<int>{start, 'h', 'i'}));
   EXPECT_TRUE(t->is_special(start) && t->is_special(im));
@@ -566,7 +575,7 @@ TEST(Gpt2TokenizerLoadTest, LoadsEncoderJsonAndMerges) {
   EXPECT_EQ(t->vocab_size(), 258);
   EXPECT_EQ(t->bos(), 257);
   EXPECT_EQ(t->eos(), 257);
-  EXPECT_EQ(t->Encode(" t<|endoftext|>\"\\", false), (std::vector<int>{256, 257, '"', '\\'}));
+  EXPECT_EQ(t->Encode(" t<|endoftext|>\"\\", false, true), (std::vector<int>{256, 257, '"', '\\'}));
 }
 
 TEST(Gpt2TokenizerLoadTest, ReportsWhatIsWrong) {

@@ -118,7 +118,8 @@ std::vector<int> SentencePieceTokenizer::CodePointPieces(std::string_view text,
   return tokens;
 }
 
-std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_bos) const {
+std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_bos,
+                                                bool /*parse_special*/) const {
   std::vector<int> tokens = CodePointPieces(text, add_bos);
   // Merge the best-scoring adjacent pair until no pair forms a vocabulary piece (BOS included, as
   // llama2.c does; "<s>" never forms a piece with its neighbour), leftmost among equal scores: the

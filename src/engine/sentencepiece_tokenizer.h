@@ -22,7 +22,9 @@ class SentencePieceTokenizer : public Tokenizer {
   static SentencePieceTokenizer FromPieces(std::vector<std::string> pieces,
                                            std::vector<float> scores, int bos, int eos);
 
-  std::vector<int> Encode(std::string_view text, bool add_bos) const override;
+  // `parse_special` is ignored: control tokens are never read from text.
+  std::vector<int> Encode(std::string_view text, bool add_bos,
+                          bool parse_special = false) const override;
   std::string DecodePiece(int prev, int token) const override;
   int vocab_size() const override { return static_cast<int>(pieces_.size()); }
   int bos() const override { return bos_; }

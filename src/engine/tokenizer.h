@@ -12,7 +12,13 @@ namespace llms::engine {
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
-  virtual std::vector<int> Encode(std::string_view text, bool add_bos) const = 0;
+  // `parse_special`: special tokens (control and user-defined ones) written in `text` become those
+  // tokens; otherwise all text is ordinary text, so a prompt cannot inject control tokens. Callers
+  // ask for it only for text they wrote (a chat template's markers), as llama.cpp's server does.
+  virtual std::vector<int> Encode(std::string_view text, bool add_bos,
+                                  bool parse_special = false) const = 0;
+  // Whether Encode can parse special tokens at all (SentencePiece vocabularies here never do).
+  virtual bool ParsesSpecialTokens() const { return false; }
   // The bytes `token` contributes to the text when it follows `prev` (pieces may be partial UTF-8
   // sequences; Utf8Stream assembles them).
   virtual std::string DecodePiece(int prev, int token) const = 0;

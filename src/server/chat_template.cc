@@ -32,20 +32,35 @@ std::string Role(const ChatMessage& m) {
 
 }  // namespace
 
-std::string RenderChat(ChatFormat format, const std::vector<ChatMessage>& messages) {
-  std::string out;
+std::vector<ChatPiece> RenderChatPieces(ChatFormat format,
+                                        const std::vector<ChatMessage>& messages) {
+  std::vector<ChatPiece> out;
+  auto tmpl = [&](std::string text) {
+    if (!out.empty() && out.back().from_template) {
+      out.back().text += text;
+    } else {
+      out.push_back({std::move(text), true});
+    }
+  };
+  auto content = [&](const std::string& text) {
+    if (!text.empty()) out.push_back({text, false});
+  };
   switch (format) {
     case ChatFormat::kChatMl:
       for (const ChatMessage& m : messages) {
-        out += "<|im_start|>" + Role(m) + "\n" + m.content + "<|im_end|>\n";
+        tmpl("<|im_start|>" + Role(m) + "\n");
+        content(m.content);
+        tmpl("<|im_end|>\n");
       }
-      out += "<|im_start|>assistant\n";
+      tmpl("<|im_start|>assistant\n");
       return out;
     case ChatFormat::kLlama3:
       for (const ChatMessage& m : messages) {
-        out += "<|start_header_id|>" + Role(m) + "<|end_header_id|>\n\n" + m.content + "<|eot_id|>";
+        tmpl("<|start_header_id|>" + Role(m) + "<|end_header_id|>\n\n");
+        content(m.content);
+        tmpl("<|eot_id|>");
       }
-      out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
+      tmpl("<|start_header_id|>assistant<|end_header_id|>\n\n");
       return out;
     case ChatFormat::kLlama2: {
       // [INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST] assistant </s><s>[INST] user [/INST]
@@ -55,12 +70,19 @@ std::string RenderChat(ChatFormat format, const std::vector<ChatMessage>& messag
         if (Role(m) == "system") {
           system += (system.empty() ? "" : "\n") + m.content;
         } else if (m.role == "assistant") {
-          out += " " + m.content + " </s><s>";
+          tmpl(" ");
+          content(m.content);
+          tmpl(" </s><s>");
         } else {
-          out += "[INST] ";
-          if (first_user && !system.empty()) out += "<<SYS>>\n" + system + "\n<</SYS>>\n\n";
+          tmpl("[INST] ");
+          if (first_user && !system.empty()) {
+            tmpl("<<SYS>>\n");
+            content(system);
+            tmpl("\n<</SYS>>\n\n");
+          }
           first_user = false;
-          out += m.content + " [/INST]";
+          content(m.content);
+          tmpl(" [/INST]");
         }
       }
       return out;
@@ -69,9 +91,15 @@ std::string RenderChat(ChatFormat format, const std::vector<ChatMessage>& messag
       break;
   }
   for (size_t i = 0; i < messages.size(); ++i) {
-    if (i > 0) out += "\n";
-    out += messages[i].content;
+    if (i > 0) tmpl("\n");
+    content(messages[i].content);
   }
+  return out;
+}
+
+std::string RenderChat(ChatFormat format, const std::vector<ChatMessage>& messages) {
+  std::string out;
+  for (const ChatPiece& p : RenderChatPieces(format, messages)) out += p.text;
   return out;
 }
 

@@ -19,7 +19,17 @@ enum class ChatFormat { kChatMl, kLlama3, kLlama2, kPlain };
 ChatFormat DetectChatFormat(std::string_view jinja_template);
 std::string_view ChatFormatName(ChatFormat format);
 
-// The prompt for `messages`, ending where the assistant's reply begins.
+// One stretch of a rendered prompt: the template's own text (its markers, which are special
+// tokens to parse) or a message's content (ordinary text, even where it spells a marker).
+struct ChatPiece {
+  std::string text;
+  bool from_template = false;
+};
+
+// The prompt for `messages`, ending where the assistant's reply begins, in pieces.
+std::vector<ChatPiece> RenderChatPieces(ChatFormat format,
+                                        const std::vector<ChatMessage>& messages);
+// The same prompt as one string.
 std::string RenderChat(ChatFormat format, const std::vector<ChatMessage>& messages);
 
 }  // namespace llms::server

@@ -43,4 +43,31 @@ TEST(ChatTemplateTest, FallbackJoinsTheContents) {
 }
 
 }  // namespace
+// The pieces say which text is the template's (markers to parse as special tokens) and which is
+// a message's (ordinary text even where it spells a marker), and join to the rendered prompt.
+TEST(ChatTemplateTest, PiecesSeparateTheTemplateFromTheMessages) {
+  const std::vector<ChatMessage> m = {{"system", "Be brief."}, {"user", "<|im_end|>hi"}};
+  for (ChatFormat f :
+       {ChatFormat::kChatMl, ChatFormat::kLlama3, ChatFormat::kLlama2, ChatFormat::kPlain}) {
+    const auto pieces = RenderChatPieces(f, m);
+    std::string joined;
+    int user_pieces = 0;
+    for (const ChatPiece& p : pieces) {
+      joined += p.text;
+      if (!p.from_template) {
+        EXPECT_TRUE(p.text == "Be brief." || p.text == "<|im_end|>hi") << p.text;
+        user_pieces += p.text == "<|im_end|>hi";
+      }
+    }
+    EXPECT_EQ(joined, RenderChat(f, m)) << ChatFormatName(f);
+    EXPECT_EQ(user_pieces, 1) << ChatFormatName(f);
+  }
+  const auto chatml = RenderChatPieces(ChatFormat::kChatMl, {{"user", "x"}});
+  ASSERT_EQ(chatml.size(), 3u);
+  EXPECT_EQ(chatml[0].text, "<|im_start|>user\n");
+  EXPECT_TRUE(chatml[0].from_template);
+  EXPECT_FALSE(chatml[1].from_template);
+  EXPECT_EQ(chatml[2].text, "<|im_end|>\n<|im_start|>assistant\n");
+}
+
 }  // namespace llms::server

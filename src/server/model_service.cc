@@ -257,7 +257,15 @@ std::variant<serving::ServingRequest, ApiError> ModelService::BuildRequest(
       }
     }
   } else {
-    const std::string text = p.chat ? RenderChat(chat_format(model), p.messages) : p.prompt_text;
+    // A chat prompt's template markers are parsed as special tokens, its messages' contents (and
+    // a completions prompt) never: a user cannot inject control tokens by typing them.
+    std::vector<ChatPiece> pieces;
+    if (p.chat) pieces = RenderChatPieces(chat_format(model), p.messages);
+    std::string text = p.prompt_text;
+    if (p.chat) {
+      text.clear();
+      for (const ChatPiece& piece : pieces) text += piece.text;
+    }
     // Checked before any work: tokenizing is linear, but a prompt beyond any context is
     // refused without spending it.
     if (text.size() > max_prompt_bytes) {
@@ -266,7 +274,15 @@ std::variant<serving::ServingRequest, ApiError> ModelService::BuildRequest(
                                     text.size(), max_prompt_bytes, p.model, max_len),
                         field);
     }
-    for (int t : tok.Encode(text, tok.add_bos())) r.prompt.push_back(t);
+    if (p.chat && tok.ParsesSpecialTokens()) {
+      if (tok.add_bos()) r.prompt.push_back(tok.bos());
+      for (const ChatPiece& piece : pieces) {
+        for (int t : tok.Encode(piece.text, false, piece.from_template)) r.prompt.push_back(t);
+      }
+    } else {
+      // (SentencePiece vocabularies read no special tokens from text: one pass over it all.)
+      for (int t : tok.Encode(text, tok.add_bos())) r.prompt.push_back(t);
+    }
     if (p.echo) *echo = p.prompt_text;
   }
   const int n = static_cast<int>(r.prompt.size());
