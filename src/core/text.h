@@ -14,6 +14,9 @@ namespace llms {
 std::string_view Trim(std::string_view s);
 // Splits on `sep` without trimming; "a,,b" gives {"a", "", "b"}.
 std::vector<std::string_view> Split(std::string_view s, char sep);
+// Splits one CSV line on commas outside double quotes; quotes are removed and "" inside them is
+// a quote (RFC 4180). Fields are not trimmed.
+std::vector<std::string> SplitCsvLine(std::string_view line);
 
 // Parses the whole of `s` (after trimming) or returns nullopt. Accepts "inf"/"nan" for doubles so
 // the caller can reject them with a precise message.

@@ -50,4 +50,10 @@ TEST(TextTest, HumanFormats) {
 }
 
 }  // namespace
+TEST(TextTest, SplitCsvLineHonoursQuotes) {
+  EXPECT_EQ(SplitCsvLine("a,\"b,c\",\"say \"\"hi\"\"\","),
+            (std::vector<std::string>{"a", "b,c", "say \"hi\"", ""}));
+  EXPECT_EQ(SplitCsvLine(""), std::vector<std::string>{""});
+}
+
 }  // namespace llms

@@ -31,22 +31,6 @@ constexpr std::string_view kHeader =
     "prefix_share,io_rank_corr";
 constexpr int kColumns = 9;
 
-std::vector<std::string_view> SplitCsv(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  bool quoted = false;
-  for (size_t i = 0; i <= line.size(); ++i) {
-    if (i < line.size() && line[i] == '"') quoted = !quoted;
-    if (i == line.size() || (line[i] == ',' && !quoted)) {
-      std::string_view f = Trim(line.substr(start, i - start));
-      if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
-      out.push_back(f);
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
 void AppendNumber(std::string& s, double v) {
   s += fmt::format("{}", v);
 }
@@ -82,7 +66,8 @@ Result<std::vector<ClientParams>> ParseClientParams(std::string_view content,
     line = Trim(line);
     if (line.empty() || line.front() == '#') continue;
     if (line.rfind("client_id,", 0) == 0) continue;  // the header
-    const auto f = SplitCsv(line);
+    std::vector<std::string> f = SplitCsvLine(line);
+    for (auto& field : f) field = std::string(Trim(field));
     const std::string where = fmt::format("{}:{}", name, line_no);
     if (static_cast<int>(f.size()) != kColumns) {
       return Result<std::vector<ClientParams>>::Error(

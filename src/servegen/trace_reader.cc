@@ -324,34 +324,6 @@ Result<Trace> ReadJsonl(std::string_view text, const std::string& path, const Re
   return b.Finish(has_ids);
 }
 
-std::vector<std::string> SplitCsvLine(std::string_view line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(std::move(cur));
-  return out;
-}
-
 Result<Trace> ReadCsv(std::string_view text, const std::string& path, const ReadOptions& opt) {
   TraceBuilder b;
   size_t line_no = 0, pos = 0;
