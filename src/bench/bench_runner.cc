@@ -311,6 +311,8 @@ class Runner {
     rec.input_tokens = items_[i].input_tokens;
     rec.max_tokens = items_[i].output_tokens;
     rec.scheduled_s = items_[i].at_s;
+    rec.slo_class = items_[i].slo_class;
+    rec.turn = items_[i].turn;
   }
 
   // On the I/O thread, once the response has ended.
@@ -459,19 +461,10 @@ Result<BenchResult> RunBench(const BenchOptions& options) {
   }
   auto loaded = LoadBenchWorkload(o.workload);
   if (!loaded.ok()) return loaded.status();
-  std::vector<int> item_class, item_turn;
-  for (const BenchItem& it : loaded->items) {
-    item_class.push_back(it.slo_class);
-    item_turn.push_back(it.turn);
-  }
   Runner runner(o, std::move(loaded->items), o.models);
   BenchResult r = runner.Run();
   r.slo_classes = loaded->slo_classes;
   r.closed_loop_sessions = loaded->closed_loop_sessions && o.concurrency == 0;
-  for (size_t i = 0; i < r.records.size(); ++i) {
-    r.records[i].slo_class = item_class[i];
-    r.records[i].turn = item_turn[i];
-  }
   std::vector<std::vector<RequestTiming>> by_class(r.slo_classes.size());
 
   std::vector<RequestTiming> all;

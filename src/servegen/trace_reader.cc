@@ -50,13 +50,6 @@ namespace {
 
 class TraceBuilder {
  public:
-  void Add(double t, const std::string& client, int64_t in, int64_t out,
-           std::optional<std::string> category) {
-    Request r;
-    r.input_tokens = in;
-    r.output_tokens = out;
-    Add(t, client, r, {}, category);
-  }
   // `r` carries the optional reasoning/multimodal fields; `items` its item tokens in order.
   void Add(double t, const std::string& client, Request r, const std::vector<int64_t>& items,
            std::optional<std::string> category, const std::vector<int64_t>& hash_ids = {}) {

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/report.h"
+#include "core/slo.h"
 #include "core/stats.h"
 #include "core/svg_chart.h"
 
@@ -64,16 +66,12 @@ PeakRate Peak(const Trace& trace, double start, double duration, double w) {
   return p;
 }
 
-nlohmann::json Quantiles(const std::vector<double>& sorted) {
-  if (sorted.empty()) return nullptr;
-  auto q = [&](double f) {
-    return sorted[std::min(sorted.size() - 1,
-                           static_cast<size_t>(f * static_cast<double>(sorted.size())))];
-  };
-  const double mean =
-      std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
-  return {{"n", sorted.size()}, {"mean", mean},   {"p50", q(0.5)},
-          {"p90", q(0.9)},      {"p99", q(0.99)}, {"max", sorted.back()}};
+// The project's percentiles (core/slo.h) with the sample size; null for an empty sample.
+nlohmann::json Quantiles(const std::vector<double>& values) {
+  if (values.empty()) return nullptr;
+  nlohmann::json j = PercentilesJson(Summarize(values));
+  j["n"] = values.size();
+  return j;
 }
 
 // Four significant digits, without exponents for the large rates a planner reads.
@@ -269,9 +267,10 @@ std::string WorkloadProfileHtml(const WorkloadProfile& p) {
                    c.conversations);
   h += fmt::format("<tr><td>mean turns per conversation</td><td>{:.3f}</td></tr>\n", c.mean_turns);
   if (!c.think_s.empty()) {
-    h += fmt::format(
-        "<tr><td>think time p50 / p90 (n = {})</td><td>{:.1f} s / {:.1f} s</td></tr>\n",
-        c.think_s.size(), c.think_s[c.think_s.size() / 2], c.think_s[c.think_s.size() * 9 / 10]);
+    const Percentiles think = Summarize(c.think_s);
+    h +=
+        fmt::format("<tr><td>think time p50 / p90 (n = {})</td><td>{:.1f} s / {:.1f} s</td></tr>\n",
+                    c.think_s.size(), think.p50, think.p90);
   }
   h += fmt::format(
       "<tr><td>prompt blocks an earlier request held (prefix reuse)</td><td>{:.1f}% of "
@@ -287,10 +286,10 @@ std::string WorkloadProfileHtml(const WorkloadProfile& p) {
          "<th>mean</th><th>p50</th><th>p90</th><th>max</th></tr>\n";
     auto row = [&](const char* name, const std::vector<double>& v) {
       if (v.empty()) return;
-      const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+      const Percentiles s = Summarize(v);
       h += fmt::format(
           "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", name,
-          v.size(), Fmt(mean), Fmt(v[v.size() / 2]), Fmt(v[v.size() * 9 / 10]), Fmt(v.back()));
+          v.size(), Fmt(s.mean), Fmt(s.p50), Fmt(s.p90), Fmt(s.max));
     };
     row("reasoning tokens", p.reasoning_tokens);
     row("reasoning ratio", p.reason_ratio);
