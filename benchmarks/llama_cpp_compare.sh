@@ -2,7 +2,8 @@
 # Compares the engine with llama.cpp on the same GGUF file and thread count: prefill tokens/s of
 # one prompt (BOS first on both sides) and greedy decode tokens/s at batch 1. llama.cpp comes from
 # the npm package node-llama-cpp@3.21.1 (prebuilt CPU binaries for linux-x64), installed on first
-# use into benchmarks/llama_cpp/node_modules (needs npm and the registry). The engines run
+# use into tests/llama_cpp/node_modules by its package-lock.json (scripts/setup.sh does the same;
+# needs npm and the registry). The engines run
 # alternately, SAMPLES times each (each run a fresh process after a warm-up that pages the weights
 # in); it prints every sample, each engine's median and range, and the median of the per-pair
 # ratios with their range, so one noisy sample on a shared machine cannot decide the result.
@@ -20,10 +21,9 @@ if [ ! -f "$model" ]; then
   "$bin/aegaeon" model dummy --preset llama-1b --type q8_0 --output "$model"
 fi
 dir=benchmarks/llama_cpp
-if [ ! -d "$dir/node_modules/node-llama-cpp" ]; then
-  echo "installing node-llama-cpp@3.21.1 into $dir/node_modules" >&2
-  (cd "$dir" && npm install --no-audit --no-fund --omit=optional --no-save \
-     node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1 >&2)
+if [ ! -d tests/llama_cpp/node_modules/node-llama-cpp ]; then
+  echo "installing node-llama-cpp (tests/llama_cpp/package-lock.json) into tests/llama_cpp" >&2
+  (cd tests/llama_cpp && npm ci --no-audit --no-fund --omit=optional --ignore-scripts >&2)
 fi
 prompt=$(printf 'the quick brown fox jumps over the lazy dog %.0s' $(seq 1 12))
 ours() {

@@ -52,3 +52,12 @@ if [ ! -d "$client/node_modules/openai" ]; then
   echo "setup: npm ci in tests/openai_client (the openai package, pinned by package-lock.json)"
   (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# llama.cpp's prebuilt CPU libraries (inside node-llama-cpp, pinned by package-lock.json) are the
+# engine's outside reference (tests/llama_cpp_reference_test.cc, benchmarks/llama_cpp_compare.sh).
+# Only the linux-x64 CPU build is installed (no GPU builds, no install scripts: nothing is
+# downloaded at run time).
+ref="$(dirname "$0")/../tests/llama_cpp"
+if [ ! -d "$ref/node_modules/@node-llama-cpp/linux-x64" ]; then
+  echo "setup: npm ci in tests/llama_cpp (node-llama-cpp's llama.cpp, pinned by package-lock.json)"
+  (cd "$ref" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts --loglevel=error)
+fi

@@ -24,14 +24,19 @@ namespace llms::aegaeon::cli {
 
 namespace {
 
-Result<engine::GgmlType> ParseType(const std::string& name) {
-  auto t = engine::GgmlTypeFromName(name);
+Result<engine::FileType> ParseType(const std::string& name) {
+  auto t = engine::FileTypeFromName(name);
   if (!t) {
-    return Result<engine::GgmlType>::Error(
-        fmt::format("unknown type '{}' (choose f32, f16, bf16, q8_0 or q4_0)", name));
+    return Result<engine::FileType>::Error(
+        fmt::format("unknown type '{}' (choose one of {})", name, engine::FileTypeNames()));
   }
   return *t;
 }
+
+constexpr const char* kTypeHelp =
+    "; f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, or a K-quant mix as llama.cpp makes it: q2_k, "
+    "q2_k_s, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k (per-tensor types: "
+    "`model info --tensors`)";
 
 // A progress bar over tensors written, with the output's name.
 engine::WriteProgress Progress(std::shared_ptr<ProgressBar>& bar, const std::string& output) {
@@ -92,6 +97,10 @@ int Info(const std::string& path, bool tensors, size_t max_elems) {
   for (const auto& [key, value] : f->metadata()) {
     fmt::print("  {:<40} {}\n", key, engine::FormatGgufValue(value, max_elems));
   }
+  if (const engine::GgufValue* ft = f->Find("general.file_type"); ft && ft->is_integer()) {
+    const auto name = engine::FileTypeName(static_cast<uint32_t>(ft->u));
+    fmt::print("file type: {} ({})\n", name.empty() ? "unknown" : name, ft->u);
+  }
   std::map<std::string, std::pair<int, size_t>> by_type;
   for (const auto& t : f->tensors()) {
     auto& e = by_type[std::string(engine::GgmlTypeName(t.type))];
@@ -132,6 +141,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   aegaeon model convert --input stories260K.bin --tokenizer tok512.bin --output /tmp/s.gguf
   aegaeon model quantize --input /tmp/s.gguf --type q8_0 --output /tmp/s-q8.gguf
   aegaeon model dummy --preset llama-1b --type q8_0 --output /tmp/d.gguf
+  aegaeon model dummy --preset llama-1b --type q4_k_m --output /tmp/d-q4km.gguf
   aegaeon model dummy --list
   aegaeon model info /tmp/d.gguf)");
 
@@ -152,7 +162,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   convert->add_option("--tokenizer", a->tokenizer, "llama2.c tokenizer (tok*.bin)")->required();
   convert->add_option("-o,--output", a->output, "GGUF file to write")->required();
   convert->add_option("--type", a->type,
-                      "weight type: f32 (default, exact), f16, bf16, q8_0, q4_0");
+                      std::string("weight type: f32 (default, exact)") + kTypeHelp);
   convert->callback([a, &action] {
     action = [a]() -> int {
       auto type = ParseType(a->type);
@@ -168,10 +178,11 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   });
 
   auto* quantize = model->add_subcommand(
-      "quantize", "rewrite a GGUF model's weight matrices in another type (q8_0, q4_0, f16, ...)");
+      "quantize",
+      "rewrite a GGUF model's weight matrices in another type (q8_0, q4_k_m, f16, ...)");
   quantize->add_option("-i,--input", a->input, "GGUF model")->required();
   quantize->add_option("-o,--output", a->output, "GGUF file to write")->required();
-  quantize->add_option("--type", a->type, "f32, f16, bf16, q8_0 or q4_0")->required();
+  quantize->add_option("--type", a->type, std::string("weight type: f32") + kTypeHelp)->required();
   quantize->callback([a, &action] {
     action = [a]() -> int {
       auto type = ParseType(a->type);
@@ -190,7 +201,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   dummy->add_option("--preset", a->preset, "shape preset (see --list), e.g. llama-1b, qwen2-0.5b");
   dummy->add_flag("--list", a->list, "list the presets and exit");
   dummy->add_option("-o,--output", a->output, "GGUF file to write");
-  dummy->add_option("--type", a->type, "weight type: f32 (default), f16, bf16, q8_0, q4_0");
+  dummy->add_option("--type", a->type, std::string("weight type: f32 (default)") + kTypeHelp);
   dummy->add_option("--seed", a->seed, "random seed for the weights (default 0)");
   dummy->add_option("--name", a->name, "general.name to record (default: the preset's name)");
   dummy

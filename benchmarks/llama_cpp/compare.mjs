@@ -3,7 +3,8 @@
 // greedy decode of N tokens at batch 1, with a fixed thread count. Prints one JSON line. Used by
 // benchmarks/llama_cpp_compare.sh next to `aegaeon run` on the same file.
 //   node compare.mjs MODEL.gguf THREADS DECODE_TOKENS "PROMPT"
-import {getLlama} from "node-llama-cpp";
+// node-llama-cpp as tests/llama_cpp installs it (pinned by its package-lock.json).
+import {getLlama} from "../../tests/llama_cpp/node_modules/node-llama-cpp/dist/index.js";
 
 const [modelPath, threadsArg, decodeArg, prompt] = process.argv.slice(2);
 const threads = Number(threadsArg), decode = Number(decodeArg);

@@ -1,6 +1,8 @@
 // Tests for the tensor types: F16/BF16 conversions on known bit patterns and rounding, and the
-// Q8_0/Q4_0 block layouts' round-trip error bounds.
+// Q8_0/Q4_0 round-trip error bounds, and hand-written blocks of ggml's layouts (Q5_0, Q4_K, Q6_K)
+// decoded as ggml decodes them.
 #include "engine/ggml_types.h"
+#include "engine/kquants.h"
 
 #include <gtest/gtest.h>
 
@@ -43,10 +45,62 @@ TEST(GgmlTypesTest, BlockSizesAndNames) {
   EXPECT_EQ(RowBytes(GgmlType::kQ8_0, 64), 68u);
   EXPECT_EQ(RowBytes(GgmlType::kQ4_0, 64), 36u);
   EXPECT_EQ(RowBytes(GgmlType::kF16, 10), 20u);
-  EXPECT_FALSE(TraitsOf(12).has_value());  // Q4_K is not implemented
+  // ggml's block sizes: 256 values in 84, 110, 144, 176 and 210 bytes for Q2_K..Q6_K.
+  EXPECT_EQ(RowBytes(GgmlType::kQ4_1, 64), 40u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ5_0, 64), 44u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ5_1, 64), 48u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ2_K, 512), 168u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ3_K, 512), 220u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ4_K, 512), 288u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ5_K, 512), 352u);
+  EXPECT_EQ(RowBytes(GgmlType::kQ6_K, 512), 420u);
   EXPECT_EQ(GgmlTypeName(12), "Q4_K");
+  EXPECT_FALSE(TraitsOf(16).has_value());  // IQ2_XXS is not implemented
+  EXPECT_EQ(GgmlTypeName(16), "IQ2_XXS");
   EXPECT_EQ(GgmlTypeFromName("Q8_0"), GgmlType::kQ8_0);
-  EXPECT_FALSE(GgmlTypeFromName("q5_1").has_value());
+  EXPECT_EQ(GgmlTypeFromName("q5_k"), GgmlType::kQ5_K);
+  EXPECT_FALSE(GgmlTypeFromName("iq4_nl").has_value());
+}
+
+// Blocks written by hand in ggml's layouts decode to the values ggml's dequantizers give.
+TEST(GgmlTypesTest, HandWrittenBlocksDecodeAsGgmlDefinesThem) {
+  std::vector<float> y(256);
+  {  // Q5_0: value j = ((nibble | fifth bit << 4) - 16) * d
+    BlockQ5_0 b{};
+    b.d = F32ToF16(0.5f);
+    b.qs[0] = 0x3F;  // value 0: 15, value 16: 3
+    b.qh[0] = 0x01;  // value 0's fifth bit
+    b.qh[2] = 0x01;  // value 16's
+    DequantizeRow(GgmlType::kQ5_0, &b, y.data(), 32);
+    EXPECT_EQ(y[0], (31 - 16) * 0.5f);
+    EXPECT_EQ(y[16], (19 - 16) * 0.5f);
+    EXPECT_EQ(y[1], -16 * 0.5f);
+  }
+  {  // Q4_K: group j's scale and minimum of 6 bits; j >= 4 splits them over two bytes
+    BlockQ4_K b{};
+    b.d = F32ToF16(0.25f);
+    b.dmin = F32ToF16(0.125f);
+    b.scales[0] = 3;             // scale 0
+    b.scales[4] = 5;             // min 0
+    b.scales[8] = 0x21;          // scale 4 low bits 1, min 4 low bits 2
+    b.scales[0] |= 1 << 6;       // scale 4 high bits 1 -> 17
+    b.scales[4] |= 2 << 6;       // min 4 high bits 2 -> 34
+    b.qs[0] = 0x9 | (0x7 << 4);  // value 0 = 9, value 32 = 7
+    b.qs[64] = 0x2;              // value 128 (group 4) = 2
+    DequantizeRow(GgmlType::kQ4_K, &b, y.data(), 256);
+    EXPECT_EQ(y[0], 0.25f * 3 * 9 - 0.125f * 5);
+    EXPECT_EQ(y[128], 0.25f * 17 * 2 - 0.125f * 34);
+  }
+  {  // Q6_K: per 128 values ql holds nibbles of l and l+64, qh the high bits of l, l+32, l+64, l+96
+    BlockQ6_K b{};
+    b.d = F32ToF16(2.0f);
+    for (int j = 0; j < 16; ++j) b.scales[j] = static_cast<int8_t>(j - 8);
+    b.ql[1] = 0x5 | (0xA << 4);  // value 1: low 5; value 65: low 10
+    b.qh[1] = 0x3 | (0x1 << 4);  // value 1: high 3 -> 53; value 65: high 1 -> 26
+    DequantizeRow(GgmlType::kQ6_K, &b, y.data(), 256);
+    EXPECT_EQ(y[1], 2.0f * -8 * (53 - 32));
+    EXPECT_EQ(y[65], 2.0f * (4 - 8) * (26 - 32));  // value 65: sub-block 4
+  }
 }
 
 TEST(GgmlTypesTest, QuantizedRoundTripErrorIsBoundedPerBlock) {
@@ -56,6 +110,7 @@ TEST(GgmlTypesTest, QuantizedRoundTripErrorIsBoundedPerBlock) {
   x[5] = 0.0f;
   std::vector<uint8_t> q(RowBytes(GgmlType::kQ4_0, 1024) * 2);
   for (auto [type, levels] : {std::pair{GgmlType::kQ8_0, 127.0f}, {GgmlType::kQ4_0, 8.0f}}) {
+    // (The other types are checked through their products in kernels_test and against llama.cpp.)
     QuantizeRow(type, x.data(), q.data(), 1024);
     DequantizeRow(type, q.data(), y.data(), 1024);
     for (int b = 0; b < 1024 / kQBlock; ++b) {

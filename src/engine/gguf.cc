@@ -266,9 +266,9 @@ Result<GgufFile> GgufFile::Parse(std::string_view bytes, const std::string& name
     if (!traits) {
       return fail(
           fmt::format("tensor '{}' has type {} ({}), which this engine does not support "
-                      "(supported: F32, F16, BF16, Q8_0, Q4_0); requantize it with `aegaeon "
-                      "model quantize` from an F16/F32 file",
-                      ti.name, GgmlTypeName(ti.type), ti.type));
+                      "(supported: {}); requantize it with `aegaeon model quantize` from an "
+                      "F16/F32 file",
+                      ti.name, GgmlTypeName(ti.type), ti.type, SupportedTypeNames()));
     }
     if (ti.cols() % traits->block_values != 0) {
       return fail(

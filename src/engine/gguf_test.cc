@@ -93,7 +93,7 @@ TEST(GgufTest, CorruptAndUnsupportedFilesGiveClearErrors) {
     std::memcpy(b.data() + at, bytes, n);
     return b;
   };
-  const uint32_t q4_k = 12, five_dims = 5, version1 = 1;
+  const uint32_t iq2_xxs = 16, five_dims = 5, version1 = 1;
   const uint64_t misaligned = 7, huge = uint64_t{1} << 62;
   struct Case {
     std::string name;
@@ -109,8 +109,8 @@ TEST(GgufTest, CorruptAndUnsupportedFilesGiveClearErrors) {
       {"truncated in tensor table", g.substr(0, g.find("mat") + 2), "truncated header"},
       {"huge counts", patched("GGUF", 4, &huge, 8), "corrupt counts"},
       {"tensor past end of file", g.substr(0, g.size() - 40), "extends past the end of the file"},
-      {"unknown tensor type", patched("mat", 4 + 16, &q4_k, 4),
-       "tensor 'mat' has type Q4_K (12), which this engine does not support"},
+      {"unknown tensor type", patched("mat", 4 + 16, &iq2_xxs, 4),
+       "tensor 'mat' has type IQ2_XXS (16), which this engine does not support"},
       {"five dimensions", patched("mat", 0, &five_dims, 4), "tensor 'mat' has 5 dimensions"},
       {"misaligned tensor", patched("mat", 4 + 16 + 4, &misaligned, 8),
        "not a multiple of the alignment"},

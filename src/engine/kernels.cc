@@ -52,6 +52,33 @@ float DotQ4(const BlockQ4_0* w, const int8_t* x, const float* xd, int64_t n) {
   return s;
 }
 
+// Any quantized type through its QuantGroup form (the reference for the types without a
+// hand-written loop above): per group, integer sums per 16 values scaled in integers, one float
+// multiply per group, minus minimum x activation sum.
+template <GgmlType kType>
+void GroupRows(const MatArgs& a) {
+  QuantGroup grp;
+  for (int64_t o = 0; o < a.rows; ++o) {
+    const uint8_t* w = a.w + static_cast<size_t>(o) * a.w_stride;
+    for (int64_t j = 0; j < a.nx; ++j) a.out[j * a.out_stride + o] = 0.0f;
+    for (int64_t g = 0; g < a.n / kQBlock; ++g) {
+      UnpackGroup(kType, w, g, grp);
+      for (int64_t j = 0; j < a.nx; ++j) {
+        const int8_t* x = a.xq + (j * a.x_stride + g) * kQBlock;
+        int32_t dot[2] = {0, 0}, sum[2] = {0, 0};
+        for (int i = 0; i < kQBlock; ++i) {
+          dot[i / 16] += grp.q[i] * x[i];
+          sum[i / 16] += x[i];
+        }
+        const float xd = a.xd[j * a.x_stride + g];
+        const int32_t scaled = grp.scale[0] * dot[0] + grp.scale[1] * dot[1];
+        a.out[j * a.out_stride + o] += xd * (grp.d * static_cast<float>(scaled)) -
+                                       xd * (grp.min[0] * sum[0] + grp.min[1] * sum[1]);
+      }
+    }
+  }
+}
+
 // One weight row and one activation row at a time.
 template <typename W, float (*Dot)(const W*, const float*, int64_t)>
 void FloatRows(const MatArgs& a) {
@@ -117,12 +144,52 @@ constexpr DotKernels kScalar{"scalar",
                              AttnScores,
                              AttnAccumulate,
                              Softmax,
-                             QuantizeQ8};
+                             QuantizeQ8,
+                             GroupRows<GgmlType::kQ4_1>,
+                             GroupRows<GgmlType::kQ5_0>,
+                             GroupRows<GgmlType::kQ5_1>,
+                             GroupRows<GgmlType::kQ2_K>,
+                             GroupRows<GgmlType::kQ3_K>,
+                             GroupRows<GgmlType::kQ4_K>,
+                             GroupRows<GgmlType::kQ5_K>,
+                             GroupRows<GgmlType::kQ6_K>};
 
 }  // namespace
 
 const DotKernels* Avx2KernelsIfBuilt();    // kernels_avx2.cc
 const DotKernels* Avx512KernelsIfBuilt();  // kernels_avx512.cc
+
+MatKernel DotKernels::For(GgmlType type) const {
+  switch (type) {
+    case GgmlType::kF32:
+      return f32;
+    case GgmlType::kF16:
+      return f16;
+    case GgmlType::kBF16:
+      return bf16;
+    case GgmlType::kQ8_0:
+      return q8_0;
+    case GgmlType::kQ4_0:
+      return q4_0;
+    case GgmlType::kQ4_1:
+      return q4_1;
+    case GgmlType::kQ5_0:
+      return q5_0;
+    case GgmlType::kQ5_1:
+      return q5_1;
+    case GgmlType::kQ2_K:
+      return q2_k;
+    case GgmlType::kQ3_K:
+      return q3_k;
+    case GgmlType::kQ4_K:
+      return q4_k;
+    case GgmlType::kQ5_K:
+      return q5_k;
+    case GgmlType::kQ6_K:
+      return q6_k;
+  }
+  return nullptr;
+}
 
 const DotKernels& ScalarKernels() {
   return kScalar;
@@ -177,16 +244,18 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
                  const DotKernels& k) {
   if (jobs.empty()) return;
   const int64_t cols = jobs[0].w->cols;
-  bool quantized = false;
+  bool quantized = false, mins = false;
   int64_t total_rows = 0;
   for (const MatMulJob& job : jobs) {
-    quantized |= job.w->type == GgmlType::kQ8_0 || job.w->type == GgmlType::kQ4_0;
+    quantized |= IsQuantized(job.w->type);
+    mins |= HasMins(job.w->type);
     total_rows += job.w->rows;
   }
   // Quantized weights multiply Q8_0 activations, quantized once for the whole group.
   // Activations as Q8_0, split: values 64-byte aligned (aligned SIMD loads), scales as floats.
   thread_local std::vector<int8_t> xq_buf;
   thread_local std::vector<float> xd;
+  thread_local std::vector<int32_t> xsum;
   int8_t* xq = nullptr;
   const int64_t blocks = cols / kQBlock;
   if (quantized) {
@@ -197,9 +266,18 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
         xq_buf.data() + (64 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 64) % 64;
     xq = xq_out;
     float* const scales = xd.data();
+    if (mins) xsum.resize(total * 2);
+    int32_t* const sums = xsum.data();
     auto quantize = [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        k.quantize_q8(in + r * cols, cols, xq_out + r * blocks * kQBlock, scales + r * blocks);
+        int8_t* q = xq_out + r * blocks * kQBlock;
+        k.quantize_q8(in + r * cols, cols, q, scales + r * blocks);
+        if (!mins) continue;
+        for (int64_t h = 0; h < blocks * 2; ++h) {
+          int32_t s = 0;
+          for (int i = 0; i < 16; ++i) s += q[h * 16 + i];
+          sums[r * blocks * 2 + h] = s;
+        }
       }
     };
     // A prefill quantizes many rows: split them over the threads too.
@@ -211,6 +289,7 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
   }
   const int8_t* xq_data = xq;
   const float* xd_data = xd.data();
+  const int32_t* xsum_data = xsum.data();
   ActivationScratch scratch;
   // Rows of all jobs form one index space [0, total_rows), split over the threads.
   auto body = [&](int64_t g0, int64_t g1) {
@@ -219,7 +298,7 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
       const Tensor& w = *job.w;
       const int64_t lo = std::max(g0, base), hi = std::min(g1, base + w.rows);
       if (lo < hi) {
-        const bool q = w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0;
+        const bool q = IsQuantized(w.type);
         const MatArgs args{
             static_cast<const uint8_t*>(w.data) + static_cast<size_t>(lo - base) * w.row_bytes(),
             w.row_bytes(),
@@ -227,29 +306,14 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
             in,
             xq_data,
             xd_data,
+            xsum_data,
             q ? blocks : cols,
             n,
             cols,
             job.out + (lo - base),
             w.rows,
             &scratch};
-        switch (w.type) {
-          case GgmlType::kF32:
-            k.f32(args);
-            break;
-          case GgmlType::kF16:
-            k.f16(args);
-            break;
-          case GgmlType::kBF16:
-            k.bf16(args);
-            break;
-          case GgmlType::kQ8_0:
-            k.q8_0(args);
-            break;
-          case GgmlType::kQ4_0:
-            k.q4_0(args);
-            break;
-        }
+        k.For(w.type)(args);
       }
       base += w.rows;
     }

@@ -1,9 +1,12 @@
 // Kernels: the engine's matrix products over weights of any supported type, with a scalar
 // reference implementation, an AVX2/FMA/F16C one and an AVX-512 (F/BW/VL/DQ/VNNI) one, the widest
 // the CPU supports chosen at run time (LLMS_KERNELS=scalar, avx2 or avx512 in the environment
-// forces one). Quantized weights (Q8_0, Q4_0) are
-// never dequantized as a whole: the activations are quantized to Q8_0 blocks once per call and
-// each weight block is multiplied in integers with its scale applied per block, as ggml does.
+// forces one). Quantized weights (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants) are never
+// dequantized as a whole: the activations are quantized to Q8_0 blocks once per call and each
+// weight group of 32 is multiplied in integers (its per-16 scales applied in integers too), with
+// one float multiply-add per group; types with minimums subtract minimum x activation sum, the
+// sums per 16 activations computed once per call. (ggml quantizes activations for the K-quants to
+// one scale per 256 values; per 32 is finer, and one path serves every type.)
 // MatMul splits the output rows over a ThreadPool when the product is large enough to pay for it.
 #pragma once
 
@@ -43,6 +46,7 @@ struct MatArgs {
   const float* x;
   const int8_t* xq;
   const float* xd;
+  const int32_t* xsum;  // HasMins types: sums of 16 quantized activations, 2 per block
   int64_t x_stride;
   int64_t nx;
   int64_t n;  // values per row
@@ -66,6 +70,10 @@ struct DotKernels {
   // One activation row as Q8_0 (n a multiple of 32): values q (32-byte aligned) and each block's
   // scale d as the float of its F16 (what a Q8_0 block stores), max |x| / 127 per block.
   void (*quantize_q8)(const float* x, int64_t n, int8_t* q, float* d);
+  MatKernel q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k;
+
+  // The kernel for weights of `type`.
+  MatKernel For(GgmlType type) const;
 };
 
 const DotKernels& ScalarKernels();

@@ -11,6 +11,8 @@
 
 namespace llms::engine {
 
+void SetAvx2GroupKernels(DotKernels& k);  // kernels_avx2_groups.cc
+
 namespace {
 
 inline float HSum(__m256 v) {
@@ -264,13 +266,19 @@ void QuantizeQ8(const float* x, int64_t n, int8_t* q, float* d) {
   }
 }
 
-constexpr DotKernels kAvx2{"avx2", F32Rows,    F16Rows,        BF16Rows, Q8Rows,
-                           Q4Rows, AttnScores, AttnAccumulate, Softmax,  QuantizeQ8};
+DotKernels MakeAvx2() {
+  DotKernels k{"avx2",     F32Rows,        F16Rows, BF16Rows,   Q8Rows,  Q4Rows,
+               AttnScores, AttnAccumulate, Softmax, QuantizeQ8, nullptr, nullptr,
+               nullptr,    nullptr,        nullptr, nullptr,    nullptr, nullptr};
+  SetAvx2GroupKernels(k);
+  return k;
+}
 
 }  // namespace
 
 const DotKernels* Avx2KernelsIfBuilt() {
-  return &kAvx2;
+  static const DotKernels k = MakeAvx2();
+  return &k;
 }
 
 }  // namespace llms::engine

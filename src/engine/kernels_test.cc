@@ -36,8 +36,12 @@ Weights Make(GgmlType type, const std::vector<float>& w, int64_t rows, int64_t c
   return out;
 }
 
-const GgmlType kTypes[] = {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0,
-                           GgmlType::kQ4_0};
+const auto& kTypes = kAllGgmlTypes;
+
+// The type's rows can be `cols` long (the K-quants need multiples of 256).
+bool Fits(GgmlType type, int64_t cols) {
+  return cols % TraitsOf(static_cast<uint32_t>(type))->block_values == 0;
+}
 
 // The SIMD kernels against the scalar reference for every type, over shapes that exercise each
 // tail: weight rows not a multiple of the 4-row tile, odd block counts (a lone last block),
@@ -48,10 +52,12 @@ void ExpectAgreesWithScalar(const DotKernels& simd) {
   };
   for (const Shape& s :
        {Shape{37, 320, 3}, Shape{70, 352, 6}, Shape{5, 32, 1}, Shape{9, 96, 9}, Shape{11, 512, 1},
-        Shape{6, 352, 1}, Shape{3, 288, 1}, Shape{4, 384, 1}, Shape{5, 480, 1}, Shape{3, 224, 1}}) {
+        Shape{6, 352, 1}, Shape{3, 288, 1}, Shape{4, 384, 1}, Shape{5, 480, 1}, Shape{3, 224, 1},
+        Shape{37, 768, 3}, Shape{6, 256, 5}, Shape{9, 1024, 1}}) {
     const auto w = Random(static_cast<size_t>(s.rows * s.cols), 1);
     const auto x = Random(static_cast<size_t>(s.n * s.cols), 2);
     for (GgmlType type : kTypes) {
+      if (!Fits(type, s.cols)) continue;
       const Weights wt = Make(type, w, s.rows, s.cols);
       std::vector<float> a(static_cast<size_t>(s.rows * s.n)), b(a.size());
       MatMul(wt.tensor, x.data(), s.n, a.data(), nullptr, ScalarKernels());
@@ -145,12 +151,13 @@ TEST(KernelsTest, SimdQuantizersMatchTheReference) {
 // its tails (four, two and one blocks, alone and together, and rows shorter than one step).
 TEST(KernelsTest, EachRowsResultIsIndependentOfTheBatch) {
   const int64_t rows = 45, n = 7;
-  for (const int64_t cols : {512, 320, 288, 352, 384, 480, 224}) {
+  for (const int64_t cols : {512, 320, 288, 352, 384, 480, 224, 768}) {
     const auto w = Random(static_cast<size_t>(rows * cols), 7);
     const auto x = Random(static_cast<size_t>(n * cols), 8);
     for (const DotKernels* k : {&ScalarKernels(), Avx2Kernels(), Avx512Kernels()}) {
       if (!k) continue;
       for (GgmlType type : kTypes) {
+        if (!Fits(type, cols)) continue;
         const Weights wt = Make(type, w, rows, cols);
         std::vector<float> all(static_cast<size_t>(rows * n)), one(static_cast<size_t>(rows));
         MatMul(wt.tensor, x.data(), n, all.data(), nullptr, *k);
@@ -174,11 +181,21 @@ TEST(KernelsTest, TypedProductsApproximateTheFloatProduct) {
   MatMul(exact.tensor, x.data(), 1, ref.data());
   double ref_norm = 0;
   for (float v : ref) ref_norm += v * v;
-  // Relative RMS error bounds: F16 ~1e-3, BF16 ~1e-2, Q8_0 ~1e-2, Q4_0 ~1e-1 of the signal.
+  // Relative RMS error bounds, about twice what each type gives here (Q8_0 0.006, Q4_0 0.066,
+  // Q4_1 0.064, Q5_0 0.029, Q5_1 0.034, Q2_K 0.22, Q3_K 0.12, Q4_K 0.056, Q5_K 0.036, Q6_K 0.014):
+  // a wrong scale, minimum or bit layout is far outside them.
   for (auto [type, bound] : {std::pair{GgmlType::kF16, 2e-3},
                              {GgmlType::kBF16, 1e-2},
                              {GgmlType::kQ8_0, 1.5e-2},
-                             {GgmlType::kQ4_0, 1.5e-1}}) {
+                             {GgmlType::kQ4_0, 1.5e-1},
+                             {GgmlType::kQ4_1, 1.3e-1},
+                             {GgmlType::kQ5_0, 6e-2},
+                             {GgmlType::kQ5_1, 7e-2},
+                             {GgmlType::kQ2_K, 3.5e-1},
+                             {GgmlType::kQ3_K, 2e-1},
+                             {GgmlType::kQ4_K, 1e-1},
+                             {GgmlType::kQ5_K, 6e-2},
+                             {GgmlType::kQ6_K, 2.5e-2}}) {
     const Weights wt = Make(type, w, rows, cols);
     std::vector<float> got(static_cast<size_t>(rows));
     MatMul(wt.tensor, x.data(), 1, got.data());
@@ -210,7 +227,8 @@ TEST(KernelsTest, ThreadedMatMulGroupEqualsEachProductAlone) {
   const int64_t cols = 1024;
   const int64_t rows[] = {300, 77, 77};
   ThreadPool pool(2);
-  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16}) {
+  for (GgmlType type :
+       {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16, GgmlType::kQ4_K, GgmlType::kQ5_1}) {
     std::vector<Weights> ws;
     for (int i = 0; i < 3; ++i) {
       ws.push_back(Make(type,

@@ -18,34 +18,12 @@ namespace llms::engine {
 
 namespace {
 
-// llama.cpp's general.file_type numbers for the types a whole file can be in.
-uint32_t FileType(GgmlType t) {
-  switch (t) {
-    case GgmlType::kF32:
-      return 0;
-    case GgmlType::kF16:
-      return 1;
-    case GgmlType::kQ4_0:
-      return 2;
-    case GgmlType::kQ8_0:
-      return 7;
-    case GgmlType::kBF16:
-      return 32;
-  }
-  return 0;
-}
-
-GgmlType StorageType(GgmlType wanted, int64_t rows, int64_t cols) {
-  if (rows == 1) return GgmlType::kF32;  // norms and biases
-  const auto t = *TraitsOf(static_cast<uint32_t>(wanted));
-  return cols % t.block_values == 0 ? wanted : GgmlType::kF16;
-}
-
-void SetModelMetadata(GgufWriter& w, const ModelConfig& c, const std::string& name, GgmlType type) {
+void SetModelMetadata(GgufWriter& w, const ModelConfig& c, const std::string& name,
+                      const FileType& type) {
   const std::string& a = c.architecture;
   w.SetString("general.architecture", a);
   w.SetString("general.name", name);
-  w.SetUint32("general.file_type", FileType(type));
+  w.SetUint32("general.file_type", type.id);
   w.SetUint32("general.quantization_version", 2);  // ggml's GGML_QNT_VERSION, as llama.cpp writes
   w.SetUint32("general.alignment", 32);
   w.SetUint32(a + ".context_length", static_cast<uint32_t>(c.seq_len));
@@ -129,7 +107,7 @@ Status WriteWithProgress(const GgufWriter& w, const std::string& output,
 }  // namespace
 
 Status ConvertLlama2cToGguf(const std::string& model_path, const std::string& tokenizer_path,
-                            const std::string& output, GgmlType type,
+                            const std::string& output, const FileType& type,
                             const WriteProgress& progress) {
   auto model = LoadLlama2cModel(model_path);
   if (!model.ok()) return model.status();
@@ -153,12 +131,13 @@ Status ConvertLlama2cToGguf(const std::string& model_path, const std::string& to
   for (const GgufTensorSlot& slot : GgufTensorSlots(m)) {
     if (slot.name == "output.weight" && tied) continue;
     const Tensor& t = *slot.tensor;
-    AddConverted(w, slot.name, t, StorageType(type, t.rows, t.cols), pool);
+    AddConverted(w, slot.name, t, TensorTypeFor(type, m.config, slot.name, t.rows, t.cols, tied),
+                 pool);
   }
   return WriteWithProgress(w, output, progress);
 }
 
-Status QuantizeGguf(const std::string& input, const std::string& output, GgmlType type,
+Status QuantizeGguf(const std::string& input, const std::string& output, const FileType& type,
                     const WriteProgress& progress) {
   auto file = GgufFile::Open(input);
   if (!file.ok()) return file.status();
@@ -167,17 +146,20 @@ Status QuantizeGguf(const std::string& input, const std::string& output, GgmlTyp
   GgufWriter w;
   for (const auto& [key, value] : file->metadata()) {
     if (key == "general.file_type") {
-      w.SetUint32("general.file_type", FileType(type));
+      w.SetUint32("general.file_type", type.id);
     } else {
       w.SetValue(std::string(key), value);
     }
   }
+  bool tied = true;
+  for (const GgufTensor& t : file->tensors()) tied &= t.name != "output.weight";
   ThreadPool pool(0);
   for (const GgufTensor& t : file->tensors()) {
     const GgmlType src_type = static_cast<GgmlType>(t.type);
     const Tensor view{src_type, t.data, t.rows(), t.cols()};
     if (t.dims.size() == 2) {
-      AddConverted(w, std::string(t.name), view, StorageType(type, view.rows, view.cols), pool);
+      const GgmlType to = TensorTypeFor(type, model->config, t.name, view.rows, view.cols, tied);
+      AddConverted(w, std::string(t.name), view, to, pool);
     } else {  // vectors and other tensors are copied as they are
       w.AddTensor(std::string(t.name), src_type, t.dims,
                   [t](uint8_t* dst) { std::memcpy(dst, t.data, t.bytes); });
@@ -186,7 +168,7 @@ Status QuantizeGguf(const std::string& input, const std::string& output, GgmlTyp
   return WriteWithProgress(w, output, progress);
 }
 
-Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uint64_t seed,
+Status WriteRandomModel(const ModelConfig& config, bool tied, const FileType& type, uint64_t seed,
                         const std::string& output, const std::string& name,
                         const WriteProgress& progress, const std::string& chat_template) {
   if (config.dim % config.n_heads != 0 || config.n_heads % config.n_kv_heads != 0 ||
@@ -235,7 +217,7 @@ Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uin
   }
   for (const GgufTensorSlot& slot : GgufTensorSlots(m)) {
     if (slot.name == "output.weight" && tied) continue;
-    const GgmlType t = StorageType(type, slot.rows, slot.cols);
+    const GgmlType t = TensorTypeFor(type, config, slot.name, slot.rows, slot.cols, tied);
     const bool norm = slot.name.ends_with("norm.weight");
     const bool bias = slot.name.ends_with(".bias");
     const uint64_t stream = Rng::HashString(slot.name);

@@ -2,8 +2,8 @@
 // embedded), requantization of GGUF files, and random-weight models of real shapes (the presets of
 // model_presets.h, such as llama-1b or qwen2-0.5b, as vLLM's dummy loader provides) for speed and
 // scheduling tests.
-// 2-D weights take the requested type; a tensor whose rows are not a whole number of 32-value
-// blocks falls back to F16; norms and biases stay F32.
+// 2-D weights take the types of the requested file type (file_type.h: llama.cpp's choices, the
+// K-quant mixes and fallbacks included); norms and biases stay F32.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/file_type.h"
 #include "engine/ggml_types.h"
 #include "engine/model.h"
 #include "engine/model_presets.h"
@@ -22,21 +23,20 @@ namespace llms::engine {
 using WriteProgress = std::function<void(size_t, size_t)>;
 
 Status ConvertLlama2cToGguf(const std::string& model_path, const std::string& tokenizer_path,
-                            const std::string& output, GgmlType type,
+                            const std::string& output, const FileType& type,
                             const WriteProgress& progress = nullptr);
 
-// Rewrites a GGUF model with its weights in `type`; metadata and other tensors are kept.
-Status QuantizeGguf(const std::string& input, const std::string& output, GgmlType type,
+// Rewrites a GGUF model with its 2-D weights in `type`'s types; metadata and other tensors are
+// kept.
+Status QuantizeGguf(const std::string& input, const std::string& output, const FileType& type,
                     const WriteProgress& progress = nullptr);
-
 
 // Random weights (uniform, std 0.02; norms 1), a synthetic SentencePiece vocabulary of
 // config.vocab_size pieces (bytes, ASCII, then letter sequences), seeded and reproducible.
 // `chat_template`, when not empty, is recorded as `tokenizer.chat_template`.
-Status WriteRandomModel(const ModelConfig& config, bool tied, GgmlType type, uint64_t seed,
+Status WriteRandomModel(const ModelConfig& config, bool tied, const FileType& type, uint64_t seed,
                         const std::string& output, const std::string& name,
                         const WriteProgress& progress = nullptr,
                         const std::string& chat_template = "");
-
 
 }  // namespace llms::engine
