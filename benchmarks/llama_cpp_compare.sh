@@ -8,7 +8,8 @@
 # in); it prints every sample, each engine's median and range, and the median of the per-pair
 # ratios with their range, so one noisy sample on a shared machine cannot decide the result.
 # Usage: benchmarks/llama_cpp_compare.sh [MODEL.gguf] [THREADS=2] [DECODE_TOKENS=64] [BIN=build/bin]
-#        [SAMPLES=5]
+#        [SAMPLES=5] [PROMPT_REPEATS=12]
+# The prompt repeats a 16-token sentence PROMPT_REPEATS times after BOS (12: 194 tokens; 32: 514).
 # Without MODEL it writes a random-weight llama-1b Q8_0 model to /tmp (aegaeon model dummy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ model=${1:-/tmp/llms-bench-llama-1b-q8_0.gguf}
 threads=${2:-2}
 decode=${3:-64}
 samples=${5:-5}
+repeats=${6:-12}
 if [ ! -f "$model" ]; then
   "$bin/aegaeon" model dummy --preset llama-1b --type q8_0 --output "$model"
 fi
@@ -25,7 +27,7 @@ if [ ! -d tests/llama_cpp/node_modules/node-llama-cpp ]; then
   echo "installing node-llama-cpp (tests/llama_cpp/package-lock.json) into tests/llama_cpp" >&2
   (cd tests/llama_cpp && npm ci --no-audit --no-fund --omit=optional --ignore-scripts >&2)
 fi
-prompt=$(printf 'the quick brown fox jumps over the lazy dog %.0s' $(seq 1 12))
+prompt=$(printf 'the quick brown fox jumps over the lazy dog %.0s' $(seq 1 "$repeats"))
 ours() {
   "$bin/aegaeon" run --model "$model" --prompt "$prompt" --max-tokens "$decode" --temperature 0 \
     --threads "$threads" 2>&1 >/dev/null | { grep "prompt tokens" || true; } | tail -n 1

@@ -53,6 +53,11 @@ bool HasMins(GgmlType type) {
          type == GgmlType::kQ4_K || type == GgmlType::kQ5_K;
 }
 
+bool IsKQuant(GgmlType type) {
+  return type == GgmlType::kQ2_K || type == GgmlType::kQ3_K || type == GgmlType::kQ4_K ||
+         type == GgmlType::kQ5_K || type == GgmlType::kQ6_K;
+}
+
 std::optional<GgmlType> GgmlTypeFromName(std::string_view name) {
   std::string lower(name);
   for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

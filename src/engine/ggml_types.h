@@ -42,6 +42,8 @@ bool IsQuantized(GgmlType type);
 // Its values carry a subtracted minimum (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K): a product needs the
 // activations' sums per 16 values.
 bool HasMins(GgmlType type);
+// A K-quant (256-value super-blocks): its products take Q8_K activations (kquants.h).
+bool IsKQuant(GgmlType type);
 
 struct GgmlTypeTraits {
   std::string_view name;

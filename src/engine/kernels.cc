@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/kquants.h"
+
 namespace llms::engine {
 
 namespace {
@@ -52,7 +54,7 @@ float DotQ4(const BlockQ4_0* w, const int8_t* x, const float* xd, int64_t n) {
   return s;
 }
 
-// Any quantized type through its QuantGroup form (the reference for the types without a
+// The 32-value block types through their QuantGroup form (the reference for the types without a
 // hand-written loop above): per group, integer sums per 16 values scaled in integers, one float
 // multiply per group, minus minimum x activation sum.
 template <GgmlType kType>
@@ -74,6 +76,38 @@ void GroupRows(const MatArgs& a) {
         const int32_t scaled = grp.scale[0] * dot[0] + grp.scale[1] * dot[1];
         a.out[j * a.out_stride + o] += xd * (grp.d * static_cast<float>(scaled)) -
                                        xd * (grp.min[0] * sum[0] + grp.min[1] * sum[1]);
+      }
+    }
+  }
+}
+
+// The K-quants over Q8_K activations through their QuantGroup form: per super-block the integer
+// sums of its 8 groups, scaled per 16 in integers, then one float multiply with d_w * d_x; minimums
+// times the activations' sums per 16.
+template <GgmlType kType>
+void KRows(const MatArgs& a) {
+  constexpr int kGroups = kQK / kQBlock;
+  QuantGroup grp[kGroups];
+  for (int64_t o = 0; o < a.rows; ++o) {
+    const uint8_t* w = a.w + static_cast<size_t>(o) * a.w_stride;
+    for (int64_t j = 0; j < a.nx; ++j) a.out[j * a.out_stride + o] = 0.0f;
+    for (int64_t sb = 0; sb < a.n / kQK; ++sb) {
+      for (int k = 0; k < kGroups; ++k) UnpackGroup(kType, w, sb * kGroups + k, grp[k]);
+      for (int64_t j = 0; j < a.nx; ++j) {
+        const int8_t* x = a.xq + (j * a.x_stride + sb) * kQK;
+        const int16_t* bsums = a.xsum + (j * a.x_stride + sb) * (kQK / 16);
+        int32_t isum = 0;
+        float mins = 0.0f;
+        for (int k = 0; k < kGroups; ++k) {
+          for (int h = 0; h < 2; ++h) {
+            int32_t dot = 0;
+            for (int i = 0; i < 16; ++i) dot += grp[k].q[h * 16 + i] * x[k * kQBlock + h * 16 + i];
+            isum += grp[k].scale[h] * dot;
+            mins += grp[k].min[h] * static_cast<float>(bsums[2 * k + h]);
+          }
+        }
+        const float dx = a.xd[j * a.x_stride + sb];
+        a.out[j * a.out_stride + o] += grp[0].d * dx * static_cast<float>(isum) - dx * mins;
       }
     }
   }
@@ -148,11 +182,11 @@ constexpr DotKernels kScalar{"scalar",
                              GroupRows<GgmlType::kQ4_1>,
                              GroupRows<GgmlType::kQ5_0>,
                              GroupRows<GgmlType::kQ5_1>,
-                             GroupRows<GgmlType::kQ2_K>,
-                             GroupRows<GgmlType::kQ3_K>,
-                             GroupRows<GgmlType::kQ4_K>,
-                             GroupRows<GgmlType::kQ5_K>,
-                             GroupRows<GgmlType::kQ6_K>};
+                             KRows<GgmlType::kQ2_K>,
+                             KRows<GgmlType::kQ3_K>,
+                             KRows<GgmlType::kQ4_K>,
+                             KRows<GgmlType::kQ5_K>,
+                             KRows<GgmlType::kQ6_K>};
 
 }  // namespace
 
@@ -244,39 +278,55 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
                  const DotKernels& k) {
   if (jobs.empty()) return;
   const int64_t cols = jobs[0].w->cols;
-  bool quantized = false, mins = false;
+  bool q8_0 = false, q8_k = false, mins = false;
   int64_t total_rows = 0;
   for (const MatMulJob& job : jobs) {
-    quantized |= IsQuantized(job.w->type);
-    mins |= HasMins(job.w->type);
+    q8_k |= IsKQuant(job.w->type);
+    q8_0 |= IsQuantized(job.w->type) && !IsKQuant(job.w->type);
+    mins |= HasMins(job.w->type) && !IsKQuant(job.w->type);
     total_rows += job.w->rows;
   }
-  // Quantized weights multiply Q8_0 activations, quantized once for the whole group.
-  // Activations as Q8_0, split: values 64-byte aligned (aligned SIMD loads), scales as floats.
-  thread_local std::vector<int8_t> xq_buf;
-  thread_local std::vector<float> xd;
-  thread_local std::vector<int32_t> xsum;
-  int8_t* xq = nullptr;
-  const int64_t blocks = cols / kQBlock;
-  if (quantized) {
-    const size_t total = static_cast<size_t>(n * blocks);
-    xq_buf.resize(total * kQBlock + 64);
-    xd.resize(total);
-    int8_t* const xq_out =
-        xq_buf.data() + (64 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 64) % 64;
-    xq = xq_out;
-    float* const scales = xd.data();
-    if (mins) xsum.resize(total * 2);
-    int32_t* const sums = xsum.data();
+  // Activations as Q8_0 (values 64-byte aligned for aligned SIMD loads, scales as floats, sums per
+  // 16 where a type has minimums) and as Q8_K for K-quant weights, each made once for the group.
+  struct Quantized {
+    std::vector<int8_t> values;
+    std::vector<float> scales;
+    std::vector<int16_t> sums;
+    int8_t* Aligned() {
+      return values.data() + (64 - reinterpret_cast<uintptr_t>(values.data()) % 64) % 64;
+    }
+  };
+  // The calling thread's buffers; the workers reach them through these references (a worker's own
+  // thread_local copies are other objects).
+  thread_local Quantized a0_buf, ak_buf;
+  Quantized& a0 = a0_buf;
+  Quantized& ak = ak_buf;
+  const int64_t blocks = cols / kQBlock, superblocks = cols / kQK;
+  if (q8_0 || q8_k) {
+    if (q8_0) {
+      a0.values.resize(static_cast<size_t>(n * cols) + 64);
+      a0.scales.resize(static_cast<size_t>(n * blocks));
+      if (mins) a0.sums.resize(static_cast<size_t>(n * blocks * 2));
+    }
+    if (q8_k) {
+      ak.values.resize(static_cast<size_t>(n * cols) + 64);
+      ak.scales.resize(static_cast<size_t>(n * superblocks));
+      ak.sums.resize(static_cast<size_t>(n * cols / 16));
+    }
     auto quantize = [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        int8_t* q = xq_out + r * blocks * kQBlock;
-        k.quantize_q8(in + r * cols, cols, q, scales + r * blocks);
-        if (!mins) continue;
-        for (int64_t h = 0; h < blocks * 2; ++h) {
-          int32_t s = 0;
-          for (int i = 0; i < 16; ++i) s += q[h * 16 + i];
-          sums[r * blocks * 2 + h] = s;
+        if (q8_0) {
+          int8_t* q = a0.Aligned() + r * cols;
+          k.quantize_q8(in + r * cols, cols, q, a0.scales.data() + r * blocks);
+          for (int64_t h = 0; mins && h < blocks * 2; ++h) {
+            int32_t s = 0;
+            for (int i = 0; i < 16; ++i) s += q[h * 16 + i];
+            a0.sums[static_cast<size_t>(r * blocks * 2 + h)] = static_cast<int16_t>(s);
+          }
+        }
+        if (q8_k) {
+          QuantizeQ8K(in + r * cols, cols, ak.Aligned() + r * cols,
+                      ak.scales.data() + r * superblocks, ak.sums.data() + r * cols / 16);
         }
       }
     };
@@ -287,9 +337,6 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
       quantize(0, n);
     }
   }
-  const int8_t* xq_data = xq;
-  const float* xd_data = xd.data();
-  const int32_t* xsum_data = xsum.data();
   ActivationScratch scratch;
   // Rows of all jobs form one index space [0, total_rows), split over the threads.
   auto body = [&](int64_t g0, int64_t g1) {
@@ -298,16 +345,19 @@ void MatMulGroup(std::span<const MatMulJob> jobs, const float* in, int64_t n, Th
       const Tensor& w = *job.w;
       const int64_t lo = std::max(g0, base), hi = std::min(g1, base + w.rows);
       if (lo < hi) {
-        const bool q = IsQuantized(w.type);
+        const bool kq = IsKQuant(w.type);
+        Quantized& act = kq ? ak : a0;
         const MatArgs args{
             static_cast<const uint8_t*>(w.data) + static_cast<size_t>(lo - base) * w.row_bytes(),
             w.row_bytes(),
             hi - lo,
             in,
-            xq_data,
-            xd_data,
-            xsum_data,
-            q ? blocks : cols,
+            act.Aligned(),
+            act.scales.data(),
+            act.sums.data(),
+            kq                    ? superblocks
+            : IsQuantized(w.type) ? blocks
+                                  : cols,
             n,
             cols,
             job.out + (lo - base),

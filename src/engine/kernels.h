@@ -1,12 +1,12 @@
 // Kernels: the engine's matrix products over weights of any supported type, with a scalar
 // reference implementation, an AVX2/FMA/F16C one and an AVX-512 (F/BW/VL/DQ/VNNI) one, the widest
 // the CPU supports chosen at run time (LLMS_KERNELS=scalar, avx2 or avx512 in the environment
-// forces one). Quantized weights (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants) are never
-// dequantized as a whole: the activations are quantized to Q8_0 blocks once per call and each
-// weight group of 32 is multiplied in integers (its per-16 scales applied in integers too), with
-// one float multiply-add per group; types with minimums subtract minimum x activation sum, the
-// sums per 16 activations computed once per call. (ggml quantizes activations for the K-quants to
-// one scale per 256 values; per 32 is finer, and one path serves every type.)
+// forces one). Quantized weights are never dequantized as a whole: the activations are quantized
+// once per call, as ggml does, to Q8_0 (32 int8 with one scale) for the 32-value block types and
+// to Q8_K (256 int8 with one scale and sums per 16) for the K-quants, and each weight block is
+// multiplied in integers. The 32-value types apply one float scale per block (and, for Q4_1/Q5_1,
+// minimum x activation sum per block); a K-quant super-block's sub-block scales apply in integers
+// and its minimums through the activation sums, one float multiply-add per 256 values.
 // MatMul splits the output rows over a ThreadPool when the product is large enough to pay for it.
 #pragma once
 
@@ -46,7 +46,10 @@ struct MatArgs {
   const float* x;
   const int8_t* xq;
   const float* xd;
-  const int32_t* xsum;  // HasMins types: sums of 16 quantized activations, 2 per block
+  // Sums of 16 quantized activations (Q8_0: for the HasMins types, 2 per block). For K-quant
+  // weights xq, xd and xsum are Q8_K's values, scales per 256 and sums per 16, and x_stride counts
+  // 256-value super-blocks.
+  const int16_t* xsum;
   int64_t x_stride;
   int64_t nx;
   int64_t n;  // values per row

@@ -28,7 +28,8 @@
 
 namespace llms::engine {
 
-const DotKernels* Avx2KernelsIfBuilt();  // kernels_avx2.cc
+const DotKernels* Avx2KernelsIfBuilt();     // kernels_avx2.cc
+void SetAvx512GroupKernels(DotKernels& k);  // kernels_avx512_groups.cc
 
 namespace {
 
@@ -368,6 +369,7 @@ DotKernels MakeAvx512() {
   k.bf16 = BF16Rows;
   k.q8_0 = Q8Rows;
   k.q4_0 = Q4Rows;
+  SetAvx512GroupKernels(k);  // the K-quants; Q4_1, Q5_0 and Q5_1 stay AVX2's
   return k;
 }
 

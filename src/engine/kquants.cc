@@ -416,6 +416,27 @@ void QuantizeRowQ6K(const float* x, BlockQ6_K* y, int64_t n) {
   }
 }
 
+void QuantizeQ8K(const float* x, int64_t n, int8_t* q, float* d, int16_t* bsums) {
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK, q += kQK, bsums += kQK / 16) {
+    const float max = LargestMagnitude(kQK, x);
+    if (max == 0.0f) {
+      d[b] = 0.0f;
+      std::memset(q, 0, kQK);
+      std::memset(bsums, 0, kQK / 16 * sizeof(int16_t));
+      continue;
+    }
+    const float iscale = -127.f / max;
+    for (int j = 0; j < kQK; ++j)
+      q[j] = static_cast<int8_t>(std::min(127, NearestInt(iscale * x[j])));
+    for (int j = 0; j < kQK / 16; ++j) {
+      int sum = 0;
+      for (int i = 0; i < 16; ++i) sum += q[j * 16 + i];
+      bsums[j] = static_cast<int16_t>(sum);
+    }
+    d[b] = 1 / iscale;
+  }
+}
+
 void UnpackKGroup(GgmlType type, const void* row, int64_t g, QuantGroup& out) {
   const int64_t sb = g / 8;
   const int k = static_cast<int>(g % 8);  // group within the super-block

@@ -65,6 +65,11 @@ void QuantizeRowQ4K(const float* x, BlockQ4_K* y, int64_t n);
 void QuantizeRowQ5K(const float* x, BlockQ5_K* y, int64_t n);
 void QuantizeRowQ6K(const float* x, BlockQ6_K* y, int64_t n);
 
+// Activations for K-quant products as ggml's Q8_K: per 256 values one float scale d (the signed
+// value of largest magnitude maps to -127), int8 values, and their sums per 16 (n a multiple of
+// 256; q, d, bsums: n, n / 256 and n / 16 entries).
+void QuantizeQ8K(const float* x, int64_t n, int8_t* q, float* d, int16_t* bsums);
+
 // Group g (32 values) of a row of K-quant `type`.
 void UnpackKGroup(GgmlType type, const void* row, int64_t g, QuantGroup& out);
 
