@@ -3,13 +3,13 @@
 // it, 512-bit FMAs: prefill is judged against the peak of the vectors its kernels use), the Q8_0
 // matrix product with each kernel set, decode of a 1B Q8_0
 // random-weight model as achieved bandwidth (weight bytes x tokens/s), prefill as GFLOP/s, batched
-// decode for batch 1..64, and stories260K on one thread against the scalar path that repeats
+// decode for batch 1..64 (Q8_0 and Q4_K_M), and stories260K on one thread against the scalar path that repeats
 // llama2.c's loops.
 //   build/bin/engine_bench                                   # everything (about 3 minutes)
 //   build/bin/engine_bench --benchmark_filter='Peak|Decode/1B'
 // Built with -mavx2 -mfma (the peak measurements use AVX2 directly): runs on AVX2 machines only.
 // LLMS_KERNELS=avx2 in the environment runs everything on the AVX2 kernels of an AVX-512 CPU.
-// The 1B model is written once to $LLMS_BENCH_DIR (default /tmp) by `aegaeon model dummy`'s code.
+// The 1B models are written once to $LLMS_BENCH_DIR (default /tmp) by `aegaeon model dummy`'s code.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
 
@@ -169,19 +169,27 @@ void BM_PeakFma(benchmark::State& state) {
 }
 BENCHMARK(BM_PeakFma)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// The random-weight llama-1b in file type `ft` (q8_0 or q4_k_m), written once.
+LoadedModel LoadOneB(const char* ft) {
+  const char* dir = std::getenv("LLMS_BENCH_DIR");
+  const std::string path =
+      std::string(dir ? dir : "/tmp") + "/llms-bench-llama-1b-" + ft + ".gguf";
+  if (!std::filesystem::exists(path)) {
+    const ModelPreset* p = FindModelPreset("llama-1b");
+    const Status s =
+        WriteRandomModel(p->config, p->tied, *FileTypeFromName(ft), 0, path, "llama-1b");
+    if (!s.ok()) std::abort();
+  }
+  auto r = LoadModelFiles(path);
+  if (!r.ok()) std::abort();
+  return std::move(r).value();
+}
 const LoadedModel& OneB() {
-  static const LoadedModel m = [] {
-    const char* dir = std::getenv("LLMS_BENCH_DIR");
-    const std::string path = std::string(dir ? dir : "/tmp") + "/llms-bench-llama-1b-q8_0.gguf";
-    if (!std::filesystem::exists(path)) {
-      const ModelPreset* p = FindModelPreset("llama-1b");
-      const Status s = WriteRandomModel(p->config, p->tied, GgmlType::kQ8_0, 0, path, "llama-1b");
-      if (!s.ok()) std::abort();
-    }
-    auto r = LoadModelFiles(path);
-    if (!r.ok()) std::abort();
-    return std::move(r).value();
-  }();
+  static const LoadedModel m = LoadOneB("q8_0");
+  return m;
+}
+const LoadedModel& OneBQ4KM() {
+  static const LoadedModel m = LoadOneB("q4_k_m");
   return m;
 }
 
@@ -224,6 +232,7 @@ class DecodeBatch {
 // weight bandwidth and its share of the measured read bandwidth.
 void DecodeSteps(benchmark::State& state, const Model& m, int batch, int context, int threads) {
   DecodeBatch d(m, batch, context, threads);
+  d.Step();  // warm-up: pages the weights in (the first benchmark would otherwise time the disk)
   for (auto _ : state) d.Step();
   const double steps = static_cast<double>(state.iterations());
   state.counters["tok/s"] = benchmark::Counter(steps * batch, benchmark::Counter::kIsRate);
@@ -239,6 +248,22 @@ void BM_Decode1B(benchmark::State& state) {
   DecodeSteps(state, OneB().model, static_cast<int>(state.range(0)), 64,
               static_cast<int>(state.range(1)));
 }
+void BM_Decode1BQ4KM(benchmark::State& state) {
+  MachinePeaks();
+  DecodeSteps(state, OneBQ4KM().model, static_cast<int>(state.range(0)), 64,
+              static_cast<int>(state.range(1)));
+}
+BENCHMARK(BM_Decode1BQ4KM)
+    ->Name("Decode/1B-Q4_K_M/batch/threads")
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Args({8, 2})
+    ->Args({32, 2})
+    ->Args({64, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
 BENCHMARK(BM_Decode1B)
     ->Name("Decode/1B-Q8_0/batch/threads")
     ->Args({1, 1})

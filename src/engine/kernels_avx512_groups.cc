@@ -11,9 +11,11 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
+#include <type_traits>
+
 #include "engine/kernels.h"
 #include "engine/kernels_group_formats.h"
-#include "engine/kernels_rows.h"
 #include "engine/kquants.h"
 
 namespace llms::engine {
@@ -28,50 +30,94 @@ inline __m512i Pair(__m256i lo, __m256i hi) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
 
+// Q3_K and Q6_K's "minimums" are offsets at the values' own scale (dmin == d): their term joins
+// the integer sum before the one float multiply-add.
+template <typename F>
+constexpr bool kOffsetOnly = std::is_same_v<F, Q3_KFmt> || std::is_same_v<F, Q6_KFmt>;
+
 template <int NX, typename F>
 void KTile(const typename F::Block* w, const int8_t* x, const float* xd, const int16_t* bsums,
            int64_t xs, int64_t n, float* out) {
   __m512 acc[NX];
-  for (int j = 0; j < NX; ++j) acc[j] = _mm512_setzero_ps();
+  __m256 macc[NX];  // true minimums (Q2_K, Q4_K, Q5_K), 8 lanes
+  for (int j = 0; j < NX; ++j) {
+    acc[j] = _mm512_setzero_ps();
+    macc[j] = _mm256_setzero_ps();
+  }
   for (int64_t sb = 0; sb < n / kQK; ++sb) {
     _mm_prefetch(reinterpret_cast<const char*>(w + sb) + kPrefetchBytes, _MM_HINT_T0);
     const F f{w[sb]};
-    __m512i isum[NX];
-    for (int j = 0; j < NX; ++j) isum[j] = _mm512_setzero_si512();
+    // The super-block unpacked once (4 pairs of groups and their scales, 8 registers), then each
+    // activation row's chain of 4 products.
+    __m512i q[kQK / 64], scales[kQK / 64];
     for (int p = 0; p < kQK / 64; ++p) {
-      const __m512i q = Pair(f.Values(2 * p), f.Values(2 * p + 1));
-      const __m512i scales = Pair(f.Scales(2 * p), f.Scales(2 * p + 1));
-      for (int j = 0; j < NX; ++j) {
-        const __m512i qx = _mm512_loadu_si512(x + (j * xs + sb) * kQK + p * 64);
-        isum[j] = _mm512_dpwssd_epi32(isum[j], _mm512_maddubs_epi16(q, qx), scales);
-      }
+      q[p] = Pair(f.Values(2 * p), f.Values(2 * p + 1));
+      scales[p] = Pair(f.Scales(2 * p), f.Scales(2 * p + 1));
     }
     const __m256i mins = f.Mins();
     for (int j = 0; j < NX; ++j) {
+      const int8_t* xj = x + (j * xs + sb) * kQK;
+      __m512i isum = _mm512_setzero_si512();
+      for (int p = 0; p < kQK / 64; ++p) {
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q[p], _mm512_loadu_si512(xj + p * 64)),
+                                   scales[p]);
+      }
       const float dx = xd[j * xs + sb];
-      const __m256i s =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bsums + (j * xs + sb) * (kQK / 16)));
-      acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(f.d * dx), _mm512_cvtepi32_ps(isum[j]), acc[j]);
-      const __m512i m = _mm512_zextsi256_si512(_mm256_madd_epi16(mins, s));
-      acc[j] = _mm512_fnmadd_ps(_mm512_set1_ps(f.dmin * dx), _mm512_cvtepi32_ps(m), acc[j]);
+      const __m256i s = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(bsums + (j * xs + sb) * (kQK / 16)));
+      const __m256i m = _mm256_madd_epi16(mins, s);
+      if constexpr (kOffsetOnly<F>) {
+        isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(m));
+      } else {
+        macc[j] = _mm256_fmadd_ps(_mm256_set1_ps(f.dmin * dx), _mm256_cvtepi32_ps(m), macc[j]);
+      }
+      acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(f.d * dx), _mm512_cvtepi32_ps(isum), acc[j]);
     }
   }
-  for (int j = 0; j < NX; ++j) out[j] = _mm512_reduce_add_ps(acc[j]);
+  for (int j = 0; j < NX; ++j) {
+    out[j] = _mm512_reduce_add_ps(acc[j]);
+    if constexpr (!kOffsetOnly<F>) {
+      __m128 h = _mm_add_ps(_mm256_castps256_ps128(macc[j]), _mm256_extractf128_ps(macc[j], 1));
+      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      out[j] -= _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+    }
+  }
 }
 
-// (Tiles of 8 activation rows measured slower here than kTileRows' 4: the 8-row tile spills
-// registers, and llama-1b prefill of 514 tokens fell from 0.97x to 0.86x llama.cpp's.)
 constexpr int64_t kChunkRows = 64;
+// Activation rows per tile: up to 8 (twice kTileRows), so a weight super-block's unpacking is
+// shared by 8, while the tile's activations (8 x n bytes) stay within L1: rows of more than 4096
+// values take 4 at a time. The tile's width does not change any row's arithmetic.
+constexpr int kWideTile = 8;
 
+template <typename F, int NX>
+void TileOf(const MatArgs& a, const typename F::Block* w, int64_t r, float* t) {
+  KTile<NX, F>(w, a.xq + r * a.x_stride * kQK, a.xd + r * a.x_stride,
+               a.xsum + r * a.x_stride * (kQK / 16), a.x_stride, a.n, t);
+}
+
+// Every weight row against all activation rows: chunks of weight rows (L2-sized) swept once per
+// tile of activation rows (kernels_rows.h's SweepRows, with wider tiles).
 template <typename F>
 void KRows(const MatArgs& a) {
-  SweepRows<typename F::Block, kChunkRows>(
-      a, [&a](const typename F::Block* w, int64_t r, int k, float* t) {
-        WithTileWidth(k, [&](auto nx) {
-          KTile<nx(), F>(w, a.xq + r * a.x_stride * kQK, a.xd + r * a.x_stride,
-                         a.xsum + r * a.x_stride * (kQK / 16), a.x_stride, a.n, t);
-        });
-      });
+  using Tile = void (*)(const MatArgs&, const typename F::Block*, int64_t, float*);
+  static constexpr Tile kTiles[kWideTile] = {TileOf<F, 1>, TileOf<F, 2>, TileOf<F, 3>,
+                                             TileOf<F, 4>, TileOf<F, 5>, TileOf<F, 6>,
+                                             TileOf<F, 7>, TileOf<F, 8>};
+  float t[kWideTile];
+  const int64_t width = a.n <= 4096 ? kWideTile : kWideTile / 2;
+  for (int64_t o0 = 0; o0 < a.rows; o0 += kChunkRows) {
+    const int64_t o1 = std::min(a.rows, o0 + kChunkRows);
+    for (int64_t r = 0; r < a.nx; r += width) {
+      const int k = static_cast<int>(std::min<int64_t>(width, a.nx - r));
+      for (int64_t o = o0; o < o1; ++o) {
+        const auto* w =
+            reinterpret_cast<const typename F::Block*>(a.w + static_cast<size_t>(o) * a.w_stride);
+        kTiles[k - 1](a, w, r, t);
+        for (int j = 0; j < k; ++j) a.out[(r + j) * a.out_stride + o] = t[j];
+      }
+    }
+  }
 }
 
 }  // namespace
