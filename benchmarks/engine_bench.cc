@@ -284,6 +284,10 @@ const Model* PlacedOneB() {
   static const Result<PlacedModel> placed = PlaceOnHugePages(OneB().model);
   return placed.ok() ? &placed->model : nullptr;
 }
+const Model* PlacedOneBQ4KM() {
+  static const Result<PlacedModel> placed = PlaceOnHugePages(OneBQ4KM().model);
+  return placed.ok() ? &placed->model : nullptr;
+}
 
 // The same decode with the weights in huge pages, against the 4 KiB pages of the file mapping.
 void BM_Decode1BPlaced(benchmark::State& state) {
@@ -332,7 +336,7 @@ BENCHMARK(BM_Decode1BKernels)
 // its read GB/s. Reports the median share over the rounds, the lowest and the highest.
 void BM_Decode1BShare(benchmark::State& state) {
   constexpr int kRoundSteps = 16;
-  const Model* m = PlacedOneB();
+  const Model* m = state.range(0) == 0 ? PlacedOneB() : PlacedOneBQ4KM();
   const uint64_t* buf = HugePageReadBuffer();
   if (!m || !buf) {
     state.SkipWithError(!m ? "cannot place the weights" : "cannot allocate the read buffer");
@@ -360,7 +364,9 @@ void BM_Decode1BShare(benchmark::State& state) {
   state.counters["decode_GB/s_median"] = Quantile(decode_gbs, 0.5);
 }
 BENCHMARK(BM_Decode1BShare)
-    ->Name("Decode/1B-Q8_0-in-arena/batch-1/share-of-read-interleaved")
+    ->Name("Decode/1B-in-arena/batch-1/share-of-read-interleaved/q8_0:0,q4_k_m:1")
+    ->Arg(0)
+    ->Arg(1)
     ->Iterations(15)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

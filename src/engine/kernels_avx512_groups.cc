@@ -30,6 +30,19 @@ inline __m512i Pair(__m256i lo, __m256i hi) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
 
+// Groups 2p and 2p + 1's scales as 32 int16 lanes (16 each). Q4_K and Q5_K have one scale per
+// group, all 8 in the low lanes of `scales`: one word permute picks the pair.
+template <typename F>
+__m512i ScalePairs(const F& f, int p) {
+  if constexpr (std::is_base_of_v<ScalesMins<typename F::Block>, F>) {
+    const __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<int16_t>(2 * p)),
+                                           _mm256_set1_epi16(static_cast<int16_t>(2 * p + 1)), 1);
+    return _mm512_permutexvar_epi16(idx, _mm512_castsi256_si512(f.scales));
+  } else {
+    return Pair(f.Scales(2 * p), f.Scales(2 * p + 1));
+  }
+}
+
 // Q3_K and Q6_K's "minimums" are offsets at the values' own scale (dmin == d): their term joins
 // the integer sum before the one float multiply-add.
 template <typename F>
@@ -52,7 +65,7 @@ void KTile(const typename F::Block* w, const int8_t* x, const float* xd, const i
     __m512i q[kQK / 64], scales[kQK / 64];
     for (int p = 0; p < kQK / 64; ++p) {
       q[p] = Pair(f.Values(2 * p), f.Values(2 * p + 1));
-      scales[p] = Pair(f.Scales(2 * p), f.Scales(2 * p + 1));
+      scales[p] = ScalePairs(f, p);
     }
     const __m256i mins = f.Mins();
     for (int j = 0; j < NX; ++j) {
