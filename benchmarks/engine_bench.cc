@@ -3,8 +3,8 @@
 // it, 512-bit FMAs: prefill is judged against the peak of the vectors its kernels use), the Q8_0
 // matrix product with each kernel set, decode of a 1B Q8_0
 // random-weight model as achieved bandwidth (weight bytes x tokens/s), prefill as GFLOP/s, batched
-// decode for batch 1..64 (Q8_0 and Q4_K_M), and stories260K on one thread against the scalar path that repeats
-// llama2.c's loops.
+// decode for batch 1..64 (Q8_0 and Q4_K_M), and stories260K on one thread against the scalar path
+// that repeats llama2.c's loops.
 //   build/bin/engine_bench                                   # everything (about 3 minutes)
 //   build/bin/engine_bench --benchmark_filter='Peak|Decode/1B'
 // Built with -mavx2 -mfma (the peak measurements use AVX2 directly): runs on AVX2 machines only.
@@ -172,8 +172,7 @@ BENCHMARK(BM_PeakFma)->Iterations(1)->Unit(benchmark::kMillisecond);
 // The random-weight llama-1b in file type `ft` (q8_0 or q4_k_m), written once.
 LoadedModel LoadOneB(const char* ft) {
   const char* dir = std::getenv("LLMS_BENCH_DIR");
-  const std::string path =
-      std::string(dir ? dir : "/tmp") + "/llms-bench-llama-1b-" + ft + ".gguf";
+  const std::string path = std::string(dir ? dir : "/tmp") + "/llms-bench-llama-1b-" + ft + ".gguf";
   if (!std::filesystem::exists(path)) {
     const ModelPreset* p = FindModelPreset("llama-1b");
     const Status s =

@@ -10,15 +10,20 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_runner.h"
 #include "core/rng.h"
 #include "engine/file_type.h"
 #include "engine/gguf.h"
+#include "engine/gguf_writer.h"
 #include "engine/kv_cache.h"
 #include "engine/model_loader.h"
 #include "engine/model_presets.h"
@@ -278,6 +283,192 @@ TEST(LlamaCppReferenceTest, QuantizersChooseTheSameTypesAndWriteTheSameBytes) {
   ExpectSameQuantizedFiles(Generated("llama", true));
   ExpectSameQuantizedFiles(Generated("qwen2", false));
   if (engine::testing::HaveStories()) ExpectSameQuantizedFiles(Stories());
+}
+
+// ---- Tokenizers ---------------------------------------------------------------------------------
+
+// A few thousand strings that exercise the pre-tokenizers: words with and without leading spaces,
+// contractions in both cases, digit runs of every length, punctuation and symbol runs, runs of
+// spaces, tabs and newlines, non-ASCII letters, digits, punctuation and emoji.
+std::vector<std::string> TokenizerStrings() {
+  static const char* const kPieces[] = {"the",
+                                        " the",
+                                        "The",
+                                        " quick",
+                                        "brown",
+                                        "fox's",
+                                        " it's",
+                                        " IT'S",
+                                        "we've",
+                                        " they'll",
+                                        "I'd",
+                                        "'re",
+                                        " 'm",
+                                        "0",
+                                        "12",
+                                        "123",
+                                        "1234",
+                                        " 98765",
+                                        "1234567890",
+                                        "3.14",
+                                        "$5",
+                                        "a+b",
+                                        "x<=y",
+                                        "^_^",
+                                        "~/",
+                                        "|",
+                                        "`code`",
+                                        "!!",
+                                        "?!",
+                                        "...",
+                                        ",",
+                                        ";",
+                                        ":)",
+                                        "(",
+                                        ")]}",
+                                        "\"",
+                                        "'",
+                                        "-",
+                                        "--",
+                                        " ",
+                                        "  ",
+                                        "   ",
+                                        "\t",
+                                        "\n",
+                                        "\n\n",
+                                        " \n ",
+                                        "\r\n",
+                                        "caf\xC3\xA9",
+                                        " na\xC3\xAFve",
+                                        "\xC3\x9C"
+                                        "ber",
+                                        "\xE4\xB8\xAD\xE6\x96\x87",
+                                        "\xD9\xA3\xD9\xA4",
+                                        "\xE2\x80\x94",
+                                        "\xE2\x80\x9Cq\xE2\x80\x9D",
+                                        "\xF0\x9F\x98\x80",
+                                        " \xF0\x9F\x91\x8D",
+                                        "\xC2\xBD",
+                                        "\xE2\x82\xAC"
+                                        "10",
+                                        "<s>",
+                                        "</s>",
+                                        "hello",
+                                        " world",
+                                        "Once",
+                                        " upon",
+                                        " a",
+                                        " time"};
+  Rng rng(2026);
+  std::vector<std::string> out;
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    const int parts = 1 + static_cast<int>(rng.NextBelow(8));
+    for (int k = 0; k < parts; ++k) s += kPieces[rng.NextBelow(std::size(kPieces))];
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<std::vector<int>> TheirTokens(const std::string& model,
+                                          const std::vector<std::string>& texts) {
+  const std::string file = Scratch() + "/strings.hex";
+  {
+    std::ofstream f(file);
+    for (const std::string& t : texts) {
+      for (unsigned char c : t) f << "0123456789abcdef"[c >> 4] << "0123456789abcdef"[c & 15];
+      f << "\n";
+    }
+  }
+  const auto r = RunCommand(std::string(LLAMA_REF_BIN) + " tokenize " + model + " " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::vector<int>> out;
+  for (const std::string& line : Lines(r.out)) out.push_back(Numbers<int>(line));
+  return out;
+}
+
+// How many of `texts` the two tokenizers split alike; prints the first few differences.
+int SameTokenizations(const std::string& model, const std::vector<std::string>& texts) {
+  auto ours = engine::LoadModelFiles(model);
+  EXPECT_TRUE(ours.ok()) << ours.message();
+  if (!ours.ok()) return 0;
+  const auto theirs = TheirTokens(model, texts);
+  EXPECT_EQ(theirs.size(), texts.size());
+  int same = 0, shown = 0;
+  for (size_t i = 0; i < std::min(texts.size(), theirs.size()); ++i) {
+    const std::vector<int> got = ours->tokenizer->Encode(texts[i], false);
+    if (got == theirs[i]) {
+      ++same;
+    } else if (shown++ < 5) {
+      ADD_FAILURE() << model << ": \"" << texts[i] << "\" gives " << ::testing::PrintToString(got)
+                    << " here, " << ::testing::PrintToString(theirs[i]) << " in llama.cpp";
+    }
+  }
+  std::printf("%-60s %d/%zu strings tokenized alike\n", model.c_str(), same, texts.size());
+  return same;
+}
+
+// The generated llama model's weights with OpenAI's GPT-2 vocabulary (../shared/tokenizers/gpt2)
+// and `pre` as tokenizer.ggml.pre (empty: the key left out).
+std::string Gpt2VocabModel(const std::string& pre) {
+  const std::string out = Scratch() + "/gpt2-vocab-" + (pre.empty() ? "absent" : pre) + ".gguf";
+  if (std::filesystem::exists(out)) return out;
+  const std::string dir = testing::SharedDir() + "/tokenizers/gpt2";
+  const auto encoder = nlohmann::json::parse(testing::ReadFile(dir + "/encoder.json"));
+  std::vector<std::string> tokens(encoder.size());
+  for (const auto& [text, id] : encoder.items()) tokens[id.get<size_t>()] = text;
+  std::vector<std::string> merges;
+  for (const std::string& line : Lines(testing::ReadFile(dir + "/vocab.bpe"))) {
+    if (!line.empty() && !line.starts_with("#version")) merges.push_back(line);
+  }
+  engine::ModelConfig c = engine::FindModelPreset("llama-tiny")->config;
+  c.n_layers = 1;
+  c.dim = 64;
+  c.hidden_dim = 128;
+  c.n_heads = 2;
+  c.n_kv_heads = 1;
+  c.vocab_size = static_cast<int>(tokens.size());
+  const std::string base = Scratch() + "/gpt2-shape.gguf";
+  if (!std::filesystem::exists(base)) {
+    EXPECT_TRUE(engine::WriteRandomModel(c, true, GgmlType::kF32, 3, base, "gpt2-vocab").ok());
+  }
+  auto f = engine::GgufFile::Open(base);
+  EXPECT_TRUE(f.ok()) << f.message();
+  engine::GgufWriter w;
+  for (const auto& [key, value] : f->metadata()) {
+    if (!key.starts_with("tokenizer.")) w.SetValue(std::string(key), value);
+  }
+  std::vector<int32_t> types(tokens.size(), 1);
+  types.back() = 3;  // <|endoftext|>, id 50256: control
+  w.SetString("tokenizer.ggml.model", "gpt2");
+  if (!pre.empty()) w.SetString("tokenizer.ggml.pre", pre);
+  w.SetStringArray("tokenizer.ggml.tokens", tokens);
+  w.SetStringArray("tokenizer.ggml.merges", merges);
+  w.SetInt32Array("tokenizer.ggml.token_type", types);
+  w.SetUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(tokens.size() - 1));
+  w.SetUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(tokens.size() - 1));
+  for (const engine::GgufTensor& t : f->tensors()) {
+    w.AddTensor(std::string(t.name), static_cast<GgmlType>(t.type), t.dims,
+                [t](uint8_t* dst) { std::memcpy(dst, t.data, t.bytes); });
+  }
+  EXPECT_TRUE(w.Write(out).ok());
+  return out;
+}
+
+TEST(LlamaCppReferenceTest, TokenizersSplitEveryStringAsLlamaCppDoes) {
+  REQUIRE_LLAMA_CPP();
+  const auto texts = TokenizerStrings();
+  // SentencePiece: the generated models' synthetic vocabulary and stories260K's tok512.
+  EXPECT_EQ(SameTokenizations(Generated("llama", true).f32, texts), static_cast<int>(texts.size()));
+  if (engine::testing::HaveStories()) {
+    EXPECT_EQ(SameTokenizations(Stories().f32, texts), static_cast<int>(texts.size()));
+  }
+  // Byte-level BPE with OpenAI's GPT-2 vocabulary under each pre-tokenizer we accept.
+  LLMS_REQUIRE_SHARED();
+  for (const std::string pre : {"gpt-2", "llama-bpe", "qwen2", "default", ""}) {
+    SCOPED_TRACE("tokenizer.ggml.pre = \"" + pre + "\"");
+    EXPECT_EQ(SameTokenizations(Gpt2VocabModel(pre), texts), static_cast<int>(texts.size()));
+  }
 }
 
 }  // namespace

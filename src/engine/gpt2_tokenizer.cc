@@ -146,6 +146,7 @@ class Splitter {
   }
 
   std::vector<std::string_view> Split(PreTokenizer pre) const {
+    if (pre == PreTokenizer::kDefault) return SplitDefault();
     std::vector<std::string_view> out;
     for (size_t i = 0; i < n_;) {
       const size_t end = pre == PreTokenizer::kGpt2
@@ -232,6 +233,59 @@ class Splitter {
       if (IsNewline(k - 1)) return k;
     }
     return MatchSpaces(i);
+  }
+
+  // llama.cpp's `default` regexes. Pass 1 (punctuation runs) here; each piece then through the
+  // GPT-2 regex in a splitter of its own (the regex sees the piece's end as the text's end), and
+  // its pre-tokens through passes 3 and 4.
+  std::vector<std::string_view> SplitDefault() const {
+    std::vector<std::string_view> out;
+    for (size_t i = 0; i < n_;) {
+      const bool punct = IsDefaultPunct(chars_[i].cp);
+      size_t end = i + 1;
+      while (end < n_ && IsDefaultPunct(chars_[end].cp) == punct) ++end;
+      for (std::string_view token : Splitter(Bytes(i, end)).Split(PreTokenizer::kGpt2)) {
+        Splitter(token).SplitDigits(out);
+      }
+      i = end;
+    }
+    return out;
+  }
+  // [\p{P}\$\+<=>\^~\|]: ASCII punctuation as llama.cpp collapses it (!"#%&'()*,-./:;?@[\]_{})
+  // and $+<=>^~|; above ASCII, Unicode's punctuation categories.
+  static bool IsDefaultPunct(char32_t cp) {
+    if (cp < 0x80) {
+      return std::string_view("!\"#%&'()*,-./:;?@[\\]_{}$+<=>^~|").find(static_cast<char>(cp)) !=
+             std::string_view::npos;
+    }
+    return cp != kInvalid && (U_GET_GC_MASK(static_cast<UChar32>(cp)) & U_GC_P_MASK) != 0;
+  }
+  // Passes 3 and 4 over one pre-token: runs of \p{N} apart from the rest, and in each piece
+  // three ASCII digits at a time from the left.
+  void SplitDigits(std::vector<std::string_view>& out) const {
+    for (size_t i = 0; i < n_;) {
+      const bool number = Is(i, CharClass::kNumber);
+      size_t end = i + 1;
+      while (end < n_ && Is(end, CharClass::kNumber) == number) ++end;
+      size_t from = i;
+      for (size_t k = i; number && k + 3 <= end;) {
+        if (IsAsciiDigit(k) && IsAsciiDigit(k + 1) && IsAsciiDigit(k + 2)) {
+          if (from < k) out.push_back(Bytes(from, k));
+          out.push_back(Bytes(k, k + 3));
+          from = k += 3;
+        } else {
+          ++k;
+        }
+      }
+      if (from < end) out.push_back(Bytes(from, end));
+      i = end;
+    }
+  }
+  bool IsAsciiDigit(size_t i) const { return chars_[i].cp >= '0' && chars_[i].cp <= '9'; }
+  // Characters [i, end) as bytes of the text.
+  std::string_view Bytes(size_t i, size_t end) const {
+    const size_t b = chars_[i].offset, e = end < n_ ? chars_[end].offset : text_.size();
+    return text_.substr(b, e - b);
   }
 
   std::string_view text_;
@@ -449,10 +503,9 @@ Result<PreTokenizer> Gpt2Tokenizer::PreTokenizerFromName(std::string_view gguf_p
     PreTokenizer pre;
   };
   static constexpr Name kNames[] = {
-      {"gpt-2", PreTokenizer::kGpt2},       {"gpt2", PreTokenizer::kGpt2},
-      {"default", PreTokenizer::kGpt2},     {"llama3", PreTokenizer::kLlama3},
-      {"llama-bpe", PreTokenizer::kLlama3}, {"llama-v3", PreTokenizer::kLlama3},
-      {"qwen2", PreTokenizer::kQwen2},
+      {"gpt-2", PreTokenizer::kGpt2},      {"default", PreTokenizer::kDefault},
+      {"llama3", PreTokenizer::kLlama3},   {"llama-bpe", PreTokenizer::kLlama3},
+      {"llama-v3", PreTokenizer::kLlama3}, {"qwen2", PreTokenizer::kQwen2},
   };
   std::string supported;
   for (const Name& n : kNames) {

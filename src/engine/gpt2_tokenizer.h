@@ -33,7 +33,11 @@ namespace llms::engine {
 //            (and a pre-token that is itself a vocabulary token skips the merges, as Llama 3's
 //            tiktoken-trained vocabulary expects: HF `ignore_merges`)
 //   kQwen2:  as kLlama3 with \p{N} (one digit per pre-token) for \p{N}{1,3}, merges always applied.
-enum class PreTokenizer { kGpt2, kLlama3, kQwen2 };
+//   kDefault: llama.cpp's rules for `default` (or no `tokenizer.ggml.pre`): four regexes, each
+//            splitting the pieces of the one before: [\p{P}\$\+<=>\^~\|]+ (runs of punctuation,
+//            the apostrophe included, and those ASCII symbols), then kGpt2's regex, then \p{N}+,
+//            then [0-9][0-9][0-9] (ASCII digits in threes from the left).
+enum class PreTokenizer { kGpt2, kLlama3, kQwen2, kDefault };
 
 class Gpt2Tokenizer : public Tokenizer {
  public:
@@ -53,9 +57,10 @@ class Gpt2Tokenizer : public Tokenizer {
                                          const std::vector<std::string>& merges,
                                          std::vector<int> token_types, PreTokenizer pre, int bos,
                                          int eos);
-  // Maps a GGUF `tokenizer.ggml.pre` value: "gpt-2", "gpt2" and "default" to kGpt2; "llama3",
-  // "llama-bpe" and "llama-v3" to kLlama3; "qwen2" to kQwen2. Any other value is an error naming
-  // it and the supported ones (guessing a split regex would tokenize silently wrong).
+  // Maps a GGUF `tokenizer.ggml.pre` value as llama.cpp does: "gpt-2" to kGpt2; "llama3",
+  // "llama-bpe" and "llama-v3" to kLlama3; "qwen2" to kQwen2; "default" (what a file without the
+  // key gets) to kDefault. Any other value, "gpt2" included (llama.cpp refuses it too), is an
+  // error naming it and the supported ones (guessing a split regex would tokenize silently wrong).
   static Result<PreTokenizer> PreTokenizerFromName(std::string_view gguf_pre);
   // Splits `text` (no special tokens) into pre-tokens: consecutive, non-empty views into `text`
   // that together cover it.

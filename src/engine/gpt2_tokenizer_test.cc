@@ -363,9 +363,28 @@ TEST(PreTokenizerTest, SplitsAsTheRegexes) {
   }
 }
 
+// llama.cpp's `default` rules: punctuation runs apart (the apostrophe too: "How's" is three
+// pieces, where GPT-2 keeps "'s"), digit runs apart from a leading space, ASCII digits in threes.
+TEST(PreTokenizerTest, DefaultSplitsAsLlamaCppsFourRegexes) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"1234567890", {"123", "456", "789", "0"}},
+      {"How's it", {"How", "'", "s", " it"}},
+      {"a+b=c; x<y", {"a", "+", "b", "=", "c", ";", " x", "<", "y"}},
+      {"pay $12.50 now", {"pay", " ", "$", "12", ".", "50", " now"}},
+      {"  two  spaces", {" ", " two", " ", " spaces"}},
+      {"caf\xC3\xA9 \xE2\x80\x94 ok", {"caf\xC3\xA9", " ", "\xE2\x80\x94", " ok"}},  // em dash
+      {"x`y", {"x", "`", "y"}},  // the backtick is not in the punctuation class
+  };
+  for (const auto& [text, want] : cases) {
+    const auto got = Gpt2Tokenizer::PreTokenize(text, PreTokenizer::kDefault);
+    EXPECT_EQ(std::vector<std::string>(got.begin(), got.end()), want) << text;
+  }
+}
+
 TEST(PreTokenizerTest, PiecesCoverTheText) {
   for (const std::string& text : TrickyStrings()) {
-    for (PreTokenizer pre : {PreTokenizer::kGpt2, PreTokenizer::kLlama3, PreTokenizer::kQwen2}) {
+    for (PreTokenizer pre : {PreTokenizer::kGpt2, PreTokenizer::kLlama3, PreTokenizer::kQwen2,
+                             PreTokenizer::kDefault}) {
       std::string joined;
       for (std::string_view piece : Gpt2Tokenizer::PreTokenize(text, pre)) {
         EXPECT_FALSE(piece.empty());
@@ -378,21 +397,21 @@ TEST(PreTokenizerTest, PiecesCoverTheText) {
 
 TEST(PreTokenizerTest, MapsGgufNames) {
   const std::vector<std::pair<std::string, PreTokenizer>> names = {
-      {"gpt-2", PreTokenizer::kGpt2},       {"gpt2", PreTokenizer::kGpt2},
-      {"default", PreTokenizer::kGpt2},     {"llama3", PreTokenizer::kLlama3},
-      {"llama-bpe", PreTokenizer::kLlama3}, {"llama-v3", PreTokenizer::kLlama3},
-      {"qwen2", PreTokenizer::kQwen2},
+      {"gpt-2", PreTokenizer::kGpt2},      {"default", PreTokenizer::kDefault},
+      {"llama3", PreTokenizer::kLlama3},   {"llama-bpe", PreTokenizer::kLlama3},
+      {"llama-v3", PreTokenizer::kLlama3}, {"qwen2", PreTokenizer::kQwen2},
   };
   for (const auto& [name, pre] : names) {
     auto got = Gpt2Tokenizer::PreTokenizerFromName(name);
     ASSERT_TRUE(got.ok()) << got.message();
     EXPECT_EQ(*got, pre) << name;
   }
-  for (const std::string name : {"deepseek-llm", "", "Qwen2"}) {
+  // "gpt2" without the hyphen is not a llama.cpp name (it refuses the file), nor is "".
+  for (const std::string name : {"deepseek-llm", "", "Qwen2", "gpt2"}) {
     auto got = Gpt2Tokenizer::PreTokenizerFromName(name);
     ASSERT_FALSE(got.ok()) << name;
     EXPECT_NE(got.message().find("\"" + name + "\""), std::string::npos) << got.message();
-    EXPECT_NE(got.message().find("supported: gpt-2, gpt2, default, llama3"), std::string::npos)
+    EXPECT_NE(got.message().find("supported: gpt-2, default, llama3"), std::string::npos)
         << got.message();
   }
 }

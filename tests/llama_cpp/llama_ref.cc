@@ -134,8 +134,7 @@ int Batched(const char* path, int batch, int steps, int context, int threads) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int k = 1; k <= steps; ++k)
     if (!step(k)) return Fail("decode failed");
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("tok/s %.2f\n", batch * steps / secs);
   llama_batch_free(b);
   llama_free(ctx);
