@@ -191,12 +191,14 @@ TEST(GgufTest, EmbeddedGpt2TokenizerMatchesTheOpenAiFiles) {
   EXPECT_EQ((*tok)->Encode("hello world", false), (std::vector<int>{31373, 995}));
   EXPECT_FALSE((*tok)->add_bos());  // no tokenizer.ggml.add_bos_token: BPE vocabularies add none
   // Without bos/eos ids the end-of-text token serves as both.
-  auto defaulted = write_and_load("gpt2-no-ids.gguf", "gpt2", false);
+  auto defaulted = write_and_load("gpt2-no-ids.gguf", "gpt-2", false);
   ASSERT_TRUE(defaulted.ok()) << defaulted.message();
   EXPECT_EQ((*defaulted)->eos(), 50256);
   EXPECT_EQ((*defaulted)->bos(), 50256);
-  // An unknown pre-tokenizer is an error, not a silent guess.
+  // An unknown pre-tokenizer is an error, not a silent guess; "gpt2" is not llama.cpp's name.
   EXPECT_NE(write_and_load("gpt2-bad.gguf", "mystery", false).message().find("mystery"),
+            std::string::npos);
+  EXPECT_NE(write_and_load("gpt2-nohyphen.gguf", "gpt2", false).message().find("\"gpt2\""),
             std::string::npos);
 }
 
