@@ -33,6 +33,23 @@ TEST(AegaeonCliTest, AcceptanceRunPrintsTheGoldenText) {
   EXPECT_EQ(r.out.find("tok/s"), std::string::npos);
 }
 
+// --logit-bias reaches the sampler: +100 on one token makes greedy decoding repeat it (tok512's
+// token 400 is " do"); a token id out of range is refused with the vocabulary size.
+TEST(AegaeonCliTest, RunAppliesTheLogitBias) {
+  if (!std::filesystem::exists(Stories())) GTEST_SKIP() << "../shared/models is absent; CI has it";
+  const std::string base = kAegaeon + " run --model " + Stories() +
+                           "/stories260K.bin --tokenizer " + Stories() +
+                           "/tok512.bin --prompt \"Once upon a time\" -t 0 -n 4 -q";
+  auto r = RunCommand(base + " --logit-bias 400=100");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Once upon a time do do do do\n");
+  r = RunCommand(base + " --logit-bias 512=1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--logit-bias 512=1: expected TOKEN=BIAS with a token id below 512"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(AegaeonCliTest, AcceptanceConvertToGgufThenRunPrintsTheSameText) {
   if (!std::filesystem::exists(Stories())) GTEST_SKIP() << "../shared/models is absent; CI has it";
   const std::string out = ::testing::TempDir() + "/s.gguf";

@@ -19,6 +19,7 @@ namespace llms::aegaeon::cli {
 namespace {
 struct RunArgs {
   std::string model, tokenizer, prompt;
+  std::vector<std::string> logit_bias;  // TOKEN=BIAS
   engine::GenerationOptions gen;
   bool quiet = false, hugepages = false;
 };
@@ -67,6 +68,9 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
   app->add_option("--presence-penalty", a->gen.sampling.presence_penalty,
                   "OpenAI's: subtract this from tokens already in the output (default 0)")
       ->check(CLI::Range(-2.0, 2.0));
+  app->add_option("--logit-bias", a->logit_bias,
+                  "TOKEN=BIAS: add BIAS (-100 to 100, as the OpenAI API) to token id TOKEN's logit "
+                  "(repeatable; -100 all but bans a token)");
   app->add_option("-s,--seed", a->gen.sampling.seed, "random seed for sampling (default 0)");
   app->add_option("--stop", a->gen.stop, "stop when this text appears (repeatable; not printed)");
   app->add_option("--threads", a->gen.threads, "compute threads (default 0: one per core)")
@@ -80,6 +84,19 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
     action = [a]() -> int {
       auto loaded = engine::LoadModelFiles(a->model, a->tokenizer);
       if (!loaded.ok()) return Fail(loaded.message());
+      for (const std::string& entry : a->logit_bias) {
+        int token = -1;
+        float bias = 0;
+        char rest = 0;
+        if (std::sscanf(entry.c_str(), "%d=%f%c", &token, &bias, &rest) != 2 || token < 0 ||
+            token >= loaded->model.config.vocab_size || bias < -100 || bias > 100) {
+          return Fail(fmt::format(
+              "--logit-bias {}: expected TOKEN=BIAS with a token id below {} and a bias from "
+              "-100 to 100, e.g. --logit-bias 42=-100",
+              entry, loaded->model.config.vocab_size));
+        }
+        a->gen.sampling.logit_bias.emplace_back(token, bias);
+      }
       std::optional<engine::PlacedModel> placed;
       if (a->hugepages) {
         auto p = engine::PlaceOnHugePages(loaded->model);

@@ -84,46 +84,65 @@ int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
     }
     return best;
   }
-  // Sort by logit (descending; ties by id for determinism), keep top-k, softmax, keep top-p.
-  std::sort(work_.begin(), work_.end(), [](const auto& a, const auto& b) {
+  // Truncation as llama.cpp's chain does it, on the untempered distribution: top-k, then top-p
+  // and min-p (both keep a prefix of the tokens by falling probability, so together the shorter
+  // one). Only as much of the vocabulary is sorted as the cut needs: the top k, or a prefix that
+  // doubles until the cut falls inside it; with no truncation nothing is sorted.
+  auto by_logit = [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
+  };
   size_t keep = work_.size();
-  if (p_.top_k > 0) keep = std::min(keep, static_cast<size_t>(p_.top_k));
-  const float max_logit = work_[0].first;
-  double total = 0.0;
-  std::vector<double> probs(keep);
-  for (size_t i = 0; i < keep; ++i) {
-    probs[i] = std::exp(static_cast<double>((work_[i].first - max_logit) / p_.temperature));
-    total += probs[i];
+  size_t sorted = 0;  // work_[0, sorted) is in order and holds the most likely tokens
+  if (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < keep) {
+    keep = static_cast<size_t>(p_.top_k);
+    std::partial_sort(work_.begin(), work_.begin() + static_cast<std::ptrdiff_t>(keep), work_.end(),
+                      by_logit);
+    sorted = keep;
   }
-  if (p_.top_p < 1.0f) {
+  if (p_.top_p < 1.0f || p_.min_p > 0.0f) {
+    float max_logit = work_[0].first;
+    for (size_t i = 1; i < keep; ++i) max_logit = std::max(max_logit, work_[i].first);
+    double total = 0.0;
+    for (size_t i = 0; i < keep; ++i)
+      total += std::exp(static_cast<double>(work_[i].first - max_logit));
+    const double top_p_mass = static_cast<double>(p_.top_p) * total;
     double acc = 0.0;
     size_t cut = keep;
     for (size_t i = 0; i < keep; ++i) {
-      acc += probs[i] / total;
-      if (acc >= p_.top_p) {
+      if (i == sorted) {  // extend the sorted prefix
+        const size_t next = std::min(keep, std::max<size_t>(64, 2 * sorted));
+        std::partial_sort(work_.begin() + static_cast<std::ptrdiff_t>(sorted),
+                          work_.begin() + static_cast<std::ptrdiff_t>(next),
+                          work_.begin() + static_cast<std::ptrdiff_t>(keep), by_logit);
+        sorted = next;
+      }
+      // Probability relative to the most likely token's (which has 1).
+      const double rel = std::exp(static_cast<double>(work_[i].first - max_logit));
+      if (p_.min_p > 0.0f && i > 0 && rel < static_cast<double>(p_.min_p)) {
+        cut = i;
+        break;
+      }
+      acc += rel;
+      if (p_.top_p < 1.0f && acc >= top_p_mass) {
         cut = i + 1;
         break;
       }
     }
     keep = cut;
-    total = 0.0;
-    for (size_t i = 0; i < keep; ++i) total += probs[i];
   }
-  if (p_.min_p > 0.0f) {
-    // probs[0] is the most likely's (unnormalised); the rest are in descending order.
-    const double floor = static_cast<double>(p_.min_p) * probs[0];
-    size_t cut = 1;
-    while (cut < keep && probs[cut] >= floor) ++cut;
-    keep = cut;
-    total = 0.0;
-    for (size_t i = 0; i < keep; ++i) total += probs[i];
+  // Temperature over what is left, then one draw (in the order the candidates stand).
+  float max_logit = work_[0].first;
+  for (size_t i = 1; i < keep; ++i) max_logit = std::max(max_logit, work_[i].first);
+  probs_.resize(keep);
+  double total = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    probs_[i] = std::exp(static_cast<double>((work_[i].first - max_logit) / p_.temperature));
+    total += probs_[i];
   }
   const double u = rng_.NextOpenUnit() * total;
   double acc = 0.0;
   for (size_t i = 0; i < keep; ++i) {
-    acc += probs[i];
+    acc += probs_[i];
     if (u < acc) return work_[i].second;
   }
   return work_[keep - 1].second;

@@ -1,9 +1,9 @@
 // Sampler: picks the next token from logits: greedy (temperature 0), or temperature with top-k,
 // top-p (nucleus), min-p, a repetition penalty, OpenAI's frequency and presence penalties and a
 // logit bias, drawing from the project's seeded Rng so a seed reproduces a completion on every
-// machine. Order: logit bias, OpenAI penalties, repetition penalty, then (temperature > 0)
-// temperature, top-k, top-p and min-p on the tempered probabilities (vLLM's order; llama.cpp
-// applies top-p and min-p before the temperature).
+// machine. Order, llama.cpp's: logit bias, OpenAI penalties, repetition penalty, then (temperature
+// > 0) top-k, top-p and min-p on the untempered probabilities, then the temperature over the
+// tokens left and one draw. Only as much of the vocabulary is sorted as the truncation needs.
 // Stateless apart from its Rng; one per sequence. Also: the log-probabilities of a token and of
 // the most likely alternatives (the OpenAI API's `logprobs`).
 #pragma once
@@ -45,6 +45,7 @@ class Sampler {
   SamplingParams p_;
   Rng rng_;
   std::vector<std::pair<float, int>> work_;
+  std::vector<double> probs_;
   std::vector<int> counts_;  // scratch for the OpenAI penalties and the repetition window
 };
 

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <vector>
+
+#include "core/rng.h"
 
 namespace llms::engine {
 namespace {
@@ -141,6 +145,81 @@ TEST(SamplerTest, LogprobsAreTheLogSoftmaxAndTheTopAlternatives) {
   EXPECT_EQ(lp.top[1].first, 1);
   EXPECT_TRUE(ComputeLogprobs(logits, 0, 0).top.empty());
   EXPECT_EQ(ComputeLogprobs(logits, 0, 10).top.size(), 3u);
+}
+
+// llama.cpp's order: top-p and min-p cut the untempered distribution, the temperature then applies
+// to what is left. Logits [2, 1, 0] have probabilities .665, .245, .090: top-p 0.8 keeps tokens 0
+// and 1 (at temperature 0.5 first, as vLLM orders it, token 0 alone would pass: .867), and min-p
+// 0.3 keeps them too (relative .368 for token 1; .135 after the temperature).
+TEST(SamplerTest, TruncationComesBeforeTheTemperatureAsInLlamaCpp) {
+  const std::vector<float> logits = {2.0f, 1.0f, 0.0f};
+  for (const bool use_min_p : {false, true}) {
+    SamplingParams p = Params(0.5f, 0, use_min_p ? 1.0f : 0.8f, 1.0f, 7);
+    if (use_min_p) p.min_p = 0.3f;
+    Sampler s(p);
+    std::map<int, int> seen;
+    for (int i = 0; i < 4000; ++i) ++seen[s.Sample(logits, {})];
+    EXPECT_EQ(seen[2], 0) << (use_min_p ? "min_p" : "top_p");
+    // Among tokens 0 and 1 at temperature 0.5: e^2 / (e^4 + e^2) = 0.119 for token 1.
+    EXPECT_NEAR(seen[1] / 4000.0, 0.119, 0.02) << (use_min_p ? "min_p" : "top_p");
+  }
+}
+
+// The truncation sorts only a prefix of a large vocabulary; the tokens it keeps and the draw are
+// those of a full sort (same seed, same token) for top-k, top-p and min-p alone and together.
+TEST(SamplerTest, PartialSortingDrawsWhatAFullSortDraws) {
+  Rng rng(5);
+  std::vector<float> logits(50000);
+  for (float& v : logits) v = static_cast<float>(rng.NextOpenUnit() * 12.0);
+  auto reference = [&](const SamplingParams& p, Rng& r) {
+    std::vector<std::pair<float, int>> w;
+    for (size_t i = 0; i < logits.size(); ++i) w.emplace_back(logits[i], static_cast<int>(i));
+    std::sort(w.begin(), w.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    size_t keep = p.top_k > 0 ? static_cast<size_t>(p.top_k) : w.size();
+    double total = 0, acc = 0;
+    for (size_t i = 0; i < keep; ++i) total += std::exp(double{w[i].first - w[0].first});
+    size_t cut = keep;
+    for (size_t i = 0; i < keep; ++i) {
+      const double rel = std::exp(double{w[i].first - w[0].first});
+      if (p.min_p > 0 && i > 0 && rel < p.min_p) {
+        cut = i;
+        break;
+      }
+      acc += rel;
+      if (p.top_p < 1 && acc >= p.top_p * total) {
+        cut = i + 1;
+        break;
+      }
+    }
+    std::vector<double> probs(cut);
+    double sum = 0;
+    for (size_t i = 0; i < cut; ++i)
+      sum += probs[i] = std::exp((w[i].first - w[0].first) / p.temperature);
+    const double u = r.NextOpenUnit() * sum;
+    double a = 0;
+    for (size_t i = 0; i < cut; ++i) {
+      a += probs[i];
+      if (u < a) return w[i].second;
+    }
+    return w[cut - 1].second;
+  };
+  struct Case {
+    int top_k;
+    float top_p, min_p;
+  };
+  for (const Case& c : {Case{40, 1.0f, 0.0f}, Case{0, 0.9f, 0.0f}, Case{0, 1.0f, 0.05f},
+                        Case{0, 0.5f, 0.2f}, Case{1000, 0.95f, 0.01f}, Case{0, 0.999f, 0.0f}}) {
+    SamplingParams p = Params(0.8f, c.top_k, c.top_p, 1.0f, 11);
+    p.min_p = c.min_p;
+    Sampler s(p);
+    Rng r(11);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(s.Sample(logits, {}), reference(p, r))
+          << "top_k " << c.top_k << " top_p " << c.top_p << " min_p " << c.min_p << " draw " << i;
+    }
+  }
 }
 
 }  // namespace
