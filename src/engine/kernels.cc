@@ -132,19 +132,26 @@ void QuantRows(const MatArgs& a) {
   }
 }
 
-void AttnScores(const float* q, const float* k, int64_t stride, int count, int hs, float scale,
-                float* out) {
-  for (int t = 0; t < count; ++t) {
-    const float* kt = k + t * stride;
-    float score = 0.0f;
-    for (int i = 0; i < hs; ++i) score += q[i] * kt[i];
-    out[t] = score * scale;
+void AttnScores(const float* q, int heads, const float* k, int64_t stride, int count, int hs,
+                float scale, float* out, int64_t out_stride) {
+  for (int j = 0; j < heads; ++j) {
+    const float* qj = q + static_cast<int64_t>(j) * hs;
+    for (int t = 0; t < count; ++t) {
+      const float* kt = k + t * stride;
+      float score = 0.0f;
+      for (int i = 0; i < hs; ++i) score += qj[i] * kt[i];
+      out[j * out_stride + t] = score * scale;
+    }
   }
 }
-void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, int hs, float* out) {
-  for (int t = 0; t < count; ++t) {
-    const float* vt = v + t * stride;
-    for (int i = 0; i < hs; ++i) out[i] += a[t] * vt[i];
+void AttnAccumulate(const float* a, int64_t a_stride, int heads, const float* v, int64_t stride,
+                    int count, int hs, float* out) {
+  for (int j = 0; j < heads; ++j) {
+    float* oj = out + static_cast<int64_t>(j) * hs;
+    for (int t = 0; t < count; ++t) {
+      const float* vt = v + t * stride;
+      for (int i = 0; i < hs; ++i) oj[i] += a[j * a_stride + t] * vt[i];
+    }
   }
 }
 // ggml's reference Q8_0 quantization (QuantizeRow's), split into values and float scales.

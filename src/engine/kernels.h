@@ -62,12 +62,16 @@ using MatKernel = void (*)(const MatArgs&);
 struct DotKernels {
   std::string_view name;
   MatKernel f32, f16, bf16, q8_0, q4_0;
-  // Attention over the `count` positions of one KV block, rows t at k + t * stride:
-  // out[t] = scale * (q . k_t), and out += sum_t a[t] * v_t (hs values each).
-  void (*attn_scores)(const float* q, const float* k, int64_t stride, int count, int hs,
-                      float scale, float* out);
-  void (*attn_accumulate)(const float* a, const float* v, int64_t stride, int count, int hs,
-                          float* out);
+  // Attention over the `count` positions of one KV block for `heads` query heads that share its
+  // KV head (grouped-query attention; their queries at q + j * hs), each key and value read once
+  // for all of them. Rows t at k + t * stride:
+  //   out[j * out_stride + t] = scale * (q_j . k_t), and
+  //   out_j += sum_t a[j * a_stride + t] * v_t   (out_j at out + j * hs; hs values each).
+  // Each head's arithmetic is the same whatever `heads` is.
+  void (*attn_scores)(const float* q, int heads, const float* k, int64_t stride, int count, int hs,
+                      float scale, float* out, int64_t out_stride);
+  void (*attn_accumulate)(const float* a, int64_t a_stride, int heads, const float* v,
+                          int64_t stride, int count, int hs, float* out);
   // In place: x = softmax(x) over n values.
   void (*softmax)(float* x, int n);
   // One activation row as Q8_0 (n a multiple of 32): values q (32-byte aligned) and each block's

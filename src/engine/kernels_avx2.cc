@@ -210,32 +210,50 @@ void Softmax(float* x, int n) {
   for (; i < n; ++i) x[i] *= _mm_cvtss_f32(_mm256_castps256_ps128(inv));
 }
 
-void AttnScores(const float* q, const float* k, int64_t stride, int count, int hs, float scale,
-                float* out) {
+// Up to 4 heads at a time read each key chunk once; per head and position the products are
+// summed in the same order whatever the number of heads.
+void AttnScores(const float* q, int heads, const float* k, int64_t stride, int count, int hs,
+                float scale, float* out, int64_t out_stride) {
   if (hs % 8 != 0) {
-    ScalarKernels().attn_scores(q, k, stride, count, hs, scale, out);
+    ScalarKernels().attn_scores(q, heads, k, stride, count, hs, scale, out, out_stride);
     return;
   }
-  for (int t = 0; t < count; ++t) {
-    const float* kt = k + t * stride;
-    __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(kt));
-    for (int i = 8; i < hs; i += 8)
-      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(kt + i), acc);
-    out[t] = HSum(acc) * scale;
+  for (int j0 = 0; j0 < heads; j0 += 4) {
+    const int nj = std::min(4, heads - j0);
+    const float* qj = q + static_cast<int64_t>(j0) * hs;
+    for (int t = 0; t < count; ++t) {
+      const float* kt = k + t * stride;
+      __m256 acc[4];
+      const __m256 k0 = _mm256_loadu_ps(kt);
+      for (int j = 0; j < nj; ++j) acc[j] = _mm256_mul_ps(_mm256_loadu_ps(qj + j * hs), k0);
+      for (int i = 8; i < hs; i += 8) {
+        const __m256 ki = _mm256_loadu_ps(kt + i);
+        for (int j = 0; j < nj; ++j)
+          acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(qj + j * hs + i), ki, acc[j]);
+      }
+      for (int j = 0; j < nj; ++j) out[(j0 + j) * out_stride + t] = HSum(acc[j]) * scale;
+    }
   }
 }
 
-void AttnAccumulate(const float* a, const float* v, int64_t stride, int count, int hs, float* out) {
+void AttnAccumulate(const float* a, int64_t a_stride, int heads, const float* v, int64_t stride,
+                    int count, int hs, float* out) {
   if (hs % 8 != 0) {
-    ScalarKernels().attn_accumulate(a, v, stride, count, hs, out);
+    ScalarKernels().attn_accumulate(a, a_stride, heads, v, stride, count, hs, out);
     return;
   }
-  for (int i = 0; i < hs; i += 8) {
-    __m256 acc = _mm256_loadu_ps(out + i);
-    for (int t = 0; t < count; ++t) {
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(a[t]), _mm256_loadu_ps(v + t * stride + i), acc);
+  for (int j0 = 0; j0 < heads; j0 += 4) {
+    const int nj = std::min(4, heads - j0);
+    for (int i = 0; i < hs; i += 8) {
+      __m256 acc[4];
+      for (int j = 0; j < nj; ++j) acc[j] = _mm256_loadu_ps(out + (j0 + j) * hs + i);
+      for (int t = 0; t < count; ++t) {
+        const __m256 vt = _mm256_loadu_ps(v + t * stride + i);
+        for (int j = 0; j < nj; ++j)
+          acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(a[(j0 + j) * a_stride + t]), vt, acc[j]);
+      }
+      for (int j = 0; j < nj; ++j) _mm256_storeu_ps(out + (j0 + j) * hs + i, acc[j]);
     }
-    _mm256_storeu_ps(out + i, acc);
   }
 }
 

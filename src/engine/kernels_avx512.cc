@@ -9,9 +9,9 @@
 // its block's d_w * d_x and summed in floats. Tiles of up to 4 weight rows x 4 activation rows keep
 // 16 accumulators in registers, so a weight block is loaded once per 4 activation rows and an
 // activation block once per 4 weight rows; decode at batch 1 has its own one-row loop
-// (QuantDotOne) with the same arithmetic in half the instructions. Attention, softmax and the
-// activation quantizer reuse the AVX2 kernels. engine_bench's MatMul/ and Decode/.../kernels
-// benchmarks compare the two sets.
+// (QuantDotOne) with the same arithmetic in half the instructions. Attention has 16-float
+// versions here; the softmax and the activation quantizer reuse the AVX2 kernels. engine_bench's
+// MatMul/ and Decode/.../kernels benchmarks compare the two sets.
 //
 // GCC 12's AVX-512 headers initialise their "undefined" registers from themselves, which
 // -Wuninitialized reports at every use (a known false positive of those headers).
@@ -361,14 +361,72 @@ LLMS_DEFINE_FLOAT_ROWS(F32, float)
 LLMS_DEFINE_FLOAT_ROWS(F16, uint16_t)
 LLMS_DEFINE_FLOAT_ROWS(BF16, uint16_t)
 
+// Attention over one KV block with 16-float vectors (head sizes a multiple of 16, up to 256; others
+// take the AVX2 kernels): each key held in registers for all the heads that share it, the weighted
+// sum of values with up to 4 heads' outputs held in registers across the block's positions.
+const DotKernels* avx2_kernels = nullptr;
+
+void AttnScores512(const float* q, int heads, const float* k, int64_t stride, int count, int hs,
+                   float scale, float* out, int64_t out_stride) {
+  if (hs % 16 != 0 || hs > 256) {
+    avx2_kernels->attn_scores(q, heads, k, stride, count, hs, scale, out, out_stride);
+    return;
+  }
+  const int chunks = hs / 16;
+  for (int t = 0; t < count; ++t) {
+    const float* kt = k + t * stride;
+    __m512 kv[16];
+    for (int c = 0; c < chunks; ++c) kv[c] = _mm512_loadu_ps(kt + 16 * c);
+    for (int j = 0; j < heads; ++j) {
+      const float* qj = q + static_cast<int64_t>(j) * hs;
+      __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qj), kv[0]);
+      for (int c = 1; c < chunks; ++c)
+        acc = _mm512_fmadd_ps(_mm512_loadu_ps(qj + 16 * c), kv[c], acc);
+      out[j * out_stride + t] = _mm512_reduce_add_ps(acc) * scale;
+    }
+  }
+}
+
+void AttnAccumulate512(const float* a, int64_t a_stride, int heads, const float* v, int64_t stride,
+                       int count, int hs, float* out) {
+  if (hs % 16 != 0 || hs > 256) {
+    avx2_kernels->attn_accumulate(a, a_stride, heads, v, stride, count, hs, out);
+    return;
+  }
+  // 64 output values of up to 4 heads in 16 registers; each value chunk read once for them.
+  for (int i0 = 0; i0 < hs; i0 += 64) {
+    const int n = std::min(4, (hs - i0) / 16);
+    for (int j0 = 0; j0 < heads; j0 += 4) {
+      const int nj = std::min(4, heads - j0);
+      __m512 acc[4][4];
+      for (int j = 0; j < nj; ++j)
+        for (int c = 0; c < n; ++c) acc[j][c] = _mm512_loadu_ps(out + (j0 + j) * hs + i0 + 16 * c);
+      for (int t = 0; t < count; ++t) {
+        const float* vt = v + t * stride + i0;
+        __m512 vv[4];
+        for (int c = 0; c < n; ++c) vv[c] = _mm512_loadu_ps(vt + 16 * c);
+        for (int j = 0; j < nj; ++j) {
+          const __m512 w = _mm512_set1_ps(a[(j0 + j) * a_stride + t]);
+          for (int c = 0; c < n; ++c) acc[j][c] = _mm512_fmadd_ps(w, vv[c], acc[j][c]);
+        }
+      }
+      for (int j = 0; j < nj; ++j)
+        for (int c = 0; c < n; ++c) _mm512_storeu_ps(out + (j0 + j) * hs + i0 + 16 * c, acc[j][c]);
+    }
+  }
+}
+
 DotKernels MakeAvx512() {
-  DotKernels k = *Avx2KernelsIfBuilt();  // attention and softmax
+  avx2_kernels = Avx2KernelsIfBuilt();
+  DotKernels k = *avx2_kernels;  // softmax and the activation quantizer
   k.name = "avx512";
   k.f32 = F32Rows;
   k.f16 = F16Rows;
   k.bf16 = BF16Rows;
   k.q8_0 = Q8Rows;
   k.q4_0 = Q4Rows;
+  k.attn_scores = AttnScores512;
+  k.attn_accumulate = AttnAccumulate512;
   SetAvx512GroupKernels(k);  // the K-quants; Q4_1, Q5_0 and Q5_1 stay AVX2's
   return k;
 }

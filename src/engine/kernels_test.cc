@@ -73,33 +73,55 @@ void ExpectAgreesWithScalar(const DotKernels& simd) {
 }
 
 // The attention kernels (scores over a KV block, the weighted sum of values) and the softmax
-// against the scalar ones, over head sizes that exercise the vector tails and partial blocks.
+// against the scalar ones, over head sizes that exercise the vector tails and partial blocks, for
+// 1 to 5 query heads sharing the block; and each head's results with others beside it equal its
+// results alone, bit for bit.
 void ExpectAttentionAgreesWithScalar(const DotKernels& simd) {
   const DotKernels& ref = ScalarKernels();
   for (int hs : {8, 20, 64, 80, 128}) {
     for (int count : {1, 7, 16}) {
-      const int64_t stride = hs + 12;  // rows of a block are not contiguous
-      const auto q = Random(static_cast<size_t>(hs), 3);
-      const auto k = Random(static_cast<size_t>(stride * count), 4);
-      std::vector<float> a(static_cast<size_t>(count)), b(a.size());
-      ref.attn_scores(q.data(), k.data(), stride, count, hs, 0.125f, a.data());
-      simd.attn_scores(q.data(), k.data(), stride, count, hs, 0.125f, b.data());
-      for (size_t i = 0; i < a.size(); ++i) {
-        ASSERT_NEAR(a[i], b[i], 1e-5f * (1 + std::fabs(a[i]))) << simd.name << " scores hs=" << hs;
-      }
-      std::vector<float> sa = a, sb = a;
-      ref.softmax(sa.data(), count);
-      simd.softmax(sb.data(), count);
-      for (size_t i = 0; i < sa.size(); ++i) {
-        ASSERT_NEAR(sa[i], sb[i], 1e-6f) << simd.name << " softmax n=" << count;
-      }
-      const auto v = Random(static_cast<size_t>(stride * count), 5);
-      std::vector<float> oa(static_cast<size_t>(hs), 0.5f), ob = oa;
-      ref.attn_accumulate(sa.data(), v.data(), stride, count, hs, oa.data());
-      simd.attn_accumulate(sa.data(), v.data(), stride, count, hs, ob.data());
-      for (size_t i = 0; i < oa.size(); ++i) {
-        ASSERT_NEAR(oa[i], ob[i], 1e-5f * (1 + std::fabs(oa[i])))
-            << simd.name << " accumulate hs=" << hs;
+      for (int heads : {1, 3, 4, 5}) {
+        const int64_t stride = hs + 12;  // rows of a block are not contiguous
+        const int64_t span = count + 3;  // each head's row of scores, padded
+        const auto q = Random(static_cast<size_t>(hs * heads), 3);
+        const auto k = Random(static_cast<size_t>(stride * count), 4);
+        std::vector<float> a(static_cast<size_t>(span * heads)), b(a.size());
+        ref.attn_scores(q.data(), heads, k.data(), stride, count, hs, 0.125f, a.data(), span);
+        simd.attn_scores(q.data(), heads, k.data(), stride, count, hs, 0.125f, b.data(), span);
+        for (int j = 0; j < heads; ++j) {
+          std::vector<float> alone(static_cast<size_t>(count));
+          simd.attn_scores(q.data() + j * hs, 1, k.data(), stride, count, hs, 0.125f, alone.data(),
+                           count);
+          for (int t = 0; t < count; ++t) {
+            const size_t i = static_cast<size_t>(j * span + t);
+            ASSERT_NEAR(a[i], b[i], 1e-5f * (1 + std::fabs(a[i])))
+                << simd.name << " scores hs=" << hs << " heads=" << heads;
+            ASSERT_EQ(alone[static_cast<size_t>(t)], b[i]) << simd.name << " head " << j;
+          }
+        }
+        std::vector<float> sa = a, sb = a;
+        for (int j = 0; j < heads; ++j) {
+          ref.softmax(sa.data() + j * span, count);
+          simd.softmax(sb.data() + j * span, count);
+        }
+        for (size_t i = 0; i < sa.size(); ++i) {
+          ASSERT_NEAR(sa[i], sb[i], 1e-6f) << simd.name << " softmax n=" << count;
+        }
+        const auto v = Random(static_cast<size_t>(stride * count), 5);
+        std::vector<float> oa(static_cast<size_t>(hs * heads), 0.5f), ob = oa;
+        ref.attn_accumulate(sa.data(), span, heads, v.data(), stride, count, hs, oa.data());
+        simd.attn_accumulate(sa.data(), span, heads, v.data(), stride, count, hs, ob.data());
+        for (int j = 0; j < heads; ++j) {
+          std::vector<float> alone(static_cast<size_t>(hs), 0.5f);
+          simd.attn_accumulate(sa.data() + j * span, span, 1, v.data(), stride, count, hs,
+                               alone.data());
+          for (int i = 0; i < hs; ++i) {
+            const size_t at = static_cast<size_t>(j * hs + i);
+            ASSERT_NEAR(oa[at], ob[at], 1e-5f * (1 + std::fabs(oa[at])))
+                << simd.name << " accumulate hs=" << hs << " heads=" << heads;
+            ASSERT_EQ(alone[static_cast<size_t>(i)], ob[at]) << simd.name << " head " << j;
+          }
+        }
       }
     }
   }
