@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,11 +38,12 @@ namespace {
 using engine::GgmlType;
 using testing::RunCommand;
 
-#define REQUIRE_LLAMA_CPP()                                                             \
-  do {                                                                                  \
-    if (!std::filesystem::exists(LLAMA_REF_BIN))                                        \
-      GTEST_SKIP() << "llama.cpp's library is absent: run scripts/setup.sh (npm ci in " \
-                      "tests/llama_cpp) and reconfigure";                               \
+#define REQUIRE_LLAMA_CPP()                                                          \
+  do {                                                                               \
+    if (!std::string_view(LLAMA_REF_ABSENT).empty())                                 \
+      GTEST_SKIP() << "llama.cpp's library is not built here: " << LLAMA_REF_ABSENT; \
+    if (!std::filesystem::exists(LLAMA_REF_BIN))                                     \
+      GTEST_SKIP() << LLAMA_REF_BIN << " is missing: build the llama_ref target";    \
   } while (0)
 
 std::string Scratch() {
