@@ -11,7 +11,7 @@ seconds=${1:-60}
 bin=${2:-build/bin}
 out=build-fuzz
 mkdir -p "$out/corpus"
-sources=(src/engine/gguf_fuzz.cc src/engine/gguf.cc src/engine/gguf_loader.cc src/engine/ggml_types.cc
+sources=(src/engine/gguf_fuzz.cc src/engine/gguf.cc src/engine/gguf_loader.cc src/engine/ggml_types.cc src/engine/kquants.cc
          src/engine/sentencepiece_tokenizer.cc src/engine/gpt2_tokenizer.cc src/engine/tokenizer.cc
          src/core/mapped_file.cc)
 if [ ! -x "$out/gguf_fuzz" ] || [ -n "$(find "${sources[@]}" src/engine/*.h -newer "$out/gguf_fuzz")" ]; then
