@@ -35,6 +35,11 @@ for type in Q8_0 Q4_K_M; do
     a=() b=() r=()
     for s in $(seq 1 "$samples"); do
       x=$(ours "$type" "$batch"); y=$(theirs "$file" "$batch")
+      if [ -z "$x" ] || [ -z "$y" ]; then
+        echo "no result for batch $batch (engine_bench has Decode/1B-$type at threads 2 only, and" \
+             "at 1 for batch 1; llama_ref must run): aegaeon '$x', llama.cpp '$y'" >&2
+        exit 1
+      fi
       a+=("$x"); b+=("$y"); r+=("$(awk -v x="$x" -v y="$y" 'BEGIN{printf "%.3f", x/y}')")
       printf '%-6s %-7s %12s %12s %8s\n' "$batch" "$s" "$x" "$y" "${r[-1]}"
     done

@@ -33,10 +33,13 @@ Result<engine::FileType> ParseType(const std::string& name) {
   return *t;
 }
 
-constexpr const char* kTypeHelp =
-    "; f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, or a K-quant mix as llama.cpp makes it: q2_k, "
-    "q2_k_s, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k (per-tensor types: "
-    "`model info --tensors`)";
+// The file types as llama.cpp's quantizer names them (file_type.h).
+std::string TypeHelp(const char* lead) {
+  return fmt::format(
+      "{}; one of {} (the k_s/k_m/k_l types are llama.cpp's per-tensor mixes: `model info "
+      "--tensors` lists each tensor's type)",
+      lead, engine::FileTypeNames());
+}
 
 // A progress bar over tensors written, with the output's name.
 engine::WriteProgress Progress(std::shared_ptr<ProgressBar>& bar, const std::string& output) {
@@ -161,8 +164,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   convert->add_option("-i,--input", a->input, "llama2.c model (.bin)")->required();
   convert->add_option("--tokenizer", a->tokenizer, "llama2.c tokenizer (tok*.bin)")->required();
   convert->add_option("-o,--output", a->output, "GGUF file to write")->required();
-  convert->add_option("--type", a->type,
-                      std::string("weight type: f32 (default, exact)") + kTypeHelp);
+  convert->add_option("--type", a->type, TypeHelp("weight type: f32 (default, exact)"));
   convert->callback([a, &action] {
     action = [a]() -> int {
       auto type = ParseType(a->type);
@@ -182,7 +184,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
       "rewrite a GGUF model's weight matrices in another type (q8_0, q4_k_m, f16, ...)");
   quantize->add_option("-i,--input", a->input, "GGUF model")->required();
   quantize->add_option("-o,--output", a->output, "GGUF file to write")->required();
-  quantize->add_option("--type", a->type, std::string("weight type: f32") + kTypeHelp)->required();
+  quantize->add_option("--type", a->type, TypeHelp("weight type"))->required();
   quantize->callback([a, &action] {
     action = [a]() -> int {
       auto type = ParseType(a->type);
@@ -201,7 +203,7 @@ void RegisterModel(CLI::App& root, std::function<int()>& action) {
   dummy->add_option("--preset", a->preset, "shape preset (see --list), e.g. llama-1b, qwen2-0.5b");
   dummy->add_flag("--list", a->list, "list the presets and exit");
   dummy->add_option("-o,--output", a->output, "GGUF file to write");
-  dummy->add_option("--type", a->type, std::string("weight type: f32 (default)") + kTypeHelp);
+  dummy->add_option("--type", a->type, TypeHelp("weight type: f32 (default)"));
   dummy->add_option("--seed", a->seed, "random seed for the weights (default 0)");
   dummy->add_option("--name", a->name, "general.name to record (default: the preset's name)");
   dummy

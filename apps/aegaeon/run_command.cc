@@ -89,7 +89,7 @@ void RegisterRun(CLI::App& root, std::function<int()>& action) {
         float bias = 0;
         char rest = 0;
         if (std::sscanf(entry.c_str(), "%d=%f%c", &token, &bias, &rest) != 2 || token < 0 ||
-            token >= loaded->model.config.vocab_size || bias < -100 || bias > 100) {
+            token >= loaded->model.config.vocab_size || !(bias >= -100 && bias <= 100)) {
           return Fail(fmt::format(
               "--logit-bias {}: expected TOKEN=BIAS with a token id below {} and a bias from "
               "-100 to 100, e.g. --logit-bias 42=-100",

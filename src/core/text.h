@@ -12,6 +12,8 @@
 namespace llms {
 
 std::string_view Trim(std::string_view s);
+// ASCII letters lower-cased, other bytes as they are (names, not natural-language text).
+std::string AsciiLower(std::string_view s);
 // Splits on `sep` without trimming; "a,,b" gives {"a", "", "b"}.
 std::vector<std::string_view> Split(std::string_view s, char sep);
 // Splits one CSV line on commas outside double quotes; quotes are removed and "" inside them is

@@ -8,6 +8,11 @@
 namespace llms {
 namespace {
 
+TEST(TextTest, AsciiLowerLeavesOtherBytes) {
+  EXPECT_EQ(AsciiLower("Q4_K_M"), "q4_k_m");
+  EXPECT_EQ(AsciiLower("\xC3\x89t\xC3\xA9 AZ az 09"), "\xC3\x89t\xC3\xA9 az az 09");
+}
+
 TEST(TextTest, ParseDoubleIsStrict) {
   EXPECT_EQ(ParseDouble(" 1.5 "), 1.5);
   EXPECT_EQ(ParseDouble("1e-3"), 1e-3);

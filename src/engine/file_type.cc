@@ -1,9 +1,10 @@
 // llama.cpp's file types and their per-tensor type mixes.
 #include "engine/file_type.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <iterator>
+
+#include "core/text.h"
 
 namespace llms::engine {
 
@@ -15,11 +16,11 @@ constexpr FileType kFileTypes[] = {
     {"bf16", 32, GgmlType::kBF16},   {"q8_0", 7, GgmlType::kQ8_0},
     {"q4_0", 2, GgmlType::kQ4_0},    {"q4_1", 3, GgmlType::kQ4_1},
     {"q5_0", 8, GgmlType::kQ5_0},    {"q5_1", 9, GgmlType::kQ5_1},
-    {"q2_k", 10, GgmlType::kQ2_K},   {"q2_k_s", 21, GgmlType::kQ2_K},
-    {"q3_k_s", 11, GgmlType::kQ3_K}, {"q3_k_m", 12, GgmlType::kQ3_K},
-    {"q3_k_l", 13, GgmlType::kQ3_K}, {"q4_k_s", 14, GgmlType::kQ4_K},
-    {"q4_k_m", 15, GgmlType::kQ4_K}, {"q5_k_s", 16, GgmlType::kQ5_K},
-    {"q5_k_m", 17, GgmlType::kQ5_K}, {"q6_k", 18, GgmlType::kQ6_K},
+    {"q2_k", 10, GgmlType::kQ2_K},   {"q3_k_s", 11, GgmlType::kQ3_K},
+    {"q3_k_m", 12, GgmlType::kQ3_K}, {"q3_k_l", 13, GgmlType::kQ3_K},
+    {"q4_k_s", 14, GgmlType::kQ4_K}, {"q4_k_m", 15, GgmlType::kQ4_K},
+    {"q5_k_s", 16, GgmlType::kQ5_K}, {"q5_k_m", 17, GgmlType::kQ5_K},
+    {"q6_k", 18, GgmlType::kQ6_K},
 };
 
 // llama.cpp's choice of layers that get more bits: the first and last eighth, and every third
@@ -68,8 +69,7 @@ GgmlType Fallback(GgmlType t, int64_t cols) {
 }  // namespace
 
 std::optional<FileType> FileTypeFromName(std::string_view name) {
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string lower = AsciiLower(name);
   for (const FileType& ft : kFileTypes) {
     if (ft.name == lower) return ft;
   }
@@ -122,8 +122,6 @@ GgmlType TensorTypeFor(const FileType& ft, const ModelConfig& config, std::strin
   } else if (role == "attn_v.weight") {
     if (f == "q2_k") {
       t = n_gqa >= 4 ? GgmlType::kQ4_K : GgmlType::kQ3_K;
-    } else if (f == "q2_k_s" && n_gqa >= 4) {
-      t = GgmlType::kQ4_K;
     } else if (f == "q3_k_m") {
       t = layer < 2 ? GgmlType::kQ5_K : GgmlType::kQ4_K;
     } else if (f == "q3_k_l") {
@@ -137,8 +135,6 @@ GgmlType TensorTypeFor(const FileType& ft, const ModelConfig& config, std::strin
   } else if (role == "ffn_down.weight") {
     if (f == "q2_k") {
       t = GgmlType::kQ3_K;
-    } else if (f == "q2_k_s") {
-      if (layer < n / 8) t = GgmlType::kQ4_K;
     } else if (f == "q3_k_m") {
       t = layer < n / 16 ? GgmlType::kQ5_K : GgmlType::kQ4_K;
     } else if (f == "q3_k_l") {

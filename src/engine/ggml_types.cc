@@ -2,12 +2,12 @@
 #include "engine/ggml_types.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <iterator>
 #include <string>
 
+#include "core/text.h"
 #include "engine/kquants.h"
 
 namespace llms::engine {
@@ -59,13 +59,9 @@ bool IsKQuant(GgmlType type) {
 }
 
 std::optional<GgmlType> GgmlTypeFromName(std::string_view name) {
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string lower = AsciiLower(name);
   for (GgmlType t : kAllGgmlTypes) {
-    std::string name_lower(TraitsOf(static_cast<uint32_t>(t))->name);
-    for (char& ch : name_lower)
-      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower == name_lower) return t;
+    if (lower == AsciiLower(TraitsOf(static_cast<uint32_t>(t))->name)) return t;
   }
   return std::nullopt;
 }

@@ -6,7 +6,9 @@
 // to Q8_K (256 int8 with one scale and sums per 16) for the K-quants, and each weight block is
 // multiplied in integers. The 32-value types apply one float scale per block (and, for Q4_1/Q5_1,
 // minimum x activation sum per block); a K-quant super-block's sub-block scales apply in integers
-// and its minimums through the activation sums, one float multiply-add per 256 values.
+// and its minimums through the activation sums, one float multiply-add per 256 values. (ggml takes
+// Q4_1/Q5_1 against Q8_1 activations, whose sums it stores rounded to F16; here the sums are exact,
+// a difference far below the quantization's.)
 // MatMul splits the output rows over a ThreadPool when the product is large enough to pay for it.
 #pragma once
 

@@ -8,23 +8,13 @@
 
 #include "engine/kernels.h"
 #include "engine/kernels_rows.h"
+#include "engine/simd_sum.h"
 
 namespace llms::engine {
 
 void SetAvx2GroupKernels(DotKernels& k);  // kernels_avx2_groups.cc
 
 namespace {
-
-inline float HSum(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  const __m128 hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  __m128 sh = _mm_movehdup_ps(lo);
-  __m128 s = _mm_add_ps(lo, sh);
-  sh = _mm_movehl_ps(sh, s);
-  s = _mm_add_ss(s, sh);
-  return _mm_cvtss_f32(s);
-}
 
 // Float rows: per activation row two accumulators (elements i..i+7 and i+8..i+15 of each
 // 16-element step), an 8-element step into the first, then a scalar tail.

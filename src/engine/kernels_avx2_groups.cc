@@ -16,19 +16,13 @@
 #include "engine/kernels_group_formats.h"
 #include "engine/kernels_rows.h"
 #include "engine/kquants.h"
+#include "engine/simd_sum.h"
 
 namespace llms::engine {
 
 namespace {
 
 using namespace group_formats;  // NOLINT(google-build-using-namespace): this file's formats
-
-inline float HSum(__m256 v) {
-  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
 
 constexpr int kPrefetchBytes = 2048;
 
@@ -112,7 +106,7 @@ void GroupRows(const MatArgs& a) {
       a, [&a](const typename F::Block* w, int64_t r, int k, float* t) {
         WithTileWidth(k, [&](auto nx) {
           GroupTile<nx(), F>(w, a.xq + r * a.x_stride * kQBlock, a.xd + r * a.x_stride,
-                             a.xsum + r * a.x_stride * 2, a.x_stride, a.n, t);
+                             F::kMins ? a.xsum + r * a.x_stride * 2 : nullptr, a.x_stride, a.n, t);
         });
       });
 }

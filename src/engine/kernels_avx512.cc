@@ -1,5 +1,6 @@
 // AVX-512 kernels (F, BW, VL, DQ and VNNI; this file alone is compiled with those flags, and
-// kernels.cc calls it only after checking the CPU). Quantized products use VNNI's vpdpbusd, which
+// kernels.cc calls it only after checking the CPU). The Q8_0 and Q4_0 products use VNNI's vpdpbusd
+// (the K-quants are in kernels_avx512_groups.cc; Q4_1, Q5_0 and Q5_1 use the AVX2 kernels), which
 // multiplies unsigned by signed bytes and adds groups of four into 32-bit lanes. The weights are
 // made unsigned (Q8_0: w + 128; Q4_0's nibbles q already are, w = q - 8) and the signed
 // activations' offset is subtracted through the accumulator's initial value:

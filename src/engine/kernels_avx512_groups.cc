@@ -17,6 +17,7 @@
 #include "engine/kernels.h"
 #include "engine/kernels_group_formats.h"
 #include "engine/kquants.h"
+#include "engine/simd_sum.h"
 
 namespace llms::engine {
 
@@ -132,11 +133,7 @@ void KTile(const typename F::Block* w, const int8_t* x, const float* xd, const i
   }
   for (int j = 0; j < NX; ++j) {
     out[j] = _mm512_reduce_add_ps(acc[j]);
-    if constexpr (!kOffsetOnly<F>) {
-      __m128 h = _mm_add_ps(_mm256_castps256_ps128(macc[j]), _mm256_extractf128_ps(macc[j], 1));
-      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-      out[j] -= _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
-    }
+    if constexpr (!kOffsetOnly<F>) out[j] -= HSum(macc[j]);
   }
 }
 

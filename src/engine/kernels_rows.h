@@ -1,5 +1,6 @@
 // The row loop the SIMD kernels share (kernels_avx2.cc's float and quantized ones,
-// kernels_avx512.cc's float ones): chunks of weight rows small enough to stay in L2 swept once per
+// kernels_avx2_groups.cc's, kernels_avx512.cc's float ones; kernels_avx512_groups.cc repeats it
+// with wider tiles): chunks of weight rows small enough to stay in L2 swept once per
 // tile of up to kTileRows activation rows, which stays in L1, with the tile width made a
 // compile-time constant. Templates on each file's own lambdas only, so every instantiation is
 // compiled with that file's instruction set.

@@ -47,21 +47,6 @@ int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
     if (t >= 0 && static_cast<size_t>(t) < work_.size())
       work_[static_cast<size_t>(t)].first += bias;
   }
-  if ((p_.frequency_penalty != 0.0f || p_.presence_penalty != 0.0f) &&
-      context.size() > prompt_tokens) {
-    counts_.assign(context.begin() + static_cast<std::ptrdiff_t>(prompt_tokens), context.end());
-    std::sort(counts_.begin(), counts_.end());
-    for (size_t i = 0; i < counts_.size();) {
-      size_t j = i;
-      while (j < counts_.size() && counts_[j] == counts_[i]) ++j;
-      const int t = counts_[i];
-      if (t >= 0 && static_cast<size_t>(t) < work_.size()) {
-        work_[static_cast<size_t>(t)].first -=
-            p_.frequency_penalty * static_cast<float>(j - i) + p_.presence_penalty;
-      }
-      i = j;
-    }
-  }
   if (p_.repetition_penalty != 1.0f && p_.repeat_last_n != 0 && !context.empty()) {
     // CTRL-style penalty, once per distinct token of the window: shrink positive logits, push
     // negative ones further down.
@@ -75,6 +60,21 @@ int Sampler::Sample(std::span<const float> logits, std::span<const int> context,
       if (t < 0 || static_cast<size_t>(t) >= work_.size()) continue;
       float& v = work_[static_cast<size_t>(t)].first;
       v = v > 0 ? v / p_.repetition_penalty : v * p_.repetition_penalty;
+    }
+  }
+  if ((p_.frequency_penalty != 0.0f || p_.presence_penalty != 0.0f) &&
+      context.size() > prompt_tokens) {
+    counts_.assign(context.begin() + static_cast<std::ptrdiff_t>(prompt_tokens), context.end());
+    std::sort(counts_.begin(), counts_.end());
+    for (size_t i = 0; i < counts_.size();) {
+      size_t j = i;
+      while (j < counts_.size() && counts_[j] == counts_[i]) ++j;
+      const int t = counts_[i];
+      if (t >= 0 && static_cast<size_t>(t) < work_.size()) {
+        work_[static_cast<size_t>(t)].first -=
+            p_.frequency_penalty * static_cast<float>(j - i) + p_.presence_penalty;
+      }
+      i = j;
     }
   }
   if (p_.temperature <= 0.0f) {

@@ -1,7 +1,7 @@
 // Sampler: picks the next token from logits: greedy (temperature 0), or temperature with top-k,
 // top-p (nucleus), min-p, a repetition penalty, OpenAI's frequency and presence penalties and a
 // logit bias, drawing from the project's seeded Rng so a seed reproduces a completion on every
-// machine. Order, llama.cpp's: logit bias, OpenAI penalties, repetition penalty, then (temperature
+// machine. Order, llama.cpp's: logit bias, repetition penalty, OpenAI penalties, then (temperature
 // > 0) top-k, top-p and min-p on the untempered probabilities, then the temperature over the
 // tokens left and one draw. Only as much of the vocabulary is sorted as the truncation needs.
 // Stateless apart from its Rng; one per sequence. Also: the log-probabilities of a token and of

@@ -113,42 +113,46 @@ const std::vector<float>& Transformer::Forward(std::span<const BatchRow> rows) {
       std::copy_n(&v_[r * static_cast<size_t>(kv_dim)], kv_dim,
                   cache_.Value(l, *rows[r].sequence, pos));
     }
-    // Causal grouped-query attention per (row, KV head) over the row's own sequence's cache: the
-    // kv_mul query heads that share a KV head read each of its keys and values once.
+    // Causal grouped-query attention per (row, group of query heads) over the row's own
+    // sequence's cache: the query heads that share a KV head read each of its keys and values once
+    // (a group is all kv_mul of them, or one head when that leaves too few items for the threads).
+    const int threads = pool_ ? static_cast<int>(pool_->size()) : 1;
+    const int group = static_cast<int64_t>(n) * c.n_kv_heads >= 2 * threads ? kv_mul : 1;
+    const int groups_per_row = c.n_heads / group;
     auto attend = [&](int64_t begin, int64_t end) {
       thread_local std::vector<float> att;
       const size_t span = static_cast<size_t>(max_pos) + 1;  // one row of scores per head
-      att.resize(span * static_cast<size_t>(kv_mul));
+      att.resize(span * static_cast<size_t>(group));
       for (int64_t item = begin; item < end; ++item) {
-        const size_t r = static_cast<size_t>(item / c.n_kv_heads);
-        const int g = static_cast<int>(item % c.n_kv_heads);  // KV head; query heads g*kv_mul..
+        const size_t r = static_cast<size_t>(item / groups_per_row);
+        const int h0 = static_cast<int>(item % groups_per_row) * group;  // first query head
         const BlockTable& seq = *rows[r].sequence;
         const int pos = rows[r].pos;
-        const size_t first = r * static_cast<size_t>(dim) + static_cast<size_t>(g * kv_mul * hs);
+        const size_t first = r * static_cast<size_t>(dim) + static_cast<size_t>(h0 * hs);
         const float* q = &q_[first];
-        const int kv_off = g * hs;
+        const int kv_off = (h0 / kv_mul) * hs;
         const int64_t stride = kv_dim;
         // Block by block over the sequence's positions 0..pos.
         for (int t0 = 0; t0 <= pos; t0 += KvCache::kBlockTokens) {
           const int block = seq.blocks[static_cast<size_t>(t0 / KvCache::kBlockTokens)];
           const int count = std::min(KvCache::kBlockTokens, pos + 1 - t0);
-          kernels.attn_scores(q, kv_mul, cache_.KeyBlock(l, block) + kv_off, stride, count, hs,
+          kernels.attn_scores(q, group, cache_.KeyBlock(l, block) + kv_off, stride, count, hs,
                               inv_sqrt_hs, &att[static_cast<size_t>(t0)],
                               static_cast<int64_t>(span));
         }
-        for (int j = 0; j < kv_mul; ++j)
+        for (int j = 0; j < group; ++j)
           kernels.softmax(&att[static_cast<size_t>(j) * span], pos + 1);
         float* out = &xb_[first];
-        std::fill_n(out, static_cast<size_t>(kv_mul * hs), 0.0f);
+        std::fill_n(out, static_cast<size_t>(group * hs), 0.0f);
         for (int t0 = 0; t0 <= pos; t0 += KvCache::kBlockTokens) {
           const int block = seq.blocks[static_cast<size_t>(t0 / KvCache::kBlockTokens)];
           const int count = std::min(KvCache::kBlockTokens, pos + 1 - t0);
-          kernels.attn_accumulate(&att[static_cast<size_t>(t0)], static_cast<int64_t>(span), kv_mul,
+          kernels.attn_accumulate(&att[static_cast<size_t>(t0)], static_cast<int64_t>(span), group,
                                   cache_.ValueBlock(l, block) + kv_off, stride, count, hs, out);
         }
       }
     };
-    const int64_t items = static_cast<int64_t>(n) * c.n_kv_heads;
+    const int64_t items = static_cast<int64_t>(n) * groups_per_row;
     int64_t context = 0;
     for (const auto& row : rows) context += row.pos + 1;
     if (pool_ && context * dim >= (int64_t{1} << 16)) {

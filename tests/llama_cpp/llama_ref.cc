@@ -145,7 +145,9 @@ int Batched(const char* path, int batch, int steps, int context, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) return Fail("usage: llama_ref eval|tokenize|quantize ... (see the file's comment)");
+  if (argc < 3) {
+    return Fail("usage: llama_ref eval|tokenize|quantize|batched ... (see the file's comment)");
+  }
   llama_log_set(Quiet, nullptr);
   ggml_backend_load_all_from_path(LLAMA_REF_LIB_DIR);
   llama_backend_init();
