@@ -13,7 +13,7 @@ out=build-fuzz
 mkdir -p "$out/corpus"
 sources=(src/engine/gguf_fuzz.cc src/engine/gguf.cc src/engine/gguf_loader.cc src/engine/ggml_types.cc src/engine/kquants.cc
          src/engine/sentencepiece_tokenizer.cc src/engine/gpt2_tokenizer.cc src/engine/tokenizer.cc
-         src/core/mapped_file.cc)
+         src/core/mapped_file.cc src/core/text.cc)
 if [ ! -x "$out/gguf_fuzz" ] || [ -n "$(find "${sources[@]}" src/engine/*.h -newer "$out/gguf_fuzz")" ]; then
   echo "fuzz: building $out/gguf_fuzz"
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

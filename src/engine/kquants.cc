@@ -287,14 +287,8 @@ void QuantizeRowQ3K(const float* x, BlockQ3_K* y, int64_t n) {
   float scales[16];
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
     BlockQ3_K& out = y[b];
-    float max_scale = 0, amax = 0;
-    for (int j = 0; j < 16; ++j) {
-      scales[j] = FitScaleQ3(16, 4, x + 16 * j, L + 16 * j);
-      if (std::fabs(scales[j]) > amax) {
-        amax = std::fabs(scales[j]);
-        max_scale = scales[j];
-      }
-    }
+    for (int j = 0; j < 16; ++j) scales[j] = FitScaleQ3(16, 4, x + 16 * j, L + 16 * j);
+    const float max_scale = LargestMagnitude(16, scales);
     std::memset(out.scales, 0, 12);
     if (max_scale) {
       const float iscale = -32.f / max_scale;
@@ -377,15 +371,9 @@ void QuantizeRowQ6K(const float* x, BlockQ6_K* y, int64_t n) {
   float scales[16];
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
     BlockQ6_K& out = y[b];
-    float max_scale = 0, max_abs_scale = 0;
-    for (int j = 0; j < 16; ++j) {
-      scales[j] = FitScaleSymmetric(16, 32, x + 16 * j, L + 16 * j);
-      if (std::fabs(scales[j]) > max_abs_scale) {
-        max_abs_scale = std::fabs(scales[j]);
-        max_scale = scales[j];
-      }
-    }
-    if (max_abs_scale < kGroupMaxEps) {
+    for (int j = 0; j < 16; ++j) scales[j] = FitScaleSymmetric(16, 32, x + 16 * j, L + 16 * j);
+    const float max_scale = LargestMagnitude(16, scales);
+    if (std::fabs(max_scale) < kGroupMaxEps) {
       std::memset(&out, 0, sizeof(out));
       continue;
     }
