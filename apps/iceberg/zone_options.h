@@ -28,10 +28,12 @@ struct ZoneOptions {
  private:
   bool minimal_ = false, apex_ns_ = false, no_chains_ = false, strict_glue_ = false,
        no_srv_additional_ = false;
-  int max_chain_ = 8;
+  int max_chain_ = 0;
+  std::string past_bound_, referral_glue_;
   CLI::Option *minimal_opt_ = nullptr, *apex_ns_opt_ = nullptr, *no_chains_opt_ = nullptr,
               *strict_glue_opt_ = nullptr, *max_chain_opt_ = nullptr,
-              *no_srv_additional_opt_ = nullptr;
+              *no_srv_additional_opt_ = nullptr, *past_bound_opt_ = nullptr,
+              *referral_glue_opt_ = nullptr;
 };
 
 }  // namespace llms::iceberg::cli

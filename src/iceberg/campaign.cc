@@ -39,7 +39,7 @@ std::optional<Discrepancy> Reproduce(const std::string& engine, const dns::Zone&
   auto process = EngineProcess::Start(engine, zone, workdir, 5);
   if (!process.ok()) return std::nullopt;
   const ZoneIndex index(zone.origin, zone.records);
-  CheckReport r = CheckEngine(index, {{query, ""}}, (*process)->port(), EngineProfile(engine));
+  CheckReport r = CheckEngine(index, {{query, "", ""}}, (*process)->port(), EngineProfile(engine));
   if (r.discrepancies.empty()) return std::nullopt;
   return r.discrepancies.front();
 }

@@ -14,6 +14,10 @@ namespace {
 namespace rt = dns::rrtype;
 using Labels = std::vector<std::string>;
 
+// How many DNAME substitutions deep the candidates go under a profile without a chain bound.
+// Deeper chains that consume the query's own labels get no class of their own (classes.h).
+constexpr int kUnboundedChainDepth = 12;
+
 // A label that names no child of `base` ("iceberg-q", or with a number when that exists).
 std::string FreshLabel(const ZoneIndex& z, const Name& base) {
   for (int i = 0;; ++i) {
@@ -54,10 +58,10 @@ void Relative(const ZoneIndex& z, const Name& base, int depth, std::set<Labels>*
   }
 }
 
-// Free labels of exactly `octets` wire octets (each label costs its length + 1), or nothing when
-// that is impossible (1 octet).
-std::optional<Labels> Padding(size_t octets) {
-  if (octets == 1) return std::nullopt;
+// Free labels of exactly `octets` wire octets (each label costs its length + 1) to put below
+// `base`, the one next to `base` naming no node; nothing when that is impossible (1 octet).
+std::optional<Labels> FreeLabels(const ZoneIndex& z, const Name& base, size_t octets) {
+  if (octets < 2) return std::nullopt;
   Labels out;
   while (octets > 0) {
     size_t take = std::min<size_t>(octets, 64);
@@ -65,18 +69,31 @@ std::optional<Labels> Padding(size_t octets) {
     out.push_back(std::string(take - 1, 'p'));
     octets -= take;
   }
-  return out;
+  for (char c = 'p'; c <= 'z'; ++c) {
+    out.back().assign(out.back().size(), c);
+    auto child = base.Prepend(out.back());
+    if (!child.ok() || !z.Find(*child)) return out;
+  }
+  return std::nullopt;
 }
 
 // The query-name lengths around each point where a DNAME substitution in `r` would start to
-// exceed 255 octets.
+// exceed 255 octets. Each synthesized CNAME is one substitution (a DNAME met again, as one
+// pointing below itself is, appears once in the answer but substitutes every time).
 std::vector<size_t> OverflowLengths(const Response& r) {
+  std::vector<const ResourceRecord*> dnames;
   std::vector<size_t> lengths;
   long delta = 0;
   for (const ResourceRecord& rr : r.answer) {
-    if (rr.type != rt::DNAME) continue;
-    delta += static_cast<long>(dns::TargetName(rr)->wire_length()) -
-             static_cast<long>(rr.owner.wire_length());
+    if (rr.type == rt::DNAME) dnames.push_back(&rr);
+    if (rr.type != rt::CNAME) continue;
+    const Name target = *dns::TargetName(rr);
+    const bool synthesized = std::any_of(dnames.begin(), dnames.end(), [&](const auto* d) {
+      return rr.owner.IsSubdomainOf(d->owner) && !(rr.owner == d->owner) &&
+             target.IsSubdomainOf(*dns::TargetName(*d));
+    });
+    if (!synthesized) continue;
+    delta += static_cast<long>(target.wire_length()) - static_cast<long>(rr.owner.wire_length());
     const long fits = static_cast<long>(dns::kMaxNameLength) - delta;
     for (long l : {fits, fits + 1}) {
       if (l > 0 && l <= static_cast<long>(dns::kMaxNameLength)) {
@@ -84,7 +101,15 @@ std::vector<size_t> OverflowLengths(const Response& r) {
       }
     }
   }
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
   return lengths;
+}
+
+// Whether the answer followed or ended at an alias (a CNAME or a DNAME).
+bool MetAlias(const Response& r) {
+  return r.signature.find("cname:") != std::string::npos ||
+         r.signature.find("dname") != std::string::npos;
 }
 
 // A query type with no RRset anywhere in the zone (its answers stand for every such type).
@@ -101,9 +126,26 @@ uint16_t AbsentType(const ZoneIndex& z) {
 
 }  // namespace
 
+std::vector<uint16_t> FormTypes(const ZoneIndex& zone) {
+  std::set<uint16_t> types{rt::SOA, rt::NS, rt::CNAME, rt::DNAME, rt::ANY};
+  for (const auto& [name, node] : zone.nodes()) {
+    for (const auto& [type, rrs] : node.rrsets) types.insert(type);
+  }
+  return {types.begin(), types.end()};
+}
+
+std::string ClassKey(const Response& response, uint16_t qtype,
+                     const std::vector<uint16_t>& form_types) {
+  if (MetAlias(response) || !std::binary_search(form_types.begin(), form_types.end(), qtype)) {
+    return response.signature;
+  }
+  return fmt::format("{}#{}", response.signature, qtype);
+}
+
 std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
   std::set<Labels> prefixes;
-  Relative(zone, zone.origin(), profile.max_chain, &prefixes);
+  Relative(zone, zone.origin(), profile.max_chain > 0 ? profile.max_chain : kUnboundedChainDepth,
+           &prefixes);
   std::vector<Name> names{zone.origin()};
   for (const Labels& p : prefixes) {
     auto n = Name::FromLabels(Concat(p, zone.origin().labels()));
@@ -113,6 +155,7 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
     names.push_back(*Name::FromLabels({"iceberg-outside-the-zone"}));
   }
 
+  const std::vector<uint16_t> form_types = FormTypes(zone);
   std::vector<QueryClass> classes;
   std::unordered_set<std::string> seen;
   auto consider = [&](const Name& name, uint16_t type) -> Response {
@@ -120,11 +163,14 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
     q.name = name;
     q.type = type;
     Response r = Lookup(zone, q, profile, /*explain=*/false);
-    if (seen.insert(r.signature).second) classes.push_back({q, r.signature});
+    std::string key = ClassKey(r, type, form_types);
+    if (seen.insert(key).second) classes.push_back({q, r.signature, std::move(key)});
     return r;
   };
   // Per name: a type present nowhere first; the answer then names the types that could change
-  // it (those at the node it was decided at), and CNAME.
+  // it (those at the node it was decided at), and CNAME and ANY. Where no alias was met, every
+  // type of the zone and SOA, NS and DNAME too: the specification answers them alike, but an
+  // engine may not (an SOA query at a missing name is where BIND's answer differs).
   const uint16_t absent = AbsentType(zone);
   for (const Name& name : names) {
     std::vector<uint16_t> asked{absent};
@@ -135,17 +181,26 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
         for (uint16_t t : r.decisive_types) {
           if (t != absent) asked.push_back(t);
         }
-        for (uint16_t t : {rt::CNAME, rt::ANY}) {
+        const std::vector<uint16_t> more =
+            MetAlias(r) ? std::vector<uint16_t>{rt::CNAME, rt::ANY} : form_types;
+        for (uint16_t t : more) {
           if (std::find(asked.begin(), asked.end(), t) == asked.end()) asked.push_back(t);
         }
       }
-      // Longer names through the same DNAMEs: pad the free labels to each overflow boundary.
+      // Names through the same DNAMEs with free labels of other lengths: one at each length where
+      // one more substitution starts to overflow, and one octet below.
       if (r.free_labels == 0) continue;
-      for (size_t length : OverflowLengths(r)) {
-        if (length <= name.wire_length()) continue;
-        auto pad = Padding(length - name.wire_length());
-        if (!pad) continue;
-        auto padded = Name::FromLabels(Concat(*pad, name.labels()));
+      // The shortest such name substitutes most often before it overflows: its chain shows
+      // every boundary.
+      const Name base = name.Suffix(name.label_count() - r.free_labels);
+      auto one = FreeLabels(zone, base, 2);
+      auto shortest = one ? Name::FromLabels(Concat(*one, base.labels())) : Result<Name>(name);
+      const Response longest = shortest.ok() ? consider(*shortest, type) : r;
+      for (size_t length : OverflowLengths(longest)) {
+        if (length <= base.wire_length()) continue;
+        auto free = FreeLabels(zone, base, length - base.wire_length());
+        if (!free) continue;
+        auto padded = Name::FromLabels(Concat(*free, base.labels()));
         if (padded.ok()) consider(*padded, type);
       }
     }

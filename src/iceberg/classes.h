@@ -22,10 +22,21 @@
 //   - each candidate name with one type present nowhere in the zone (NODATA answers do not depend
 //     on which), then with each type that has an RRset at the node where that answer was decided
 //     (no other type can change it: the walk before that node depends on the type only through
-//     CNAME), and with CNAME.
-// Classes() runs the specification on the candidates and keeps one query per signature. The test
-// (classes_test.cc) checks the claim on random queries: each one's signature is among the
-// classes, and its answer equals its representative's modulo the free labels.
+//     CNAME), and with CNAME and ANY.
+// Classes() runs the specification on the candidates and keeps one query per signature. Where
+// the answer met no alias (an existing, empty or missing name, a referral), it keeps one query
+// per signature and type for SOA, NS, CNAME, DNAME, ANY and every type in the zone (FormTypes):
+// the specification answers them alike, but an engine's answer may take its form from the type
+// (BIND answers an SOA query at a missing name with the SOA at TTL 0), and a check should ask.
+// The test (classes_test.cc) checks the claim on random queries: each one's class key is among
+// the classes, and its answer equals its representative's modulo the free labels.
+//
+// Chains. Under a profile with a chain bound (Profile::max_chain) the DNAME candidates go as deep
+// as the bound. Without one, a chain ends, loops or outgrows 255 octets; candidates go 12
+// substitutions deep (kUnboundedChainDepth in classes.cc), which covers chains that consume up to
+// 13 of the query's own labels through DNAMEs. Chains that grow the name (a DNAME pointing below
+// itself) need no labels of the query and are covered whole: every length at which one more
+// substitution overflows gets its own candidate.
 #pragma once
 
 #include <string>
@@ -40,7 +51,16 @@ namespace llms::iceberg {
 struct QueryClass {
   dns::Question query;    // the representative
   std::string signature;  // Response::signature of every query in the class
+  std::string key;        // ClassKey: the signature, with the query type where it is kept apart
 };
+
+// The types the classes keep apart at names where no alias is met (ClassKey): SOA, NS, CNAME,
+// DNAME, ANY and every type with an RRset in the zone, sorted.
+std::vector<uint16_t> FormTypes(const ZoneIndex& zone);
+// The class a query of type `qtype` with `response` falls in: its signature, followed by the
+// type when no alias was met and the type is one of `form_types`.
+std::string ClassKey(const Response& response, uint16_t qtype,
+                     const std::vector<uint16_t>& form_types);
 
 // The classes of `zone` under `profile`, in a deterministic order.
 std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile = Profile());

@@ -283,14 +283,32 @@ Profile EngineProfile(const std::string& engine) {
   // A CNAME loop: BIND answers SERVFAIL with the chain, PowerDNS SERVFAIL alone.
   if (engine == "bind") p.cname_loop = Profile::Loop::kServfailWithChain;
   if (engine == "pdns") p.cname_loop = Profile::Loop::kServfail;
-  // Knot follows at most five aliases (CNAMEs or DNAME substitutions) in one answer.
-  if (engine == "knot") p.max_chain = 5;
+  // Each engine's own bound on a chain of aliases (CNAMEs and DNAME substitutions), measured on
+  // chains of 1-39 aliases (docs/iceberg.md): Knot puts at most five aliases into an answer
+  // (CNAME_CHAIN_MAX, checked before the alias goes in) and YADIFA twenty, answering NOERROR
+  // without the next; BIND follows eleven (its restart limit) and answers SERVFAIL with the
+  // twelfth; PowerDNS follows ten and answers the eleventh SERVFAIL alone; NSD has no bound.
+  if (engine == "knot" || engine == "yadifa") {
+    p.max_chain = engine == "knot" ? 5 : 20;
+    p.past_bound = Profile::PastBound::kOmit;
+  }
+  if (engine == "bind") {
+    p.max_chain = 11;
+    p.past_bound = Profile::PastBound::kServfailWithChain;
+  }
+  if (engine == "pdns") {
+    p.max_chain = 10;
+    p.past_bound = Profile::PastBound::kServfail;
+  }
+  // BIND's referrals carry glue below any cut (this one's and its siblings'), not the addresses
+  // of NS targets that are authoritative data of the zone.
+  if (engine == "bind") p.referral_glue = Profile::ReferralGlue::kGlue;
   // gdnsd answers minimally: a CNAME is not followed within the zone, answers carry no addresses
   // for their targets, and a referral carries only the glue below its cut.
   if (engine == "gdnsd") {
     p.follow_chains = false;
     p.additional_for_answers = false;
-    p.referral_out_of_bailiwick_glue = false;
+    p.referral_glue = Profile::ReferralGlue::kBelowCut;
   }
   // YADIFA adds addresses for MX and NS targets (glue below a cut included), not for SRV ones.
   if (engine == "yadifa") {

@@ -142,10 +142,15 @@ class Resolver {
     AddSet(&r_.authority, ns);
     for (const ResourceRecord& rr : ns) {
       const Name target = *dns::TargetName(rr);
-      const bool in_bailiwick = target.IsSubdomainOf(w.at);
-      if (!in_bailiwick &&
-          !(p_.referral_out_of_bailiwick_glue && target.IsSubdomainOf(z_.origin())))
-        continue;
+      if (!target.IsSubdomainOf(w.at)) {
+        if (p_.referral_glue == Profile::ReferralGlue::kBelowCut ||
+            !target.IsSubdomainOf(z_.origin()))
+          continue;
+        // Glue for a target below another cut (or this one's sibling) still counts as glue.
+        if (p_.referral_glue == Profile::ReferralGlue::kGlue &&
+            WalkTo(z_, target).kind != Walk::kCut)
+          continue;
+      }
       if (Addresses(target, &r_.additional)) {
         if (explain_)
           Rule("RFC 1034 §4.3.2 step 3.b",
@@ -157,6 +162,7 @@ class Resolver {
   // RFC 6672 §3.2: a DNAME above the name: the DNAME and a CNAME synthesized from it answer; the
   // walk continues at the substituted name.
   std::optional<Name> Dname(const Walk& w, const Name& current) {
+    if (OmitPastBound(w.at)) return std::nullopt;
     CarryFreeLabels(current, w.at);
     const auto& dname = *w.node->Find(rt::DNAME);
     AddSet(&r_.answer, dname);
@@ -202,6 +208,7 @@ class Resolver {
     if (const auto* cname = node.Find(rt::CNAME);
         cname && qtype_ != rt::CNAME &&
         (qtype_ != rt::ANY || p_.any_at_alias == Profile::AnyAlias::kFollow)) {
+      if (OmitPastBound(at)) return std::nullopt;
       Decision("cname", at);
       AddSet(&r_.answer, *cname, owner);
       if (explain_)
@@ -286,7 +293,21 @@ class Resolver {
     }
   }
 
-  // Whether to go on to a CNAME target (RFC 1034 §4.3.2 step 3.a, bounded).
+  // Under a profile that ends the answer before the alias past the engine's bound (Knot checks
+  // its bound before putting the alias into the answer): true when `at`'s alias is that one.
+  bool OmitPastBound(const Name& at) {
+    if (p_.past_bound != Profile::PastBound::kOmit || p_.max_chain == 0 || hops_ < p_.max_chain)
+      return false;
+    Decision("bound", at);
+    if (explain_)
+      Rule("profile max_chain",
+           fmt::format(" {} (past_bound omit): the alias at {} is past the engine's bound: the "
+                       "answer ends before it",
+                       p_.max_chain, at.ToString()));
+    return true;
+  }
+
+  // Whether to go on to a CNAME target (RFC 1034 §4.3.2 step 3.a, to the profile's bound).
   bool Follow(const Name& target) {
     if (!p_.follow_chains) {
       r_.signature += "stop|";
@@ -309,10 +330,25 @@ class Resolver {
              fmt::format(": the chain loops back to {}: it ends there", target.ToString()));
       return false;
     }
-    if (hops_ >= p_.max_chain) {
+    if (p_.max_chain > 0 && hops_ >= p_.max_chain) {
       r_.signature += "bound|";
+      past_bound_ = true;
       if (explain_) {
-        Rule("profile max_chain", fmt::format(" {}: the chain is cut there", p_.max_chain));
+        Rule("profile max_chain",
+             fmt::format(" {}: the engine follows no more aliases; the chain ends at {}",
+                         p_.max_chain, target.ToString()));
+      }
+      return false;
+    }
+    if (hops_ >= kSafetyHops) {
+      // Without a bound a chain ends, loops or outgrows 255 octets; a zone can still make one
+      // longer than any engine follows, so the specification stops somewhere too.
+      r_.signature += "cap|";
+      if (explain_) {
+        Rule("profile max_chain",
+             fmt::format(" 0 (no bound): the specification stops after {} aliases; the chain "
+                         "ends at {}",
+                         kSafetyHops, target.ToString()));
       }
       return false;
     }
@@ -354,6 +390,13 @@ class Resolver {
       r_.rcode = dns::rcode::SERVFAIL;
       if (p_.cname_loop == Profile::Loop::kServfail) r_.answer.clear();
       if (explain_) Rule("profile cname_loop", ": a looping chain is answered SERVFAIL");
+      return r_;
+    }
+    if (past_bound_ && (p_.past_bound == Profile::PastBound::kServfailWithChain ||
+                        p_.past_bound == Profile::PastBound::kServfail)) {
+      r_.rcode = dns::rcode::SERVFAIL;
+      if (p_.past_bound == Profile::PastBound::kServfail) r_.answer.clear();
+      if (explain_) Rule("profile max_chain", " (past_bound): a chain past the bound is SERVFAIL");
       return r_;
     }
     const bool from_dname =
@@ -420,6 +463,9 @@ class Resolver {
   uint16_t qtype_ = 0;
   bool positive_ = false;
   bool looped_ = false;
+  bool past_bound_ = false;  // Follow stopped at the profile's bound
+  // Aliases followed before the specification gives up on an unbounded chain.
+  static constexpr int kSafetyHops = 4096;
   int hops_ = 0;               // aliases followed
   std::vector<Name> visited_;  // the names the chain has reached, the query name first
 };

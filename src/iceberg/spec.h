@@ -21,8 +21,16 @@ struct Profile {
   // Follow a CNAME (or a DNAME's synthesized CNAME) to its target within the zone and answer for
   // the target too (RFC 1034 §4.3.2 step 3.a says to; RFC 6604 §2 allows stopping).
   bool follow_chains = true;
-  // Longest CNAME/DNAME chain followed (loops stop at the first repeated name anyway).
-  int max_chain = 8;
+  // The engine's bound on a chain of aliases: the number of aliases (CNAMEs and DNAME
+  // substitutions) followed. 0: no bound; RFC 1034 and RFC 6672 set none, so the chain ends where
+  // it ends, loops (the first repeated name) or outgrows 255 octets (RFC 6672 §2.2: YXDOMAIN);
+  // only a chain of more than 4,096 aliases, which a zone of that many aliases can make, is cut.
+  int max_chain = 0;
+  // What the engine does with the alias past its bound: kCut puts it into the answer and follows
+  // it no further (NOERROR); kOmit ends the answer before it (Knot's CNAME_CHAIN_MAX, YADIFA);
+  // kServfailWithChain answers SERVFAIL with the chain so far (BIND's restart limit); kServfail
+  // answers SERVFAIL alone (PowerDNS).
+  enum class PastBound { kCut, kOmit, kServfailWithChain, kServfail } past_bound = PastBound::kCut;
   // Positive answers also carry the apex NS RRset in authority (RFC 1034 §6.2.1's example; BIND
   // without minimal-responses). Off: authority empty for positive answers (RFC 2181 §9 allows).
   bool apex_ns_in_positive_answers = false;
@@ -34,9 +42,12 @@ struct Profile {
   // ... SRV targets among them: RFC 2782 urges the addresses but does not require them (YADIFA
   // adds them for MX and NS, not for SRV).
   bool additional_for_srv = true;
-  // A referral's additional section also carries addresses of NS targets elsewhere in the zone
-  // (authoritative data or sibling glue), not only targets below the cut.
-  bool referral_out_of_bailiwick_glue = true;
+  // A referral's additional section (RFC 1034 §4.3.2 step 3.b: "glue", which RFC 9471 requires
+  // only for targets below the cut): kAll adds addresses of every NS target in the zone
+  // (authoritative data and glue below other cuts); kGlue those below any cut in the zone, this
+  // one or another (BIND 9.18: it leaves out authoritative addresses); kBelowCut only those below
+  // this cut (gdnsd).
+  enum class ReferralGlue { kAll, kGlue, kBelowCut } referral_glue = ReferralGlue::kAll;
   // Addresses for answer targets may come from glue below a zone cut too (Knot, PowerDNS), not
   // only from authoritative data (RFC 2181 §5.4.1 ranks glue below authoritative data).
   bool additional_from_glue = false;

@@ -3,6 +3,7 @@
 // every section as a set. Profile options are tested against the default answers they change.
 #include "iceberg/spec.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,8 +27,8 @@ std::vector<std::string> Sorted(const std::vector<ResourceRecord>& rrs) {
   return out;
 }
 
-// True when `c` is "profile <field>" or "RFC <n> §<section>[ step <step>]": a clause is data (std::regex is
-// avoided: GCC 12 warns inside it under -O1 sanitizer builds).
+// True when `c` is "profile <field>" or "RFC <n> §<section>[ step <step>]": a clause is data
+// (std::regex is avoided: GCC 12 warns inside it under -O1 sanitizer builds).
 bool IsClause(std::string_view c) {
   const auto all_of = [](std::string_view s, std::string_view set) {
     return !s.empty() && s.find_first_not_of(set) == std::string_view::npos;
@@ -325,7 +326,7 @@ TEST(SpecTest, CnameChains) {
           "ANY: every RRset"}},
         follow_any);
   Profile shortp;
-  shortp.max_chain = 1;
+  shortp.max_chain = 1;  // past_bound cut: the second alias is in the answer, not followed
   Check(z,
         {{"a.example.",
           "A",
@@ -424,6 +425,88 @@ TEST(SpecTest, DnameProfiles) {
   Check(z, {skipped}, apex);
 }
 
+// Chains without a bound (RFC 1034 and RFC 6672 set none): nine substitutions through one DNAME
+// are all followed (NSD, BIND and PowerDNS answer so), and a DNAME pointing below itself grows
+// the name until it overflows 255 octets (YXDOMAIN, RFC 6672 §2.2).
+TEST(SpecTest, ChainsEndLoopOrOverflow) {
+  const ZoneIndex z = Index(
+      "@ SOA ns1 admin 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n* A 192.0.2.9\n"
+      "example DNAME fnni.\ngrow DNAME x.grow.fnni.\n",
+      "fnni.");
+  auto below = [](int examples) {
+    std::string n = "iceberg-q.";
+    for (int i = 0; i < examples; ++i) n.append("example.");
+    return n.append("fnni.");
+  };
+  const std::string name = below(9);
+  std::vector<std::string> answer{"example.fnni. DNAME fnni."};
+  for (int i = 9; i > 0; --i) answer.push_back(below(i) + " CNAME " + below(i - 1));
+  Check(z, {{name.c_str(),
+             "TXT",
+             kOk,
+             true,
+             answer,
+             {"fnni. SOA ns1.fnni. admin.fnni. 1 3600 600 86400 300"},
+             {},
+             "RFC 2308 §2.2"}});
+  dns::Question q;
+  q.name = *dns::Name::Parse("q.grow.fnni.");
+  q.type = dns::rrtype::A;
+  const Response r = Lookup(z, q);
+  EXPECT_EQ(dns::RcodeName(r.rcode), "YXDOMAIN");
+  // q.grow.fnni. is 13 octets; each substitution adds 2: 121 of them fit, the 122nd does not.
+  EXPECT_EQ(std::count_if(r.answer.begin(), r.answer.end(),
+                          [](const ResourceRecord& rr) { return rr.type == dns::rrtype::CNAME; }),
+            121);
+}
+
+// Each engine's bound on aliases, as measured on chains of 1-39 CNAMEs and DNAME substitutions:
+// Knot ends the answer before its sixth alias (NOERROR), BIND answers SERVFAIL with its twelfth,
+// PowerDNS SERVFAIL alone at its eleventh.
+TEST(SpecTest, ChainBoundsPerEngine) {
+  std::string text = "@ SOA ns1 admin 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n";
+  for (int i = 1; i < 20; ++i) text += fmt::format("c{} CNAME c{}\n", i, i + 1);
+  text += "c20 A 192.0.2.20\n";
+  const ZoneIndex z = Index(text, "example.");
+  auto cnames = [](int from, int count) {
+    std::vector<std::string> out;
+    for (int i = from; i < from + count; ++i) {
+      out.push_back(fmt::format("c{}.example. CNAME c{}.example.", i, i + 1));
+    }
+    return out;
+  };
+  auto with_a = [](std::vector<std::string> v) {
+    v.push_back("c20.example. A 192.0.2.20");
+    return v;
+  };
+  Profile knot;
+  knot.max_chain = 5;
+  knot.past_bound = Profile::PastBound::kOmit;
+  Check(z,
+        {{"c15.example.", "A", kOk, true, with_a(cnames(15, 5)), {}, {}, "step 3.a"},
+         {"c14.example.", "A", kOk, true, cnames(14, 5), {}, {}, "past_bound omit"}},
+        knot);
+  Profile cut = knot;
+  cut.past_bound = Profile::PastBound::kCut;
+  Check(z, {{"c14.example.", "A", kOk, true, cnames(14, 6), {}, {}, "profile max_chain 5"}}, cut);
+  Profile bind;
+  bind.max_chain = 11;
+  bind.past_bound = Profile::PastBound::kServfailWithChain;
+  Check(z,
+        {{"c9.example.", "A", kOk, true, with_a(cnames(9, 11)), {}, {}, "step 3.a"},
+         {"c8.example.", "A", dns::rcode::SERVFAIL, true, cnames(8, 12), {}, {}, "past_bound"}},
+        bind);
+  Profile pdns;
+  pdns.max_chain = 10;
+  pdns.past_bound = Profile::PastBound::kServfail;
+  Check(z,
+        {{"c10.example.", "A", kOk, true, with_a(cnames(10, 10)), {}, {}, "step 3.a"},
+         {"c9.example.", "A", dns::rcode::SERVFAIL, true, {}, {}, {}, "past_bound"}},
+        pdns);
+  // Without a bound the whole chain.
+  Check(z, {{"c1.example.", "A", kOk, true, with_a(cnames(1, 19)), {}, {}, "step 3.a"}});
+}
+
 // Referrals (RFC 1034 §4.3.2 step 3.b): AA clear, the cut's NS in authority, glue in additional.
 TEST(SpecTest, Referrals) {
   const ZoneIndex z = Index(ZoneFile("referrals.zone"), "example.");
@@ -441,7 +524,7 @@ TEST(SpecTest, Referrals) {
                {"ns.sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
            });
   Profile strict;
-  strict.referral_out_of_bailiwick_glue = false;
+  strict.referral_glue = Profile::ReferralGlue::kBelowCut;
   Check(z,
         {{"www.sub.example.",
           "A",
@@ -452,6 +535,23 @@ TEST(SpecTest, Referrals) {
           {"ns.sub.example. A 192.0.2.53", "ns.sub.example. AAAA 2001:db8::53"},
           "step 3.b"}},
         strict);
+  // Glue below any cut (BIND 9.18): a sibling's glue stays, authoritative addresses go.
+  const ZoneIndex sib = Index(
+      ZoneFile("referrals.zone") + "sub NS ns.other\nother NS ns.other\nns.other A 192.0.2.77\n",
+      "example.");
+  std::vector<std::string> sib_ns = ns;
+  sib_ns.push_back("sub.example. NS ns.other.example.");
+  const std::vector<std::string> below{"ns.sub.example. A 192.0.2.53",
+                                       "ns.sub.example. AAAA 2001:db8::53"};
+  std::vector<std::string> every = below, glue_only = below;
+  every.push_back("ns1.example. A 192.0.2.1");
+  every.push_back("ns.other.example. A 192.0.2.77");
+  glue_only.push_back("ns.other.example. A 192.0.2.77");
+  Check(sib, {{"x.sub.example.", "TXT", kOk, false, {}, sib_ns, every, "step 3.b"}});
+  Profile bind;
+  bind.referral_glue = Profile::ReferralGlue::kGlue;
+  Check(sib, {{"x.sub.example.", "TXT", kOk, false, {}, sib_ns, glue_only, "step 3.b"}}, bind);
+  Check(sib, {{"x.sub.example.", "TXT", kOk, false, {}, sib_ns, below, "step 3.b"}}, strict);
 }
 
 // Additional-section processing (RFC 1034 §4.3.2 step 6, RFC 2782) and the profile switches.
