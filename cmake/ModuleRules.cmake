@@ -16,7 +16,8 @@ set(LLMS_MODULE_DEPS
   "bench:servegen,core"
   "cluster:server,bench,servegen,executor,serving,engine,engine_shapes,core"
   "dns:core"
-  "iceberg:dns,core")
+  "symex:core"
+  "iceberg:dns,symex,core")
 
 function(llms_check_module_rules)
   # module -> allowed modules (its own included)

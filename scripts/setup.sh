@@ -12,6 +12,7 @@ packages=(
   prometheus   # promtool, which checks the server's /metrics in the tests
   clang-format clang-tidy
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)
+  llvm-15-dev clang-15 libz3-dev   # symex: LLVM IR through LLVM's C++ API, Z3; clang-15 compiles C to IR in its tests
   chromium   # headless rendering check of the HTML reports
   nsd knot bind9 pdns-server pdns-backend-bind gdnsd yadifa dnsutils  # the DNS engines iceberg checks; dig
 )

@@ -1,0 +1,125 @@
+// A symbolic executor over LLVM IR, with Z3 as its solver: runs one function of a module on
+// arguments that may be symbolic (bit-vector constants, buffers of symbolic bytes) or concrete,
+// forks at every branch both of whose sides the path condition allows, and returns every path:
+// its condition, its return value and how it ended. It knows nothing of DNS.
+//
+// Calls to functions defined in the module are summarised on demand (summary.h): the callee is
+// executed once on fresh symbolic parameters, its paths kept as (condition, result) cases, and
+// each later call applies the cases to its own arguments. Where the arguments are concrete (or
+// point to read-only concrete data) the applied cases are specialised: conditions that the data
+// decides are folded and the cases that cannot hold are dropped, and the specialisation is kept
+// for the next call with the same data. A callee that writes through a pointer parameter or
+// reads mutable global memory is not summarised; it is executed inline.
+//
+// Anything the executor cannot decide ends its path as kUndecided with the reason (an
+// instruction or a callee it does not model, a loop that reached the visit bound, a solver
+// timeout): never silently dropped, so a client can refuse to call a run a proof.
+#pragma once
+
+#include <z3++.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "symex/memory.h"
+
+namespace llvm {
+class Module;
+class Function;
+}  // namespace llvm
+
+namespace llms::symex {
+
+struct Options {
+  // A path that enters one basic block more often than this (in one call frame) ends kUndecided.
+  int max_block_visits = 256;
+  // The run stops (remaining paths kUndecided) after this many paths.
+  int64_t max_paths = 100000;
+  // A symbolic pointer is resolved to at most this many objects.
+  int max_pointer_targets = 16;
+  bool summaries = true;
+  unsigned solver_timeout_ms = 10000;
+};
+
+struct Stats {
+  int64_t paths = 0;         // paths that ended (any way)
+  int64_t forks = 0;         // branches where both sides were feasible
+  int64_t instructions = 0;  // instructions executed
+  int64_t solver_calls = 0;
+  double solver_seconds = 0;
+  int64_t summaries_built = 0;    // functions summarised
+  int64_t summaries_applied = 0;  // calls answered by a summary
+  int64_t summaries_reused = 0;   // ... of them by a summary built for an earlier call
+  int64_t specialisations = 0;    // summaries specialised on concrete arguments
+  int64_t specialisations_reused = 0;
+  int64_t cases_pruned = 0;   // summary cases a call's arguments ruled out
+  int64_t inlined_calls = 0;  // calls executed inline (no summary possible)
+};
+
+enum class PathEnd { kReturned, kError, kUndecided };
+const char* PathEndName(PathEnd end);
+
+struct PathResult {
+  PathEnd end = PathEnd::kReturned;
+  z3::expr condition;                    // over the run's symbolic inputs
+  std::optional<z3::expr> value;         // the return value (kReturned, non-void)
+  std::string message;                   // kError / kUndecided: what happened, where
+  std::shared_ptr<const Memory> memory;  // the memory at the end (outputs through pointers)
+};
+
+// An argument of the function run.
+struct Arg {
+  enum class Kind { kScalar, kBuffer } kind = Kind::kScalar;
+  std::string name;
+  unsigned bits = 32;                         // kScalar
+  std::optional<uint64_t> value;              // kScalar: concrete when set
+  size_t size = 0;                            // kBuffer: bytes
+  std::optional<std::vector<uint8_t>> bytes;  // kBuffer: concrete contents when set
+  bool writable = true;                       // kBuffer
+
+  static Arg Symbolic(std::string name, unsigned bits);
+  static Arg Concrete(uint64_t value, unsigned bits);
+  // A pointer to `size` fresh symbolic bytes named name[0..size).
+  static Arg SymbolicBuffer(std::string name, size_t size, bool writable = true);
+  static Arg ConcreteBuffer(std::string name, std::vector<uint8_t> bytes, bool writable = false);
+};
+
+struct RunResult {
+  std::vector<PathResult> paths;
+  // Per argument: the scalar's expression, or the pointer passed for a buffer.
+  std::vector<z3::expr> args;
+  // Per argument: the buffer's object id (0 for scalars), to read outputs from a path's memory.
+  std::vector<uint32_t> objects;
+  Stats stats;
+};
+
+class Executor {
+ public:
+  Executor(z3::context& ctx, const llvm::Module& module, Options options = Options());
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Runs `function` on `args` (one per parameter: scalars for integer parameters, buffers for
+  // pointer parameters). An error: no such function, or the arguments do not fit it.
+  Result<RunResult> Run(const std::string& function, const std::vector<Arg>& args);
+
+  // The statistics over every run of this executor (summaries persist across runs).
+  const Stats& stats() const { return stats_; }
+
+  // Whether `condition` is satisfiable; a model of it when it is.
+  std::optional<z3::model> Satisfy(const z3::expr& condition);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  Stats stats_;
+};
+
+}  // namespace llms::symex

@@ -1,0 +1,377 @@
+// Tests of the symbolic executor on small C functions compiled to LLVM IR here, by Debian's
+// clang-15: branches on symbolic bytes, a value no sampling finds, loops and their bound, memory
+// through pointers and structs, bounds errors, unmodelled calls, and function summaries applied
+// more than once and specialised on concrete data. Every verdict is checked against the
+// function's meaning, written independently as a Z3 formula or run natively.
+#include "symex/executor.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <llvm/IR/Module.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "symex/module_loader.h"
+
+namespace llms::symex {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `source` compiled with clang-15 at `opt`, loaded; an empty module where clang is missing.
+std::optional<LoadedModule> Compile(const std::string& source, const std::string& opt = "-O1") {
+  const std::string clang = LLMS_CLANG_FOR_IR;
+  if (clang.empty() || clang.find("NOTFOUND") != std::string::npos) return std::nullopt;
+  static int n = 0;
+  const fs::path dir = fs::path(::testing::TempDir()) / fmt::format("symex-{}-{}", getpid(), n++);
+  fs::create_directories(dir);
+  std::ofstream(dir / "f.c") << source;
+  const std::string cmd = fmt::format("{} -c -emit-llvm {} -fno-discard-value-names -o {} {} 2>&1",
+                                      clang, opt, (dir / "f.bc").string(), (dir / "f.c").string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto m = LoadModule((dir / "f.bc").string());
+  EXPECT_TRUE(m.ok()) << m.message();
+  if (!m.ok()) return std::nullopt;
+  return std::move(*m);
+}
+
+#define COMPILE_OR_SKIP(var, ...)                                                       \
+  auto var = Compile(__VA_ARGS__);                                                      \
+  if (!var) GTEST_SKIP() << "clang-15 is not installed (scripts/setup.sh installs it)"; \
+  ASSERT_TRUE(var->module)
+
+// No input satisfies the path's condition and differs from `expected` there.
+void ExpectReturns(Executor& ex, const PathResult& p, const z3::expr& expected) {
+  ASSERT_EQ(p.end, PathEnd::kReturned) << p.message;
+  ASSERT_TRUE(p.value.has_value());
+  const z3::expr v = *p.value;
+  const unsigned a = v.get_sort().bv_size(), b = expected.get_sort().bv_size();
+  const z3::expr e = a == b  ? expected
+                     : a > b ? z3::zext(expected, a - b)
+                             : expected.extract(a - 1, 0);
+  EXPECT_FALSE(ex.Satisfy(p.condition && v != e).has_value())
+      << "path " << p.condition.to_string() << " returns " << v.to_string();
+}
+
+// The paths' conditions partition the inputs: exactly one holds for each value of `x` (8 bits).
+void ExpectPartition(Executor& ex, const std::vector<PathResult>& paths, z3::context& ctx,
+                     const z3::expr& x) {
+  for (unsigned v = 0; v < 256; ++v) {
+    int holding = 0;
+    for (const PathResult& p : paths) {
+      holding += ex.Satisfy(p.condition && x == ctx.bv_val(v, 8)).has_value();
+    }
+    EXPECT_EQ(holding, 1) << "value " << v;
+  }
+}
+
+const char* const kClassify = R"(
+    int classify(unsigned char c) {
+      if (c >= 'a' && c <= 'z') return 1;
+      if (c >= '0' && c <= '9') return 2;
+      if (c == '-') return 3;
+      return 0;
+    })";
+
+TEST(SymexTest, BranchesOnASymbolicByte) {
+  // -O0 keeps every branch; -O1 turns some into selects (fewer paths, the same meaning).
+  for (const char* opt : {"-O0", "-O1"}) {
+    SCOPED_TRACE(opt);
+    COMPILE_OR_SKIP(m, kClassify, opt);
+    z3::context ctx;
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("classify", {Arg::Symbolic("c", 8)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    const z3::expr c = run->args[0];
+    auto in = [&](char lo, char hi) {
+      return z3::uge(c, ctx.bv_val(lo, 8)) && z3::ule(c, ctx.bv_val(hi, 8));
+    };
+    const z3::expr meaning =
+        z3::ite(in('a', 'z'), ctx.bv_val(1, 32),
+                z3::ite(in('0', '9'), ctx.bv_val(2, 32),
+                        z3::ite(c == ctx.bv_val('-', 8), ctx.bv_val(3, 32), ctx.bv_val(0, 32))));
+    std::set<std::string> returned;
+    for (const PathResult& p : run->paths) {
+      ExpectReturns(ex, p, meaning);
+      returned.insert(p.value->simplify().to_string());
+    }
+    ExpectPartition(ex, run->paths, ctx, c);
+    EXPECT_GT(run->stats.solver_calls, 0);
+    if (std::string(opt) == "-O0") {
+      EXPECT_EQ(returned.size(), 4u);  // 0, 1, 2 and 3, each on paths of its own
+      EXPECT_GE(run->stats.forks, 4);
+    }
+  }
+}
+
+// A branch that one 32-bit value in 2^32 takes: a proof finds it, sampling would not.
+TEST(SymexTest, FindsTheOneValueThatTakesABranch) {
+  for (const char* opt : {"-O0", "-O1"}) {
+    SCOPED_TRACE(opt);
+    COMPILE_OR_SKIP(m, R"(
+      unsigned check(unsigned x) {
+        if (x * 2654435761u == 0xdeadbeefu) return 0;
+        return 1;
+      })",
+                    opt);
+    z3::context ctx;
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("check", {Arg::Symbolic("x", 32)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    int zero_paths = 0;
+    for (const PathResult& p : run->paths) {
+      ASSERT_EQ(p.end, PathEnd::kReturned);
+      auto model = ex.Satisfy(p.condition && *p.value == ctx.bv_val(0, 32));
+      if (!model) continue;
+      ++zero_paths;
+      uint64_t x = 0;
+      ASSERT_TRUE(model->eval(run->args[0], true).is_numeral_u64(x));
+      EXPECT_EQ(static_cast<uint32_t>(x) * 2654435761u, 0xdeadbeefu) << x;
+      // And it is the only one.
+      EXPECT_FALSE(ex.Satisfy(p.condition && *p.value == ctx.bv_val(0, 32) &&
+                              run->args[0] != ctx.bv_val(x, 32))
+                       .has_value());
+    }
+    EXPECT_EQ(zero_paths, 1);
+    if (std::string(opt) == "-O0") {
+      EXPECT_EQ(run->paths.size(), 2u);
+    }
+  }
+}
+
+TEST(SymexTest, LoopsOverABufferAndTheirBound) {
+  COMPILE_OR_SKIP(m, R"(
+    int sum(const unsigned char* s, int n) {
+      int t = 0;
+      for (int i = 0; i < n; i++) t += s[i];
+      return t;
+    })");
+  z3::context ctx;
+  {
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("sum", {Arg::SymbolicBuffer("s", 4, false), Arg::Concrete(4, 32)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    ASSERT_EQ(run->paths.size(), 1u);
+    z3::expr total = ctx.bv_val(0, 32);
+    for (int i = 0; i < 4; ++i) {
+      total = total + z3::zext(ctx.bv_const(fmt::format("s[{}]", i).c_str(), 8), 24);
+    }
+    ExpectReturns(ex, run->paths[0], total);
+  }
+  {
+    // A symbolic length: one path per length that fits, and reading past the buffer is an error
+    // on exactly the lengths above 4.
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("sum", {Arg::SymbolicBuffer("s", 4, false), Arg::Symbolic("n", 32)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    const z3::expr n = run->args[1];
+    int returned = 0, errors = 0;
+    for (const PathResult& p : run->paths) {
+      if (p.end == PathEnd::kReturned) {
+        ++returned;
+        EXPECT_FALSE(ex.Satisfy(p.condition && n > ctx.bv_val(4, 32)).has_value());
+      } else {
+        ASSERT_EQ(p.end, PathEnd::kError) << p.message;
+        ++errors;
+        EXPECT_NE(p.message.find("out-of-bounds read"), std::string::npos) << p.message;
+        EXPECT_FALSE(ex.Satisfy(p.condition && n <= ctx.bv_val(4, 32)).has_value());
+      }
+    }
+    EXPECT_EQ(returned, 5);  // n <= 0, 1, 2, 3, 4
+    EXPECT_EQ(errors, 1);
+  }
+  {
+    // A loop longer than the bound ends undecided, never as a result.
+    Options o;
+    o.max_block_visits = 3;
+    Executor ex(ctx, *m->module, o);
+    auto run = ex.Run("sum", {Arg::SymbolicBuffer("s", 16, false), Arg::Concrete(10, 32)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    ASSERT_EQ(run->paths.size(), 1u);
+    EXPECT_EQ(run->paths[0].end, PathEnd::kUndecided);
+    EXPECT_NE(run->paths[0].message.find("loop bound"), std::string::npos);
+  }
+}
+
+TEST(SymexTest, MemoryThroughPointersAndStructs) {
+  const char* source = R"(
+    struct pair { int a; int b; };
+    void swap(struct pair* p) { int t = p->a; p->a = p->b; p->b = t; }
+    int through(int x, int y) {
+      struct pair q = {x, y};
+      int* r = &q.b;
+      *r += 1;
+      swap(&q);
+      return q.a * 10 + q.b;
+    })";
+  for (const char* opt : {"-O0", "-O1"}) {
+    SCOPED_TRACE(opt);
+    COMPILE_OR_SKIP(m, source, opt);
+    z3::context ctx;
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("through", {Arg::Symbolic("x", 32), Arg::Symbolic("y", 32)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    ASSERT_EQ(run->paths.size(), 1u);
+    const z3::expr x = run->args[0], y = run->args[1];
+    ExpectReturns(ex, run->paths[0], (y + 1) * 10 + x);
+    // swap itself on a symbolic buffer: the halves exchanged in the path's final memory.
+    auto sw = ex.Run("swap", {Arg::SymbolicBuffer("p", 8)});
+    ASSERT_TRUE(sw.ok()) << sw.message();
+    ASSERT_EQ(sw->paths.size(), 1u);
+    const Memory& mem = *sw->paths[0].memory;
+    const uint32_t obj = sw->objects[0];
+    const z3::expr a = mem.Load(obj, ctx.bv_val(0, 32), 4), b = mem.Load(obj, ctx.bv_val(4, 32), 4);
+    auto byte = [&](int i) { return ctx.bv_const(fmt::format("p[{}]", i).c_str(), 8); };
+    const z3::expr old_a = z3::concat(byte(3), z3::concat(byte(2), z3::concat(byte(1), byte(0))));
+    const z3::expr old_b = z3::concat(byte(7), z3::concat(byte(6), z3::concat(byte(5), byte(4))));
+    EXPECT_FALSE(ex.Satisfy(a != old_b || b != old_a).has_value());
+  }
+}
+
+TEST(SymexTest, OutOfBoundsReadsAreErrorsWithTheirInputs) {
+  COMPILE_OR_SKIP(m, "int get(const unsigned char* b, unsigned i) { return b[i]; }");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("get", {Arg::ConcreteBuffer("b", {10, 20, 30, 40}), Arg::Symbolic("i", 32)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const z3::expr i = run->args[1];
+  int errors = 0;
+  for (const PathResult& p : run->paths) {
+    if (p.end == PathEnd::kError) {
+      ++errors;
+      EXPECT_FALSE(ex.Satisfy(p.condition && z3::ult(i, ctx.bv_val(4, 32))).has_value());
+      continue;
+    }
+    const z3::expr table =
+        z3::ite(i == ctx.bv_val(0, 32), ctx.bv_val(10, 32),
+                z3::ite(i == ctx.bv_val(1, 32), ctx.bv_val(20, 32),
+                        z3::ite(i == ctx.bv_val(2, 32), ctx.bv_val(30, 32), ctx.bv_val(40, 32))));
+    ExpectReturns(ex, p, table);
+    EXPECT_FALSE(ex.Satisfy(p.condition && z3::uge(i, ctx.bv_val(4, 32))).has_value());
+  }
+  EXPECT_EQ(errors, 1);
+}
+
+TEST(SymexTest, AnUnmodelledCallIsUndecidedAndSaysWhich) {
+  COMPILE_OR_SKIP(m, "extern int mystery(int); int f(int x) { return mystery(x) + 1; }");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("f", {Arg::Symbolic("x", 32)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  EXPECT_EQ(run->paths[0].end, PathEnd::kUndecided);
+  EXPECT_NE(run->paths[0].message.find("mystery"), std::string::npos) << run->paths[0].message;
+  EXPECT_FALSE(ex.Run("nothere", {}).ok());
+  EXPECT_FALSE(ex.Run("f", {}).ok());
+}
+
+const char* const kLower = R"(
+  __attribute__((noinline)) int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+  int eq_ci(unsigned char a, unsigned char b) { return lower(a) == lower(b); })";
+
+TEST(SymexTest, ASummaryIsBuiltOnceAndAppliedAtEveryCall) {
+  COMPILE_OR_SKIP(m, kLower);
+  z3::context ctx;
+  auto meaning = [&](const z3::expr& a, const z3::expr& b) {
+    auto low = [&](const z3::expr& c) {
+      return z3::ite(z3::uge(c, ctx.bv_val('A', 8)) && z3::ule(c, ctx.bv_val('Z', 8)),
+                     c + ctx.bv_val(32, 8), c);
+    };
+    return z3::ite(low(a) == low(b), ctx.bv_val(1, 32), ctx.bv_val(0, 32));
+  };
+  for (bool summaries : {true, false}) {
+    SCOPED_TRACE(summaries);
+    Options o;
+    o.summaries = summaries;
+    Executor ex(ctx, *m->module, o);
+    auto run = ex.Run("eq_ci", {Arg::Symbolic("a", 8), Arg::Symbolic("b", 8)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    for (const PathResult& p : run->paths)
+      ExpectReturns(ex, p, meaning(run->args[0], run->args[1]));
+    if (summaries) {
+      EXPECT_EQ(run->stats.summaries_built, 1);
+      EXPECT_GE(run->stats.summaries_applied, 2);
+      EXPECT_GE(run->stats.summaries_reused, 1);
+      EXPECT_EQ(run->stats.inlined_calls, 0);
+    } else {
+      EXPECT_EQ(run->stats.summaries_built, 0);
+      EXPECT_GE(run->stats.inlined_calls, 2);
+    }
+  }
+  // Applied to concrete arguments, the summary folds to the value (at -O0 `lower` branches, so
+  // its summary has several cases and each call rules some out).
+  COMPILE_OR_SKIP(
+      k, std::string(kLower) + "\nint pair(void) { return lower('Q') * 1000 + lower('q'); }",
+      "-O0");
+  Executor ex(ctx, *k->module);
+  auto run = ex.Run("pair", {});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  ExpectReturns(ex, run->paths[0], ctx.bv_val('q' * 1000 + 'q', 32));
+  EXPECT_GE(run->stats.cases_pruned, 2);  // each call rules out the other case
+}
+
+// A lookup in a concrete table: the summary of `find` is specialised on the table once, the
+// cases the table rules out are dropped, and the second call reuses the specialisation.
+TEST(SymexTest, SummariesAreSpecialisedOnConcreteDataAndReused) {
+  COMPILE_OR_SKIP(m, R"(
+    struct entry { unsigned char key, value; };
+    __attribute__((noinline)) int find(const struct entry* t, unsigned char k) {
+      for (int i = 0; i < 4; i++)
+        if (t[i].key == k) return t[i].value;
+      return -1;
+    }
+    int lookup2(const struct entry* t, unsigned char a, unsigned char b) {
+      return find(t, a) * 1000 + find(t, b);
+    })");
+  const std::vector<uint8_t> table{7, 1, 9, 2, 7, 3, 4, 4};  // key 7 twice: the first wins
+  z3::context ctx;
+  auto value = [&](const z3::expr& k) {
+    z3::expr v = ctx.bv_val(-1, 32);
+    for (int i = 3; i >= 0; --i) {
+      v = z3::ite(k == ctx.bv_val(table[2 * i], 8), ctx.bv_val(table[2 * i + 1], 32), v);
+    }
+    return v;
+  };
+  for (bool writable : {false, true}) {
+    SCOPED_TRACE(writable);
+    Executor ex(ctx, *m->module);
+    auto run = ex.Run("lookup2", {Arg::ConcreteBuffer("t", table, writable), Arg::Symbolic("a", 8),
+                                  Arg::Symbolic("b", 8)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    const z3::expr a = run->args[1], b = run->args[2];
+    for (const PathResult& p : run->paths) {
+      ExpectReturns(ex, p, value(a) * ctx.bv_val(1000, 32) + value(b));
+    }
+    // Four distinct keys found or not, for each of the two lookups: 4 x 4 paths.
+    EXPECT_EQ(run->paths.size(), 16u);
+    EXPECT_EQ(run->stats.summaries_built, 1);
+    if (!writable) {
+      EXPECT_EQ(run->stats.specialisations, 1);
+      EXPECT_GE(run->stats.specialisations_reused, 1);
+    } else {
+      // Memory the code may change is never baked into a summary.
+      EXPECT_EQ(run->stats.specialisations, 0);
+    }
+  }
+}
+
+// A callee that writes through its pointer parameter has no summary: it runs inline.
+TEST(SymexTest, ACalleeThatWritesThroughAPointerRunsInline) {
+  COMPILE_OR_SKIP(m, R"(
+    __attribute__((noinline)) void inc(int* p) { *p += 1; }
+    int twice(int x) { int v = x; inc(&v); inc(&v); return v; })");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("twice", {Arg::Symbolic("x", 32)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  ExpectReturns(ex, run->paths[0], run->args[0] + 2);
+  EXPECT_EQ(run->stats.summaries_built, 0);
+  EXPECT_EQ(run->stats.inlined_calls, 2);
+}
+
+}  // namespace
+}  // namespace llms::symex

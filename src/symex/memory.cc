@@ -1,0 +1,98 @@
+// Objects as byte vectors, pointers as tagged 64-bit values (see memory.h).
+#include "symex/memory.h"
+
+#include <fmt/format.h>
+
+namespace llms::symex {
+
+Memory::Memory(z3::context& ctx) : ctx_(&ctx) {
+  objects_.push_back(MemObject{"null", {}, std::nullopt, false, false});
+}
+
+uint32_t Memory::Allocate(std::string name, std::vector<z3::expr> bytes, bool writable) {
+  objects_.push_back(MemObject{std::move(name), std::move(bytes), std::nullopt, writable, false});
+  return static_cast<uint32_t>(objects_.size() - 1);
+}
+
+uint32_t Memory::AllocateSymbolic(const std::string& name, size_t size, bool writable) {
+  std::vector<z3::expr> bytes;
+  bytes.reserve(size);
+  for (size_t i = 0; i < size; ++i) {
+    bytes.push_back(ctx_->bv_const(fmt::format("{}[{}]", name, i).c_str(), 8));
+  }
+  return Allocate(name, std::move(bytes), writable);
+}
+
+uint32_t Memory::AllocateConcrete(std::string name, const std::vector<uint8_t>& bytes,
+                                  bool writable) {
+  std::vector<z3::expr> out;
+  out.reserve(bytes.size());
+  for (uint8_t b : bytes) out.push_back(ctx_->bv_val(b, 8));
+  return Allocate(std::move(name), std::move(out), writable);
+}
+
+uint32_t Memory::AllocateArray(const std::string& name) {
+  const uint32_t id = Allocate(name, {}, /*writable=*/false);
+  objects_[id].array =
+      ctx_->constant(name.c_str(), ctx_->array_sort(ctx_->bv_sort(32), ctx_->bv_sort(8)));
+  return id;
+}
+
+z3::expr Memory::Pointer(uint32_t object, uint64_t offset) const {
+  return ctx_->bv_val((static_cast<uint64_t>(object) << 32) | (offset & 0xffffffffu), 64);
+}
+
+z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
+  const MemObject& o = objects_.at(id);
+  std::optional<z3::expr> value;
+  for (unsigned i = 0; i < n; ++i) {
+    const z3::expr at = offset + ctx_->bv_val(i, 32);
+    z3::expr byte = ctx_->bv_val(0, 8);
+    if (o.array) {
+      byte = z3::select(*o.array, at);
+    } else if (uint64_t k; at.simplify().is_numeral_u64(k)) {
+      byte = o.bytes.at(k);
+    } else {
+      // A symbolic offset: the byte at each possible position (the caller bounded it).
+      for (size_t j = o.bytes.size(); j-- > 0;) {
+        byte = z3::ite(at == ctx_->bv_val(j, 32), o.bytes[j], byte);
+      }
+    }
+    value = value ? z3::concat(byte, *value) : byte;  // little-endian: later bytes are higher
+  }
+  return value->simplify();
+}
+
+void Memory::Store(uint32_t id, const z3::expr& offset, const z3::expr& value) {
+  MemObject& o = objects_.at(id);
+  const unsigned n = value.get_sort().bv_size() / 8;
+  for (unsigned i = 0; i < n; ++i) {
+    const z3::expr byte = value.extract(8 * i + 7, 8 * i).simplify();
+    const z3::expr at = (offset + ctx_->bv_val(i, 32)).simplify();
+    if (uint64_t k; at.is_numeral_u64(k)) {
+      o.bytes.at(k) = byte;
+    } else {
+      for (size_t j = 0; j < o.bytes.size(); ++j) {
+        o.bytes[j] = z3::ite(at == ctx_->bv_val(j, 32), byte, o.bytes[j]).simplify();
+      }
+    }
+  }
+}
+
+z3::expr Memory::AsArray(uint32_t id, uint64_t offset) const {
+  const MemObject& o = objects_.at(id);
+  z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
+  for (size_t j = offset; j < o.bytes.size(); ++j) {
+    a = z3::store(a, ctx_->bv_val(j - offset, 32), o.bytes[j]);
+  }
+  return a;
+}
+
+z3::expr PointerObject(const z3::expr& pointer) {
+  return pointer.extract(63, 32).simplify();
+}
+z3::expr PointerOffset(const z3::expr& pointer) {
+  return pointer.extract(31, 0).simplify();
+}
+
+}  // namespace llms::symex

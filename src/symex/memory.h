@@ -1,0 +1,66 @@
+// The symbolic executor's memory: objects (globals, stack slots, heap blocks, a run's inputs),
+// each an array of 8-bit expressions, or, for the pointer parameters of a function being
+// summarised, an unbounded Z3 array standing for whatever the caller will pass. A pointer is a
+// plain 64-bit value: the high 32 bits name the object (0 is null), the low 32 bits are the
+// offset, so pointers live in registers and in memory like any integer.
+#pragma once
+
+#include <z3++.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llms::symex {
+
+inline constexpr uint32_t kNullObject = 0;
+
+struct MemObject {
+  std::string name;
+  std::vector<z3::expr> bytes;  // each 8 bits wide (unused for an array object)
+  // A summarised function's view of a pointer parameter: reads are selects on this array
+  // (32-bit index, 8-bit value), indexed from the pointer the caller passes.
+  std::optional<z3::expr> array;
+  bool writable = true;
+  bool global = false;
+};
+
+class Memory {
+ public:
+  explicit Memory(z3::context& ctx);
+
+  // A new object; its id (never kNullObject).
+  uint32_t Allocate(std::string name, std::vector<z3::expr> bytes, bool writable);
+  // An object of `size` fresh bytes named `name`[i].
+  uint32_t AllocateSymbolic(const std::string& name, size_t size, bool writable = true);
+  uint32_t AllocateConcrete(std::string name, const std::vector<uint8_t>& bytes, bool writable);
+  // An unbounded, read-only object backed by the array constant `name`.
+  uint32_t AllocateArray(const std::string& name);
+
+  bool Valid(uint32_t id) const { return id != kNullObject && id < objects_.size(); }
+  const MemObject& object(uint32_t id) const { return objects_.at(id); }
+  MemObject& object(uint32_t id) { return objects_.at(id); }
+
+  // The pointer to `offset` in `object`.
+  z3::expr Pointer(uint32_t object, uint64_t offset) const;
+
+  // `n` bytes at `offset` (32 bits) of `object`, little-endian, as one 8n-bit value. Bounds are
+  // the caller's to check; a symbolic offset selects among the object's bytes.
+  z3::expr Load(uint32_t object, const z3::expr& offset, unsigned n) const;
+  // Writes the bytes of `value` (a multiple of 8 bits) at `offset`.
+  void Store(uint32_t object, const z3::expr& offset, const z3::expr& value);
+
+  // The object's bytes from `offset` on, as an array (for applying a summary to it).
+  z3::expr AsArray(uint32_t object, uint64_t offset) const;
+
+ private:
+  z3::context* ctx_;
+  std::vector<MemObject> objects_;
+};
+
+// The object a pointer names and its offset (both 32 bits).
+z3::expr PointerObject(const z3::expr& pointer);
+z3::expr PointerOffset(const z3::expr& pointer);
+
+}  // namespace llms::symex
