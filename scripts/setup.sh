@@ -62,3 +62,7 @@ if [ ! -d "$ref/node_modules/@node-llama-cpp/linux-x64" ]; then
   echo "setup: npm ci in tests/llama_cpp (node-llama-cpp's llama.cpp, pinned by package-lock.json)"
   (cd "$ref" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts --loglevel=error)
 fi
+# The code iceberg's symbolic executor runs: Knot DNS's Debian source package, the installed
+# engine's version, into a cache (~/.cache/llmserving/sources; a private deb-src list, the
+# machine's apt sources untouched). tests/knot_code_test.cc compiles parts of it to LLVM IR.
+"$(dirname "$0")/engine_source.sh" knot >/dev/null

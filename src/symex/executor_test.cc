@@ -9,9 +9,8 @@
 #include <gtest/gtest.h>
 #include <llvm/IR/Module.h>
 
-#include <cstdlib>
+#include <unistd.h>
 #include <filesystem>
-#include <fstream>
 
 #include "symex/module_loader.h"
 
@@ -20,18 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// `source` compiled with clang-15 at `opt`, loaded; an empty module where clang is missing.
+// `source` compiled with clang-15 at `opt`, loaded; nothing where clang is missing.
 std::optional<LoadedModule> Compile(const std::string& source, const std::string& opt = "-O1") {
   const std::string clang = LLMS_CLANG_FOR_IR;
   if (clang.empty() || clang.find("NOTFOUND") != std::string::npos) return std::nullopt;
   static int n = 0;
   const fs::path dir = fs::path(::testing::TempDir()) / fmt::format("symex-{}-{}", getpid(), n++);
-  fs::create_directories(dir);
-  std::ofstream(dir / "f.c") << source;
-  const std::string cmd = fmt::format("{} -c -emit-llvm {} -fno-discard-value-names -o {} {} 2>&1",
-                                      clang, opt, (dir / "f.bc").string(), (dir / "f.c").string());
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  auto m = LoadModule((dir / "f.bc").string());
+  auto m = CompileC(clang, source, {opt}, dir.string());
   EXPECT_TRUE(m.ok()) << m.message();
   if (!m.ok()) return std::nullopt;
   return std::move(*m);

@@ -8,6 +8,10 @@
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 namespace llms::symex {
 
 LoadedModule::LoadedModule() = default;
@@ -29,6 +33,29 @@ Result<LoadedModule> LoadModule(const std::string& path) {
     return Status::Error(fmt::format("{}: not LLVM IR the executor can read: {}", path, text));
   }
   return out;
+}
+
+Result<LoadedModule> CompileC(const std::string& clang, const std::string& source,
+                              const std::vector<std::string>& flags, const std::string& workdir,
+                              const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(workdir, ec);
+  if (ec) return Status::Error(fmt::format("cannot create {}: {}", workdir, ec.message()));
+  const fs::path c = fs::path(workdir) / (name + ".c"), bc = fs::path(workdir) / (name + ".bc");
+  std::ofstream(c) << source;
+  std::string cmd = fmt::format("'{}' -c -emit-llvm -fno-discard-value-names", clang);
+  for (const std::string& f : flags) cmd += fmt::format(" '{}'", f);
+  cmd += fmt::format(" -o '{}' '{}' 2>&1", bc.string(), c.string());
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return Status::Error("cannot run " + clang);
+  std::string output;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) output.append(buf, n);
+  if (pclose(pipe) != 0) {
+    return Status::Error(fmt::format("{} failed on {}:\n{}", clang, c.string(), output));
+  }
+  return LoadModule(bc.string());
 }
 
 }  // namespace llms::symex
