@@ -65,4 +65,5 @@ fi
 # The code iceberg's symbolic executor runs: Knot DNS's Debian source package, the installed
 # engine's version, into a cache (~/.cache/llmserving/sources; a private deb-src list, the
 # machine's apt sources untouched). tests/knot_code_test.cc compiles parts of it to LLVM IR.
-"$(dirname "$0")/engine_source.sh" knot >/dev/null
+"$(dirname "$0")/engine_source.sh" knot >/dev/null ||
+  echo "setup: could not fetch the knot source package (tests/knot_code_test.cc will say so)" >&2
