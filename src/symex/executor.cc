@@ -14,6 +14,8 @@
 #include <llvm/IR/Operator.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -119,12 +121,6 @@ struct Summary {
   std::vector<SummaryCase> cases;
 };
 
-unsigned BitsOf(const llvm::Type* t) {
-  if (t->isIntegerTy()) return t->getIntegerBitWidth();
-  if (t->isPointerTy()) return 64;
-  return 0;
-}
-
 std::string Where(const llvm::Instruction& inst) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -143,6 +139,53 @@ class Executor::Impl {
     z3::params p(ctx_);
     p.set("timeout", options_.solver_timeout_ms);
     solver_.set(p);
+  }
+
+  // A value's width in registers: integers their own, pointers 64, aggregates (structs, arrays)
+  // their bytes in memory as one flat value; 0 for what is not modelled (floating point, vectors).
+  unsigned BitsOf(llvm::Type* t) const {
+    if (t->isIntegerTy()) return t->getIntegerBitWidth();
+    if (t->isPointerTy()) return 64;
+    if (t->isStructTy() || t->isArrayTy())
+      return static_cast<unsigned>(dl_.getTypeAllocSize(t) * 8);
+    return 0;
+  }
+  // The bytes a value of `t` takes in memory (and in an aggregate's flat value).
+  unsigned BytesOf(llvm::Type* t) const {
+    if (t->isStructTy() || t->isArrayTy()) return static_cast<unsigned>(dl_.getTypeAllocSize(t));
+    return static_cast<unsigned>(dl_.getTypeStoreSize(t));
+  }
+  // A register value widened to its bytes in memory (an i1 to 8 bits).
+  z3::expr ToMemory(const z3::expr& v, llvm::Type* t) const {
+    const unsigned bits = v.get_sort().bv_size(), bytes = BytesOf(t) * 8;
+    return bits < bytes ? z3::zext(v, bytes - bits) : v;
+  }
+  z3::expr FromMemory(const z3::expr& v, llvm::Type* t) const {
+    const unsigned bits = BitsOf(t);
+    return bits < v.get_sort().bv_size() ? v.extract(bits - 1, 0) : v;
+  }
+  // The byte offset and type of the member an extractvalue/insertvalue index list names.
+  std::pair<uint64_t, llvm::Type*> Member(llvm::Type* t, llvm::ArrayRef<unsigned> indices) const {
+    uint64_t offset = 0;
+    for (unsigned i : indices) {
+      if (auto* st = llvm::dyn_cast<llvm::StructType>(t)) {
+        offset += dl_.getStructLayout(st)->getElementOffset(i);
+        t = st->getElementType(i);
+      } else {
+        t = t->getArrayElementType();
+        offset += i * dl_.getTypeAllocSize(t);
+      }
+    }
+    return {offset, t};
+  }
+  // `whole` with `bytes` bytes at `offset` replaced by `part`.
+  static z3::expr Replace(const z3::expr& whole, uint64_t offset, const z3::expr& part) {
+    const unsigned total = whole.get_sort().bv_size(), lo = static_cast<unsigned>(offset * 8),
+                   hi = lo + part.get_sort().bv_size();
+    z3::expr out = part;
+    if (lo > 0) out = z3::concat(out, whole.extract(lo - 1, 0));
+    if (hi < total) out = z3::concat(whole.extract(total - 1, hi), out);
+    return out;
   }
 
   Result<RunResult> Run(const std::string& name, const std::vector<Arg>& args) {
@@ -186,6 +229,8 @@ class Executor::Impl {
     Enter(f, &fn->getEntryBlock(), nullptr);
     s.stack.push_back(std::move(f));
     out.paths = RunPaths(std::move(s));
+    rusage usage{};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) stats_.peak_rss_bytes = usage.ru_maxrss * 1024L;
     out.stats = stats_;
     return out;
   }
@@ -295,7 +340,7 @@ class Executor::Impl {
     } catch (const PathStop& stop) {
       return Status::Error(stop.message);
     }
-    const unsigned bytes = static_cast<unsigned>(dl_.getTypeStoreSize(c->getType()));
+    const unsigned bytes = BytesOf(c->getType());
     z3::expr wide = v->get_sort().bv_size() < bytes * 8
                         ? z3::zext(*v, bytes * 8 - v->get_sort().bv_size())
                         : *v;
@@ -322,6 +367,15 @@ class Executor::Impl {
                        fmt::format("global value @{} is not modelled", g->getName().str())};
       }
       return base_memory_->Pointer(it->second, 0);
+    }
+    if (c->getType()->isStructTy() || c->getType()->isArrayTy()) {
+      std::vector<z3::expr> bytes(BytesOf(c->getType()), ctx_.bv_val(0, 8));
+      if (Status st = ConstantBytes(c, 0, bytes); !st.ok()) {
+        throw PathStop{PathEnd::kUndecided, st.message()};
+      }
+      z3::expr v = bytes.front();
+      for (size_t i = 1; i < bytes.size(); ++i) v = z3::concat(bytes[i], v);
+      return v.simplify();
     }
     if (llvm::isa<llvm::UndefValue>(c)) {
       const unsigned bits = BitsOf(c->getType());
@@ -472,6 +526,19 @@ class Executor::Impl {
       }
       case Instruction::Freeze:
         return Eval(f, inst.getOperand(0));
+      case Instruction::ExtractValue: {
+        const auto& ev = llvm::cast<llvm::ExtractValueInst>(inst);
+        const z3::expr agg = Eval(f, ev.getAggregateOperand());
+        auto [offset, t] = Member(ev.getAggregateOperand()->getType(), ev.getIndices());
+        const unsigned lo = static_cast<unsigned>(offset * 8);
+        return FromMemory(agg.extract(lo + BytesOf(t) * 8 - 1, lo), t);
+      }
+      case Instruction::InsertValue: {
+        const auto& iv = llvm::cast<llvm::InsertValueInst>(inst);
+        const z3::expr agg = Eval(f, iv.getAggregateOperand());
+        auto [offset, t] = Member(iv.getAggregateOperand()->getType(), iv.getIndices());
+        return Replace(agg, offset, ToMemory(Eval(f, iv.getInsertedValueOperand()), t));
+      }
       default:
         break;
     }
@@ -728,11 +795,10 @@ class Executor::Impl {
         const unsigned bits = BitsOf(ld.getType());
         if (bits == 0)
           throw PathStop{PathEnd::kUndecided, "a load of an unmodelled type: " + Where(inst)};
-        const unsigned n = static_cast<unsigned>(dl_.getTypeStoreSize(ld.getType()));
+        const unsigned n = BytesOf(ld.getType());
         auto [obj, off] = Resolve(s, Eval(f, ld.getPointerOperand()), n, false, inst, work);
-        z3::expr v = s.memory.Load(obj, off, n);
-        if (bits < n * 8) v = v.extract(bits - 1, 0).simplify();
-        f.values.insert_or_assign(&inst, v);
+        f.values.insert_or_assign(&inst,
+                                  FromMemory(s.memory.Load(obj, off, n), ld.getType()).simplify());
         ++f.ip;
         return false;
       }
@@ -742,11 +808,88 @@ class Executor::Impl {
         const unsigned bits = BitsOf(t);
         if (bits == 0)
           throw PathStop{PathEnd::kUndecided, "a store of an unmodelled type: " + Where(inst)};
-        const unsigned n = static_cast<unsigned>(dl_.getTypeStoreSize(t));
-        z3::expr v = Eval(f, st.getValueOperand());
-        if (bits < n * 8) v = z3::zext(v, n * 8 - bits);
+        const unsigned n = BytesOf(t);
+        const z3::expr v = ToMemory(Eval(f, st.getValueOperand()), t);
         auto [obj, off] = Resolve(s, Eval(f, st.getPointerOperand()), n, true, inst, work);
         s.memory.Store(obj, off, v);
+        ++f.ip;
+        return false;
+      }
+      case Instruction::Fence:
+        ++f.ip;  // one thread: nothing to order
+        return false;
+      case Instruction::AtomicRMW: {
+        const auto& rmw = llvm::cast<llvm::AtomicRMWInst>(inst);
+        llvm::Type* t = rmw.getValOperand()->getType();
+        if (!t->isIntegerTy() && !t->isPointerTy()) {
+          throw PathStop{PathEnd::kUndecided, "an atomic of an unmodelled type: " + Where(inst)};
+        }
+        const unsigned n = BytesOf(t);
+        auto [obj, off] = Resolve(s, Eval(f, rmw.getPointerOperand()), n, true, inst, work);
+        const z3::expr old = FromMemory(s.memory.Load(obj, off, n), t).simplify();
+        const z3::expr v = Eval(f, rmw.getValOperand());
+        z3::expr next = v;
+        using Op = llvm::AtomicRMWInst::BinOp;
+        switch (rmw.getOperation()) {
+          case Op::Xchg:
+            next = v;
+            break;
+          case Op::Add:
+            next = old + v;
+            break;
+          case Op::Sub:
+            next = old - v;
+            break;
+          case Op::And:
+            next = old & v;
+            break;
+          case Op::Or:
+            next = old | v;
+            break;
+          case Op::Xor:
+            next = old ^ v;
+            break;
+          case Op::Nand:
+            next = ~(old & v);
+            break;
+          case Op::Max:
+            next = z3::ite(old > v, old, v);
+            break;
+          case Op::Min:
+            next = z3::ite(old < v, old, v);
+            break;
+          case Op::UMax:
+            next = z3::ite(z3::ugt(old, v), old, v);
+            break;
+          case Op::UMin:
+            next = z3::ite(z3::ult(old, v), old, v);
+            break;
+          default:
+            throw PathStop{PathEnd::kUndecided, "an atomic operation not modelled: " + Where(inst)};
+        }
+        s.memory.Store(obj, off, ToMemory(next.simplify(), t));
+        f.values.insert_or_assign(&inst, old);
+        ++f.ip;
+        return false;
+      }
+      case Instruction::AtomicCmpXchg: {
+        const auto& cx = llvm::cast<llvm::AtomicCmpXchgInst>(inst);
+        llvm::Type* t = cx.getCompareOperand()->getType();
+        const unsigned n = BytesOf(t);
+        auto [obj, off] = Resolve(s, Eval(f, cx.getPointerOperand()), n, true, inst, work);
+        const z3::expr old = FromMemory(s.memory.Load(obj, off, n), t).simplify();
+        const z3::expr same = old == Eval(f, cx.getCompareOperand());
+        s.memory.Store(obj, off,
+                       ToMemory(z3::ite(same, Eval(f, cx.getNewValOperand()), old).simplify(), t));
+        // The result is { old value, success }.
+        llvm::Type* rt = cx.getType();
+        z3::expr result = ctx_.bv_val(0, BitsOf(rt));
+        auto [o0, t0] = Member(rt, {0});
+        auto [o1, t1] = Member(rt, {1});
+        result = Replace(result, o0, ToMemory(old, t0));
+        result =
+            Replace(result, o1, ToMemory(z3::ite(same, ctx_.bv_val(1, 1), ctx_.bv_val(0, 1)), t1));
+        f.values.insert_or_assign(&inst, result.simplify());
         ++f.ip;
         return false;
       }
@@ -775,6 +918,9 @@ class Executor::Impl {
       callee = function_objects_.at(static_cast<uint32_t>(id));
     }
     if (callee->isIntrinsic()) return Intrinsic(s, call, *callee, work);
+    if (auto rule = options_.stubs.find(callee->getName().str()); rule != options_.stubs.end()) {
+      return ApplyStubRule(s, call, rule->first, rule->second);
+    }
     if (callee->isDeclaration()) return Stub(s, call, *callee, work);
     std::vector<z3::expr> args;
     for (const llvm::Use& a : call.args()) args.push_back(Eval(f, a.get()));
@@ -790,6 +936,45 @@ class Executor::Impl {
       callee_frame.values.emplace(&formal, args[i++]);
     Enter(callee_frame, &callee->getEntryBlock(), nullptr);
     s.stack.push_back(std::move(callee_frame));
+    return false;
+  }
+
+  bool ApplyStubRule(State& s, const llvm::CallInst& call, const std::string& name,
+                     const StubRule& rule) {
+    ++stats_.stub_calls;
+    Frame& f = s.stack.back();
+    llvm::Type* rt = call.getType();
+    const unsigned bits = rt->isVoidTy() ? 0 : BitsOf(rt);
+    if (!rt->isVoidTy() && bits == 0) {
+      throw PathStop{PathEnd::kUndecided, "a stub for " + name + " returning an unmodelled type"};
+    }
+    switch (rule.action) {
+      case StubRule::Action::kFail:
+        throw PathStop{PathEnd::kError,
+                       fmt::format("{} (stub for {}): {}", rule.message, name, Where(call))};
+      case StubRule::Action::kSkip:
+        if (bits) SetResult(s, call, ctx_.bv_val(0, bits));
+        break;
+      case StubRule::Action::kReturn:
+        if (bits) SetResult(s, call, ctx_.bv_val(static_cast<uint64_t>(rule.value), bits));
+        break;
+      case StubRule::Action::kFresh:
+        if (bits) SetResult(s, call, Fresh(name.c_str(), bits));
+        break;
+      case StubRule::Action::kReturnArg: {
+        if (rule.arg >= call.arg_size()) {
+          throw PathStop{PathEnd::kUndecided,
+                         fmt::format("the stub for {} returns argument {}, which the call lacks",
+                                     name, rule.arg)};
+        }
+        z3::expr v = Eval(f, call.getArgOperand(rule.arg));
+        const unsigned from = v.get_sort().bv_size();
+        if (bits)
+          SetResult(s, call, from >= bits ? v.extract(bits - 1, 0) : z3::zext(v, bits - from));
+        break;
+      }
+    }
+    ++s.stack.back().ip;
     return false;
   }
 

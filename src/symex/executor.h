@@ -27,6 +27,7 @@
 
 #include "core/status.h"
 #include "symex/memory.h"
+#include "symex/stubs.h"
 
 namespace llvm {
 class Module;
@@ -44,6 +45,8 @@ struct Options {
   int max_pointer_targets = 16;
   bool summaries = true;
   unsigned solver_timeout_ms = 10000;
+  // Calls to these functions are not run (defined or not): stubs.h.
+  Stubs stubs;
 };
 
 struct Stats {
@@ -57,8 +60,10 @@ struct Stats {
   int64_t summaries_reused = 0;   // ... of them by a summary built for an earlier call
   int64_t specialisations = 0;    // summaries specialised on concrete arguments
   int64_t specialisations_reused = 0;
-  int64_t cases_pruned = 0;   // summary cases a call's arguments ruled out
-  int64_t inlined_calls = 0;  // calls executed inline (no summary possible)
+  int64_t cases_pruned = 0;    // summary cases a call's arguments ruled out
+  int64_t inlined_calls = 0;   // calls executed inline (no summary possible)
+  int64_t stub_calls = 0;      // calls answered by a stub rule
+  int64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the last run
 };
 
 enum class PathEnd { kReturned, kError, kUndecided };

@@ -367,5 +367,85 @@ TEST(SymexTest, ACalleeThatWritesThroughAPointerRunsInline) {
   EXPECT_EQ(run->stats.inlined_calls, 2);
 }
 
+// Structs returned by value (extractvalue/insertvalue) and atomics (fetch-add, compare-exchange).
+TEST(SymexTest, AggregatesAndAtomics) {
+  COMPILE_OR_SKIP(m, R"(
+    struct two { long a; long b; };
+    __attribute__((noinline)) struct two make(long x) { struct two t = { x, x + 1 }; return t; }
+    long use(long x) { struct two t = make(x); return t.a * 3 + t.b; }
+    int atom(int x) {
+      int v = x;
+      int old = __atomic_fetch_add(&v, 5, __ATOMIC_SEQ_CST);
+      int expected = old + 5;
+      int ok = __atomic_compare_exchange_n(&v, &expected, 100, 0, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+      int expected2 = 1;
+      int ok2 = __atomic_compare_exchange_n(&v, &expected2, 7, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST);
+      return ok * 10000 + ok2 * 1000 + v + old + expected2;
+    })");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("use", {Arg::Symbolic("x", 64)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  ExpectReturns(ex, run->paths[0], run->args[0] * 4 + 1);
+  auto at = ex.Run("atom", {Arg::Symbolic("x", 32)});
+  ASSERT_TRUE(at.ok()) << at.message();
+  // The first exchange succeeds (v was x + 5); the second fails (v is 100, not 1) and loads 100
+  // into expected2.
+  for (const PathResult& p : at->paths) ExpectReturns(ex, p, at->args[0] + 10000 + 100 + 100);
+}
+
+TEST(SymexTest, StubRulesReplaceCalls) {
+  const char* source = R"(
+    extern void log_it(const char* what, ...);
+    extern int now(void);
+    int f(int x) { log_it("x=%d", x); return now() == 7 ? x : -x; })";
+  COMPILE_OR_SKIP(m, source);
+  z3::context ctx;
+  auto run_with = [&](const std::string& rules) {
+    Options o;
+    auto stubs = ParseStubs(rules, "test.stubs");
+    EXPECT_TRUE(stubs.ok()) << stubs.message();
+    o.stubs = *stubs;
+    auto ex = std::make_unique<Executor>(ctx, *m->module, o);
+    auto run = ex->Run("f", {Arg::Symbolic("x", 32)});
+    EXPECT_TRUE(run.ok()) << run.message();
+    return std::make_pair(std::move(ex), std::move(*run));
+  };
+  {
+    auto [ex, run] = run_with("log_it skip\nnow return 7\n");
+    ASSERT_EQ(run.paths.size(), 1u);
+    ExpectReturns(*ex, run.paths[0], run.args[0]);
+    EXPECT_EQ(run.stats.stub_calls, 2);
+    EXPECT_GT(run.stats.peak_rss_bytes, 0);
+  }
+  {
+    // A fresh result: both outcomes are possible (as paths, or as one select).
+    auto [ex, run] = run_with("log_it skip\nnow fresh\n");
+    const z3::expr x = run.args[0], zero = ctx.bv_val(0, 32);
+    bool plus = false, minus = false;
+    for (const PathResult& p : run.paths) {
+      plus |= ex->Satisfy(p.condition && x != zero && *p.value == x).has_value();
+      minus |= ex->Satisfy(p.condition && x != zero && *p.value == -x).has_value();
+    }
+    EXPECT_TRUE(plus && minus);
+  }
+  {
+    auto [ex, run] = run_with("log_it fail logging is not expected here\nnow return 7\n");
+    ASSERT_EQ(run.paths.size(), 1u);
+    EXPECT_EQ(run.paths[0].end, PathEnd::kError);
+    EXPECT_NE(run.paths[0].message.find("logging is not expected here"), std::string::npos);
+  }
+  {
+    // Without a rule for now(), the path is undecided and names it.
+    auto [ex, run] = run_with("log_it skip\n");
+    ASSERT_EQ(run.paths.size(), 1u);
+    EXPECT_EQ(run.paths[0].end, PathEnd::kUndecided);
+    EXPECT_NE(run.paths[0].message.find("now"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace llms::symex
