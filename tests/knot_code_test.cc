@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli_runner.h"
 #include "symex/executor.h"
 #include "symex/module_loader.h"
 
@@ -23,21 +24,15 @@ namespace {
 
 // The unpacked knot source tree, or "" (and why) when it cannot be had.
 std::string KnotSource(std::string* why) {
-  const std::string cmd = std::string(LLMS_SOURCE_DIR) + "/scripts/engine_source.sh knot 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return "";
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int rc = pclose(p);
+  const auto r =
+      llms::testing::RunCommand(std::string(LLMS_SOURCE_DIR) + "/scripts/engine_source.sh knot");
+  std::string out = r.out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
-  const std::string last =
-      out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-  if (rc != 0 || !std::filesystem::exists(last + "/src/libknot/dname.c")) {
-    *why = out;
+  if (r.exit_code != 0 || !std::filesystem::exists(out + "/src/libknot/dname.c")) {
+    *why = r.err;
     return "";
   }
-  return last;
+  return out;
 }
 
 struct Meaning {
