@@ -14,7 +14,12 @@
 #include <llvm/IR/Operator.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <arpa/inet.h>
+#include <strings.h>
 #include <sys/resource.h>
+
+#include <cctype>
+#include <cstring>
 
 #include <chrono>
 #include <unordered_map>
@@ -188,7 +193,8 @@ class Executor::Impl {
     return out;
   }
 
-  Result<RunResult> Run(const std::string& name, const std::vector<Arg>& args) {
+  Result<RunResult> Run(const std::string& name, const std::vector<Arg>& args,
+                        const Memory* start) {
     const llvm::Function* fn = module_.getFunction(name);
     if (!fn || fn->isDeclaration()) {
       return Status::Error(fmt::format("no function '{}' with a body in the module", name));
@@ -199,7 +205,7 @@ class Executor::Impl {
     }
     if (Status s = InitGlobals(); !s.ok()) return s;
     RunResult out;
-    State s{{}, *base_memory_, {}, false, {}, {}};
+    State s{{}, start ? *start : *base_memory_, {}, false, {}, {}};
     Frame f;
     f.fn = fn;
     size_t i = 0;
@@ -207,7 +213,7 @@ class Executor::Impl {
       const Arg& a = args[i++];
       const unsigned bits = BitsOf(formal.getType());
       if (a.kind == Arg::Kind::kScalar) {
-        if (!formal.getType()->isIntegerTy()) {
+        if (!formal.getType()->isIntegerTy() && !(formal.getType()->isPointerTy() && a.value)) {
           return Status::Error(fmt::format("argument {} of '{}' is not an integer", i, name));
         }
         z3::expr v = a.value ? ctx_.bv_val(*a.value, bits) : ctx_.bv_const(a.name.c_str(), bits);
@@ -291,7 +297,7 @@ class Executor::Impl {
     for (const llvm::GlobalVariable& g : module_.globals()) {
       const size_t size = dl_.getTypeAllocSize(g.getValueType());
       const uint32_t id = m.AllocateSymbolic(g.getName().str(), size, !g.isConstant());
-      m.object(id).global = true;
+      m.Writable(id).global = true;
       object_of_[&g] = id;
     }
     for (const llvm::GlobalVariable& g : module_.globals()) {
@@ -300,7 +306,7 @@ class Executor::Impl {
       if (Status s = ConstantBytes(g.getInitializer(), 0, bytes); !s.ok()) {
         return s.WithContext("global @" + g.getName().str());
       }
-      m.object(object_of_.at(&g)).bytes = std::move(bytes);
+      m.Writable(object_of_.at(&g)).bytes = std::move(bytes);
     }
     return Status::Ok();
   }
@@ -411,8 +417,161 @@ class Executor::Impl {
   }
 
   // The instructions that compute a value from their operands alone.
+  // The instruction computed natively when its operands are concrete (at most 64 bits): most of
+  // a run on concrete data (a zone being loaded) takes this path instead of building terms.
+  std::optional<z3::expr> Concrete(Frame& f, const llvm::Instruction& inst) {
+    using llvm::Instruction;
+    const unsigned op = inst.getOpcode();
+    auto num = [&](const llvm::Value* v, uint64_t* out, unsigned* bits) {
+      const z3::expr e = Eval(f, v);
+      *bits = e.get_sort().bv_size();
+      return *bits <= 64 && e.is_numeral_u64(*out);
+    };
+    auto mask = [](uint64_t v, unsigned bits) {
+      return bits >= 64 ? v : v & ((uint64_t{1} << bits) - 1);
+    };
+    auto sext = [](uint64_t v, unsigned bits) {
+      return bits >= 64 ? static_cast<int64_t>(v)
+                        : static_cast<int64_t>(v << (64 - bits)) >> (64 - bits);
+    };
+    uint64_t a = 0, b = 0;
+    unsigned wa = 0, wb = 0;
+    if (inst.isBinaryOp() || op == Instruction::ICmp) {
+      if (!num(inst.getOperand(0), &a, &wa) || !num(inst.getOperand(1), &b, &wb) || wa != wb) {
+        return std::nullopt;
+      }
+      const unsigned w = wa;
+      uint64_t r = 0;
+      const int64_t sa = sext(a, w), sb = sext(b, w);
+      if (op == Instruction::ICmp) {
+        bool c = false;
+        switch (llvm::cast<llvm::ICmpInst>(inst).getPredicate()) {
+          case llvm::CmpInst::ICMP_EQ:
+            c = a == b;
+            break;
+          case llvm::CmpInst::ICMP_NE:
+            c = a != b;
+            break;
+          case llvm::CmpInst::ICMP_UGT:
+            c = a > b;
+            break;
+          case llvm::CmpInst::ICMP_UGE:
+            c = a >= b;
+            break;
+          case llvm::CmpInst::ICMP_ULT:
+            c = a < b;
+            break;
+          case llvm::CmpInst::ICMP_ULE:
+            c = a <= b;
+            break;
+          case llvm::CmpInst::ICMP_SGT:
+            c = sa > sb;
+            break;
+          case llvm::CmpInst::ICMP_SGE:
+            c = sa >= sb;
+            break;
+          case llvm::CmpInst::ICMP_SLT:
+            c = sa < sb;
+            break;
+          case llvm::CmpInst::ICMP_SLE:
+            c = sa <= sb;
+            break;
+          default:
+            return std::nullopt;
+        }
+        return ctx_.bv_val(c ? 1 : 0, 1);
+      }
+      switch (op) {
+        case Instruction::Add:
+          r = a + b;
+          break;
+        case Instruction::Sub:
+          r = a - b;
+          break;
+        case Instruction::Mul:
+          r = a * b;
+          break;
+        case Instruction::And:
+          r = a & b;
+          break;
+        case Instruction::Or:
+          r = a | b;
+          break;
+        case Instruction::Xor:
+          r = a ^ b;
+          break;
+        case Instruction::Shl:
+          if (b >= w) return std::nullopt;
+          r = a << b;
+          break;
+        case Instruction::LShr:
+          if (b >= w) return std::nullopt;
+          r = a >> b;
+          break;
+        case Instruction::AShr:
+          if (b >= w) return std::nullopt;
+          r = static_cast<uint64_t>(sa >> b);
+          break;
+        case Instruction::UDiv:
+          if (b == 0) return std::nullopt;
+          r = a / b;
+          break;
+        case Instruction::URem:
+          if (b == 0) return std::nullopt;
+          r = a % b;
+          break;
+        case Instruction::SDiv:
+          if (b == 0 || sb == -1) return std::nullopt;
+          r = static_cast<uint64_t>(sa / sb);
+          break;
+        case Instruction::SRem:
+          if (b == 0 || sb == -1) return std::nullopt;
+          r = static_cast<uint64_t>(sa % sb);
+          break;
+        default:
+          return std::nullopt;
+      }
+      return ctx_.bv_val(mask(r, w), w);
+    }
+    switch (op) {
+      case Instruction::ZExt:
+      case Instruction::SExt:
+      case Instruction::Trunc:
+      case Instruction::PtrToInt:
+      case Instruction::IntToPtr:
+      case Instruction::BitCast: {
+        const unsigned to = BitsOf(inst.getType());
+        if (!num(inst.getOperand(0), &a, &wa) || to == 0 || to > 64) return std::nullopt;
+        const uint64_t r = op == Instruction::SExt ? static_cast<uint64_t>(sext(a, wa)) : a;
+        return ctx_.bv_val(mask(r, to), to);
+      }
+      case Instruction::Select: {
+        if (!num(inst.getOperand(0), &a, &wa)) return std::nullopt;
+        return Eval(f, inst.getOperand(a ? 1 : 2));
+      }
+      case Instruction::GetElementPtr: {
+        const auto& gep = llvm::cast<llvm::GetElementPtrInst>(inst);
+        if (!num(gep.getPointerOperand(), &a, &wa)) return std::nullopt;
+        uint64_t p = a;
+        for (auto it = llvm::gep_type_begin(gep); it != llvm::gep_type_end(gep); ++it) {
+          if (llvm::StructType* st = it.getStructTypeOrNull()) {
+            const auto* idx = llvm::cast<llvm::ConstantInt>(it.getOperand());
+            p += dl_.getStructLayout(st)->getElementOffset(idx->getZExtValue());
+          } else {
+            if (!num(it.getOperand(), &b, &wb)) return std::nullopt;
+            p += static_cast<uint64_t>(sext(b, wb)) * dl_.getTypeAllocSize(it.getIndexedType());
+          }
+        }
+        return ctx_.bv_val(p, 64);
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+
   z3::expr Pure(Frame& f, const llvm::Instruction& inst) {
     using llvm::Instruction;
+    if (auto v = Concrete(f, inst)) return *v;
     const unsigned op = inst.getOpcode();
     if (inst.isBinaryOp()) {
       const z3::expr a = Eval(f, inst.getOperand(0)), b = Eval(f, inst.getOperand(1));
@@ -578,7 +737,15 @@ class Executor::Impl {
       try {
         while (true) {
           std::optional<z3::expr> returned;
-          if (Step(s, work, returned)) {
+          bool done = false;
+          try {
+            done = Step(s, work, returned);
+          } catch (const z3::exception& e) {
+            // A combination of widths the executor does not model: this path is undecided.
+            throw PathStop{PathEnd::kUndecided, fmt::format("not modelled ({}): {}", e.msg(),
+                                                            Where(*s.stack.back().ip))};
+          }
+          if (done) {
             if (s.summary) {
               results.push_back({PathEnd::kReturned, Condition(s), returned, "", nullptr});
               summary_reads_.push_back(s.reads);
@@ -591,6 +758,9 @@ class Executor::Impl {
           }
         }
       } catch (const PathStop& stop) {
+        // Undecided while summarising: likely the abstraction (memory the caller will pass is
+        // unknown here), not the code; the call runs inline instead, on the caller's objects.
+        if (s.summary && stop.end == PathEnd::kUndecided) throw NotSummarisable{stop.message};
         if (s.summary) {
           results.push_back({stop.end, Condition(s), std::nullopt, stop.message, nullptr});
           summary_reads_.push_back(s.reads);
@@ -631,8 +801,23 @@ class Executor::Impl {
   // end in errors; a pointer that may name several objects forks).
   std::pair<uint32_t, z3::expr> Resolve(State& s, const z3::expr& pointer, unsigned n, bool write,
                                         const llvm::Instruction& inst, std::vector<State>& work) {
+    // A concrete pointer to a byte object, in bounds: nothing to decide.
+    if (uint64_t bits = 0; pointer.is_numeral_u64(bits)) {
+      const uint32_t obj = static_cast<uint32_t>(bits >> 32), off = static_cast<uint32_t>(bits);
+      if (s.memory.Valid(obj) && !function_objects_.count(obj)) {
+        const MemObject& o = s.memory.object(obj);
+        if (!o.array && off + uint64_t{n} <= o.bytes.size() && (!write || o.writable) &&
+            !(s.summary && o.global && o.writable)) {
+          return {obj, ctx_.bv_val(off, 32)};
+        }
+      }
+    }
     const z3::expr tag = PointerObject(pointer);
     uint64_t id = 0;
+    if (!tag.is_numeral_u64(id) && s.summary) {
+      // A pointer read from what the caller passed: the summary would need the caller's objects.
+      throw NotSummarisable{"it follows a pointer found in its arguments' memory"};
+    }
     if (!tag.is_numeral_u64(id)) {
       // Enumerate the objects it may name; each becomes a state that re-runs this instruction.
       std::vector<uint64_t> targets;
@@ -782,7 +967,9 @@ class Executor::Impl {
         }
         const uint64_t size = dl_.getTypeAllocSize(al.getAllocatedType()) * count;
         std::vector<z3::expr> bytes;
-        for (uint64_t i = 0; i < size; ++i) bytes.push_back(Fresh("uninit", 8));
+        // Stack slots start as zeros (reading one before writing it is not reported).
+        std::vector<z3::expr> zeros(size, ctx_.bv_val(0, 8));
+        bytes = std::move(zeros);
         const uint32_t obj =
             s.memory.Allocate(fmt::format("{}.{}", f.fn->getName().str(), al.getName().str()),
                               std::move(bytes), true);
@@ -896,7 +1083,8 @@ class Executor::Impl {
       case Instruction::Call:
         return Call(s, llvm::cast<llvm::CallInst>(inst), work);
       default: {
-        z3::expr v = Pure(f, inst).simplify();
+        z3::expr v = Pure(f, inst);
+        if (!v.is_numeral()) v = v.simplify();
         f.values.insert_or_assign(&inst, v);
         ++f.ip;
         return false;
@@ -924,6 +1112,18 @@ class Executor::Impl {
     if (callee->isDeclaration()) return Stub(s, call, *callee, work);
     std::vector<z3::expr> args;
     for (const llvm::Use& a : call.args()) args.push_back(Eval(f, a.get()));
+    if (args.size() != callee->arg_size() && !callee->isVarArg()) {
+      throw PathStop{PathEnd::kUndecided,
+                     "a call with the wrong number of arguments: " + Where(call)};
+    }
+    // A call through a function pointer of another type (C code casts them) passes each argument
+    // as the machine would: truncated or zero-extended to the parameter's width.
+    for (const llvm::Argument& formal : callee->args()) {
+      z3::expr& a = args[formal.getArgNo()];
+      const unsigned want = BitsOf(formal.getType()), have = a.get_sort().bv_size();
+      if (want && want < have) a = a.extract(want - 1, 0);
+      if (want > have) a = z3::zext(a, want - have);
+    }
     ++f.ip;
     if (options_.summaries && ApplySummary(s, call, *callee, args, work)) return false;
     ++stats_.inlined_calls;
@@ -1037,6 +1237,98 @@ class Executor::Impl {
         SetResult(s, call, z3::ite(a < ctx_.bv_val(0, a.get_sort().bv_size()), -a, a));
         break;
       }
+      case llvm::Intrinsic::prefetch:
+      case llvm::Intrinsic::stackrestore:
+      case llvm::Intrinsic::experimental_noalias_scope_decl:
+      case llvm::Intrinsic::invariant_start:
+      case llvm::Intrinsic::invariant_end:
+        break;
+      case llvm::Intrinsic::stacksave:
+        SetResult(s, call, ctx_.bv_val(0, 64));  // stack slots are objects; nothing to restore
+        break;
+      case llvm::Intrinsic::bswap: {
+        const z3::expr a = arg(0);
+        const unsigned n = a.get_sort().bv_size() / 8;
+        z3::expr v = a.extract(7, 0);
+        for (unsigned k = 1; k < n; ++k) v = z3::concat(v, a.extract(8 * k + 7, 8 * k));
+        SetResult(s, call, v);
+        break;
+      }
+      case llvm::Intrinsic::ctpop: {
+        const z3::expr a = arg(0);
+        const unsigned w = a.get_sort().bv_size();
+        z3::expr v = ctx_.bv_val(0, w);
+        for (unsigned k = 0; k < w; ++k) v = v + z3::zext(a.extract(k, k), w - 1);
+        SetResult(s, call, v);
+        break;
+      }
+      case llvm::Intrinsic::ctlz:
+      case llvm::Intrinsic::cttz: {
+        const z3::expr a = arg(0);
+        const unsigned w = a.get_sort().bv_size();
+        const bool lead = callee.getIntrinsicID() == llvm::Intrinsic::ctlz;
+        z3::expr v = ctx_.bv_val(w, w);
+        // From the far end inwards, so the set bit nearest the counted end decides.
+        for (unsigned k = 0; k < w; ++k) {
+          const unsigned bit = lead ? k : w - 1 - k;
+          v = z3::ite(a.extract(bit, bit) == ctx_.bv_val(1, 1),
+                      ctx_.bv_val(lead ? w - 1 - bit : bit, w), v);
+        }
+        SetResult(s, call, v);
+        break;
+      }
+      case llvm::Intrinsic::fshl:
+      case llvm::Intrinsic::fshr: {
+        const z3::expr a = arg(0), b = arg(1);
+        const unsigned w = a.get_sort().bv_size();
+        const z3::expr c = z3::urem(arg(2), ctx_.bv_val(w, w));
+        const z3::expr both = z3::concat(a, b);
+        const z3::expr c2 = z3::zext(c, w);
+        if (callee.getIntrinsicID() == llvm::Intrinsic::fshl) {
+          SetResult(s, call, z3::shl(both, c2).extract(2 * w - 1, w));
+        } else {
+          SetResult(s, call, z3::lshr(both, c2).extract(w - 1, 0));
+        }
+        break;
+      }
+      case llvm::Intrinsic::uadd_with_overflow:
+      case llvm::Intrinsic::sadd_with_overflow:
+      case llvm::Intrinsic::usub_with_overflow:
+      case llvm::Intrinsic::ssub_with_overflow:
+      case llvm::Intrinsic::umul_with_overflow: {
+        const z3::expr a = arg(0), b = arg(1);
+        const unsigned w = a.get_sort().bv_size();
+        z3::expr r = a + b, o = ctx_.bool_val(false);
+        switch (callee.getIntrinsicID()) {
+          case llvm::Intrinsic::uadd_with_overflow:
+            o = z3::ult(r, a);
+            break;
+          case llvm::Intrinsic::sadd_with_overflow:
+            o = z3::sext(a, 1) + z3::sext(b, 1) != z3::sext(r, 1);
+            break;
+          case llvm::Intrinsic::usub_with_overflow:
+            r = a - b;
+            o = z3::ult(a, b);
+            break;
+          case llvm::Intrinsic::ssub_with_overflow:
+            r = a - b;
+            o = z3::sext(a, 1) - z3::sext(b, 1) != z3::sext(r, 1);
+            break;
+          default:
+            r = a * b;
+            o = z3::zext(a, w) * z3::zext(b, w) != z3::zext(r, w);
+            break;
+        }
+        llvm::Type* rt = call.getType();
+        z3::expr result = ctx_.bv_val(0, BitsOf(rt));
+        auto [o0, t0] = Member(rt, {0});
+        auto [o1, t1] = Member(rt, {1});
+        result = Replace(result, o0, ToMemory(r, t0));
+        result =
+            Replace(result, o1, ToMemory(z3::ite(o, ctx_.bv_val(1, 1), ctx_.bv_val(0, 1)), t1));
+        SetResult(s, call, result);
+        break;
+      }
       case llvm::Intrinsic::memcpy:
       case llvm::Intrinsic::memmove:
         Copy(s, arg(0), arg(1), ConcreteLength(f, call.getArgOperand(2), call), call, work);
@@ -1054,6 +1346,125 @@ class Executor::Impl {
     }
     ++s.stack.back().ip;
     return false;
+  }
+
+  // The bytes of the C string at `p` up to its NUL, when they are concrete (nothing otherwise: a
+  // string function on symbolic bytes is not modelled).
+  std::optional<std::string> CString(State& s, const z3::expr& p, const llvm::CallInst& call,
+                                     std::vector<State>& work) {
+    auto [obj, off] = Resolve(s, p, 1, false, call, work);
+    uint64_t at = 0;
+    if (!off.is_numeral_u64(at)) return std::nullopt;
+    const MemObject& o = s.memory.object(obj);
+    std::string out;
+    for (uint64_t i = at; i < o.bytes.size(); ++i) {
+      uint64_t b = 0;
+      if (!o.bytes[i].simplify().is_numeral_u64(b)) return std::nullopt;
+      if (b == 0) return out;
+      out += static_cast<char>(b);
+    }
+    throw PathStop{PathEnd::kError, "a string without its NUL: " + Where(call)};
+  }
+  std::string CStringOrStop(State& s, const z3::expr& p, const llvm::CallInst& call,
+                            std::vector<State>& work) {
+    auto str = CString(s, p, call, work);
+    if (!str)
+      throw PathStop{PathEnd::kUndecided, "a string function on symbolic bytes: " + Where(call)};
+    return *str;
+  }
+  z3::expr NewString(State& s, const std::string& str) {
+    std::vector<uint8_t> bytes(str.begin(), str.end());
+    bytes.push_back(0);
+    return s.memory.Pointer(
+        s.memory.AllocateConcrete(fmt::format("string#{}", fresh_++), bytes, true), 0);
+  }
+  // printf-style formatting with concrete arguments (`first` is the first variadic argument).
+  std::string Format(State& s, const llvm::CallInst& call, const std::string& format,
+                     unsigned first, std::vector<State>& work) {
+    Frame& f = s.stack.back();
+    std::string out;
+    unsigned next = first;
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (format[i] != '%') {
+        out += format[i];
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < format.size() && std::strchr("-+ #0123456789.hlzjt", format[j])) ++j;
+      if (j >= format.size()) break;
+      const std::string spec = format.substr(i, j - i + 1);
+      const char conv = format[j];
+      i = j;
+      if (conv == '%') {
+        out += '%';
+        continue;
+      }
+      if (spec.find('*') != std::string::npos || next >= call.arg_size()) {
+        throw PathStop{PathEnd::kUndecided, "a format not modelled: " + Where(call)};
+      }
+      const z3::expr a = Eval(f, call.getArgOperand(next++)).simplify();
+      char buf[512];
+      if (conv == 's') {
+        const std::string str = CStringOrStop(s, a, call, work);
+        std::snprintf(buf, sizeof buf, spec.c_str(), str.c_str());
+      } else {
+        uint64_t v = 0;
+        if (!a.is_numeral_u64(v)) {
+          throw PathStop{PathEnd::kUndecided, "a formatted symbolic value: " + Where(call)};
+        }
+        std::string plain = spec;  // the length modifiers dropped: the value goes as 64 bits
+        plain.erase(std::remove_if(plain.begin() + 1, plain.end() - 1,
+                                   [](char c) { return std::strchr("hlzjt", c) != nullptr; }),
+                    plain.end() - 1);
+        const unsigned bits = a.get_sort().bv_size();
+        const int64_t sv = bits >= 64 ? static_cast<int64_t>(v)
+                                      : static_cast<int64_t>(v << (64 - bits)) >> (64 - bits);
+        const std::string ll = plain.substr(0, plain.size() - 1) + "ll" + plain.back();
+        if (std::strchr("di", conv)) {
+          std::snprintf(buf, sizeof buf, ll.c_str(), static_cast<long long>(sv));
+        } else if (std::strchr("uxXo", conv)) {
+          std::snprintf(buf, sizeof buf, ll.c_str(), static_cast<unsigned long long>(v));
+        } else if (conv == 'c') {
+          std::snprintf(buf, sizeof buf, plain.c_str(), static_cast<int>(v));
+        } else {
+          throw PathStop{PathEnd::kUndecided, "a format conversion not modelled: " + Where(call)};
+        }
+      }
+      out += buf;
+    }
+    return out;
+  }
+
+  // glibc's ctype tables (<ctype.h> macros index them), copied from this process's own C locale.
+  z3::expr CtypeTable(State& s, const std::string& which) {
+    auto it = ctype_tables_.find(which);
+    if (it != ctype_tables_.end() && s.memory.Valid(it->second))
+      return s.memory.Pointer(it->second, 0);
+    std::vector<uint8_t> bytes;
+    uint64_t base = 0;
+    if (which == "__ctype_b_loc") {
+      const unsigned short* t = *__ctype_b_loc() - 128;
+      for (int i = 0; i < 384; ++i) {
+        bytes.push_back(static_cast<uint8_t>(t[i]));
+        bytes.push_back(static_cast<uint8_t>(t[i] >> 8));
+      }
+      base = 128 * 2;
+    } else {
+      const int32_t* t =
+          (which == "__ctype_tolower_loc" ? *__ctype_tolower_loc() : *__ctype_toupper_loc()) - 128;
+      for (int i = 0; i < 384; ++i) {
+        for (int k = 0; k < 4; ++k)
+          bytes.push_back(static_cast<uint8_t>(static_cast<uint32_t>(t[i]) >> (8 * k)));
+      }
+      base = 128 * 4;
+    }
+    const uint32_t table = s.memory.AllocateConcrete(which + ".table", bytes, false);
+    std::vector<z3::expr> holder;
+    const z3::expr p = s.memory.Pointer(table, base);
+    for (unsigned k = 0; k < 8; ++k) holder.push_back(p.extract(8 * k + 7, 8 * k).simplify());
+    const uint32_t slot = s.memory.Allocate(which, std::move(holder), false);
+    ctype_tables_[which] = slot;
+    return s.memory.Pointer(slot, 0);
   }
 
   // Functions the module only declares: the C library's memory and string functions, allocation,
@@ -1089,7 +1500,118 @@ class Executor::Impl {
         for (uint64_t i = 0; i < n; ++i) s.memory.Store(obj, off + ctx_.bv_val(i, 32), byte);
       }
       SetResult(s, call, arg(0));
-    } else if (name == "memcmp") {
+    } else if (name == "snprintf" || name == "sprintf") {
+      const bool bounded = name == "snprintf";
+      const std::string text = Format(s, call, CStringOrStop(s, arg(bounded ? 2 : 1), call, work),
+                                      bounded ? 3 : 2, work);
+      uint64_t cap = text.size() + 1;
+      if (bounded) cap = ConcreteLength(f, call.getArgOperand(1), call);
+      const uint64_t n = std::min<uint64_t>(cap, text.size() + 1);
+      if (n > 0) {
+        auto [obj, off] = Resolve(s, arg(0), static_cast<unsigned>(n), true, call, work);
+        for (uint64_t i = 0; i + 1 < n; ++i) {
+          s.memory.Store(obj, off + ctx_.bv_val(i, 32),
+                         ctx_.bv_val(static_cast<uint8_t>(text[i]), 8));
+        }
+        s.memory.Store(obj, off + ctx_.bv_val(n - 1, 32), ctx_.bv_val(0, 8));
+      }
+      SetResult(s, call, ctx_.bv_val(text.size(), 32));
+    } else if (name == "mmap") {
+      // Anonymous memory only (a memory pool's blocks): zeroed, as the kernel gives it.
+      const uint64_t n = ConcreteLength(f, call.getArgOperand(1), call);
+      uint64_t flags = 0;
+      if (!arg(3).simplify().is_numeral_u64(flags) || !(flags & 0x20 /* MAP_ANONYMOUS */)) {
+        throw PathStop{PathEnd::kUndecided, "mmap of a file: " + Where(call)};
+      }
+      std::vector<z3::expr> bytes(n, ctx_.bv_val(0, 8));
+      SetResult(
+          s, call,
+          s.memory.Pointer(
+              s.memory.Allocate(fmt::format("mmap#{}", fresh_++), std::move(bytes), true), 0));
+    } else if (name == "munmap") {
+      SetResult(s, call, ctx_.bv_val(0, 32));
+    } else if (name == "inet_pton") {
+      uint64_t family = 0;
+      if (!arg(0).simplify().is_numeral_u64(family)) {
+        throw PathStop{PathEnd::kUndecided, "inet_pton of a symbolic family: " + Where(call)};
+      }
+      const std::string text = CStringOrStop(s, arg(1), call, work);
+      unsigned char buf[16];
+      const int r = ::inet_pton(static_cast<int>(family), text.c_str(), buf);
+      if (r == 1) {
+        const unsigned n = family == AF_INET6 ? 16 : 4;
+        auto [obj, off] = Resolve(s, arg(2), n, true, call, work);
+        for (unsigned i = 0; i < n; ++i)
+          s.memory.Store(obj, off + ctx_.bv_val(i, 32), ctx_.bv_val(buf[i], 8));
+      }
+      SetResult(s, call, ctx_.bv_val(static_cast<uint64_t>(static_cast<int64_t>(r)), 32));
+    } else if (name == "strlen") {
+      SetResult(s, call, ctx_.bv_val(CStringOrStop(s, arg(0), call, work).size(), 64));
+    } else if (name == "strnlen") {
+      const uint64_t max = ConcreteLength(f, call.getArgOperand(1), call);
+      SetResult(
+          s, call,
+          ctx_.bv_val(std::min<uint64_t>(max, CStringOrStop(s, arg(0), call, work).size()), 64));
+    } else if (name == "strdup") {
+      SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work)));
+    } else if (name == "strndup") {
+      const uint64_t max = ConcreteLength(f, call.getArgOperand(1), call);
+      SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work).substr(0, max)));
+    } else if (name == "strcmp" || name == "strcasecmp" || name == "strncmp" ||
+               name == "strncasecmp") {
+      std::string a = CStringOrStop(s, arg(0), call, work),
+                  b = CStringOrStop(s, arg(1), call, work);
+      if (name == "strncmp" || name == "strncasecmp") {
+        const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
+        a = a.substr(0, n);
+        b = b.substr(0, n);
+      }
+      int r = (name == "strcasecmp" || name == "strncasecmp") ? ::strcasecmp(a.c_str(), b.c_str())
+                                                              : ::strcmp(a.c_str(), b.c_str());
+      r = r < 0 ? -1 : r > 0 ? 1 : 0;
+      SetResult(s, call, ctx_.bv_val(r, 32));
+    } else if (name == "strchr" || name == "strrchr") {
+      const std::string str = CStringOrStop(s, arg(0), call, work);
+      uint64_t c = 0;
+      if (!arg(1).simplify().is_numeral_u64(c)) {
+        throw PathStop{PathEnd::kUndecided, "strchr of a symbolic character: " + Where(call)};
+      }
+      const char ch = static_cast<char>(c);
+      const size_t at = ch == 0 ? str.size() : name == "strchr" ? str.find(ch) : str.rfind(ch);
+      SetResult(
+          s, call,
+          at == std::string::npos ? ctx_.bv_val(0, 64) : (arg(0) + ctx_.bv_val(at, 64)).simplify());
+    } else if (name == "realloc") {
+      const uint64_t n = ConcreteLength(f, call.getArgOperand(1), call);
+      std::vector<z3::expr> bytes;
+      const z3::expr old = arg(0).simplify();
+      uint64_t old_bits = 1;
+      if (old.is_numeral_u64(old_bits) && old_bits == 0) {
+        for (uint64_t i = 0; i < n; ++i) bytes.push_back(Fresh("malloc", 8));
+      } else {
+        auto [obj, off] = Resolve(s, old, 1, false, call, work);
+        const MemObject& o = s.memory.object(obj);
+        for (uint64_t i = 0; i < n; ++i) {
+          bytes.push_back(i < o.bytes.size() ? o.bytes[i] : Fresh("malloc", 8));
+        }
+        (void)off;
+      }
+      const uint32_t obj =
+          s.memory.Allocate(fmt::format("heap#{}", fresh_++), std::move(bytes), true);
+      SetResult(s, call, s.memory.Pointer(obj, 0));
+    } else if (name == "time") {
+      SetResult(s, call, ctx_.bv_val(0, 64));  // the epoch: a run does not depend on the clock
+    } else if (name == "__ctype_b_loc" || name == "__ctype_tolower_loc" ||
+               name == "__ctype_toupper_loc") {
+      SetResult(s, call, CtypeTable(s, name));
+    } else if (name == "tolower" || name == "toupper") {
+      const z3::expr c = arg(0);
+      const z3::expr lo = ctx_.bv_val(name == "tolower" ? 'A' : 'a', 32),
+                     hi = ctx_.bv_val(name == "tolower" ? 'Z' : 'z', 32);
+      const z3::expr shifted =
+          name == "tolower" ? c + ctx_.bv_val(32, 32) : c - ctx_.bv_val(32, 32);
+      SetResult(s, call, z3::ite(c >= lo && c <= hi, shifted, c));
+    } else if (name == "memcmp" || name == "bcmp") {
       const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
       z3::expr result = ctx_.bv_val(0, 32);
       if (n > 0) {
@@ -1214,7 +1736,9 @@ class Executor::Impl {
         return false;  // a pointer the summary cannot take: inline
       }
       const MemObject& o = s.memory.object(static_cast<uint32_t>(obj));
-      if (off > o.bytes.size()) return false;
+      // The object becomes a term of all its bytes: large ones (a parser's whole state) cost more
+      // to rebuild at every call than the callee costs to run inline.
+      if (off > o.bytes.size() || o.bytes.size() - off > kMaxSummaryObject) return false;
       sizes[i] = o.bytes.size() - off;
       bool data = !o.writable;
       for (const z3::expr& b : o.bytes) data = data && b.is_numeral();
@@ -1324,6 +1848,8 @@ class Executor::Impl {
   std::unordered_map<const llvm::Function*, Summary> summaries_;
   std::map<std::string, std::vector<SummaryCase>> specialised_;
   std::unordered_set<const llvm::Function*> building_;
+  std::map<std::string, uint32_t> ctype_tables_;      // per table: the object holding its pointer
+  static constexpr uint64_t kMaxSummaryObject = 512;  // bytes an argument's object may have
   std::vector<std::vector<ParamRead>> summary_reads_;
   std::vector<PathResult> pending_errors_;
   std::vector<std::vector<ParamRead>> pending_error_reads_;
@@ -1334,8 +1860,9 @@ Executor::Executor(z3::context& ctx, const llvm::Module& module, Options options
     : impl_(std::make_unique<Impl>(ctx, module, options, stats_)) {}
 Executor::~Executor() = default;
 
-Result<RunResult> Executor::Run(const std::string& function, const std::vector<Arg>& args) {
-  Result<RunResult> r = impl_->Run(function, args);
+Result<RunResult> Executor::Run(const std::string& function, const std::vector<Arg>& args,
+                                const Memory* start) {
+  Result<RunResult> r = impl_->Run(function, args, start);
   if (!r.ok()) return r;
   for (PathResult& e : impl_->TakeErrors()) {
     ++stats_.paths;

@@ -111,8 +111,12 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   // Runs `function` on `args` (one per parameter: scalars for integer parameters, buffers for
-  // pointer parameters). An error: no such function, or the arguments do not fit it.
-  Result<RunResult> Run(const std::string& function, const std::vector<Arg>& args);
+  // pointer parameters; a concrete scalar for a pointer is that address, 0 for null). With
+  // `start`, from that memory (a path's final memory of an earlier run of this executor: what a
+  // concrete run built, a loaded zone, is where the next run begins) instead of the module's
+  // globals. An error: no such function, or the arguments do not fit it.
+  Result<RunResult> Run(const std::string& function, const std::vector<Arg>& args,
+                        const Memory* start = nullptr);
 
   // The statistics over every run of this executor (summaries persist across runs).
   const Stats& stats() const { return stats_; }

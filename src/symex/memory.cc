@@ -6,11 +6,19 @@
 namespace llms::symex {
 
 Memory::Memory(z3::context& ctx) : ctx_(&ctx) {
-  objects_.push_back(MemObject{"null", {}, std::nullopt, false, false});
+  objects_.push_back(
+      std::make_shared<MemObject>(MemObject{"null", {}, std::nullopt, false, false}));
+}
+
+MemObject& Memory::Writable(uint32_t id) {
+  std::shared_ptr<MemObject>& o = objects_.at(id);
+  if (o.use_count() > 1) o = std::make_shared<MemObject>(*o);
+  return *o;
 }
 
 uint32_t Memory::Allocate(std::string name, std::vector<z3::expr> bytes, bool writable) {
-  objects_.push_back(MemObject{std::move(name), std::move(bytes), std::nullopt, writable, false});
+  objects_.push_back(std::make_shared<MemObject>(
+      MemObject{std::move(name), std::move(bytes), std::nullopt, writable, false}));
   return static_cast<uint32_t>(objects_.size() - 1);
 }
 
@@ -33,7 +41,7 @@ uint32_t Memory::AllocateConcrete(std::string name, const std::vector<uint8_t>& 
 
 uint32_t Memory::AllocateArray(const std::string& name) {
   const uint32_t id = Allocate(name, {}, /*writable=*/false);
-  objects_[id].array =
+  objects_[id]->array =
       ctx_->constant(name.c_str(), ctx_->array_sort(ctx_->bv_sort(32), ctx_->bv_sort(8)));
   return id;
 }
@@ -43,7 +51,20 @@ z3::expr Memory::Pointer(uint32_t object, uint64_t offset) const {
 }
 
 z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
-  const MemObject& o = objects_.at(id);
+  const MemObject& o = *objects_.at(id);
+  // Concrete bytes at a concrete offset: the value computed natively.
+  const z3::expr offset_value = offset.is_numeral() ? offset : offset.simplify();
+  if (uint64_t at = 0;
+      !o.array && n <= 8 && offset_value.is_numeral_u64(at) && at + n <= o.bytes.size()) {
+    uint64_t v = 0;
+    bool concrete = true;
+    for (unsigned i = 0; i < n && concrete; ++i) {
+      uint64_t b = 0;
+      concrete = o.bytes[at + i].is_numeral_u64(b);
+      v |= b << (8 * i);
+    }
+    if (concrete) return ctx_->bv_val(v, 8 * n);
+  }
   std::optional<z3::expr> value;
   for (unsigned i = 0; i < n; ++i) {
     const z3::expr at = offset + ctx_->bv_val(i, 32);
@@ -64,8 +85,19 @@ z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
 }
 
 void Memory::Store(uint32_t id, const z3::expr& offset, const z3::expr& value) {
-  MemObject& o = objects_.at(id);
+  MemObject& o = Writable(id);
   const unsigned n = value.get_sort().bv_size() / 8;
+  const z3::expr offset_value = offset.is_numeral() ? offset : offset.simplify();
+  if (uint64_t at = 0; offset_value.is_numeral_u64(at) && at + n <= o.bytes.size()) {
+    if (uint64_t v = 0; n <= 8 && value.is_numeral_u64(v)) {
+      for (unsigned i = 0; i < n; ++i) o.bytes[at + i] = ctx_->bv_val((v >> (8 * i)) & 0xff, 8);
+      return;
+    }
+    if (n == 1) {
+      o.bytes[at] = value;
+      return;
+    }
+  }
   for (unsigned i = 0; i < n; ++i) {
     const z3::expr byte = value.extract(8 * i + 7, 8 * i).simplify();
     const z3::expr at = (offset + ctx_->bv_val(i, 32)).simplify();
@@ -80,7 +112,7 @@ void Memory::Store(uint32_t id, const z3::expr& offset, const z3::expr& value) {
 }
 
 z3::expr Memory::AsArray(uint32_t id, uint64_t offset) const {
-  const MemObject& o = objects_.at(id);
+  const MemObject& o = *objects_.at(id);
   z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
   for (size_t j = offset; j < o.bytes.size(); ++j) {
     a = z3::store(a, ctx_->bv_val(j - offset, 32), o.bytes[j]);

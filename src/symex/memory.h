@@ -2,12 +2,14 @@
 // each an array of 8-bit expressions, or, for the pointer parameters of a function being
 // summarised, an unbounded Z3 array standing for whatever the caller will pass. A pointer is a
 // plain 64-bit value: the high 32 bits name the object (0 is null), the low 32 bits are the
-// offset, so pointers live in registers and in memory like any integer.
+// offset, so pointers live in registers and in memory like any integer. Copying a Memory (a fork)
+// shares the objects; an object is copied when one of the sharers writes it.
 #pragma once
 
 #include <z3++.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,8 +41,9 @@ class Memory {
   uint32_t AllocateArray(const std::string& name);
 
   bool Valid(uint32_t id) const { return id != kNullObject && id < objects_.size(); }
-  const MemObject& object(uint32_t id) const { return objects_.at(id); }
-  MemObject& object(uint32_t id) { return objects_.at(id); }
+  const MemObject& object(uint32_t id) const { return *objects_.at(id); }
+  // For writing: an object shared with another state's memory is copied first.
+  MemObject& Writable(uint32_t id);
 
   // The pointer to `offset` in `object`.
   z3::expr Pointer(uint32_t object, uint64_t offset) const;
@@ -56,7 +59,8 @@ class Memory {
 
  private:
   z3::context* ctx_;
-  std::vector<MemObject> objects_;
+  // Copy on write: forked states share the objects neither has written since the fork.
+  std::vector<std::shared_ptr<MemObject>> objects_;
 };
 
 // The object a pointer names and its offset (both 32 bits).
