@@ -70,6 +70,13 @@ Arg Arg::ConcreteBuffer(std::string name, std::vector<uint8_t> bytes, bool writa
   return a;
 }
 
+Arg Arg::MixedBuffer(std::string name, std::vector<uint8_t> bytes, std::vector<size_t> symbolic,
+                     bool writable) {
+  Arg a = ConcreteBuffer(std::move(name), std::move(bytes), writable);
+  a.symbolic = std::move(symbolic);
+  return a;
+}
+
 namespace {
 
 // Ends the current path (thrown inside a step, caught by the run loop).
@@ -226,6 +233,14 @@ class Executor::Impl {
         }
         const uint32_t obj = a.bytes ? s.memory.AllocateConcrete(a.name, *a.bytes, a.writable)
                                      : s.memory.AllocateSymbolic(a.name, a.size, a.writable);
+        for (size_t at : a.symbolic) {
+          if (at >= a.size) {
+            return Status::Error(
+                fmt::format("argument {}: symbolic byte {} past its {} bytes", i, at, a.size));
+          }
+          s.memory.Store(obj, ctx_.bv_val(at, 32),
+                         ctx_.bv_const(fmt::format("{}[{}]", a.name, at).c_str(), 8));
+        }
         z3::expr p = s.memory.Pointer(obj, 0);
         out.args.push_back(p);
         out.objects.push_back(obj);

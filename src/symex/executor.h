@@ -85,13 +85,17 @@ struct Arg {
   std::optional<uint64_t> value;              // kScalar: concrete when set
   size_t size = 0;                            // kBuffer: bytes
   std::optional<std::vector<uint8_t>> bytes;  // kBuffer: concrete contents when set
-  bool writable = true;                       // kBuffer
+  std::vector<size_t> symbolic;  // kBuffer with bytes: these positions are symbolic instead
+  bool writable = true;          // kBuffer
 
   static Arg Symbolic(std::string name, unsigned bits);
   static Arg Concrete(uint64_t value, unsigned bits);
   // A pointer to `size` fresh symbolic bytes named name[0..size).
   static Arg SymbolicBuffer(std::string name, size_t size, bool writable = true);
   static Arg ConcreteBuffer(std::string name, std::vector<uint8_t> bytes, bool writable = false);
+  // Concrete bytes but for those at `symbolic`, which are fresh symbolic bytes name[i].
+  static Arg MixedBuffer(std::string name, std::vector<uint8_t> bytes, std::vector<size_t> symbolic,
+                         bool writable = false);
 };
 
 struct RunResult {

@@ -248,6 +248,19 @@ TEST(SymexTest, OutOfBoundsReadsAreErrorsWithTheirInputs) {
   EXPECT_EQ(errors, 1);
 }
 
+// A buffer of concrete bytes with some symbolic ones (a packet whose one field is unknown).
+TEST(SymexTest, MixedBuffers) {
+  COMPILE_OR_SKIP(m, "int f(const unsigned char* b) { return b[0] * 256 + b[1] + b[2]; }");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("f", {Arg::MixedBuffer("b", {5, 0, 7}, {1})});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  ExpectReturns(ex, run->paths[0],
+                ctx.bv_val(5 * 256 + 7, 32) + z3::zext(ctx.bv_const("b[1]", 8), 24));
+  EXPECT_FALSE(ex.Run("f", {Arg::MixedBuffer("b", {5}, {3})}).ok());  // past the buffer
+}
+
 TEST(SymexTest, AnUnmodelledCallIsUndecidedAndSaysWhich) {
   COMPILE_OR_SKIP(m, "extern int mystery(int); int f(int x) { return mystery(x) + 1; }");
   z3::context ctx;
