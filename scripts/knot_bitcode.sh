@@ -21,10 +21,14 @@ src=$(cd "$src" && pwd)
 harness="$here/../src/iceberg/knot/harness.c"
 cache=${LLMS_ENGINE_SOURCES:-${XDG_CACHE_HOME:-$HOME/.cache}/llmserving/sources}
 native_main="$here/../src/iceberg/knot/native_main.c"
-key=$( (cd "$src/src" && find . -name '*.[ch]' -print0 | sort -z | xargs -0 sha256sum
+key=$( (cd "$src/src" && find . \( -name '*.[ch]' -o -name '*.t0' \) -print0 | sort -z | xargs -0 sha256sum
         cat "$harness" "$native_main" "$here/knot_bitcode.sh") |
   sha256sum | cut -c1-16)
 out="$cache/bitcode/knot-$key"
+mkdir -p "$cache/bitcode"
+# One build at a time per cache (tests may call this concurrently).
+exec 9>"$cache/bitcode/.lock"
+flock 9
 if [ -f "$out/knot.bc" ] && [ -x "$out/knot_native" ]; then
   echo "$out/knot.bc"
   exit 0

@@ -36,8 +36,18 @@ Labels Concat(const Labels& a, const Labels& b) {
 // Label prefixes p (leftmost first, non-empty) such that the names p + base cover every node
 // strictly below `base`, a missing name under `base` and under each such node, and, below DNAME
 // owners, the prefixes relative to their targets (to `depth` substitutions).
-void Relative(const ZoneIndex& z, const Name& base, int depth, std::set<Labels>* out) {
-  out->insert({FreshLabel(z, base)});
+size_t Octets(const Labels& labels) {
+  size_t n = 0;
+  for (const std::string& l : labels) n += l.size() + 1;
+  return n;
+}
+
+// `budget`: the wire octets the prefixes may take (names beyond 255 octets do not exist, and
+// DNAMEs pointing at their own ancestors would otherwise multiply the candidates at every level).
+void Relative(const ZoneIndex& z, const Name& base, int depth, size_t budget,
+              std::set<Labels>* out) {
+  const Labels fresh{FreshLabel(z, base)};
+  if (Octets(fresh) <= budget) out->insert(fresh);
   const auto& nodes = z.nodes();
   for (auto it = nodes.upper_bound(base); it != nodes.end() && it->first.IsSubdomainOf(base);
        ++it) {
@@ -45,14 +55,17 @@ void Relative(const ZoneIndex& z, const Name& base, int depth, std::set<Labels>*
     const Labels rel(
         m.labels().begin(),
         m.labels().begin() + static_cast<std::ptrdiff_t>(m.label_count() - base.label_count()));
+    const size_t used = Octets(rel);
+    if (used > budget) continue;
     out->insert(rel);
-    out->insert(Concat({FreshLabel(z, m)}, rel));
+    Labels below_m = Concat({FreshLabel(z, m)}, rel);
+    if (Octets(below_m) <= budget) out->insert(std::move(below_m));
     const auto* dname = it->second.Find(rt::DNAME);
-    if (dname && depth > 0) {
+    if (dname && depth > 0 && budget - used >= 2) {
       const Name target = *dns::TargetName(dname->front());
       if (!target.IsSubdomainOf(z.origin())) continue;
       std::set<Labels> below;
-      Relative(z, target, depth - 1, &below);
+      Relative(z, target, depth - 1, budget - used, &below);
       for (const Labels& q : below) out->insert(Concat(q, rel));
     }
   }
@@ -108,8 +121,19 @@ std::vector<size_t> OverflowLengths(const Response& r) {
 
 // Whether the answer followed or ended at an alias (a CNAME or a DNAME).
 bool MetAlias(const Response& r) {
-  return r.signature.find("cname:") != std::string::npos ||
-         r.signature.find("dname") != std::string::npos;
+  // The signature is a sequence of "decision:node|" or "decision|" tokens.
+  std::string_view rest = r.signature;
+  while (!rest.empty()) {
+    const size_t bar = rest.find('|');
+    const std::string_view token = rest.substr(0, bar);
+    if (token.starts_with("cname:") || token.starts_with("dname:") ||
+        token.starts_with("dname-yx:")) {
+      return true;
+    }
+    if (bar == std::string_view::npos) break;
+    rest.remove_prefix(bar + 1);
+  }
+  return false;
 }
 
 // A query type with no RRset anywhere in the zone (its answers stand for every such type).
@@ -145,7 +169,7 @@ std::string ClassKey(const Response& response, uint16_t qtype,
 std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
   std::set<Labels> prefixes;
   Relative(zone, zone.origin(), profile.max_chain > 0 ? profile.max_chain : kUnboundedChainDepth,
-           &prefixes);
+           dns::kMaxNameLength - zone.origin().wire_length(), &prefixes);
   std::vector<Name> names{zone.origin()};
   for (const Labels& p : prefixes) {
     auto n = Name::FromLabels(Concat(p, zone.origin().labels()));

@@ -105,7 +105,7 @@ struct Frame {
 // passes (checked when the summary is applied).
 struct ParamRead {
   size_t param;
-  z3::expr end;  // offset + size, 32 bits
+  z3::expr start, end;  // signed positions relative to the parameter's pointer, 32 bits
 };
 
 struct State {
@@ -138,8 +138,10 @@ std::string Where(const llvm::Instruction& inst) {
   llvm::raw_string_ostream os(text);
   os << inst;
   const size_t first = text.find_first_not_of(' ');
-  return fmt::format("{}: {}", inst.getFunction()->getName().str(),
-                     text.substr(first == std::string::npos ? 0 : first));
+  const std::string fn = inst.getParent() && inst.getFunction()
+                             ? inst.getFunction()->getName().str()
+                             : std::string("a constant expression");
+  return fmt::format("{}: {}", fn, text.substr(first == std::string::npos ? 0 : first));
 }
 
 }  // namespace
@@ -315,11 +317,21 @@ class Executor::Impl {
       m.Writable(id).global = true;
       object_of_[&g] = id;
     }
+    for (const char* table : {"__ctype_b_loc", "__ctype_tolower_loc", "__ctype_toupper_loc"}) {
+      ctype_tables_[table] = MakeCtypeTable(m, table);
+    }
     for (const llvm::GlobalVariable& g : module_.globals()) {
       if (!g.hasInitializer()) continue;  // external: unknown contents (symbolic)
       std::vector<z3::expr> bytes(dl_.getTypeAllocSize(g.getValueType()), ctx_.bv_val(0, 8));
-      if (Status s = ConstantBytes(g.getInitializer(), 0, bytes); !s.ok()) {
-        return s.WithContext("global @" + g.getName().str());
+      Status st = Status::Ok();
+      try {
+        st = ConstantBytes(g.getInitializer(), 0, bytes);
+      } catch (const z3::exception& e) {
+        st = Status::Error(e.msg());
+      }
+      if (!st.ok()) {
+        base_memory_.reset();  // the next run tries again, and fails the same way
+        return st.WithContext("global @" + g.getName().str());
       }
       m.Writable(object_of_.at(&g)).bytes = std::move(bytes);
     }
@@ -371,6 +383,8 @@ class Executor::Impl {
 
   // ---- values ----
   z3::expr Fresh(const char* what, unsigned bits) {
+    // A summary would give every call the same "fresh" value.
+    if (summarising_ > 0) throw NotSummarisable{fmt::format("it makes a fresh value ({})", what)};
     return ctx_.bv_const(fmt::format("{}!{}", what, fresh_++).c_str(), bits);
   }
 
@@ -381,6 +395,11 @@ class Executor::Impl {
       return ctx_.bv_val(llvm::toString(v, 10, false).c_str(), v.getBitWidth());
     }
     if (llvm::isa<llvm::ConstantPointerNull>(c)) return ctx_.bv_val(0, 64);
+    if (const auto* fp = llvm::dyn_cast<llvm::ConstantFP>(c)) {
+      // Bits only (floating-point arithmetic is not modelled; its data may still be copied).
+      const llvm::APInt bits = fp->getValueAPF().bitcastToAPInt();
+      if (bits.getBitWidth() <= 64) return ctx_.bv_val(bits.getZExtValue(), bits.getBitWidth());
+    }
     if (const auto* g = llvm::dyn_cast<llvm::GlobalValue>(c)) {
       auto it = object_of_.find(g);
       if (it == object_of_.end()) {
@@ -872,7 +891,8 @@ class Executor::Impl {
     const z3::expr offset = PointerOffset(pointer);
     if (o.array) {
       if (write) throw NotSummarisable{"it writes through a pointer parameter"};
-      s.reads.push_back({s.param_objects.at(obj), (offset + ctx_.bv_val(n, 32)).simplify()});
+      const z3::expr at = (offset - ctx_.bv_val(Memory::kArrayBase, 32)).simplify();
+      s.reads.push_back({s.param_objects.at(obj), at, (at + ctx_.bv_val(n, 32)).simplify()});
       return {obj, offset};
     }
     if (write && !o.writable) {
@@ -892,6 +912,47 @@ class Executor::Impl {
             fmt::format("out-of-bounds {} of {} ({} bytes): {}", write ? "write" : "read", o.name,
                         size, Where(inst)));
     return {obj, offset};
+  }
+
+  // A summary gives each pointer parameter an address of its own: comparing one, or taking its
+  // address as a number, would decide what the caller's real addresses decide.
+  void RefuseParameterAddresses(State& s, const llvm::Instruction& inst) {
+    auto param = [&](const llvm::Value* v) -> std::optional<uint64_t> {
+      if (!v->getType()->isPointerTy()) return std::nullopt;
+      uint64_t tag = 0;
+      const z3::expr p = Eval(s.stack.back(), v);
+      if (!PointerObject(p).is_numeral_u64(tag)) return std::nullopt;
+      return s.param_objects.count(static_cast<uint32_t>(tag)) ? std::optional<uint64_t>(tag)
+                                                               : std::nullopt;
+    };
+    if (inst.getOpcode() == llvm::Instruction::PtrToInt && param(inst.getOperand(0))) {
+      throw NotSummarisable{"it uses a parameter's address as a number"};
+    }
+    if (inst.getOpcode() == llvm::Instruction::ICmp) {
+      const auto a = param(inst.getOperand(0)), b = param(inst.getOperand(1));
+      if ((a || b) && a != b) throw NotSummarisable{"it compares a parameter's address"};
+    }
+  }
+
+  // Division by zero (and INT_MIN / -1) is undefined behaviour: an error where it may happen.
+  void CheckDivisor(State& s, const llvm::Instruction& inst) {
+    const unsigned op = inst.getOpcode();
+    using llvm::Instruction;
+    if (op != Instruction::UDiv && op != Instruction::SDiv && op != Instruction::URem &&
+        op != Instruction::SRem) {
+      return;
+    }
+    Frame& f = s.stack.back();
+    const z3::expr b = Eval(f, inst.getOperand(1));
+    const unsigned w = b.get_sort().bv_size();
+    z3::expr bad = b == ctx_.bv_val(0, w);
+    if (op == Instruction::SDiv || op == Instruction::SRem) {
+      const z3::expr a = Eval(f, inst.getOperand(0));
+      bad =
+          bad || (a == ctx_.bv_val(uint64_t{1} << (w - 1), w) && b == ctx_.bv_val(~uint64_t{0}, w));
+    }
+    if (bad.simplify().is_false()) return;
+    ErrorIf(s, bad, "division by zero or overflow (undefined behaviour): " + Where(inst));
   }
 
   // Executes the top frame's next instruction. True when the bottom frame returned (`returned`
@@ -1098,6 +1159,8 @@ class Executor::Impl {
       case Instruction::Call:
         return Call(s, llvm::cast<llvm::CallInst>(inst), work);
       default: {
+        if (s.summary) RefuseParameterAddresses(s, inst);
+        CheckDivisor(s, inst);
         z3::expr v = Pure(f, inst);
         if (!v.is_numeral()) v = v.simplify();
         f.values.insert_or_assign(&inst, v);
@@ -1127,7 +1190,8 @@ class Executor::Impl {
     if (callee->isDeclaration()) return Stub(s, call, *callee, work);
     std::vector<z3::expr> args;
     for (const llvm::Use& a : call.args()) args.push_back(Eval(f, a.get()));
-    if (args.size() != callee->arg_size() && !callee->isVarArg()) {
+    if (args.size() < callee->arg_size() ||
+        (args.size() != callee->arg_size() && !callee->isVarArg())) {
       throw PathStop{PathEnd::kUndecided,
                      "a call with the wrong number of arguments: " + Where(call)};
     }
@@ -1369,8 +1433,9 @@ class Executor::Impl {
                                      std::vector<State>& work) {
     auto [obj, off] = Resolve(s, p, 1, false, call, work);
     uint64_t at = 0;
-    if (!off.is_numeral_u64(at)) return std::nullopt;
     const MemObject& o = s.memory.object(obj);
+    if (o.array) throw NotSummarisable{"it reads a string it was given"};
+    if (!off.is_numeral_u64(at)) return std::nullopt;
     std::string out;
     for (uint64_t i = at; i < o.bytes.size(); ++i) {
       uint64_t b = 0;
@@ -1450,11 +1515,10 @@ class Executor::Impl {
     return out;
   }
 
-  // glibc's ctype tables (<ctype.h> macros index them), copied from this process's own C locale.
-  z3::expr CtypeTable(State& s, const std::string& which) {
-    auto it = ctype_tables_.find(which);
-    if (it != ctype_tables_.end() && s.memory.Valid(it->second))
-      return s.memory.Pointer(it->second, 0);
+  // glibc's ctype tables (<ctype.h> macros index them), copied from this process's own C locale
+  // into the base memory: the object holding the table's pointer, which the
+  // __ctype_*_loc functions return.
+  uint32_t MakeCtypeTable(Memory& m, const std::string& which) {
     std::vector<uint8_t> bytes;
     uint64_t base = 0;
     if (which == "__ctype_b_loc") {
@@ -1468,18 +1532,17 @@ class Executor::Impl {
       const int32_t* t =
           (which == "__ctype_tolower_loc" ? *__ctype_tolower_loc() : *__ctype_toupper_loc()) - 128;
       for (int i = 0; i < 384; ++i) {
-        for (int k = 0; k < 4; ++k)
+        for (int k = 0; k < 4; ++k) {
           bytes.push_back(static_cast<uint8_t>(static_cast<uint32_t>(t[i]) >> (8 * k)));
+        }
       }
       base = 128 * 4;
     }
-    const uint32_t table = s.memory.AllocateConcrete(which + ".table", bytes, false);
+    const uint32_t table = m.AllocateConcrete(which + ".table", bytes, false);
     std::vector<z3::expr> holder;
-    const z3::expr p = s.memory.Pointer(table, base);
+    const z3::expr p = m.Pointer(table, base);
     for (unsigned k = 0; k < 8; ++k) holder.push_back(p.extract(8 * k + 7, 8 * k).simplify());
-    const uint32_t slot = s.memory.Allocate(which, std::move(holder), false);
-    ctype_tables_[which] = slot;
-    return s.memory.Pointer(slot, 0);
+    return m.Allocate(which, std::move(holder), false);
   }
 
   // Functions the module only declares: the C library's memory and string functions, allocation,
@@ -1618,7 +1681,7 @@ class Executor::Impl {
       SetResult(s, call, ctx_.bv_val(0, 64));  // the epoch: a run does not depend on the clock
     } else if (name == "__ctype_b_loc" || name == "__ctype_tolower_loc" ||
                name == "__ctype_toupper_loc") {
-      SetResult(s, call, CtypeTable(s, name));
+      SetResult(s, call, s.memory.Pointer(ctype_tables_.at(name), 0));
     } else if (name == "tolower" || name == "toupper") {
       const z3::expr c = arg(0);
       const z3::expr lo = ctx_.bv_val(name == "tolower" ? 'A' : 'a', 32),
@@ -1674,7 +1737,7 @@ class Executor::Impl {
         s.param_objects[obj] = i;
         sum.params.push_back(*s.memory.object(obj).array);
         sum.pointer.push_back(true);
-        f.values.emplace(&formal, s.memory.Pointer(obj, 0));
+        f.values.emplace(&formal, s.memory.Pointer(obj, Memory::kArrayBase));
       } else {
         sum.why_not = "a parameter is neither an integer nor a pointer";
         return sum;
@@ -1682,6 +1745,7 @@ class Executor::Impl {
       ++i;
     }
     building_.insert(&fn);
+    ++summarising_;
     std::vector<PathResult> paths;
     std::vector<std::vector<ParamRead>> reads;
     auto saved_reads = std::move(summary_reads_);
@@ -1709,6 +1773,7 @@ class Executor::Impl {
     pending_errors_ = std::move(saved_errors);
     pending_error_reads_ = std::move(saved_error_reads);
     building_.erase(&fn);
+    --summarising_;
     if (!sum.usable) return sum;
     for (size_t k = 0; k < paths.size(); ++k) {
       sum.cases.push_back(
@@ -1728,7 +1793,7 @@ class Executor::Impl {
     // on which the summary is specialised once and the specialisation kept, and the rest,
     // substituted at this call.
     z3::expr_vector data_from(ctx_), data_to(ctx_), from(ctx_), to(ctx_);
-    std::vector<uint64_t> sizes(args.size(), 0);
+    std::vector<uint64_t> sizes(args.size(), 0), offsets(args.size(), 0);
     std::string key = fn.getName().str();
     for (size_t i = 0; i < args.size(); ++i) {
       const z3::expr a = args[i].simplify();
@@ -1754,11 +1819,14 @@ class Executor::Impl {
       // The object becomes a term of all its bytes: large ones (a parser's whole state) cost more
       // to rebuild at every call than the callee costs to run inline.
       if (off > o.bytes.size() || o.bytes.size() - off > kMaxSummaryObject) return false;
-      sizes[i] = o.bytes.size() - off;
+      sizes[i] = o.bytes.size();
+      offsets[i] = off;
       bool data = !o.writable;
       for (const z3::expr& b : o.bytes) data = data && b.is_numeral();
       if (data) {
-        key += fmt::format("|{}=@{}+{}", i, obj, off);
+        // The key is the data itself (object ids are reused across runs and forks).
+        key += fmt::format("|{}=+{}:", i, off);
+        for (const z3::expr& b : o.bytes) key += fmt::format("{:02x}", b.get_numeral_uint());
         data_from.push_back(sum.params[i]);
         data_to.push_back(s.memory.AsArray(static_cast<uint32_t>(obj), off));
       } else {
@@ -1793,8 +1861,13 @@ class Executor::Impl {
       }
       State next = s;
       Assume(next, c.condition);
+      bool live = true;
       for (const ParamRead& r : c.reads) {
-        const z3::expr outside = z3::ugt(r.end, ctx_.bv_val(sizes[r.param], 32));
+        // Inside the caller's object: from its first byte (-offset) to its end (size - offset).
+        const z3::expr first = ctx_.bv_val(-static_cast<int64_t>(offsets[r.param]), 32);
+        const z3::expr last =
+            ctx_.bv_val(static_cast<int64_t>(sizes[r.param] - offsets[r.param]), 32);
+        const z3::expr outside = r.start < first || r.end > last;
         if (Feasible(next, outside)) {
           State bad = next;
           Assume(bad, outside);
@@ -1804,9 +1877,14 @@ class Executor::Impl {
                            fn.getName().str()),
                bad.summary ? nullptr : std::make_shared<const Memory>(bad.memory)});
           if (bad.summary) pending_error_reads_.push_back(bad.reads);
+          if (!Feasible(next, !outside)) {
+            live = false;
+            break;
+          }
           Assume(next, !outside);
         }
       }
+      if (!live) continue;
       if (c.end != PathEnd::kReturned) {
         pending_errors_.push_back(
             {c.end, Condition(next), std::nullopt,
@@ -1869,6 +1947,7 @@ class Executor::Impl {
   std::vector<PathResult> pending_errors_;
   std::vector<std::vector<ParamRead>> pending_error_reads_;
   uint64_t fresh_ = 0;
+  int summarising_ = 0;  // summaries being built (nested)
 };
 
 Executor::Executor(z3::context& ctx, const llvm::Module& module, Options options)

@@ -70,7 +70,7 @@ z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
     const z3::expr at = offset + ctx_->bv_val(i, 32);
     z3::expr byte = ctx_->bv_val(0, 8);
     if (o.array) {
-      byte = z3::select(*o.array, at);
+      byte = z3::select(*o.array, at - ctx_->bv_val(kArrayBase, 32));
     } else if (uint64_t k; at.simplify().is_numeral_u64(k)) {
       byte = o.bytes.at(k);
     } else {
@@ -114,8 +114,8 @@ void Memory::Store(uint32_t id, const z3::expr& offset, const z3::expr& value) {
 z3::expr Memory::AsArray(uint32_t id, uint64_t offset) const {
   const MemObject& o = *objects_.at(id);
   z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
-  for (size_t j = offset; j < o.bytes.size(); ++j) {
-    a = z3::store(a, ctx_->bv_val(j - offset, 32), o.bytes[j]);
+  for (size_t j = 0; j < o.bytes.size(); ++j) {
+    a = z3::store(a, ctx_->bv_val(static_cast<uint32_t>(j - offset), 32), o.bytes[j]);
   }
   return a;
 }

@@ -37,8 +37,11 @@ class Memory {
   // An object of `size` fresh bytes named `name`[i].
   uint32_t AllocateSymbolic(const std::string& name, size_t size, bool writable = true);
   uint32_t AllocateConcrete(std::string name, const std::vector<uint8_t>& bytes, bool writable);
-  // An unbounded, read-only object backed by the array constant `name`.
+  // An unbounded, read-only object backed by the array constant `name`, indexed by a signed 32-bit
+  // position relative to where the caller's pointer points; pointers into it start at
+  // kArrayBase, so that negative positions stay inside the object.
   uint32_t AllocateArray(const std::string& name);
+  static constexpr uint64_t kArrayBase = 0x80000000u;
 
   bool Valid(uint32_t id) const { return id != kNullObject && id < objects_.size(); }
   const MemObject& object(uint32_t id) const { return *objects_.at(id); }
@@ -54,7 +57,8 @@ class Memory {
   // Writes the bytes of `value` (a multiple of 8 bits) at `offset`.
   void Store(uint32_t object, const z3::expr& offset, const z3::expr& value);
 
-  // The object's bytes from `offset` on, as an array (for applying a summary to it).
+  // The object's bytes as an array indexed relative to `offset` (two's complement: the bytes
+  // before `offset` at negative positions), for applying a summary to a pointer into it.
   z3::expr AsArray(uint32_t object, uint64_t offset) const;
 
  private:
