@@ -14,6 +14,14 @@
 // Anything the executor cannot decide ends its path as kUndecided with the reason (an
 // instruction or a callee it does not model, a loop that reached the visit bound, a solver
 // timeout): never silently dropped, so a client can refuse to call a run a proof.
+//
+// What "returned" assumes (its limits as a proof): out-of-bounds and null accesses, division by
+// zero and `unreachable` are errors; stack slots start as zeros and heap blocks from malloc as
+// fresh values (reading either before writing is not reported); malloc never fails; objects are
+// under 4 GiB and an offset that wraps past 2^32 is not detected; shifts by the width or more
+// follow Z3's semantics (LLVM calls them poison); there is one thread (atomics act at once,
+// fences do nothing); floating-point arithmetic is not modelled (undecided), though its bits
+// may be copied.
 #pragma once
 
 #include <z3++.h>
