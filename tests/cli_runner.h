@@ -56,6 +56,13 @@ inline CommandResult RunCommand(const std::string& command) {
   return r;
 }
 
+// The last line of a command's output (the path a script prints last).
+inline std::string LastLine(std::string out) {
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const size_t nl = out.rfind('\n');
+  return nl == std::string::npos ? out : out.substr(nl + 1);
+}
+
 inline std::string Bin(const std::string& name) {
   return std::string(LLMS_BIN_DIR) + "/" + name;
 }

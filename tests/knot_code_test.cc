@@ -26,8 +26,7 @@ namespace {
 std::string KnotSource(std::string* why) {
   const auto r =
       llms::testing::RunCommand(std::string(LLMS_SOURCE_DIR) + "/scripts/engine_source.sh knot");
-  std::string out = r.out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const std::string out = llms::testing::LastLine(r.out);
   if (r.exit_code != 0 || !std::filesystem::exists(out + "/src/libknot/dname.c")) {
     *why = r.err;
     return "";

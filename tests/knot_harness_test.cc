@@ -28,14 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using llms::testing::LastLine;
 using llms::testing::RunCommand;
-
-// The last line of a command's output (the path a script prints).
-std::string LastLine(std::string out) {
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  const size_t nl = out.rfind('\n');
-  return nl == std::string::npos ? out : out.substr(nl + 1);
-}
 
 std::string Hex(const std::vector<uint8_t>& b) {
   std::string s;

@@ -19,13 +19,8 @@ namespace llms::symex {
 namespace {
 
 namespace fs = std::filesystem;
+using llms::testing::LastLine;
 using llms::testing::RunCommand;
-
-std::string LastLine(std::string out) {
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  const size_t nl = out.rfind('\n');
-  return nl == std::string::npos ? out : out.substr(nl + 1);
-}
 
 std::vector<uint8_t> Bytes(const std::string& s, bool nul) {
   std::vector<uint8_t> b(s.begin(), s.end());
