@@ -19,6 +19,7 @@
 #include "cli_runner.h"
 #include "dns/wire.h"
 #include "dns/zone_parser.h"
+#include "iceberg/checker.h"
 #include "iceberg/classes.h"
 #include "iceberg/dns_client.h"
 #include "iceberg/engine.h"
@@ -44,16 +45,12 @@ std::vector<uint8_t> Unhex(const std::string& s) {
   return out;
 }
 
-// rcode, AA and the sections as sorted record texts (OPT left out: the live query has EDNS).
+// rcode, AA and the sections as the checker compares them (sets of records, OPT left out: the
+// live query has EDNS).
 std::string Canonical(const dns::Message& m) {
   std::string out = fmt::format("rcode {} aa {}\n", m.rcode, m.aa);
   for (const auto* section : {&m.answer, &m.authority, &m.additional}) {
-    std::vector<std::string> lines;
-    for (const ResourceRecord& rr : *section) {
-      if (rr.type != 41) lines.push_back(dns::AsciiLower(dns::RecordToString(rr)));
-    }
-    std::sort(lines.begin(), lines.end());
-    for (const std::string& l : lines) out += l + "\n";
+    for (const std::string& l : SectionLines(*section)) out += l + "\n";
     out += "--\n";
   }
   return out;

@@ -11,20 +11,6 @@
 namespace llms::iceberg {
 namespace {
 
-// A section as sorted record lines with TTLs, OPT records left out.
-std::vector<std::string> Lines(const std::vector<ResourceRecord>& rrs) {
-  std::vector<std::string> out;
-  for (const ResourceRecord& rr : rrs) {
-    if (rr.type == dns::rrtype::OPT) continue;
-    ResourceRecord lower = rr;
-    lower.owner = *Name::Parse(dns::AsciiLower(rr.owner.ToString()));
-    out.push_back(dns::RecordToString(lower));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 // RFC 8482 §4.2: one synthesized HINFO record, owned by the query name.
 bool HinfoAnswer(const dns::Message& actual) {
   return actual.answer.size() == 1 && actual.answer[0].type == dns::rrtype::HINFO &&
@@ -46,7 +32,7 @@ bool RrsetsOf(const Response& expected, const dns::Message& actual) {
     if (chain || touched) whole.push_back(e);
     any_final = any_final || (!chain && touched);
   }
-  return any_final && Lines(whole) == Lines(actual.answer);
+  return any_final && SectionLines(whole) == SectionLines(actual.answer);
 }
 
 std::string DigCommand(uint16_t port, const dns::Question& q) {
@@ -56,12 +42,25 @@ std::string DigCommand(uint16_t port, const dns::Question& q) {
 
 }  // namespace
 
+std::vector<std::string> SectionLines(const std::vector<ResourceRecord>& rrs) {
+  std::vector<std::string> out;
+  for (const ResourceRecord& rr : rrs) {
+    if (rr.type == dns::rrtype::OPT) continue;
+    ResourceRecord lower = rr;
+    lower.owner = *Name::Parse(dns::AsciiLower(rr.owner.ToString()));
+    out.push_back(dns::RecordToString(lower));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<std::string> Differences(const Response& expected, const dns::Message& actual,
                                      Profile::Any any) {
   const bool part = expected.any_answer && any != Profile::Any::kAll;
   // Equal sets, or (for the sections an RFC 8482 ANY answer may shorten) a part of the expected.
   auto same = [&](const std::vector<ResourceRecord>& e, const std::vector<ResourceRecord>& a) {
-    const std::vector<std::string> el = Lines(e), al = Lines(a);
+    const std::vector<std::string> el = SectionLines(e), al = SectionLines(a);
     return part ? std::includes(el.begin(), el.end(), al.begin(), al.end()) : el == al;
   };
   std::vector<std::string> fields;

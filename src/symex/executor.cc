@@ -816,16 +816,23 @@ class Executor::Impl {
     work.push_back(std::move(copy));
   }
 
+  // Records a path that ended beside the current one (an error found at an access, a summary
+  // case that fails): Executor::Run moves these into the run's results.
+  void RecordEnd(const State& s, PathEnd end, std::string message) {
+    pending_errors_.push_back({end, Condition(s), std::nullopt, std::move(message),
+                               s.summary ? nullptr : std::make_shared<const Memory>(s.memory)});
+    if (s.summary) pending_error_reads_.push_back(s.reads);
+  }
+
   // Ends a path with an error where `c` may hold, as a separate path; `s` goes on where it does
-  // not (and is dropped when it always does).
-  void ErrorIf(State& s, const z3::expr& c, const std::string& message) {
+  // not (and is dropped when it always does). `message()` is only called for an error: naming
+  // the instruction prints it, which costs more than the check.
+  template <typename MessageFn>
+  void ErrorIf(State& s, const z3::expr& c, MessageFn&& message) {
     if (Feasible(s, c)) {
       State bad = s;
       Assume(bad, c);
-      pending_errors_.push_back(
-          {PathEnd::kError, Condition(bad), std::nullopt, message,
-           bad.summary ? nullptr : std::make_shared<const Memory>(bad.memory)});
-      if (bad.summary) pending_error_reads_.push_back(bad.reads);
+      RecordEnd(bad, PathEnd::kError, message());
       if (!Feasible(s, !c)) throw Replaced{};
     }
     Assume(s, !c);
@@ -908,9 +915,10 @@ class Executor::Impl {
                                                   size, Where(inst))};
     }
     const z3::expr in_bounds = z3::ule(offset, ctx_.bv_val(size - n, 32));
-    ErrorIf(s, !in_bounds,
-            fmt::format("out-of-bounds {} of {} ({} bytes): {}", write ? "write" : "read", o.name,
-                        size, Where(inst)));
+    ErrorIf(s, !in_bounds, [&] {
+      return fmt::format("out-of-bounds {} of {} ({} bytes): {}", write ? "write" : "read", o.name,
+                         size, Where(inst));
+    });
     return {obj, offset};
   }
 
@@ -952,7 +960,8 @@ class Executor::Impl {
           bad || (a == ctx_.bv_val(uint64_t{1} << (w - 1), w) && b == ctx_.bv_val(~uint64_t{0}, w));
     }
     if (bad.simplify().is_false()) return;
-    ErrorIf(s, bad, "division by zero or overflow (undefined behaviour): " + Where(inst));
+    ErrorIf(s, bad,
+            [&] { return "division by zero or overflow (undefined behaviour): " + Where(inst); });
   }
 
   // Executes the top frame's next instruction. True when the bottom frame returned (`returned`
@@ -1871,12 +1880,9 @@ class Executor::Impl {
         if (Feasible(next, outside)) {
           State bad = next;
           Assume(bad, outside);
-          pending_errors_.push_back(
-              {PathEnd::kError, Condition(bad), std::nullopt,
-               fmt::format("out-of-bounds read through argument {} of {}", r.param + 1,
-                           fn.getName().str()),
-               bad.summary ? nullptr : std::make_shared<const Memory>(bad.memory)});
-          if (bad.summary) pending_error_reads_.push_back(bad.reads);
+          RecordEnd(bad, PathEnd::kError,
+                    fmt::format("out-of-bounds read through argument {} of {}", r.param + 1,
+                                fn.getName().str()));
           if (!Feasible(next, !outside)) {
             live = false;
             break;
@@ -1886,11 +1892,7 @@ class Executor::Impl {
       }
       if (!live) continue;
       if (c.end != PathEnd::kReturned) {
-        pending_errors_.push_back(
-            {c.end, Condition(next), std::nullopt,
-             fmt::format("in {}: {}", fn.getName().str(), c.message),
-             next.summary ? nullptr : std::make_shared<const Memory>(next.memory)});
-        if (next.summary) pending_error_reads_.push_back(next.reads);
+        RecordEnd(next, c.end, fmt::format("in {}: {}", fn.getName().str(), c.message));
         continue;
       }
       if (c.value) SetResult(next, call, *c.value);
