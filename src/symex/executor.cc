@@ -92,6 +92,10 @@ struct NotSummarisable {
 // The current state was replaced by the states pushed onto the work list.
 struct Replaced {};
 
+// Objects up to this size are read at a symbolic offset by a value that selects among their
+// bytes; larger ones fork per position (Options::max_offset_values).
+constexpr uint64_t kSelectBytes = 64;
+
 struct Frame {
   const llvm::Function* fn = nullptr;
   std::unordered_map<const llvm::Value*, z3::expr> values;
@@ -810,6 +814,28 @@ class Executor::Impl {
   }
 
   // A copy of `s` with `c` assumed, on the work list.
+  // The values `term` may take on the path `s`, up to `limit` + 1 of them (more than `limit`
+  // means there are more). The solver giving up ends the path undecided.
+  std::vector<uint64_t> Values(const State& s, const z3::expr& term, int limit, const char* what) {
+    std::vector<uint64_t> values;
+    solver_.push();
+    for (const z3::expr& c : s.pc) solver_.add(c);
+    while (static_cast<int>(values.size()) <= limit) {
+      const z3::check_result r = Check();
+      if (r == z3::unknown) {
+        solver_.pop();
+        throw PathStop{PathEnd::kUndecided, fmt::format("the solver gave up on {}", what)};
+      }
+      if (r != z3::sat) break;
+      uint64_t v = 0;
+      solver_.get_model().eval(term, true).is_numeral_u64(v);
+      values.push_back(v);
+      solver_.add(term != ctx_.bv_val(v, term.get_sort().bv_size()));
+    }
+    solver_.pop();
+    return values;
+  }
+
   void Fork(const State& s, const z3::expr& c, std::vector<State>& work) {
     State copy = s;
     Assume(copy, c);
@@ -861,22 +887,8 @@ class Executor::Impl {
     }
     if (!tag.is_numeral_u64(id)) {
       // Enumerate the objects it may name; each becomes a state that re-runs this instruction.
-      std::vector<uint64_t> targets;
-      solver_.push();
-      for (const z3::expr& c : s.pc) solver_.add(c);
-      while (static_cast<int>(targets.size()) <= options_.max_pointer_targets) {
-        const z3::check_result r = Check();
-        if (r == z3::unknown) {
-          solver_.pop();
-          throw PathStop{PathEnd::kUndecided, "the solver gave up resolving a pointer"};
-        }
-        if (r != z3::sat) break;
-        uint64_t v = 0;
-        solver_.get_model().eval(tag, true).is_numeral_u64(v);
-        targets.push_back(v);
-        solver_.add(tag != ctx_.bv_val(v, 32));
-      }
-      solver_.pop();
+      const std::vector<uint64_t> targets =
+          Values(s, tag, options_.max_pointer_targets, "resolving a pointer");
       if (static_cast<int>(targets.size()) > options_.max_pointer_targets) {
         throw PathStop{PathEnd::kUndecided,
                        "a pointer that may name too many objects: " + Where(inst)};
@@ -919,6 +931,21 @@ class Executor::Impl {
       return fmt::format("out-of-bounds {} of {} ({} bytes): {}", write ? "write" : "read", o.name,
                          size, Where(inst));
     });
+    // A symbolic offset into a large object (a table indexed by the input): one state per
+    // position it may take, each re-running this access at that position, rather than a value
+    // that selects among every byte of the object, which grows with the object and with every
+    // later use. Beyond the bound, the selecting value after all.
+    if (size > kSelectBytes && !offset.is_numeral()) {
+      const std::vector<uint64_t> at = Values(s, offset, options_.max_offset_values, "an offset");
+      if (static_cast<int>(at.size()) <= options_.max_offset_values) {
+        if (at.size() != 1) {
+          for (uint64_t v : at) Fork(s, offset == ctx_.bv_val(v, 32), work);
+          throw Replaced{};
+        }
+        Assume(s, offset == ctx_.bv_val(at.front(), 32));
+        return {obj, ctx_.bv_val(at.front(), 32)};
+      }
+    }
     return {obj, offset};
   }
 

@@ -51,6 +51,9 @@ struct Options {
   int64_t max_paths = 100000;
   // A symbolic pointer is resolved to at most this many objects.
   int max_pointer_targets = 16;
+  // A symbolic offset into an object of more than 64 bytes forks one path per position it may
+  // take, up to this many positions; past it, the loaded value selects among the object's bytes.
+  int max_offset_values = 1024;
   bool summaries = true;
   unsigned solver_timeout_ms = 10000;
   // Calls to these functions are not run (defined or not): stubs.h.

@@ -55,7 +55,15 @@ void ExpectPartition(Executor& ex, const std::vector<PathResult>& paths, z3::con
   for (unsigned v = 0; v < 256; ++v) {
     int holding = 0;
     for (const PathResult& p : paths) {
-      holding += ex.Satisfy(p.condition && x == ctx.bv_val(v, 8)).has_value();
+      // The condition at x = v, decided by simplification where it is over x alone.
+      z3::expr_vector from(ctx), to(ctx);
+      from.push_back(x);
+      to.push_back(ctx.bv_val(v, 8));
+      const z3::expr at = z3::expr(p.condition).substitute(from, to).simplify();
+      holding += at.is_true() ? 1
+                 : at.is_false()
+                     ? 0
+                     : ex.Satisfy(p.condition && x == ctx.bv_val(v, 8)).has_value();
     }
     EXPECT_EQ(holding, 1) << "value " << v;
   }
@@ -246,6 +254,40 @@ TEST(SymexTest, OutOfBoundsReadsAreErrorsWithTheirInputs) {
     EXPECT_FALSE(ex.Satisfy(p.condition && z3::uge(i, ctx.bv_val(4, 32))).has_value());
   }
   EXPECT_EQ(errors, 1);
+}
+
+// A table of structs indexed by a symbolic byte, with a pointer in each entry (Knot's type
+// descriptors): one path per entry the index may reach, each with that entry's values, and the
+// index past the table on a path of its own.
+TEST(SymexTest, TablesIndexedBySymbolicValuesForkPerEntry) {
+  COMPILE_OR_SKIP(m, R"(
+    struct entry { const char* name; int weight; };
+    static const struct entry table[40] = {
+        [1] = {"one", 10}, [5] = {"five", 50}, [17] = {"x-seventeen", 170}, [39] = {"last", 390}};
+    int lookup(unsigned char t) {
+      if (t >= 40) return -1;
+      const struct entry* e = &table[t];
+      return e->name == 0 ? 0 : e->weight + e->name[0];
+    })");
+  z3::context ctx;
+  Options small;
+  small.max_offset_values = 8;  // fewer positions than the table has: the selecting value
+  for (const Options& o : {Options(), small}) {
+    Executor ex(ctx, *m->module, o);
+    auto run = ex.Run("lookup", {Arg::Symbolic("t", 8)});
+    ASSERT_TRUE(run.ok()) << run.message();
+    const z3::expr t = run->args[0];
+    z3::expr expected = ctx.bv_val(-1, 32);
+    for (int k = 39; k >= 0; --k) {
+      const int v = k == 1 ? 10 + 'o' : k == 5 ? 50 + 'f' : k == 17 ? 170 + 'x' : k == 39 ? 390 + 'l' : 0;
+      expected = z3::ite(t == ctx.bv_val(k, 8), ctx.bv_val(v, 32), expected);
+    }
+    for (const PathResult& p : run->paths) ExpectReturns(ex, p, expected);
+    ExpectPartition(ex, run->paths, ctx, t);
+    if (o.max_offset_values >= 40) {
+      EXPECT_GE(run->paths.size(), 41u);
+    }
+  }
 }
 
 // A buffer of concrete bytes with some symbolic ones (a packet whose one field is unknown).
