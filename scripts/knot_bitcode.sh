@@ -59,6 +59,7 @@ files=(
   knot/zone/adds_tree.c knot/zone/measure.c knot/zone/semantic-check.c knot/zone/zonedb.c
   knot/zone/serial.c knot/dnssec/rrset-sign.c knot/dnssec/zone-nsec.c
   knot/nameserver/process_query.c knot/nameserver/internet.c knot/nameserver/nsec_proofs.c
+  knot/nameserver/axfr.c knot/nameserver/ixfr.c
 )
 flags=(-c -emit-llvm -O1 -g0 -include config.h -I"$work/src" -I"$work" -I/usr/include/p11-kit-1 -w)
 mkdir -p "$out/bc"

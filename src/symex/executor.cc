@@ -92,10 +92,6 @@ struct NotSummarisable {
 // The current state was replaced by the states pushed onto the work list.
 struct Replaced {};
 
-// Objects up to this size are read at a symbolic offset by a value that selects among their
-// bytes; larger ones fork per position (Options::max_offset_values).
-constexpr uint64_t kSelectBytes = 64;
-
 struct Frame {
   const llvm::Function* fn = nullptr;
   std::unordered_map<const llvm::Value*, z3::expr> values;
@@ -864,10 +860,18 @@ class Executor::Impl {
     Assume(s, !c);
   }
 
+  // How an access at a symbolic offset goes on.
+  enum class Offsets {
+    kFork,    // one state per position (writes, words read: what follows uses the position)
+    kSelect,  // one value selected from the object's bytes (a byte read: a table lookup)
+  };
+
   // The object and offset a pointer names, with `n` bytes in bounds (paths where they are not
-  // end in errors; a pointer that may name several objects forks).
+  // end in errors; a pointer that may name several objects forks; a symbolic offset forks as
+  // `offsets` says).
   std::pair<uint32_t, z3::expr> Resolve(State& s, const z3::expr& pointer, unsigned n, bool write,
-                                        const llvm::Instruction& inst, std::vector<State>& work) {
+                                        const llvm::Instruction& inst, std::vector<State>& work,
+                                        Offsets offsets = Offsets::kFork) {
     // A concrete pointer to a byte object, in bounds: nothing to decide.
     if (uint64_t bits = 0; pointer.is_numeral_u64(bits)) {
       const uint32_t obj = static_cast<uint32_t>(bits >> 32), off = static_cast<uint32_t>(bits);
@@ -931,11 +935,11 @@ class Executor::Impl {
       return fmt::format("out-of-bounds {} of {} ({} bytes): {}", write ? "write" : "read", o.name,
                          size, Where(inst));
     });
-    // A symbolic offset into a large object (a table indexed by the input): one state per
-    // position it may take, each re-running this access at that position, rather than a value
-    // that selects among every byte of the object, which grows with the object and with every
-    // later use. Beyond the bound, the selecting value after all.
-    if (size > kSelectBytes && !offset.is_numeral()) {
+    // A write or a word read at a symbolic offset (a table of descriptors indexed by the input,
+    // a trie's twigs indexed by a popcount): one state per position it may take, each re-running
+    // this access there, rather than a write to every byte or a pointer that may name anything
+    // the object holds. Beyond the bound, the access at the symbolic offset after all.
+    if (offsets == Offsets::kFork && !offset.is_numeral()) {
       const std::vector<uint64_t> at = Values(s, offset, options_.max_offset_values, "an offset");
       if (static_cast<int>(at.size()) <= options_.max_offset_values) {
         if (at.size() != 1) {
@@ -1095,7 +1099,12 @@ class Executor::Impl {
         if (bits == 0)
           throw PathStop{PathEnd::kUndecided, "a load of an unmodelled type: " + Where(inst)};
         const unsigned n = BytesOf(ld.getType());
-        auto [obj, off] = Resolve(s, Eval(f, ld.getPointerOperand()), n, false, inst, work);
+        // A byte or a half-word read at a symbolic offset is a selection (a character table
+        // indexed by a name's byte would otherwise fork 256 ways per byte); wider reads, which
+        // hold pointers (as pointers or as integers), fork.
+        const Offsets how =
+            ld.getType()->isPtrOrPtrVectorTy() || n >= 4 ? Offsets::kFork : Offsets::kSelect;
+        auto [obj, off] = Resolve(s, Eval(f, ld.getPointerOperand()), n, false, inst, work, how);
         f.values.insert_or_assign(&inst,
                                   FromMemory(s.memory.Load(obj, off, n), ld.getType()).simplify());
         ++f.ip;

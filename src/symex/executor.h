@@ -51,8 +51,9 @@ struct Options {
   int64_t max_paths = 100000;
   // A symbolic pointer is resolved to at most this many objects.
   int max_pointer_targets = 16;
-  // A symbolic offset into an object of more than 64 bytes forks one path per position it may
-  // take, up to this many positions; past it, the loaded value selects among the object's bytes.
+  // A write, or a read of a pointer or of 4 bytes or more, at a symbolic offset forks one path
+  // per position the offset may take, up to this many positions (past it, the access is made at
+  // the symbolic offset). A 1- or 2-byte read selects from the object's bytes instead.
   int max_offset_values = 1024;
   bool summaries = true;
   unsigned solver_timeout_ms = 10000;

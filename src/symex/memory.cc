@@ -7,18 +7,19 @@ namespace llms::symex {
 
 Memory::Memory(z3::context& ctx) : ctx_(&ctx) {
   objects_.push_back(
-      std::make_shared<MemObject>(MemObject{"null", {}, std::nullopt, false, false}));
+      std::make_shared<MemObject>(MemObject{"null", {}, std::nullopt, false, false, nullptr}));
 }
 
 MemObject& Memory::Writable(uint32_t id) {
   std::shared_ptr<MemObject>& o = objects_.at(id);
   if (o.use_count() > 1) o = std::make_shared<MemObject>(*o);
+  o->view.reset();  // the caller writes it
   return *o;
 }
 
 uint32_t Memory::Allocate(std::string name, std::vector<z3::expr> bytes, bool writable) {
   objects_.push_back(std::make_shared<MemObject>(
-      MemObject{std::move(name), std::move(bytes), std::nullopt, writable, false}));
+      MemObject{std::move(name), std::move(bytes), std::nullopt, writable, false, nullptr}));
   return static_cast<uint32_t>(objects_.size() - 1);
 }
 
@@ -50,6 +51,78 @@ z3::expr Memory::Pointer(uint32_t object, uint64_t offset) const {
   return ctx_->bv_val((static_cast<uint64_t>(object) << 32) | (offset & 0xffffffffu), 64);
 }
 
+namespace {
+
+// Objects of up to this many bytes, not all concrete, are read at a symbolic offset through an
+// if-then-else over their positions rather than as an array.
+constexpr size_t kIteBytes = 64;
+
+// The runs of `bytes` (ByteView), or nothing when a byte is symbolic or there are too many.
+std::optional<std::vector<ByteView::Run>> Runs(const std::vector<z3::expr>& bytes) {
+  std::vector<uint8_t> b(bytes.size());
+  for (size_t j = 0; j < bytes.size(); ++j) {
+    uint64_t v = 0;
+    if (!bytes[j].is_numeral_u64(v)) return std::nullopt;
+    b[j] = static_cast<uint8_t>(v);
+  }
+  std::vector<ByteView::Run> runs;
+  for (size_t j = 0; j < b.size();) {
+    // The longer of the constant run and the counting run starting at j.
+    size_t flat = j + 1, up = j + 1;
+    while (flat < b.size() && b[flat] == b[j]) ++flat;
+    while (up < b.size() && b[up] == static_cast<uint8_t>(b[j] + (up - j))) ++up;
+    runs.push_back({static_cast<uint32_t>(j), b[j], static_cast<uint8_t>(up > flat ? 1 : 0)});
+    if (runs.size() > ByteView::kMaxRuns) return std::nullopt;
+    j = std::max(flat, up);
+  }
+  return runs;
+}
+
+// The byte of runs[lo..hi] at `at`: comparisons on the runs' starts, a balanced tree of them.
+z3::expr RunsAt(z3::context& ctx, const std::vector<ByteView::Run>& runs, size_t lo, size_t hi,
+                const z3::expr& at) {
+  if (lo == hi) {
+    const ByteView::Run& r = runs[lo];
+    if (r.step == 0) return ctx.bv_val(r.base, 8);
+    return (at - ctx.bv_val(r.start, 32)).extract(7, 0) + ctx.bv_val(r.base, 8);
+  }
+  const size_t mid = (lo + hi + 1) / 2;
+  return z3::ite(z3::ult(at, ctx.bv_val(runs[mid].start, 32)), RunsAt(ctx, runs, lo, mid - 1, at),
+                 RunsAt(ctx, runs, mid, hi, at));
+}
+
+}  // namespace
+
+z3::expr Memory::SelectByte(const MemObject& o, const z3::expr& at) const {
+  if (o.bytes.size() <= kIteBytes && !o.view) {
+    // A small object (a name's bytes): the byte at each position, if-then-else.
+    bool concrete = true;
+    for (const z3::expr& b : o.bytes) concrete = concrete && b.is_numeral();
+    if (!concrete) {
+      z3::expr byte = ctx_->bv_val(0, 8);
+      for (size_t j = o.bytes.size(); j-- > 0;) {
+        byte = z3::ite(at == ctx_->bv_val(j, 32), o.bytes[j], byte);
+      }
+      return byte;
+    }
+  }
+  if (!o.view) {
+    auto view = std::make_shared<ByteView>();
+    if (auto runs = Runs(o.bytes); runs && !runs->empty()) {
+      view->runs = std::move(*runs);
+    } else {
+      z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
+      for (size_t j = 0; j < o.bytes.size(); ++j) {
+        a = z3::store(a, ctx_->bv_val(static_cast<uint32_t>(j), 32), o.bytes[j]);
+      }
+      view->array = a;
+    }
+    o.view = std::move(view);
+  }
+  if (!o.view->runs.empty()) return RunsAt(*ctx_, o.view->runs, 0, o.view->runs.size() - 1, at);
+  return z3::select(*o.view->array, at);
+}
+
 z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
   const MemObject& o = *objects_.at(id);
   // Concrete bytes at a concrete offset: the value computed natively.
@@ -74,10 +147,7 @@ z3::expr Memory::Load(uint32_t id, const z3::expr& offset, unsigned n) const {
     } else if (uint64_t k; at.simplify().is_numeral_u64(k)) {
       byte = o.bytes.at(k);
     } else {
-      // A symbolic offset: the byte at each possible position (the caller bounded it).
-      for (size_t j = o.bytes.size(); j-- > 0;) {
-        byte = z3::ite(at == ctx_->bv_val(j, 32), o.bytes[j], byte);
-      }
+      byte = SelectByte(o, at);
     }
     value = value ? z3::concat(byte, *value) : byte;  // little-endian: later bytes are higher
   }

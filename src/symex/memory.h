@@ -18,6 +18,8 @@ namespace llms::symex {
 
 inline constexpr uint32_t kNullObject = 0;
 
+struct ByteView;
+
 struct MemObject {
   std::string name;
   std::vector<z3::expr> bytes;  // each 8 bits wide (unused for an array object)
@@ -26,6 +28,25 @@ struct MemObject {
   std::optional<z3::expr> array;
   bool writable = true;
   bool global = false;
+  // How a read at a symbolic offset sees the bytes: built by the first such read, kept until the
+  // object is written (ByteView).
+  mutable std::shared_ptr<const ByteView> view;
+};
+
+// An object's bytes for reads at a symbolic offset. A table of concrete bytes is a few runs,
+// each constant or counting up by one (a character table: 'A'..'Z' to 'a'..'z', the rest
+// itself), and the byte at an offset is chosen among the runs by comparisons: terms the solver
+// bit-blasts cheaply. Otherwise (symbolic bytes, or too many runs) the bytes are one array term;
+// a small object of symbolic bytes needs no view (an if-then-else over its positions).
+struct ByteView {
+  struct Run {
+    uint32_t start;  // the run's first offset
+    uint8_t base;    // its first byte
+    uint8_t step;    // 0: every byte is `base`; 1: base, base+1, ... (modulo 256)
+  };
+  static constexpr size_t kMaxRuns = 64;
+  std::vector<Run> runs;          // when every byte is concrete and they make at most kMaxRuns
+  std::optional<z3::expr> array;  // otherwise: index 32 bits, value 8 bits
 };
 
 class Memory {
@@ -52,7 +73,7 @@ class Memory {
   z3::expr Pointer(uint32_t object, uint64_t offset) const;
 
   // `n` bytes at `offset` (32 bits) of `object`, little-endian, as one 8n-bit value. Bounds are
-  // the caller's to check; a symbolic offset selects among the object's bytes.
+  // the caller's to check; a symbolic offset selects from the object's bytes as an array.
   z3::expr Load(uint32_t object, const z3::expr& offset, unsigned n) const;
   // Writes the bytes of `value` (a multiple of 8 bits) at `offset`.
   void Store(uint32_t object, const z3::expr& offset, const z3::expr& value);
@@ -62,6 +83,9 @@ class Memory {
   z3::expr AsArray(uint32_t object, uint64_t offset) const;
 
  private:
+  // The byte of `o` at the symbolic offset `at` (its ByteView).
+  z3::expr SelectByte(const MemObject& o, const z3::expr& at) const;
+
   z3::context* ctx_;
   // Copy on write: forked states share the objects neither has written since the fork.
   std::vector<std::shared_ptr<MemObject>> objects_;
