@@ -181,9 +181,11 @@ TEST(KnotSymexTest, AnswersASymbolicQueryOnEveryPath) {
   ASSERT_TRUE(run.ok()) << run.message();
   const Stats& st = run->stats;
   std::printf(
-      "symbolic query: %zu paths, %lld forks, %lld instructions, %lld solver calls (%.1f s)\n",
+      "symbolic query: %zu paths, %lld forks, %lld instructions, %lld solver calls (%.1f s), %lld "
+      "decided by an earlier model\n",
       run->paths.size(), static_cast<long long>(st.forks), static_cast<long long>(st.instructions),
-      static_cast<long long>(st.solver_calls), st.solver_seconds);
+      static_cast<long long>(st.solver_calls), st.solver_seconds,
+      static_cast<long long>(st.witness_hits));
   ASSERT_GE(run->paths.size(), 2u);
 
   std::vector<z3::expr> inputs;

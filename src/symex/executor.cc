@@ -115,6 +115,9 @@ struct State {
   bool summary = false;                      // building a summary
   std::map<uint32_t, size_t> param_objects;  // summary: array object -> parameter index
   std::vector<ParamRead> reads;              // summary: reads of parameter arrays
+  // A model of pc from an earlier solver call, while it still satisfies pc: a condition it
+  // satisfies is feasible without asking the solver again.
+  mutable std::optional<z3::model> witness;
 };
 
 struct SummaryCase {
@@ -214,7 +217,7 @@ class Executor::Impl {
     }
     if (Status s = InitGlobals(); !s.ok()) return s;
     RunResult out;
-    State s{{}, start ? *start : *base_memory_, {}, false, {}, {}};
+    State s{{}, start ? *start : *base_memory_, {}, false, {}, {}, std::nullopt};
     Frame f;
     f.fn = fn;
     size_t i = 0;
@@ -283,10 +286,15 @@ class Executor::Impl {
     const z3::expr e = extra.simplify();
     if (e.is_true()) return true;
     if (e.is_false()) return false;
+    if (s.witness && s.witness->eval(e, true).is_true()) {
+      ++stats_.witness_hits;
+      return true;
+    }
     solver_.push();
     for (const z3::expr& c : s.pc) solver_.add(c);
     solver_.add(e);
     const z3::check_result r = Check();
+    if (r == z3::sat) s.witness = solver_.get_model();  // satisfies pc (and e)
     solver_.pop();
     if (r == z3::unknown) throw PathStop{PathEnd::kUndecided, "the solver gave up (timeout)"};
     return r == z3::sat;
@@ -298,7 +306,9 @@ class Executor::Impl {
   }
   static void Assume(State& s, const z3::expr& c) {
     const z3::expr e = c.simplify();
-    if (!e.is_true()) s.pc.push_back(e);
+    if (e.is_true()) return;
+    s.pc.push_back(e);
+    if (s.witness && !s.witness->eval(e, true).is_true()) s.witness.reset();
   }
 
   // ---- globals and functions as objects ----
@@ -1766,7 +1776,7 @@ class Executor::Impl {
       sum.why_not = "it returns a pointer or an aggregate";
       return sum;
     }
-    State s{{}, *base_memory_, {}, true, {}, {}};
+    State s{{}, *base_memory_, {}, true, {}, {}, std::nullopt};
     Frame f;
     f.fn = &fn;
     size_t i = 0;
