@@ -1316,14 +1316,26 @@ class Executor::Impl {
     s.stack.back().values.insert_or_assign(&call, v.simplify());
   }
 
-  // Concrete length of a memory builtin.
-  uint64_t ConcreteLength(Frame& f, const llvm::Value* v, const llvm::CallInst& call) {
+  // The length of a memory builtin, concrete: a symbolic one (a name's length copied into a
+  // packet) forks one path per value it may take, each re-running the call with it; more values
+  // than Options::max_offset_values end the path undecided.
+  uint64_t ConcreteLength(State& s, Frame& f, const llvm::Value* v, const llvm::CallInst& call,
+                          std::vector<State>& work) {
     uint64_t n = 0;
-    if (!Eval(f, v).simplify().is_numeral_u64(n)) {
+    const z3::expr len = Eval(f, v).simplify();
+    if (len.is_numeral_u64(n)) return n;
+    const std::vector<uint64_t> values = Values(s, len, options_.max_offset_values, "a length");
+    if (static_cast<int>(values.size()) > options_.max_offset_values) {
       throw PathStop{PathEnd::kUndecided,
-                     "a memory builtin with a symbolic length: " + Where(call)};
+                     "a memory builtin with a length of too many values: " + Where(call)};
     }
-    return n;
+    const unsigned bits = len.get_sort().bv_size();
+    if (values.size() != 1) {
+      for (uint64_t value : values) Fork(s, len == ctx_.bv_val(value, bits), work);
+      throw Replaced{};
+    }
+    Assume(s, len == ctx_.bv_val(values.front(), bits));
+    return values.front();
   }
 
   void Copy(State& s, const z3::expr& dst, const z3::expr& src, uint64_t n,
@@ -1465,10 +1477,11 @@ class Executor::Impl {
       }
       case llvm::Intrinsic::memcpy:
       case llvm::Intrinsic::memmove:
-        Copy(s, arg(0), arg(1), ConcreteLength(f, call.getArgOperand(2), call), call, work);
+        Copy(s, arg(0), arg(1), ConcreteLength(s, f, call.getArgOperand(2), call, work), call,
+             work);
         break;
       case llvm::Intrinsic::memset: {
-        const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
+        const uint64_t n = ConcreteLength(s, f, call.getArgOperand(2), call, work);
         if (n == 0) break;
         auto [obj, off] = Resolve(s, arg(0), static_cast<unsigned>(n), true, call, work);
         const z3::expr byte = arg(1);
@@ -1611,8 +1624,8 @@ class Executor::Impl {
       throw PathStop{PathEnd::kError, fmt::format("called {}: {}", name, Where(call))};
     }
     if (name == "malloc" || name == "calloc") {
-      uint64_t n = ConcreteLength(f, call.getArgOperand(0), call);
-      if (name == "calloc") n *= ConcreteLength(f, call.getArgOperand(1), call);
+      uint64_t n = ConcreteLength(s, f, call.getArgOperand(0), call, work);
+      if (name == "calloc") n *= ConcreteLength(s, f, call.getArgOperand(1), call, work);
       std::vector<z3::expr> bytes;
       for (uint64_t i = 0; i < n; ++i) {
         bytes.push_back(name == "calloc" ? ctx_.bv_val(0, 8) : Fresh("malloc", 8));
@@ -1623,10 +1636,10 @@ class Executor::Impl {
     } else if (name == "free") {
       // Nothing: objects are never reused, so a use after free reads stale bytes (not checked).
     } else if (name == "memcpy" || name == "memmove") {
-      Copy(s, arg(0), arg(1), ConcreteLength(f, call.getArgOperand(2), call), call, work);
+      Copy(s, arg(0), arg(1), ConcreteLength(s, f, call.getArgOperand(2), call, work), call, work);
       SetResult(s, call, arg(0));
     } else if (name == "memset") {
-      const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
+      const uint64_t n = ConcreteLength(s, f, call.getArgOperand(2), call, work);
       if (n > 0) {
         auto [obj, off] = Resolve(s, arg(0), static_cast<unsigned>(n), true, call, work);
         const z3::expr byte = arg(1).extract(7, 0);
@@ -1638,7 +1651,7 @@ class Executor::Impl {
       const std::string text = Format(s, call, CStringOrStop(s, arg(bounded ? 2 : 1), call, work),
                                       bounded ? 3 : 2, work);
       uint64_t cap = text.size() + 1;
-      if (bounded) cap = ConcreteLength(f, call.getArgOperand(1), call);
+      if (bounded) cap = ConcreteLength(s, f, call.getArgOperand(1), call, work);
       const uint64_t n = std::min<uint64_t>(cap, text.size() + 1);
       if (n > 0) {
         auto [obj, off] = Resolve(s, arg(0), static_cast<unsigned>(n), true, call, work);
@@ -1651,7 +1664,7 @@ class Executor::Impl {
       SetResult(s, call, ctx_.bv_val(text.size(), 32));
     } else if (name == "mmap") {
       // Anonymous memory only (a memory pool's blocks): zeroed, as the kernel gives it.
-      const uint64_t n = ConcreteLength(f, call.getArgOperand(1), call);
+      const uint64_t n = ConcreteLength(s, f, call.getArgOperand(1), call, work);
       uint64_t flags = 0;
       if (!arg(3).simplify().is_numeral_u64(flags) || !(flags & 0x20 /* MAP_ANONYMOUS */)) {
         throw PathStop{PathEnd::kUndecided, "mmap of a file: " + Where(call)};
@@ -1681,21 +1694,21 @@ class Executor::Impl {
     } else if (name == "strlen") {
       SetResult(s, call, ctx_.bv_val(CStringOrStop(s, arg(0), call, work).size(), 64));
     } else if (name == "strnlen") {
-      const uint64_t max = ConcreteLength(f, call.getArgOperand(1), call);
+      const uint64_t max = ConcreteLength(s, f, call.getArgOperand(1), call, work);
       SetResult(
           s, call,
           ctx_.bv_val(std::min<uint64_t>(max, CStringOrStop(s, arg(0), call, work).size()), 64));
     } else if (name == "strdup") {
       SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work)));
     } else if (name == "strndup") {
-      const uint64_t max = ConcreteLength(f, call.getArgOperand(1), call);
+      const uint64_t max = ConcreteLength(s, f, call.getArgOperand(1), call, work);
       SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work).substr(0, max)));
     } else if (name == "strcmp" || name == "strcasecmp" || name == "strncmp" ||
                name == "strncasecmp") {
       std::string a = CStringOrStop(s, arg(0), call, work),
                   b = CStringOrStop(s, arg(1), call, work);
       if (name == "strncmp" || name == "strncasecmp") {
-        const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
+        const uint64_t n = ConcreteLength(s, f, call.getArgOperand(2), call, work);
         a = a.substr(0, n);
         b = b.substr(0, n);
       }
@@ -1715,7 +1728,7 @@ class Executor::Impl {
           s, call,
           at == std::string::npos ? ctx_.bv_val(0, 64) : (arg(0) + ctx_.bv_val(at, 64)).simplify());
     } else if (name == "realloc") {
-      const uint64_t n = ConcreteLength(f, call.getArgOperand(1), call);
+      const uint64_t n = ConcreteLength(s, f, call.getArgOperand(1), call, work);
       std::vector<z3::expr> bytes;
       const z3::expr old = arg(0).simplify();
       uint64_t old_bits = 1;
@@ -1745,7 +1758,7 @@ class Executor::Impl {
           name == "tolower" ? c + ctx_.bv_val(32, 32) : c - ctx_.bv_val(32, 32);
       SetResult(s, call, z3::ite(c >= lo && c <= hi, shifted, c));
     } else if (name == "memcmp" || name == "bcmp") {
-      const uint64_t n = ConcreteLength(f, call.getArgOperand(2), call);
+      const uint64_t n = ConcreteLength(s, f, call.getArgOperand(2), call, work);
       z3::expr result = ctx_.bv_val(0, 32);
       if (n > 0) {
         auto [aobj, aoff] = Resolve(s, arg(0), static_cast<unsigned>(n), false, call, work);

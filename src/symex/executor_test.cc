@@ -328,6 +328,32 @@ TEST(SymexTest, ByteTablesAreReadWithoutForking) {
   }
 }
 
+// memcpy of a symbolic length (a name's length copied into a packet): one path per length it
+// may take, each copying that many bytes.
+TEST(SymexTest, MemoryBuiltinsWithASymbolicLengthForkPerLength) {
+  COMPILE_OR_SKIP(m, R"(
+    #include <string.h>
+    int f(const unsigned char* src, unsigned char n) {
+      unsigned char buf[8] = {0};
+      if (n > 8) return -1;
+      memcpy(buf, src, n);
+      return buf[0] + 100 * buf[7];
+    })");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run =
+      ex.Run("f", {Arg::ConcreteBuffer("src", {1, 2, 3, 4, 5, 6, 7, 8}), Arg::Symbolic("n", 8)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const z3::expr n = run->args[1];
+  const z3::expr expected =
+      z3::ite(z3::ugt(n, ctx.bv_val(8, 8)), ctx.bv_val(-1, 32),
+              z3::ite(n == ctx.bv_val(0, 8), ctx.bv_val(0, 32),
+                      z3::ite(n == ctx.bv_val(8, 8), ctx.bv_val(801, 32), ctx.bv_val(1, 32))));
+  for (const PathResult& p : run->paths) ExpectReturns(ex, p, expected);
+  ExpectPartition(ex, run->paths, ctx, n);
+  EXPECT_GE(run->paths.size(), 10u);  // n > 8, and each of 0..8
+}
+
 // A buffer of concrete bytes with some symbolic ones (a packet whose one field is unknown).
 TEST(SymexTest, MixedBuffers) {
   COMPILE_OR_SKIP(m, "int f(const unsigned char* b) { return b[0] * 256 + b[1] + b[2]; }");
