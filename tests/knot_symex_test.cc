@@ -93,28 +93,64 @@ std::vector<std::string> NativeAnswers(const KnotBuild& knot, const std::string&
   return out;
 }
 
-TEST(KnotSymexTest, LoadsTheZoneAndAnswersAsTheNativeBuild) {
-  const auto knot = BuildKnot();
-  if (!knot) GTEST_SKIP() << "Knot's bitcode could not be built";
-  auto module = LoadModule(knot->bitcode);
-  ASSERT_TRUE(module.ok()) << module.message();
-  Options o;
-  o.stubs = knot->stubs;
-  o.max_block_visits = 100000;
-  z3::context ctx;
-  Executor ex(ctx, *module->module, o);
-  const std::string zone_file = std::string(LLMS_SOURCE_DIR) + "/tests/iceberg/zones/basic.zone";
-  const auto loaded = LoadZone(ex, ReadFile(zone_file), "example.");
-  ASSERT_TRUE(loaded);
-  const Stats& load = ex.stats();
-  std::printf(
-      "load: %lld instructions, %lld solver calls (%.1f s), %lld forks, summaries %lld built %lld "
-      "applied, %lld inlined calls\n",
-      static_cast<long long>(load.instructions), static_cast<long long>(load.solver_calls),
-      load.solver_seconds, static_cast<long long>(load.forks),
-      static_cast<long long>(load.summaries_built), static_cast<long long>(load.summaries_applied),
-      static_cast<long long>(load.inlined_calls));
+// Knot's bitcode in an executor, `basic.zone` loaded by Knot's loader inside it: shared by the
+// tests (the load is the slow part).
+class KnotSymexTest : public ::testing::Test {
+ protected:
+  struct Loaded {
+    KnotBuild knot;
+    std::unique_ptr<LoadedModule> module;
+    z3::context ctx;
+    std::unique_ptr<Executor> ex;
+    std::optional<PathResult> zone;  // the load's one path
+  };
 
+  static void SetUpTestSuite() {
+    auto knot = BuildKnot();
+    if (!knot) return;
+    auto module = LoadModule(knot->bitcode);
+    ASSERT_TRUE(module.ok()) << module.message();
+    auto l = std::make_unique<Loaded>();
+    l->knot = std::move(*knot);
+    l->module = std::make_unique<LoadedModule>(std::move(*module));
+    Options o;
+    o.stubs = l->knot.stubs;
+    o.max_block_visits = 100000;
+    l->ex = std::make_unique<Executor>(l->ctx, *l->module->module, o);
+    auto zone = LoadZone(*l->ex, ReadFile(ZoneFile()), "example.");
+    ASSERT_TRUE(zone);
+    l->zone = std::move(zone);
+    const Stats& load = l->ex->stats();
+    std::printf(
+        "load: %lld instructions, %lld solver calls (%.1f s), %lld forks, summaries %lld built "
+        "%lld applied, %lld inlined calls\n",
+        static_cast<long long>(load.instructions), static_cast<long long>(load.solver_calls),
+        load.solver_seconds, static_cast<long long>(load.forks),
+        static_cast<long long>(load.summaries_built),
+        static_cast<long long>(load.summaries_applied), static_cast<long long>(load.inlined_calls));
+    loaded_ = l.release();
+  }
+  static void TearDownTestSuite() {
+    delete loaded_;
+    loaded_ = nullptr;
+  }
+  void SetUp() override {
+    if (!loaded_) GTEST_SKIP() << "Knot's bitcode could not be built or loaded";
+  }
+  static std::string ZoneFile() {
+    return std::string(LLMS_SOURCE_DIR) + "/tests/iceberg/zones/basic.zone";
+  }
+
+  static Loaded* loaded_;
+};
+KnotSymexTest::Loaded* KnotSymexTest::loaded_ = nullptr;
+
+TEST_F(KnotSymexTest, LoadsTheZoneAndAnswersAsTheNativeBuild) {
+  const KnotBuild* knot = &loaded_->knot;
+  z3::context& ctx = loaded_->ctx;
+  Executor& ex = *loaded_->ex;
+  const PathResult* loaded = &*loaded_->zone;
+  const std::string zone_file = ZoneFile();
   // Queries answered from the loaded memory, concretely: the answer's bytes as the native build
   // of the same code gives them.
   const std::vector<std::pair<std::string, uint16_t>> queries{
@@ -155,19 +191,12 @@ TEST(KnotSymexTest, LoadsTheZoneAndAnswersAsTheNativeBuild) {
 // unknown, run through Knot's code on the loaded zone: every path returns an answer; the paths'
 // conditions partition the query space; and on each path, two queries its condition allows,
 // sent to the native build, get the bytes the path's symbolic answer gives for them.
-TEST(KnotSymexTest, AnswersASymbolicQueryOnEveryPath) {
-  const auto knot = BuildKnot();
-  if (!knot) GTEST_SKIP() << "Knot's bitcode could not be built";
-  auto module = LoadModule(knot->bitcode);
-  ASSERT_TRUE(module.ok()) << module.message();
-  Options o;
-  o.stubs = knot->stubs;
-  o.max_block_visits = 100000;
-  z3::context ctx;
-  Executor ex(ctx, *module->module, o);
-  const std::string zone_file = std::string(LLMS_SOURCE_DIR) + "/tests/iceberg/zones/basic.zone";
-  const auto loaded = LoadZone(ex, ReadFile(zone_file), "example.");
-  ASSERT_TRUE(loaded);
+TEST_F(KnotSymexTest, AnswersASymbolicQueryOnEveryPath) {
+  const KnotBuild* knot = &loaded_->knot;
+  z3::context& ctx = loaded_->ctx;
+  Executor& ex = *loaded_->ex;
+  const PathResult* loaded = &*loaded_->zone;
+  const std::string zone_file = ZoneFile();
 
   // "??.example." type ??: the header (12 bytes), then label length 2 and its two bytes.
   const std::vector<uint8_t> wire =

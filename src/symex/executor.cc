@@ -1324,6 +1324,11 @@ class Executor::Impl {
     uint64_t n = 0;
     const z3::expr len = Eval(f, v).simplify();
     if (len.is_numeral_u64(n)) return n;
+    if (s.summary) {
+      // A length from the parameters: each caller's own; the callee runs inline instead.
+      throw PathStop{PathEnd::kUndecided,
+                     "a memory builtin with a symbolic length: " + Where(call)};
+    }
     const std::vector<uint64_t> values = Values(s, len, options_.max_offset_values, "a length");
     if (static_cast<int>(values.size()) > options_.max_offset_values) {
       throw PathStop{PathEnd::kUndecided,
