@@ -92,6 +92,10 @@ struct NotSummarisable {
 // The current state was replaced by the states pushed onto the work list.
 struct Replaced {};
 
+// The longest length a memory builtin (memcpy, malloc, ...) is run with: objects are vectors of
+// byte terms, and offsets 32 bits.
+constexpr uint64_t kMaxLength = uint64_t{1} << 24;
+
 struct Frame {
   const llvm::Function* fn = nullptr;
   std::unordered_map<const llvm::Value*, z3::expr> values;
@@ -1323,11 +1327,29 @@ class Executor::Impl {
                           std::vector<State>& work) {
     uint64_t n = 0;
     const z3::expr len = Eval(f, v).simplify();
-    if (len.is_numeral_u64(n)) return n;
+    const std::string past = fmt::format(
+        "a memory builtin with a length past {} bytes, more than the executor models: {}",
+        kMaxLength, Where(call));
+    if (len.is_numeral_u64(n)) {
+      if (n > kMaxLength) throw PathStop{PathEnd::kUndecided, past};
+      return n;
+    }
     if (s.summary) {
       // A length from the parameters: each caller's own; the callee runs inline instead.
       throw PathStop{PathEnd::kUndecided,
                      "a memory builtin with a symbolic length: " + Where(call)};
+    }
+    // A huge length (an underflow: malloc(len - 1) at len 0) ends its own path undecided.
+    const unsigned width = len.get_sort().bv_size();
+    if (width > 24) {
+      const z3::expr huge = z3::ugt(len, ctx_.bv_val(kMaxLength, width));
+      if (Feasible(s, huge)) {
+        State big = s;
+        Assume(big, huge);
+        RecordEnd(big, PathEnd::kUndecided, past);
+        if (!Feasible(s, !huge)) throw Replaced{};
+      }
+      Assume(s, !huge);
     }
     const std::vector<uint64_t> values = Values(s, len, options_.max_offset_values, "a length");
     if (static_cast<int>(values.size()) > options_.max_offset_values) {
