@@ -1522,10 +1522,10 @@ class Executor::Impl {
     return false;
   }
 
-  // The bytes of the C string at `p` up to its NUL, when they are concrete (nothing otherwise: a
-  // string function on symbolic bytes is not modelled).
+  // The bytes of the C string at `p` up to its NUL or `max` bytes, whichever comes first, when
+  // they are concrete (nothing otherwise: a string function on symbolic bytes is not modelled).
   std::optional<std::string> CString(State& s, const z3::expr& p, const llvm::CallInst& call,
-                                     std::vector<State>& work) {
+                                     std::vector<State>& work, uint64_t max = UINT64_MAX) {
     auto [obj, off] = Resolve(s, p, 1, false, call, work);
     uint64_t at = 0;
     const MemObject& o = s.memory.object(obj);
@@ -1533,16 +1533,18 @@ class Executor::Impl {
     if (!off.is_numeral_u64(at)) return std::nullopt;
     std::string out;
     for (uint64_t i = at; i < o.bytes.size(); ++i) {
+      if (out.size() == max) return out;
       uint64_t b = 0;
       if (!o.bytes[i].simplify().is_numeral_u64(b)) return std::nullopt;
       if (b == 0) return out;
       out += static_cast<char>(b);
     }
+    if (out.size() == max) return out;
     throw PathStop{PathEnd::kError, "a string without its NUL: " + Where(call)};
   }
   std::string CStringOrStop(State& s, const z3::expr& p, const llvm::CallInst& call,
-                            std::vector<State>& work) {
-    auto str = CString(s, p, call, work);
+                            std::vector<State>& work, uint64_t max = UINT64_MAX) {
+    auto str = CString(s, p, call, work, max);
     if (!str)
       throw PathStop{PathEnd::kUndecided, "a string function on symbolic bytes: " + Where(call)};
     return *str;
@@ -1722,23 +1724,19 @@ class Executor::Impl {
       SetResult(s, call, ctx_.bv_val(CStringOrStop(s, arg(0), call, work).size(), 64));
     } else if (name == "strnlen") {
       const uint64_t max = ConcreteLength(s, f, call.getArgOperand(1), call, work);
-      SetResult(
-          s, call,
-          ctx_.bv_val(std::min<uint64_t>(max, CStringOrStop(s, arg(0), call, work).size()), 64));
+      SetResult(s, call, ctx_.bv_val(CStringOrStop(s, arg(0), call, work, max).size(), 64));
     } else if (name == "strdup") {
       SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work)));
     } else if (name == "strndup") {
       const uint64_t max = ConcreteLength(s, f, call.getArgOperand(1), call, work);
-      SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work).substr(0, max)));
+      SetResult(s, call, NewString(s, CStringOrStop(s, arg(0), call, work, max)));
     } else if (name == "strcmp" || name == "strcasecmp" || name == "strncmp" ||
                name == "strncasecmp") {
-      std::string a = CStringOrStop(s, arg(0), call, work),
-                  b = CStringOrStop(s, arg(1), call, work);
-      if (name == "strncmp" || name == "strncasecmp") {
-        const uint64_t n = ConcreteLength(s, f, call.getArgOperand(2), call, work);
-        a = a.substr(0, n);
-        b = b.substr(0, n);
-      }
+      const uint64_t n = name == "strncmp" || name == "strncasecmp"
+                             ? ConcreteLength(s, f, call.getArgOperand(2), call, work)
+                             : UINT64_MAX;
+      const std::string a = CStringOrStop(s, arg(0), call, work, n),
+                        b = CStringOrStop(s, arg(1), call, work, n);
       int r = (name == "strcasecmp" || name == "strncasecmp") ? ::strcasecmp(a.c_str(), b.c_str())
                                                               : ::strcmp(a.c_str(), b.c_str());
       r = r < 0 ? -1 : r > 0 ? 1 : 0;

@@ -389,6 +389,30 @@ TEST(SymexTest, AHugeLengthEndsItsPathUndecided) {
   EXPECT_EQ(undecided, 1);
 }
 
+// The bounded string functions read no further than their bound: a buffer without a NUL is
+// fine within it.
+TEST(SymexTest, BoundedStringFunctionsStopAtTheirBound) {
+  COMPILE_OR_SKIP(m, R"(
+    #include <stdlib.h>
+    #include <string.h>
+    int f(const char* a, const char* b) {
+      char* d = strndup(a, 2);
+      int r = (int)strnlen(a, 4) * 100 + (strncmp(a, b, 3) == 0) * 10 + (strncmp(a, b, 4) < 0) +
+              (int)strlen(d) * 1000;
+      free(d);
+      return r;
+    })",
+                  "-O0");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("f", {Arg::ConcreteBuffer("a", {'a', 'b', 'c', 'd'}),
+                          Arg::ConcreteBuffer("b", {'a', 'b', 'c', 'x', 'y', 0})});
+  ASSERT_TRUE(run.ok()) << run.message();
+  ASSERT_EQ(run->paths.size(), 1u);
+  EXPECT_EQ(run->paths[0].message, "");
+  ExpectReturns(ex, run->paths[0], ctx.bv_val(2411, 32));
+}
+
 // A buffer of concrete bytes with some symbolic ones (a packet whose one field is unknown).
 TEST(SymexTest, MixedBuffers) {
   COMPILE_OR_SKIP(m, "int f(const unsigned char* b) { return b[0] * 256 + b[1] + b[2]; }");
