@@ -297,18 +297,21 @@ TEST(SymexTest, TablesIndexedBySymbolicValuesForkPerEntry) {
 // fork, whose value is each table's entry for every index (the first is three runs, the second
 // an array of 256 entries).
 TEST(SymexTest, ByteTablesAreReadWithoutForking) {
-  std::string lower, mix;
+  std::string lower, mix, shift;
   auto entry = [](int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
   auto scrambled = [](int c) { return (c * 37 + 11) & 0xff; };
+  auto shifted = [](int c) { return (c + 200) & 0xff; };  // one run counting past 255 to 0
   for (int c = 0; c < 256; ++c) {
     lower += fmt::format("{},", entry(c));
     mix += fmt::format("{},", scrambled(c));
+    shift += fmt::format("{},", shifted(c));
   }
   COMPILE_OR_SKIP(m, fmt::format(R"(
     static const unsigned char lower[256] = {{{}}};
     static const unsigned char mix[256] = {{{}}};
-    int f(unsigned char c) {{ return lower[c] + 256 * mix[c]; }})",
-                                 lower, mix));
+    static const unsigned char shift[256] = {{{}}};
+    int f(unsigned char c) {{ return lower[c] + 256 * mix[c] + 65536 * shift[c]; }})",
+                                 lower, mix, shift));
   z3::context ctx;
   Executor ex(ctx, *m->module);
   auto run = ex.Run("f", {Arg::Symbolic("c", 8)});
@@ -323,7 +326,7 @@ TEST(SymexTest, ByteTablesAreReadWithoutForking) {
     to.push_back(ctx.bv_val(k, 8));
     uint64_t v = 0;
     ASSERT_TRUE(z3::expr(*p.value).substitute(from, to).simplify().is_numeral_u64(v)) << k;
-    EXPECT_EQ(v, static_cast<uint64_t>(entry(k) + 256 * scrambled(k))) << k;
+    EXPECT_EQ(v, static_cast<uint64_t>(entry(k) + 256 * scrambled(k) + 65536 * shifted(k))) << k;
   }
 }
 
@@ -411,6 +414,44 @@ TEST(SymexTest, BoundedStringFunctionsStopAtTheirBound) {
   ASSERT_EQ(run->paths.size(), 1u);
   EXPECT_EQ(run->paths[0].message, "");
   ExpectReturns(ex, run->paths[0], ctx.bv_val(2411, 32));
+}
+
+// A write of a word at a symbolic index: one path per element in bounds, each writing that one,
+// and errors for every index past the array (out of bounds, or, where the 64-bit address
+// arithmetic carries into the object's half of the pointer, through an invalid pointer).
+TEST(SymexTest, WordWritesAtASymbolicIndexForkPerElement) {
+  COMPILE_OR_SKIP(m, R"(
+    int f(unsigned i) {
+      int a[4] = {0, 0, 0, 0};
+      a[i] = 5;
+      return a[0] + 10 * a[1] + 100 * a[2] + 1000 * a[3];
+    })",
+                  "-O0");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("f", {Arg::Symbolic("i", 32)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const z3::expr i = run->args[0];
+  int errors = 0, returned = 0;
+  for (const PathResult& p : run->paths) {
+    if (p.end == PathEnd::kError) {
+      ++errors;
+      EXPECT_TRUE(p.message.find("out-of-bounds write") != std::string::npos ||
+                  p.message.find("write through an invalid pointer") != std::string::npos)
+          << p.message;
+      EXPECT_FALSE(ex.Satisfy(p.condition && z3::ult(i, ctx.bv_val(4, 32))).has_value());
+      continue;
+    }
+    ++returned;
+    ExpectReturns(ex, p,
+                  z3::ite(i == ctx.bv_val(0, 32), ctx.bv_val(5, 32),
+                          z3::ite(i == ctx.bv_val(1, 32), ctx.bv_val(50, 32),
+                                  z3::ite(i == ctx.bv_val(2, 32), ctx.bv_val(500, 32),
+                                          ctx.bv_val(5000, 32)))));
+    EXPECT_FALSE(ex.Satisfy(p.condition && z3::uge(i, ctx.bv_val(4, 32))).has_value());
+  }
+  EXPECT_GE(errors, 1);
+  EXPECT_EQ(returned, 4);
 }
 
 // A buffer of concrete bytes with some symbolic ones (a packet whose one field is unknown).
