@@ -823,7 +823,6 @@ class Executor::Impl {
     return results;
   }
 
-  // A copy of `s` with `c` assumed, on the work list.
   // The values `term` may take on the path `s`, up to `limit` + 1 of them (more than `limit`
   // means there are more). The solver giving up ends the path undecided.
   std::vector<uint64_t> Values(const State& s, const z3::expr& term, int limit, const char* what) {
@@ -846,6 +845,22 @@ class Executor::Impl {
     return values;
   }
 
+  // `term` made concrete on `s`: its one value (assumed), or, when it may take several (at most
+  // `limit`), one state per value on the work list (Replaced); nothing past `limit` values.
+  std::optional<uint64_t> Concretize(State& s, const z3::expr& term, int limit, const char* what,
+                                     std::vector<State>& work) {
+    const std::vector<uint64_t> values = Values(s, term, limit, what);
+    if (static_cast<int>(values.size()) > limit) return std::nullopt;
+    const unsigned bits = term.get_sort().bv_size();
+    if (values.size() != 1) {
+      for (uint64_t v : values) Fork(s, term == ctx_.bv_val(v, bits), work);
+      throw Replaced{};
+    }
+    Assume(s, term == ctx_.bv_val(values.front(), bits));
+    return values.front();
+  }
+
+  // A copy of `s` with `c` assumed, on the work list.
   void Fork(const State& s, const z3::expr& c, std::vector<State>& work) {
     State copy = s;
     Assume(copy, c);
@@ -860,18 +875,22 @@ class Executor::Impl {
     if (s.summary) pending_error_reads_.push_back(s.reads);
   }
 
-  // Ends a path with an error where `c` may hold, as a separate path; `s` goes on where it does
-  // not (and is dropped when it always does). `message()` is only called for an error: naming
-  // the instruction prints it, which costs more than the check.
+  // Ends a path (`end`: an error, or undecided) where `c` may hold, as a separate path; `s` goes
+  // on where it does not (and is dropped when it always does). `message()` is only called for
+  // such a path: naming the instruction prints it, which costs more than the check.
   template <typename MessageFn>
-  void ErrorIf(State& s, const z3::expr& c, MessageFn&& message) {
+  void EndIf(State& s, const z3::expr& c, PathEnd end, MessageFn&& message) {
     if (Feasible(s, c)) {
       State bad = s;
       Assume(bad, c);
-      RecordEnd(bad, PathEnd::kError, message());
+      RecordEnd(bad, end, message());
       if (!Feasible(s, !c)) throw Replaced{};
     }
     Assume(s, !c);
+  }
+  template <typename MessageFn>
+  void ErrorIf(State& s, const z3::expr& c, MessageFn&& message) {
+    EndIf(s, c, PathEnd::kError, std::forward<MessageFn>(message));
   }
 
   // How an access at a symbolic offset goes on.
@@ -905,18 +924,13 @@ class Executor::Impl {
     }
     if (!tag.is_numeral_u64(id)) {
       // Enumerate the objects it may name; each becomes a state that re-runs this instruction.
-      const std::vector<uint64_t> targets =
-          Values(s, tag, options_.max_pointer_targets, "resolving a pointer");
-      if (static_cast<int>(targets.size()) > options_.max_pointer_targets) {
+      const auto target =
+          Concretize(s, tag, options_.max_pointer_targets, "resolving a pointer", work);
+      if (!target) {
         throw PathStop{PathEnd::kUndecided,
                        "a pointer that may name too many objects: " + Where(inst)};
       }
-      if (targets.size() != 1) {
-        for (uint64_t v : targets) Fork(s, tag == ctx_.bv_val(v, 32), work);
-        throw Replaced{};
-      }
-      id = targets.front();
-      Assume(s, tag == ctx_.bv_val(id, 32));
+      id = *target;
     }
     const uint32_t obj = static_cast<uint32_t>(id);
     if (!s.memory.Valid(obj) || function_objects_.count(obj)) {
@@ -954,14 +968,8 @@ class Executor::Impl {
     // this access there, rather than a write to every byte or a pointer that may name anything
     // the object holds. Beyond the bound, the access at the symbolic offset after all.
     if (offsets == Offsets::kFork && !offset.is_numeral()) {
-      const std::vector<uint64_t> at = Values(s, offset, options_.max_offset_values, "an offset");
-      if (static_cast<int>(at.size()) <= options_.max_offset_values) {
-        if (at.size() != 1) {
-          for (uint64_t v : at) Fork(s, offset == ctx_.bv_val(v, 32), work);
-          throw Replaced{};
-        }
-        Assume(s, offset == ctx_.bv_val(at.front(), 32));
-        return {obj, ctx_.bv_val(at.front(), 32)};
+      if (auto at = Concretize(s, offset, options_.max_offset_values, "an offset", work)) {
+        return {obj, ctx_.bv_val(*at, 32)};
       }
     }
     return {obj, offset};
@@ -1327,11 +1335,13 @@ class Executor::Impl {
                           std::vector<State>& work) {
     uint64_t n = 0;
     const z3::expr len = Eval(f, v).simplify();
-    const std::string past = fmt::format(
-        "a memory builtin with a length past {} bytes, more than the executor models: {}",
-        kMaxLength, Where(call));
+    auto past = [&] {
+      return fmt::format(
+          "a memory builtin with a length past {} bytes, more than the executor models: {}",
+          kMaxLength, Where(call));
+    };
     if (len.is_numeral_u64(n)) {
-      if (n > kMaxLength) throw PathStop{PathEnd::kUndecided, past};
+      if (n > kMaxLength) throw PathStop{PathEnd::kUndecided, past()};
       return n;
     }
     if (s.summary) {
@@ -1341,28 +1351,13 @@ class Executor::Impl {
     }
     // A huge length (an underflow: malloc(len - 1) at len 0) ends its own path undecided.
     const unsigned width = len.get_sort().bv_size();
-    if (width > 24) {
-      const z3::expr huge = z3::ugt(len, ctx_.bv_val(kMaxLength, width));
-      if (Feasible(s, huge)) {
-        State big = s;
-        Assume(big, huge);
-        RecordEnd(big, PathEnd::kUndecided, past);
-        if (!Feasible(s, !huge)) throw Replaced{};
-      }
-      Assume(s, !huge);
+    if (width > 24)
+      EndIf(s, z3::ugt(len, ctx_.bv_val(kMaxLength, width)), PathEnd::kUndecided, past);
+    if (auto value = Concretize(s, len, options_.max_offset_values, "a length", work)) {
+      return *value;
     }
-    const std::vector<uint64_t> values = Values(s, len, options_.max_offset_values, "a length");
-    if (static_cast<int>(values.size()) > options_.max_offset_values) {
-      throw PathStop{PathEnd::kUndecided,
-                     "a memory builtin with a length of too many values: " + Where(call)};
-    }
-    const unsigned bits = len.get_sort().bv_size();
-    if (values.size() != 1) {
-      for (uint64_t value : values) Fork(s, len == ctx_.bv_val(value, bits), work);
-      throw Replaced{};
-    }
-    Assume(s, len == ctx_.bv_val(values.front(), bits));
-    return values.front();
+    throw PathStop{PathEnd::kUndecided,
+                   "a memory builtin with a length of too many values: " + Where(call)};
   }
 
   void Copy(State& s, const z3::expr& dst, const z3::expr& src, uint64_t n,

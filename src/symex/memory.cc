@@ -111,11 +111,7 @@ z3::expr Memory::SelectByte(const MemObject& o, const z3::expr& at) const {
     if (auto runs = Runs(o.bytes); runs && !runs->empty()) {
       view->runs = std::move(*runs);
     } else {
-      z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
-      for (size_t j = 0; j < o.bytes.size(); ++j) {
-        a = z3::store(a, ctx_->bv_val(static_cast<uint32_t>(j), 32), o.bytes[j]);
-      }
-      view->array = a;
+      view->array = StoreChain(o, 0);
     }
     o.view = std::move(view);
   }
@@ -182,7 +178,10 @@ void Memory::Store(uint32_t id, const z3::expr& offset, const z3::expr& value) {
 }
 
 z3::expr Memory::AsArray(uint32_t id, uint64_t offset) const {
-  const MemObject& o = *objects_.at(id);
+  return StoreChain(*objects_.at(id), offset);
+}
+
+z3::expr Memory::StoreChain(const MemObject& o, uint64_t offset) const {
   z3::expr a = z3::const_array(ctx_->bv_sort(32), ctx_->bv_val(0, 8));
   for (size_t j = 0; j < o.bytes.size(); ++j) {
     a = z3::store(a, ctx_->bv_val(static_cast<uint32_t>(j - offset), 32), o.bytes[j]);

@@ -85,6 +85,8 @@ class Memory {
  private:
   // The byte of `o` at the symbolic offset `at` (its ByteView).
   z3::expr SelectByte(const MemObject& o, const z3::expr& at) const;
+  // `o`'s bytes as an array indexed relative to `offset` (AsArray).
+  z3::expr StoreChain(const MemObject& o, uint64_t offset) const;
 
   z3::context* ctx_;
   // Copy on write: forked states share the objects neither has written since the fork.
