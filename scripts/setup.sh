@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-dev   # libFuzzer for the parsers' fuzz runs (scripts/fuzz.sh)
   llvm-15-dev clang-15 libz3-dev   # symex: LLVM IR through LLVM's C++ API, Z3; clang-15 compiles C to IR in its tests
   libgnutls28-dev liburcu-dev liblmdb-dev   # Knot's configure, for its code as bitcode (scripts/knot_bitcode.sh)
+  patch   # iceberg verify's seeded-bug tests patch copies of Knot's source
   chromium   # headless rendering check of the HTML reports
   nsd knot bind9 pdns-server pdns-backend-bind gdnsd yadifa dnsutils  # the DNS engines iceberg checks; dig
 )

@@ -62,6 +62,11 @@ const std::set<Finding>& KnownFindings() {
       // gdnsd answers the SOA with its MINIMUM field as TTL when that is lower than the record's.
       {"gdnsd", "large-rrset.zone", "example.", "SOA", "answer"},
       {"gdnsd", "rfc4592-wildcards.zone", "example.", "SOA", "answer"},
+      // gdnsd (no DNSSEC) refers a DS query for a cut to the child like any other type, where
+      // RFC 4035 §3.1.4.1 answers it from the parent side (NSD, Knot, BIND, PowerDNS, YADIFA do).
+      {"gdnsd", "rfc4592-wildcards.zone", "subdel.example.", "TYPE43", "aa,authority"},
+      {"gdnsd", "additional.zone", "sub.example.", "TYPE43", "aa,authority,additional"},
+      {"gdnsd", "referrals.zone", "sub.example.", "TYPE43", "aa,authority,additional"},
       // gdnsd answers ANY at an empty non-terminal with its synthesized HINFO (RFC 8482 §4.2
       // speaks of names with data; an empty non-terminal has none: NODATA, RFC 4592 §2.2.2).
       {"gdnsd", "additional.zone", "_tcp.example.", "ANY", "answer,authority"},

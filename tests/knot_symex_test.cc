@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli_runner.h"
 #include "dns/wire.h"
+#include "iceberg/verify/knot_code.h"
 #include "symex/executor.h"
 #include "symex/module_loader.h"
 #include "symex/stubs.h"
@@ -19,33 +19,8 @@ namespace llms::symex {
 namespace {
 
 namespace fs = std::filesystem;
-using llms::testing::LastLine;
-using llms::testing::RunCommand;
 
-std::vector<uint8_t> Bytes(const std::string& s, bool nul) {
-  std::vector<uint8_t> b(s.begin(), s.end());
-  if (nul) b.push_back(0);
-  return b;
-}
-
-// Knot's code as bitcode, its native build and its stub rules; skips where they cannot be built.
-struct KnotBuild {
-  std::string bitcode, native;
-  Stubs stubs;
-};
-std::optional<KnotBuild> BuildKnot() {
-  const auto built = RunCommand(std::string(LLMS_SOURCE_DIR) + "/scripts/knot_bitcode.sh");
-  const std::string bc = LastLine(built.out);
-  if (built.exit_code != 0 || !fs::exists(bc)) {
-    if (std::getenv("LLMS_REQUIRE_ENGINES")) ADD_FAILURE() << built.err;
-    std::printf("scripts/knot_bitcode.sh failed:\n%s\n", built.err.c_str());
-    return std::nullopt;
-  }
-  auto stubs = LoadStubs(std::string(LLMS_SOURCE_DIR) + "/src/iceberg/knot/knot.stubs");
-  EXPECT_TRUE(stubs.ok()) << stubs.message();
-  if (!stubs.ok()) return std::nullopt;
-  return KnotBuild{bc, (fs::path(bc).parent_path() / "knot_native").string(), *stubs};
-}
+using iceberg::KnotCode;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -54,42 +29,19 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// The zone loaded by Knot's loader inside `ex`: the path that returned 0.
-std::optional<PathResult> LoadZone(Executor& ex, const std::string& text, const char* origin) {
-  auto load =
-      ex.Run("iceberg_knot_load",
-             {Arg::Concrete(0, 64), Arg::ConcreteBuffer("zone", Bytes(text, true)),
-              Arg::Concrete(text.size(), 64), Arg::ConcreteBuffer("origin", Bytes(origin, true))});
-  EXPECT_TRUE(load.ok()) << load.message();
-  if (!load.ok()) return std::nullopt;
-  EXPECT_EQ(load->paths.size(), 1u);
-  const PathResult& loaded = load->paths.at(0);
-  EXPECT_EQ(loaded.end, PathEnd::kReturned) << loaded.message;
-  if (loaded.end != PathEnd::kReturned) return std::nullopt;
-  EXPECT_EQ(loaded.value->simplify().to_string(), "#x00000000");
-  return loaded;
-}
-
 // knot_native's answers (hex, one line each; empty when knotd sends nothing) to `queries`.
-std::vector<std::string> NativeAnswers(const KnotBuild& knot, const std::string& zone_file,
+std::vector<std::string> NativeAnswers(const KnotCode& knot, const std::string& zone_file,
                                        const char* origin,
                                        const std::vector<std::vector<uint8_t>>& queries) {
-  std::string hex;
-  for (const auto& q : queries) {
-    for (uint8_t b : q) hex += fmt::format("{:02x}", b);
-    hex += "\n";
-  }
-  static int n = 0;
-  const std::string qfile =
-      fmt::format("{}/knot-symex-queries-{}-{}", ::testing::TempDir(), getpid(), n++);
-  std::ofstream(qfile) << hex;
-  const auto run =
-      RunCommand(fmt::format("'{}' '{}' {} < '{}'", knot.native, zone_file, origin, qfile));
-  EXPECT_EQ(run.exit_code, 0) << run.err;
+  auto answers = iceberg::NativeAnswers(knot, zone_file, origin, queries);
+  EXPECT_TRUE(answers.ok()) << answers.message();
   std::vector<std::string> out;
-  std::istringstream lines(run.out);
-  for (std::string line; std::getline(lines, line);) out.push_back(line);
-  EXPECT_EQ(out.size(), queries.size());
+  if (!answers.ok()) return out;
+  for (const auto& a : *answers) {
+    std::string hex;
+    for (uint8_t b : a) hex += fmt::format("{:02x}", b);
+    out.push_back(std::move(hex));
+  }
   return out;
 }
 
@@ -98,7 +50,7 @@ std::vector<std::string> NativeAnswers(const KnotBuild& knot, const std::string&
 class KnotSymexTest : public ::testing::Test {
  protected:
   struct Loaded {
-    KnotBuild knot;
+    KnotCode knot;
     std::unique_ptr<LoadedModule> module;
     z3::context ctx;
     std::unique_ptr<Executor> ex;
@@ -106,8 +58,12 @@ class KnotSymexTest : public ::testing::Test {
   };
 
   static void SetUpTestSuite() {
-    auto knot = BuildKnot();
-    if (!knot) return;
+    auto knot = iceberg::BuildKnotCode();
+    if (!knot.ok()) {
+      if (std::getenv("LLMS_REQUIRE_ENGINES")) ADD_FAILURE() << knot.message();
+      std::printf("Knot's code could not be built: %s\n", knot.message().c_str());
+      return;
+    }
     auto module = LoadModule(knot->bitcode);
     ASSERT_TRUE(module.ok()) << module.message();
     auto l = std::make_unique<Loaded>();
@@ -117,9 +73,9 @@ class KnotSymexTest : public ::testing::Test {
     o.stubs = l->knot.stubs;
     o.max_block_visits = 100000;
     l->ex = std::make_unique<Executor>(l->ctx, *l->module->module, o);
-    auto zone = LoadZone(*l->ex, ReadFile(ZoneFile()), "example.");
-    ASSERT_TRUE(zone);
-    l->zone = std::move(zone);
+    auto zone = iceberg::LoadZoneInExecutor(*l->ex, ReadFile(ZoneFile()), "example.");
+    ASSERT_TRUE(zone.ok()) << zone.message();
+    l->zone = std::move(*zone);
     const Stats& load = l->ex->stats();
     std::printf(
         "load: %lld instructions, %lld solver calls (%.1f s), %lld forks, summaries %lld built "
@@ -146,7 +102,7 @@ class KnotSymexTest : public ::testing::Test {
 KnotSymexTest::Loaded* KnotSymexTest::loaded_ = nullptr;
 
 TEST_F(KnotSymexTest, LoadsTheZoneAndAnswersAsTheNativeBuild) {
-  const KnotBuild* knot = &loaded_->knot;
+  const KnotCode* knot = &loaded_->knot;
   z3::context& ctx = loaded_->ctx;
   Executor& ex = *loaded_->ex;
   const PathResult* loaded = &*loaded_->zone;
@@ -192,7 +148,7 @@ TEST_F(KnotSymexTest, LoadsTheZoneAndAnswersAsTheNativeBuild) {
 // conditions partition the query space; and on each path, two queries its condition allows,
 // sent to the native build, get the bytes the path's symbolic answer gives for them.
 TEST_F(KnotSymexTest, AnswersASymbolicQueryOnEveryPath) {
-  const KnotBuild* knot = &loaded_->knot;
+  const KnotCode* knot = &loaded_->knot;
   z3::context& ctx = loaded_->ctx;
   Executor& ex = *loaded_->ex;
   const PathResult* loaded = &*loaded_->zone;

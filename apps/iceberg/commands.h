@@ -13,5 +13,6 @@ void RegisterCheck(CLI::App& app, CliAction& action);
 void RegisterCampaign(CLI::App& app, CliAction& action);
 void RegisterGenerate(CLI::App& app, CliAction& action);
 void RegisterServe(CLI::App& app, CliAction& action);
+void RegisterVerify(CLI::App& app, CliAction& action);
 
 }  // namespace llms::iceberg::cli

@@ -2,7 +2,8 @@
 // Subcommands: `lookup` (the specification's answer to one query), `classes` (a zone's query
 // equivalence classes), `check` (a real engine against the specification), `serve` (an engine
 // kept running, to reproduce a check's findings with dig), `generate` (a random zone) and
-// `campaign` (generated zones against several engines).
+// `campaign` (generated zones against several engines) and `verify` (an engine's own code proved
+// against the specification by symbolic execution).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -20,11 +21,13 @@ int main(int argc, char** argv) {
   iceberg serve --zone example.zone --origin example. --engine nsd --port 5353
   iceberg generate --seed 7 --output /tmp/z7.db
   iceberg campaign --engines nsd,knot,bind,pdns,gdnsd,yadifa --zones 200 --seed 1 --out /tmp/findings
+  iceberg verify --zone example.zone --origin example. --engine knot
 
 Run `iceberg <command> --help` for each command's options.)");
   return llms::RunCliApp(app,
                          {llms::iceberg::cli::RegisterLookup, llms::iceberg::cli::RegisterClasses,
                           llms::iceberg::cli::RegisterCheck, llms::iceberg::cli::RegisterGenerate,
-                          llms::iceberg::cli::RegisterCampaign, llms::iceberg::cli::RegisterServe},
+                          llms::iceberg::cli::RegisterCampaign, llms::iceberg::cli::RegisterServe,
+                          llms::iceberg::cli::RegisterVerify},
                          argc, argv);
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "iceberg/dns_client.h"
 
@@ -42,12 +44,33 @@ std::string DigCommand(uint16_t port, const dns::Question& q) {
 
 }  // namespace
 
+// A name with its labels lowercased (RFC 4343: equal names).
+Name Lowered(const Name& name) {
+  std::vector<std::string> labels;
+  for (const std::string& l : name.labels()) labels.push_back(dns::AsciiLower(l));
+  return *Name::FromLabels(std::move(labels));
+}
+
 std::vector<std::string> SectionLines(const std::vector<ResourceRecord>& rrs) {
   std::vector<std::string> out;
   for (const ResourceRecord& rr : rrs) {
     if (rr.type == dns::rrtype::OPT) continue;
     ResourceRecord lower = rr;
-    lower.owner = *Name::Parse(dns::AsciiLower(rr.owner.ToString()));
+    lower.owner = Lowered(rr.owner);
+    // Names in the data compare without case too: an engine that compresses them against a
+    // query name in capitals writes them in capitals.
+    std::visit(
+        [](auto& d) {
+          using T = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<T, dns::NameData>) d.name = Lowered(d.name);
+          if constexpr (std::is_same_v<T, dns::MxData>) d.exchange = Lowered(d.exchange);
+          if constexpr (std::is_same_v<T, dns::SrvData>) d.target = Lowered(d.target);
+          if constexpr (std::is_same_v<T, dns::SoaData>) {
+            d.mname = Lowered(d.mname);
+            d.rname = Lowered(d.rname);
+          }
+        },
+        lower.rdata);
     out.push_back(dns::RecordToString(lower));
   }
   std::sort(out.begin(), out.end());

@@ -44,7 +44,8 @@ std::vector<std::string> Differences(const Response& expected, const dns::Messag
 // The differing fields joined with commas ("rcode,answer").
 std::string FieldsText(const std::vector<std::string>& fields);
 
-// A section as sorted record lines with TTLs (owners lowercased, duplicates and OPT left out):
+// A section as sorted record lines with TTLs (names lowercased, owners and those in the data,
+// duplicates and OPT left out):
 // how the checker compares sections as sets.
 std::vector<std::string> SectionLines(const std::vector<ResourceRecord>& rrs);
 

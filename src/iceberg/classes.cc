@@ -210,6 +210,10 @@ std::vector<QueryClass> Classes(const ZoneIndex& zone, const Profile& profile) {
         for (uint16_t t : more) {
           if (std::find(asked.begin(), asked.end(), t) == asked.end()) asked.push_back(t);
         }
+        // DS at a cut is answered from the parent side (RFC 4035 §3.1.4.1), not referred.
+        if (zone.IsCut(name) && std::find(asked.begin(), asked.end(), rt::DS) == asked.end()) {
+          asked.push_back(rt::DS);
+        }
       }
       // Names through the same DNAMEs with free labels of other lengths: one at each length where
       // one more substitution starts to overflow, and one octet below.

@@ -74,6 +74,17 @@ class Resolver {
       std::optional<Name> next;
       switch (w.kind) {
         case Walk::kCut:
+          // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut, so a DS query for the cut
+          // itself is answered there, authoritatively (the DS RRset, or NODATA), not referred.
+          if (qtype_ == dns::rrtype::DS && w.at == current) {
+            if (explain_) {
+              Rule("RFC 4035 §3.1.4.1",
+                   fmt::format(": DS of the cut {} is answered from the parent side",
+                               current.ToString()));
+            }
+            next = AtName(*w.node, w.at, current, /*wildcard=*/false);
+            break;
+          }
           Referral(w);
           return Finish();
         case Walk::kDname:

@@ -522,6 +522,10 @@ TEST(SpecTest, Referrals) {
                {"sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
                // Glue is not authoritative data: asked directly, it is a referral too.
                {"ns.sub.example.", "A", kOk, false, {}, ns, glue, "step 3.b"},
+               // DS (TYPE43) of the cut itself lives on the parent side: answered there (NODATA),
+               // authoritatively; below the cut DS is referred like any type.
+               {"sub.example.", "TYPE43", kOk, true, {}, {kSoa}, {}, "RFC 4035 §3.1.4.1"},
+               {"www.sub.example.", "TYPE43", kOk, false, {}, ns, glue, "step 3.b"},
            });
   Profile strict;
   strict.referral_glue = Profile::ReferralGlue::kBelowCut;

@@ -122,6 +122,12 @@ struct State {
   // A model of pc from an earlier solver call, while it still satisfies pc: a condition it
   // satisfies is feasible without asking the solver again.
   mutable std::optional<z3::model> witness;
+  // Conditions (by AST id, each kept alive so its id is not reused) the solver found infeasible
+  // on this path: the path condition only grows, so they stay infeasible, and code that tests
+  // the same condition again (a name compared twice) needs no second solver call.
+  mutable std::unordered_map<unsigned, z3::expr> infeasible;
+  // Terms (by AST id, kept alive) with one value on this path, and the value.
+  mutable std::unordered_map<unsigned, std::pair<z3::expr, uint64_t>> single;
 };
 
 struct SummaryCase {
@@ -221,7 +227,7 @@ class Executor::Impl {
     }
     if (Status s = InitGlobals(); !s.ok()) return s;
     RunResult out;
-    State s{{}, start ? *start : *base_memory_, {}, false, {}, {}, std::nullopt};
+    State s{{}, start ? *start : *base_memory_, {}, false, {}, {}, std::nullopt, {}, {}};
     Frame f;
     f.fn = fn;
     size_t i = 0;
@@ -294,6 +300,10 @@ class Executor::Impl {
       ++stats_.witness_hits;
       return true;
     }
+    if (s.infeasible.count(e.id())) {
+      ++stats_.infeasible_hits;
+      return false;
+    }
     solver_.push();
     for (const z3::expr& c : s.pc) solver_.add(c);
     solver_.add(e);
@@ -301,6 +311,7 @@ class Executor::Impl {
     if (r == z3::sat) s.witness = solver_.get_model();  // satisfies pc (and e)
     solver_.pop();
     if (r == z3::unknown) throw PathStop{PathEnd::kUndecided, "the solver gave up (timeout)"};
+    if (r == z3::unsat) s.infeasible.emplace(e.id(), e);
     return r == z3::sat;
   }
   z3::expr Condition(const State& s) const {
@@ -827,8 +838,19 @@ class Executor::Impl {
   // means there are more). The solver giving up ends the path undecided.
   std::vector<uint64_t> Values(const State& s, const z3::expr& term, int limit, const char* what) {
     std::vector<uint64_t> values;
+    if (auto it = s.single.find(term.id()); it != s.single.end()) {
+      ++stats_.single_value_hits;
+      return {it->second.second};
+    }
     solver_.push();
     for (const z3::expr& c : s.pc) solver_.add(c);
+    // The path's model gives the first value without a solver call.
+    uint64_t first = 0;
+    if (s.witness && s.witness->eval(term, true).is_numeral_u64(first)) {
+      ++stats_.witness_hits;
+      values.push_back(first);
+      solver_.add(term != ctx_.bv_val(first, term.get_sort().bv_size()));
+    }
     while (static_cast<int>(values.size()) <= limit) {
       const z3::check_result r = Check();
       if (r == z3::unknown) {
@@ -842,6 +864,8 @@ class Executor::Impl {
       solver_.add(term != ctx_.bv_val(v, term.get_sort().bv_size()));
     }
     solver_.pop();
+    // One value stays one value: the path condition only grows.
+    if (values.size() == 1) s.single.emplace(term.id(), std::make_pair(term, values[0]));
     return values;
   }
 
@@ -1809,7 +1833,7 @@ class Executor::Impl {
       sum.why_not = "it returns a pointer or an aggregate";
       return sum;
     }
-    State s{{}, *base_memory_, {}, true, {}, {}, std::nullopt};
+    State s{{}, *base_memory_, {}, true, {}, {}, std::nullopt, {}, {}};
     Frame f;
     f.fn = &fn;
     size_t i = 0;

@@ -68,6 +68,8 @@ struct Stats {
   int64_t solver_calls = 0;
   double solver_seconds = 0;
   int64_t witness_hits = 0;       // feasibility decided by an earlier call's model, no solver call
+  int64_t infeasible_hits = 0;    // ... by an earlier call that found the same condition infeasible
+  int64_t single_value_hits = 0;  // a term's values known from an earlier call (it had one)
   int64_t summaries_built = 0;    // functions summarised
   int64_t summaries_applied = 0;  // calls answered by a summary
   int64_t summaries_reused = 0;   // ... of them by a summary built for an earlier call

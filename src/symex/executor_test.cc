@@ -142,6 +142,40 @@ TEST(SymexTest, FindsTheOneValueThatTakesABranch) {
   }
 }
 
+// A condition tested again on a path it cannot hold on, and a table index with one value, asked
+// again: the path remembers both (its condition only grows), so the second test and the second
+// read cost no solver call; the verdicts are those of the function's meaning.
+TEST(SymexTest, APathRemembersWhatItsConditionDecides) {
+  COMPILE_OR_SKIP(m, R"(
+    static const int table[8] = {10, 11, 12, 13, 14, 15, 16, 17};
+    int twice(unsigned char c, unsigned char k) {
+      int n = 0;
+      if (c * 3 == 27) n += 1;
+      if (k < 8) n += table[k];
+      if (c * 3 == 27) n += 100;  /* decided by the first test on each path */
+      if (k < 8) n += table[k];   /* the same index: one value on its path */
+      return n;
+    })",
+                  "-O0");
+  z3::context ctx;
+  Executor ex(ctx, *m->module);
+  auto run = ex.Run("twice", {Arg::Symbolic("c", 8), Arg::Symbolic("k", 8)});
+  ASSERT_TRUE(run.ok()) << run.message();
+  const z3::expr c = run->args[0], k = run->args[1];
+  const z3::expr three = ctx.bv_val(3, 8) * c == ctx.bv_val(27, 8);
+  z3::expr entry = ctx.bv_val(0, 32);
+  for (int i = 7; i >= 0; --i)
+    entry = z3::ite(k == ctx.bv_val(i, 8), ctx.bv_val(10 + i, 32), entry);
+  const z3::expr meaning = z3::ite(three, ctx.bv_val(101, 32), ctx.bv_val(0, 32)) +
+                           z3::ite(z3::ult(k, ctx.bv_val(8, 8)), 2 * entry, ctx.bv_val(0, 32));
+  for (const PathResult& p : run->paths) ExpectReturns(ex, p, meaning);
+  // c * 3 == 27 has three solutions in 8 bits (9, 94, 179): both sides feasible once, then
+  // decided; k < 8 forks into 8 table entries once, then read again at one value.
+  EXPECT_EQ(run->paths.size(), 2u * 9u);
+  EXPECT_GT(run->stats.infeasible_hits, 0);
+  EXPECT_GT(run->stats.single_value_hits, 0);
+}
+
 TEST(SymexTest, LoopsOverABufferAndTheirBound) {
   COMPILE_OR_SKIP(m, R"(
     int sum(const unsigned char* s, int n) {
