@@ -4,7 +4,7 @@
 # memory. The goal (docs/iceberg.md, "Verification"): median <= 60 s and <= 4 GB per zone
 # of up to 20 records at --max-labels 4 on 2 cores.
 # Usage: benchmarks/iceberg_verify.sh [ZONES=100] [NAMES=6] [MAX_LABELS=4] [TIMEOUT_S=600]
-#        [BIN=build/bin] [OUT=/tmp/iceberg-verify-bench]
+#        [BIN=build/bin] [OUT=/tmp/iceberg-verify-bench] [JOBS=all cores]
 #   NAMES: names under the apex per generated zone (iceberg generate --names; a zone has about
 #   two records per name). A zone whose run passes TIMEOUT_S counts as timed out (its time is
 #   reported as the timeout).
@@ -16,6 +16,7 @@ max_labels=${3:-4}
 timeout_s=${4:-600}
 bin=${5:-build/bin}
 out=${6:-/tmp/iceberg-verify-bench}
+jobs=${7:-$(nproc)}
 mkdir -p "$out"
 rows="$out/rows.tsv"
 : >"$rows"
@@ -25,7 +26,7 @@ for seed in $(seq 1 "$zones"); do
   records=$(grep -cv '^\s*\(;\|\$\|$\)' "$zone" || true)
   set +e
   timeout "$timeout_s" "$bin/iceberg" verify --zone "$zone" --origin example. --max-labels "$max_labels" \
-    --no-live --quiet --json "$out/verify-$seed.json" >"$out/verify-$seed.txt" 2>&1
+    --jobs "$jobs" --no-live --quiet --json "$out/verify-$seed.json" >"$out/verify-$seed.txt" 2>&1
   rc=$?
   set -e
   if [ "$rc" -eq 124 ] || [ ! -s "$out/verify-$seed.json" ]; then

@@ -44,7 +44,8 @@ struct Verified {
 };
 
 // `zone`: a path, or a file of tests/iceberg/zones.
-Verified RunVerify(const std::string& zone, int max_labels, const std::string& source = "") {
+Verified RunVerify(const std::string& zone, int max_labels, const std::string& source = "",
+                   int jobs = 2) {
   static int n = 0;
   const std::string json_file =
       fmt::format("{}/verify-{}-{}.json", ::testing::TempDir(), getpid(), n++);
@@ -52,6 +53,7 @@ Verified RunVerify(const std::string& zone, int max_labels, const std::string& s
       "'{}' verify --zone '{}' --origin example. --max-labels {} --json '{}'", kBin,
       zone.find('/') == std::string::npos ? kZones + zone : zone, max_labels, json_file);
   if (!source.empty()) cmd += " --source '" + source + "'";
+  cmd += fmt::format(" --jobs {}", jobs);
   const auto r = RunCommand(cmd);
   Verified v{r.exit_code, r.out, r.err, {}};
   if (fs::exists(json_file)) v.report = json::parse(ReadFile(json_file));
@@ -60,7 +62,7 @@ Verified RunVerify(const std::string& zone, int max_labels, const std::string& s
 
 TEST(IcebergVerifyTest, ProvesKnotOnOneLabelNames) {
   if (KnotSource().empty()) GTEST_SKIP() << "Knot's source package is not available";
-  const Verified v = RunVerify("basic.zone", 1);
+  const Verified v = RunVerify("basic.zone", 1, "", /*jobs=*/1);
   ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find(": PROVEN"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("scope: zone example."), std::string::npos) << v.out;
@@ -68,6 +70,7 @@ TEST(IcebergVerifyTest, ProvesKnotOnOneLabelNames) {
   // The root, one label of 1 octet (no zone label has that length: the representative of the
   // rest) and one of 7 (the apex's length).
   EXPECT_EQ(v.report["stats"]["label_structures"], 3);
+  EXPECT_EQ(v.report["stats"]["workers"], 1);
   EXPECT_GT(v.report["stats"]["paths"].get<int>(), 3);
   EXPECT_GT(v.report["stats"]["queries_compared"].get<int>(), 3);
   EXPECT_TRUE(v.report["counterexamples"].empty());
@@ -105,6 +108,7 @@ TEST(IcebergVerifyTest, ProvesKnotOnTwoLabelNamesOfTheSmallZone) {
   ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_EQ(v.report["verdict"], "proven");
   EXPECT_EQ(v.report["stats"]["label_structures"], 7);
+  EXPECT_EQ(v.report["stats"]["workers"], 2);  // two executors, one report
 }
 
 // A copy of Knot's tree with tests/iceberg/verify/seeded-bugs/`patch` applied, verified.

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "commands.h"
 #include "iceberg/engine.h"
@@ -58,6 +59,14 @@ that could not be decided (never reported as proven).)");
   app->add_option("--max-counterexamples", a->options.max_counterexamples,
                   "counterexamples reported in full (all are counted)")
       ->default_val(10);
+  a->options.jobs = std::max(1u, std::thread::hardware_concurrency());
+  app->add_option(
+         "--jobs", a->options.jobs,
+         "workers on threads of their own, each with its executor and a copy of the "
+         "loaded zone (about 0.5 GB each); the verdict does not depend on their number (the "
+         "statistics and which query of a cell is shown may)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app->add_flag("--no-live", a->no_live,
                 "do not confirm counterexamples on the live engine (the native build still "
                 "confirms them)");

@@ -19,7 +19,7 @@ namespace llms::dns {
 namespace rrtype {
 inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15,
                           TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43,
-                          ANY = 255;
+                          RRSIG = 46, NSEC = 47, ANY = 255;
 }  // namespace rrtype
 inline constexpr uint16_t kClassIN = 1;
 

@@ -216,8 +216,11 @@ class Resolver {
     const Name* owner = wildcard ? &current : nullptr;
     r_.decisive_types.clear();
     for (const auto& [type, rrs] : node.rrsets) r_.decisive_types.push_back(type);
+    // RFC 4035 §2.5 lets RRSIG and NSEC share a name with a CNAME: a query for either is
+    // answered at the alias, not followed (Knot; its type then being absent here, NODATA).
+    const bool dnssec_at_alias = qtype_ == rt::RRSIG || qtype_ == rt::NSEC;
     if (const auto* cname = node.Find(rt::CNAME);
-        cname && qtype_ != rt::CNAME &&
+        cname && qtype_ != rt::CNAME && !dnssec_at_alias &&
         (qtype_ != rt::ANY || p_.any_at_alias == Profile::AnyAlias::kFollow)) {
       if (OmitPastBound(at)) return std::nullopt;
       Decision("cname", at);
@@ -226,6 +229,11 @@ class Resolver {
         Rule("RFC 1034 §4.3.2 step 3.a",
              fmt::format(": {} is an alias: CNAME, then its target", current.ToString()));
       return *dns::TargetName(cname->front());
+    }
+    if (dnssec_at_alias && node.Find(rt::CNAME) && explain_) {
+      Rule("RFC 4035 §2.5",
+           fmt::format(": {} may sit beside the CNAME of {}: the alias is not followed",
+                       dns::TypeName(qtype_), current.ToString()));
     }
     if (qtype_ == rt::ANY && !node.rrsets.empty()) {
       Decision("any", at);

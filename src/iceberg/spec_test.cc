@@ -226,6 +226,9 @@ TEST(SpecTest, CnameChains) {
            {},
            {},
            "the CNAME RRset"},
+          // RRSIG (TYPE46) and NSEC (TYPE47) may sit beside a CNAME: asked at the alias.
+          {"a.example.", "TYPE46", kOk, true, {}, {kSoa}, {}, "RFC 4035 §2.5"},
+          {"a.example.", "TYPE47", kOk, true, {}, {kSoa}, {}, "RFC 4035 §2.5"},
           {"out.example.",
            "A",
            kOk,

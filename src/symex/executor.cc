@@ -851,13 +851,17 @@ class Executor::Impl {
       values.push_back(first);
       solver_.add(term != ctx_.bv_val(first, term.get_sort().bv_size()));
     }
+    bool exhausted = false;  // the solver said there are no more values
     while (static_cast<int>(values.size()) <= limit) {
       const z3::check_result r = Check();
       if (r == z3::unknown) {
         solver_.pop();
         throw PathStop{PathEnd::kUndecided, fmt::format("the solver gave up on {}", what)};
       }
-      if (r != z3::sat) break;
+      if (r != z3::sat) {
+        exhausted = true;
+        break;
+      }
       uint64_t v = 0;
       solver_.get_model().eval(term, true).is_numeral_u64(v);
       values.push_back(v);
@@ -865,7 +869,9 @@ class Executor::Impl {
     }
     solver_.pop();
     // One value stays one value: the path condition only grows.
-    if (values.size() == 1) s.single.emplace(term.id(), std::make_pair(term, values[0]));
+    if (values.size() == 1 && exhausted) {
+      s.single.emplace(term.id(), std::make_pair(term, values[0]));
+    }
     return values;
   }
 

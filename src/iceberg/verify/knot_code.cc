@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,13 +23,32 @@ struct CommandOutput {
   std::string out, err;
 };
 
+// `s` as one shell word.
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q.append("'\\''");
+    } else {
+      q.push_back(c);
+    }
+  }
+  q.push_back('\'');
+  return q;
+}
+
+// A fresh number for temporary file names (workers may run concurrently).
+int NextFileNumber() {
+  static std::atomic<int> n{0};
+  return n++;
+}
+
 // Runs `cmd` through the shell with stdin from `input_file` (if any), capturing stdout and stderr.
 CommandOutput RunShell(const std::string& cmd, const std::string& input_file = "") {
-  static int n = 0;
-  const fs::path err_file =
-      fs::temp_directory_path() / fmt::format("iceberg-verify-{}-{}.err", getpid(), n++);
-  std::string full = cmd + " 2>'" + err_file.string() + "'";
-  if (!input_file.empty()) full += " <'" + input_file + "'";
+  const fs::path err_file = fs::temp_directory_path() /
+                            fmt::format("iceberg-verify-{}-{}.err", getpid(), NextFileNumber());
+  std::string full = fmt::format("{} 2>{}", cmd, Quote(err_file.string()));
+  if (!input_file.empty()) full += fmt::format(" <{}", Quote(input_file));
   CommandOutput r;
   FILE* p = ::popen(full.c_str(), "r");
   if (!p) return r;
@@ -64,7 +84,7 @@ std::vector<uint8_t> WithNul(const std::string& s) {
 
 Result<KnotCode> BuildKnotCode(const std::string& source) {
   const std::string root = LLMS_SOURCE_DIR;
-  std::string cmd = "'" + root + "/scripts/knot_bitcode.sh'";
+  std::string cmd = Quote(root + "/scripts/knot_bitcode.sh");
   if (!source.empty()) {
     if (!fs::is_directory(source)) {
       return Status::Error(
@@ -72,7 +92,7 @@ Result<KnotCode> BuildKnotCode(const std::string& source) {
                       "tree, as `apt-get source knot` unpacks it)",
                       source));
     }
-    cmd += " '" + source + "'";
+    cmd += fmt::format(" {}", Quote(source));
   }
   const CommandOutput built = RunShell(cmd);
   const std::string bitcode = LastLine(built.out);
@@ -127,12 +147,11 @@ Result<std::vector<std::vector<uint8_t>>> NativeAnswers(
     for (uint8_t b : q) hex += fmt::format("{:02x}", b);
     hex += "\n";
   }
-  static int n = 0;
-  const fs::path qfile =
-      fs::temp_directory_path() / fmt::format("iceberg-verify-{}-{}.queries", getpid(), n++);
+  const fs::path qfile = fs::temp_directory_path() /
+                         fmt::format("iceberg-verify-{}-{}.queries", getpid(), NextFileNumber());
   std::ofstream(qfile) << hex;
-  const CommandOutput run =
-      RunShell(fmt::format("'{}' '{}' '{}'", code.native, zone_file, origin), qfile.string());
+  const CommandOutput run = RunShell(
+      fmt::format("{} {} {}", Quote(code.native), Quote(zone_file), Quote(origin)), qfile.string());
   std::error_code ec;
   fs::remove(qfile, ec);
   if (run.exit_code != 0) {
@@ -143,6 +162,10 @@ Result<std::vector<std::vector<uint8_t>>> NativeAnswers(
   std::istringstream lines(run.out);
   for (std::string line; std::getline(lines, line);) {
     std::vector<uint8_t> bytes;
+    if (line.size() % 2 != 0 || line.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return Status::Error(fmt::format("{} wrote a line that is not hexadecimal: {}", code.native,
+                                       line.substr(0, 80)));
+    }
     for (size_t i = 0; i + 1 < line.size(); i += 2) {
       bytes.push_back(static_cast<uint8_t>(std::stoul(line.substr(i, 2), nullptr, 16)));
     }

@@ -7,15 +7,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "dns/wire.h"
 #include "iceberg/checker.h"
@@ -104,11 +107,28 @@ int64_t PeakRss() {
   return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss * 1024L : 0;
 }
 
-// One verification: the executor with the zone loaded, and the per-path comparison.
-class Verification {
+// One label structure's results.
+struct Partial {
+  std::vector<Counterexample> counterexamples;  // the first max_counterexamples
+  size_t counterexample_cells = 0;
+  std::vector<std::string> undecided;  // the first few
+  size_t undecided_count = 0;
+  size_t paths = 0, cells = 0, points = 0, open_bytes = 0, compare_solver_calls = 0;
+  double compare_seconds = 0, seconds = 0;
+};
+
+// A verification worker: an executor (its own Z3 context and module) with the zone loaded, which
+// runs label structures and compares their paths with the specification. Workers share nothing
+// but read-only inputs, so several run on threads of their own.
+class Worker {
  public:
-  Verification(const dns::Zone& zone, const VerifyOptions& options, KnotCode code)
-      : zone_(zone), index_(zone.origin, zone.records), options_(options), code_(std::move(code)) {
+  Worker(const dns::Zone& zone, const std::string& zone_text, const VerifyOptions& options,
+         const KnotCode& code)
+      : zone_(zone),
+        zone_text_(zone_text),
+        index_(zone.origin, zone.records),
+        options_(options),
+        code_(code) {
     for (const auto& [name, node] : index_.nodes()) {
       std::vector<std::string> from_root;
       for (const std::string& label : name.labels()) {
@@ -119,127 +139,61 @@ class Verification {
       for (const auto& [type, rrs] : node.rrsets) spec_types_.insert(type);
       has_dname_ = has_dname_ || node.Has(dns::rrtype::DNAME);
     }
-    // spec.cc compares the query type with these three besides the zone's types.
-    spec_types_.insert(dns::rrtype::CNAME);
-    spec_types_.insert(dns::rrtype::ANY);
-    spec_types_.insert(dns::rrtype::DS);
+    // spec.cc compares the query type with these besides the zone's types.
+    for (uint16_t t : {dns::rrtype::CNAME, dns::rrtype::ANY, dns::rrtype::DS, dns::rrtype::RRSIG,
+                       dns::rrtype::NSEC}) {
+      spec_types_.insert(t);
+    }
   }
 
-  Result<VerifyReport> Run() {
+  // Reads the bitcode and loads the zone with Knot's loader inside the executor.
+  Status Load() {
     const auto start = Clock::now();
     auto module = symex::LoadModule(code_.bitcode);
     if (!module.ok()) return module.status();
+    module_ = std::make_unique<symex::LoadedModule>(std::move(*module));
     symex::Options o;
     o.stubs = code_.stubs;
     o.max_block_visits = 100000;
     o.solver_timeout_ms = options_.solver_timeout_ms;
-    ex_ = std::make_unique<symex::Executor>(ctx_, *module->module, o);
-    std::ifstream in(options_.zone_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return Status::Error("cannot read the zone file " + options_.zone_file);
-    report_.stub_rules = code_.stub_rules;
-    report_.stubs_file = code_.stubs_file;
-    auto loaded = LoadZoneInExecutor(*ex_, text.str(), zone_.origin.ToString());
+    ex_ = std::make_unique<symex::Executor>(ctx_, *module_->module, o);
+    auto loaded = LoadZoneInExecutor(*ex_, zone_text_, zone_.origin.ToString());
     if (!loaded.ok()) return loaded.status();
     zone_memory_ = loaded->memory;
-    report_.stats.load_seconds = Since(start);
-    const symex::Stats base = ex_->stats();
-
-    const auto lengths = LabelLengths(zone_, options_.max_labels);
-    std::vector<Structure> structures;
-    Enumerate(lengths, {}, &structures);
-    report_.scope = Scope(lengths, structures);
-    for (size_t i = 0; i < structures.size(); ++i) {
-      const auto t = Clock::now();
-      const size_t paths_before = report_.stats.paths, cells_before = report_.stats.cells;
-      Status st = RunStructure(structures[i]);
-      if (!st.ok()) return st;
-      if (options_.progress) {
-        options_.progress(fmt::format(
-            "structure {}/{} {}: {} paths, {} cells, {} counterexample cells, {} undecided, "
-            "{:.1f} s ({:.1f} s comparing, {} solver calls, {} open bytes)",
-            i + 1, structures.size(), StructureText(structures[i]),
-            report_.stats.paths - paths_before, report_.stats.cells - cells_before,
-            report_.counterexample_cells, report_.undecided_count, Since(t),
-            report_.stats.compare_seconds, report_.stats.compare_solver_calls,
-            report_.stats.open_bytes));
-      }
-    }
-    report_.stats.structures = structures.size();
-    Confirm();
-    const symex::Stats& s = ex_->stats();
-    VerifyStats& v = report_.stats;
-    v.forks = s.forks - base.forks;
-    v.instructions = s.instructions - base.instructions;
-    v.solver_calls = s.solver_calls - base.solver_calls;
-    v.solver_seconds = s.solver_seconds - base.solver_seconds;
-    v.witness_hits = s.witness_hits - base.witness_hits;
-    v.summaries_built = s.summaries_built;
-    v.summaries_applied = s.summaries_applied;
-    v.summaries_reused = s.summaries_reused;
-    v.specialisations = s.specialisations;
-    v.inlined_calls = s.inlined_calls;
-    v.seconds = Since(start);
-    v.peak_rss_bytes = PeakRss();
-    report_.verdict = !report_.counterexamples.empty() ? VerifyReport::Verdict::kCounterexamples
-                      : report_.undecided_count > 0    ? VerifyReport::Verdict::kUndecided
-                                                       : VerifyReport::Verdict::kProven;
-    return std::move(report_);
+    base_ = ex_->stats();
+    load_seconds_ = Since(start);
+    return Status::Ok();
   }
 
-  VerifyReport& report() { return report_; }
+  Status Run(const Structure& s, Partial* out) {
+    const auto start = Clock::now();
+    out_ = out;
+    Status st = RunStructure(s);
+    out->seconds = Since(start);
+    out_ = nullptr;
+    return st;
+  }
+
+  double load_seconds() const { return load_seconds_; }
+  // The executor's statistics since the zone was loaded.
+  symex::Stats QueryStats() const {
+    symex::Stats s = ex_ ? ex_->stats() : symex::Stats();
+    s.forks -= base_.forks;
+    s.instructions -= base_.instructions;
+    s.solver_calls -= base_.solver_calls;
+    s.solver_seconds -= base_.solver_seconds;
+    s.witness_hits -= base_.witness_hits;
+    return s;
+  }
 
  private:
-  static void Enumerate(const std::vector<std::vector<size_t>>& lengths, Structure prefix,
-                        std::vector<Structure>* out) {
-    size_t wire = 1;
-    for (size_t l : prefix) wire += l + 1;
-    if (wire > dns::kMaxNameLength) return;
-    out->push_back(prefix);
-    if (prefix.size() == lengths.size()) return;
-    for (size_t l : lengths[prefix.size()]) {
-      Structure next = prefix;
-      next.push_back(l);
-      Enumerate(lengths, next, out);
-    }
-  }
-
-  std::string Scope(const std::vector<std::vector<size_t>>& lengths,
-                    const std::vector<Structure>& structures) const {
-    std::string per_depth;
-    for (size_t d = 0; d < lengths.size(); ++d) {
-      if (d) per_depth += ", ";
-      per_depth += fmt::format("depth {}: {{", d + 1);
-      for (size_t i = 0; i < lengths[d].size(); ++i) {
-        per_depth += fmt::format("{}{}", i ? "," : "", lengths[d][i]);
-      }
-      per_depth += "}";
-    }
-    double names = 0;
-    for (const Structure& s : structures) {
-      double bits = 0;
-      for (size_t l : s) bits += 8.0 * static_cast<double>(l);
-      names += std::pow(2.0, bits);
-    }
-    std::string excluded;
-    for (const ExcludedType& e : ExcludedTypes()) {
-      excluded += fmt::format("{}{} ({})", excluded.empty() ? "" : ", ", e.name, e.type);
-    }
-    return fmt::format(
-        "zone {} ({} records) as {} loads it; every query of one question, class IN, opcode "
-        "QUERY, RD clear, no EDNS, ID 0x{:04x}, whose name has at most {} labels with lengths "
-        "(octets, from the root) {} and any of the 256 values in every octet ({} label "
-        "structures, about 2^{:.0f} names), and whose type is any of the 65,536 values but {} "
-        "(ExcludedTypes: not data lookups); answers compared as rcode, AA and the answer, "
-        "authority and additional sections as sets of records, under the {} profile. Label "
-        "lengths not listed are not covered",
-        zone_.origin.ToString(), zone_.records.size(), options_.engine, kQueryId,
-        options_.max_labels, per_depth, structures.size(), std::log2(std::max(names, 1.0)),
-        excluded, options_.engine);
-  }
-
   z3::expr QueryByte(size_t at) { return ctx_.bv_const(fmt::format("query[{}]", at).c_str(), 8); }
+
+  // A byte with an ASCII capital lowered (RFC 4343).
+  z3::expr Lower(const z3::expr& b) {
+    return z3::ite(z3::uge(b, ctx_.bv_val('A', 8)) && z3::ule(b, ctx_.bv_val('Z', 8)),
+                   b + ctx_.bv_val(32, 8), b);
+  }
 
   // Query byte `b` equals the octet `c` ignoring ASCII case.
   z3::expr SameOctet(const z3::expr& b, uint8_t c) {
@@ -251,8 +205,8 @@ class Verification {
   }
 
   void Undecided(std::string why) {
-    if (report_.undecided.size() < 10) report_.undecided.push_back(std::move(why));
-    ++report_.undecided_count;
+    if (out_->undecided.size() < 10) out_->undecided.push_back(std::move(why));
+    ++out_->undecided_count;
   }
 
   // An atom of the specification's partition, and the query inputs (indices) it fixes when true.
@@ -324,10 +278,10 @@ class Verification {
 
     const auto compare_start = Clock::now();
     for (const symex::PathResult& p : run->paths) {
-      ++report_.stats.paths;
+      ++out_->paths;
       ComparePath(shape, p, run->objects[2], inputs, atoms, allowed);
     }
-    report_.stats.compare_seconds += Since(compare_start);
+    out_->compare_seconds += Since(compare_start);
     return Status::Ok();
   }
 
@@ -379,7 +333,7 @@ class Verification {
                    const std::vector<z3::expr>& inputs, const std::vector<Atom>& atoms,
                    const z3::expr& allowed) {
     PathSolver path(ctx_, p.condition && allowed, options_.solver_timeout_ms,
-                    &report_.stats.compare_solver_calls);
+                    &out_->compare_solver_calls);
     const z3::expr yes = ctx_.bool_val(true);
     const auto first = path.Sat(yes);
     if (path.gave_up) {
@@ -403,6 +357,10 @@ class Verification {
     }
     // The answer's length, one value on the path.
     uint64_t len = 0;
+    if (!p.value) {
+      Undecided(where + ": the harness returned no value");
+      return;
+    }
     if (!first->eval(*p.value, true).is_numeral_u64(len) ||
         path.Sat(*p.value != first->eval(*p.value, true)) || path.gave_up) {
       Undecided(where + ": the answer's length varies on one path");
@@ -419,7 +377,7 @@ class Verification {
       if (b.is_const() && b.decl().name().str().rfind("query[", 0) == 0) continue;
       open.push_back(k);
     }
-    report_.stats.open_bytes += open.size();
+    out_->open_bytes += open.size();
     if (!open.empty()) {
       z3::expr differs = ctx_.bool_val(false);
       for (size_t k : open) differs = differs || bytes[k] != first->eval(bytes[k], true);
@@ -446,6 +404,10 @@ class Verification {
         }
       }
     }
+    if (path.gave_up) {  // a timeout while proving the template: no byte may be taken as proved
+      Undecided(where + ": the solver gave up on the answer's template (timeout)");
+      return;
+    }
     // Cells: the atoms' values, each assignment the path allows.
     size_t cells = 0;
     while (auto m = path.Sat(yes)) {
@@ -453,7 +415,7 @@ class Verification {
         Undecided(fmt::format("{}: more than {} cells on one path", where, kMaxCellsPerPath));
         return;
       }
-      ++report_.stats.cells;
+      ++out_->cells;
       z3::expr cell = ctx_.bool_val(true);
       std::vector<bool> pinned(inputs.size(), false);
       for (const Atom& a : atoms) {
@@ -476,25 +438,37 @@ class Verification {
   void CompareCell(const QueryShape& shape, PathSolver& path, const z3::expr& cell,
                    const z3::model& p1, const std::vector<bool>& pinned,
                    const std::vector<z3::expr>& bytes, const std::vector<z3::expr>& inputs) {
+    // Free bytes different from p1's ignoring case (the comparison ignores the case of names), and
+    // from each other: a constant on one side where the other copies a query byte, or copies of
+    // two different query bytes, then show at p2.
     z3::expr differ = cell;
+    std::vector<z3::expr> lowered;
     for (size_t i = 0; i < inputs.size(); ++i) {
-      if (!pinned[i]) differ = differ && inputs[i] != p1.eval(inputs[i], true);
+      if (pinned[i]) continue;
+      differ = differ && Lower(inputs[i]) != Lower(p1.eval(inputs[i], true));
+      lowered.push_back(Lower(inputs[i]));
     }
-    std::optional<z3::model> p2 = path.Sat(differ);
+    std::optional<z3::model> p2;
+    if (lowered.size() > 1) {
+      z3::expr_vector v(ctx_);
+      for (const z3::expr& e : lowered) v.push_back(e);
+      p2 = path.Sat(differ && z3::distinct(v));
+    }
+    if (!p2) p2 = path.Sat(differ);
     if (!p2) {  // some free byte has one value in the cell: differ where it can
       z3::expr some = cell;
       for (size_t i = 0; i < inputs.size(); ++i) {
-        const z3::expr d = inputs[i] != p1.eval(inputs[i], true);
+        const z3::expr d = Lower(inputs[i]) != Lower(p1.eval(inputs[i], true));
         if (!pinned[i] && path.Sat(some && d)) some = some && d;
       }
       p2 = path.Sat(some);
     }
     for (const z3::model* m : {&p1, p2 ? static_cast<const z3::model*>(&*p2) : nullptr}) {
       if (!m) continue;
-      ++report_.stats.points;
+      ++out_->points;
       auto c = ComparePoint(shape, *m, bytes, inputs);
       if (!c) continue;
-      if (report_.counterexamples.size() < options_.max_counterexamples) {
+      if (out_->counterexamples.size() < options_.max_counterexamples) {
         z3::expr letters = cell;
         for (size_t k = 0; k + 2 < inputs.size(); ++k) {  // the last two are the type
           if (!pinned[k]) {
@@ -560,78 +534,131 @@ class Verification {
   }
 
   void Record(Counterexample c) {
-    ++report_.counterexample_cells;
-    if (report_.counterexamples.size() >= options_.max_counterexamples) return;
+    ++out_->counterexample_cells;
+    if (out_->counterexamples.size() >= options_.max_counterexamples) return;
     const Response expected = Lookup(index_, c.question, options_.profile, /*explain=*/true);
     c.spec_text = ResponseToText(c.question, expected);
     c.rules = expected.rules;
-    report_.counterexamples.push_back(std::move(c));
-  }
-
-  // Each counterexample's query sent to the native build of the same tree and, for Debian's
-  // tree, to the live engine.
-  void Confirm() {
-    auto& cs = report_.counterexamples;
-    if (cs.empty()) return;
-    std::vector<std::vector<uint8_t>> queries;
-    for (const Counterexample& c : cs) queries.push_back(c.query);
-    auto native = NativeAnswers(code_, options_.zone_file, zone_.origin.ToString(), queries);
-    for (size_t i = 0; i < cs.size(); ++i) {
-      if (!native.ok()) {
-        cs[i].native_text = native.message();
-        continue;
-      }
-      const auto& got = (*native)[i];
-      cs[i].native_confirms = got == cs[i].derived;
-      auto msg = dns::DecodeMessage(got);
-      cs[i].native_text = got.empty() ? "no answer"
-                          : msg.ok()  ? MessageToText(cs[i].question, *msg)
-                                      : "undecodable: " + Hex(got);
-    }
-    if (!options_.live || !code_.source.empty()) return;
-    const std::string dir = (std::filesystem::temp_directory_path() /
-                             fmt::format("iceberg-verify-{}-{}", options_.engine, getpid()))
-                                .string();
-    auto engine = EngineProcess::Start(options_.engine, zone_, dir);
-    if (!engine.ok()) {
-      for (auto& c : cs) c.live = "the live engine did not start: " + engine.message();
-      return;
-    }
-    for (auto& c : cs) {
-      auto got = QueryServer("127.0.0.1", (*engine)->port(), c.question);
-      if (!got.ok()) {
-        c.live = fmt::format("{}: {}", (*engine)->version(), got.message());
-        c.live_confirms = c.derived.empty();  // it sends nothing either
-        continue;
-      }
-      const Response expected = Lookup(index_, c.question, options_.profile, false);
-      const auto fields = Differences(expected, *got, options_.profile.any);
-      c.live_confirms = !fields.empty();
-      c.live = fmt::format("{} {}: {}", (*engine)->version(),
-                           c.live_confirms ? "confirms (differs from the specification in " +
-                                                 FieldsText(fields) + ")"
-                                           : "does not confirm (answers as the specification)",
-                           MessageToText(c.question, *got));
-    }
-    engine->reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    out_->counterexamples.push_back(std::move(c));
   }
 
   const dns::Zone& zone_;
+  const std::string& zone_text_;
   ZoneIndex index_;
   const VerifyOptions& options_;
-  KnotCode code_;
+  const KnotCode& code_;
   z3::context ctx_;
+  std::unique_ptr<symex::LoadedModule> module_;
   std::unique_ptr<symex::Executor> ex_;
   std::shared_ptr<const symex::Memory> zone_memory_;
+  symex::Stats base_;
+  double load_seconds_ = 0;
   std::set<std::string> zone_labels_;
-  std::vector<std::vector<std::string>>
-      zone_nodes_;  // each node's labels from the root, lowercased
+  std::vector<std::vector<std::string>> zone_nodes_;  // each node's labels from the root
   bool has_dname_ = false;
   std::set<uint16_t> spec_types_;
-  VerifyReport report_;
+  Partial* out_ = nullptr;  // the structure being run
 };
+
+void Enumerate(const std::vector<std::vector<size_t>>& lengths, Structure prefix,
+               std::vector<Structure>* out) {
+  size_t wire = 1;
+  for (size_t l : prefix) wire += l + 1;
+  if (wire > dns::kMaxNameLength) return;
+  out->push_back(prefix);
+  if (prefix.size() == lengths.size()) return;
+  for (size_t l : lengths[prefix.size()]) {
+    Structure next = prefix;
+    next.push_back(l);
+    Enumerate(lengths, next, out);
+  }
+}
+
+std::string Scope(const dns::Zone& zone_, const VerifyOptions& options_,
+                  const std::vector<std::vector<size_t>>& lengths,
+                  const std::vector<Structure>& structures) {
+  std::string per_depth;
+  for (size_t d = 0; d < lengths.size(); ++d) {
+    if (d) per_depth += ", ";
+    per_depth += fmt::format("depth {}: {{", d + 1);
+    for (size_t i = 0; i < lengths[d].size(); ++i) {
+      per_depth += fmt::format("{}{}", i ? "," : "", lengths[d][i]);
+    }
+    per_depth += "}";
+  }
+  double names = 0;
+  for (const Structure& s : structures) {
+    double bits = 0;
+    for (size_t l : s) bits += 8.0 * static_cast<double>(l);
+    names += std::pow(2.0, bits);
+  }
+  std::string excluded;
+  for (const ExcludedType& e : ExcludedTypes()) {
+    excluded += fmt::format("{}{} ({})", excluded.empty() ? "" : ", ", e.name, e.type);
+  }
+  return fmt::format(
+      "zone {} ({} records) as {} loads it; every query of one question, class IN, opcode "
+      "QUERY, RD clear, no EDNS, ID 0x{:04x}, whose name has at most {} labels with lengths "
+      "(octets, from the root) {} and any of the 256 values in every octet ({} label "
+      "structures, about 2^{:.0f} names), and whose type is any of the 65,536 values but {} "
+      "(ExcludedTypes: not data lookups); answers over UDP in 512 octets (a truncated one is "
+      "undecided), compared as rcode, AA and the answer, authority and additional sections as "
+      "sets of records (names without case), under the {} profile with the profile flags "
+      "given. Label lengths not listed are not covered",
+      zone_.origin.ToString(), zone_.records.size(), options_.engine, kQueryId, options_.max_labels,
+      per_depth, structures.size(), std::log2(std::max(names, 1.0)), excluded, options_.engine);
+}
+
+// Each counterexample's query sent to the native build of the same tree and, for Debian's
+// tree, to the live engine.
+void Confirm(VerifyReport& report_, const KnotCode& code_, const dns::Zone& zone_,
+             const ZoneIndex& index_, const VerifyOptions& options_) {
+  auto& cs = report_.counterexamples;
+  if (cs.empty()) return;
+  std::vector<std::vector<uint8_t>> queries;
+  for (const Counterexample& c : cs) queries.push_back(c.query);
+  auto native = NativeAnswers(code_, options_.zone_file, zone_.origin.ToString(), queries);
+  for (size_t i = 0; i < cs.size(); ++i) {
+    if (!native.ok()) {
+      cs[i].native_text = native.message();
+      continue;
+    }
+    const auto& got = (*native)[i];
+    cs[i].native_confirms = got == cs[i].derived;
+    auto msg = dns::DecodeMessage(got);
+    cs[i].native_text = got.empty() ? "no answer"
+                        : msg.ok()  ? MessageToText(cs[i].question, *msg)
+                                    : "undecodable: " + Hex(got);
+  }
+  if (!options_.live || !code_.source.empty()) return;
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           fmt::format("iceberg-verify-{}-{}", options_.engine, getpid()))
+                              .string();
+  auto engine = EngineProcess::Start(options_.engine, zone_, dir);
+  if (!engine.ok()) {
+    for (auto& c : cs) c.live = "the live engine did not start: " + engine.message();
+    return;
+  }
+  for (auto& c : cs) {
+    auto got = QueryServer("127.0.0.1", (*engine)->port(), c.question);
+    if (!got.ok()) {
+      c.live = fmt::format("{}: {}", (*engine)->version(), got.message());
+      c.live_confirms = c.derived.empty();  // it sends nothing either
+      continue;
+    }
+    const Response expected = Lookup(index_, c.question, options_.profile, false);
+    const auto fields = Differences(expected, *got, options_.profile.any);
+    c.live_confirms = !fields.empty();
+    c.live = fmt::format(
+        "{} {}: {}", (*engine)->version(),
+        c.live_confirms ? "confirms (differs from the specification in " + FieldsText(fields) + ")"
+                        : "does not confirm (answers as the specification)",
+        MessageToText(c.question, *got));
+  }
+  engine->reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
 
 }  // namespace
 
@@ -664,7 +691,7 @@ std::vector<std::vector<size_t>> LabelLengths(const dns::Zone& zone, int max_lab
   for (auto& lengths : at) {
     size_t fresh = 1;
     while (lengths.count(fresh)) ++fresh;
-    lengths.insert(fresh);
+    if (fresh <= dns::kMaxLabelLength) lengths.insert(fresh);
     out.emplace_back(lengths.begin(), lengths.end());
   }
   return out;
@@ -678,14 +705,118 @@ Result<VerifyReport> Verify(const dns::Zone& zone, const VerifyOptions& options)
   if (options.max_labels < 0 || options.max_labels > 127) {
     return Status::Error("verify: --max-labels must be between 0 and 127");
   }
+  const auto start = Clock::now();
   auto code = BuildKnotCode(options.source);
   if (!code.ok()) return code.status();
-  Verification v(zone, options, std::move(*code));
-  auto report = v.Run();
-  if (!report.ok()) return report;
-  report->engine = options.engine;
-  report->source = options.source.empty() ? "Debian's source package" : options.source;
-  report->zone = options.zone_file;
+  std::ifstream in(options.zone_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::Error("cannot read the zone file " + options.zone_file);
+  const std::string zone_text = text.str();
+
+  VerifyReport report;
+  report.engine = options.engine;
+  report.source = options.source.empty() ? "Debian's source package" : options.source;
+  report.zone = options.zone_file;
+  report.stub_rules = code->stub_rules;
+  report.stubs_file = code->stubs_file;
+  const auto lengths = LabelLengths(zone, options.max_labels);
+  std::vector<Structure> structures;
+  Enumerate(lengths, {}, &structures);
+  report.scope = Scope(zone, options, lengths, structures);
+
+  // Workers on threads of their own take the structures in turn; the results are merged in
+  // structure order, so the report does not depend on the number of workers.
+  const size_t jobs = std::clamp<size_t>(options.jobs, 1, std::max<size_t>(structures.size(), 1));
+  std::vector<Partial> partials(structures.size());
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t j = 0; j < jobs; ++j) {
+    workers.push_back(std::make_unique<Worker>(zone, zone_text, options, *code));
+  }
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex mu;
+  Status failed = Status::Ok();
+  auto work = [&](Worker& w) {
+    Status st = Status::Ok();
+    try {
+      st = w.Load();
+    } catch (const std::exception& e) {  // z3::exception, bad_alloc: an error, not a crash
+      st = Status::Error(std::string("verify: ") + e.what());
+    }
+    while (st.ok()) {
+      const size_t i = next++;
+      if (i >= structures.size()) break;
+      try {
+        st = w.Run(structures[i], &partials[i]);
+      } catch (const std::exception& e) {
+        st = Status::Error(
+            fmt::format("verify: structure {}: {}", StructureText(structures[i]), e.what()));
+      }
+      if (st.ok() && options.progress) {
+        const Partial& p = partials[i];
+        std::lock_guard<std::mutex> lock(mu);
+        options.progress(fmt::format(
+            "structure {}/{} ({} done) {}: {} paths, {} cells, {} counterexample cells, {} "
+            "undecided, {:.1f} s ({:.1f} s comparing)",
+            i + 1, structures.size(), ++done, StructureText(structures[i]), p.paths, p.cells,
+            p.counterexample_cells, p.undecided_count, p.seconds, p.compare_seconds));
+      }
+    }
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (failed.ok()) failed = st;
+      next = structures.size();  // the others stop too
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t j = 1; j < jobs; ++j) threads.emplace_back(work, std::ref(*workers[j]));
+  work(*workers[0]);
+  for (std::thread& t : threads) t.join();
+  if (!failed.ok()) return failed;
+
+  VerifyStats& v = report.stats;
+  v.structures = structures.size();
+  for (Partial& p : partials) {
+    v.paths += p.paths;
+    v.cells += p.cells;
+    v.points += p.points;
+    v.compare_solver_calls += p.compare_solver_calls;
+    v.compare_seconds += p.compare_seconds;
+    v.open_bytes += p.open_bytes;
+    report.counterexample_cells += p.counterexample_cells;
+    report.undecided_count += p.undecided_count;
+    for (Counterexample& c : p.counterexamples) {
+      if (report.counterexamples.size() < options.max_counterexamples) {
+        report.counterexamples.push_back(std::move(c));
+      }
+    }
+    for (std::string& u : p.undecided) {
+      if (report.undecided.size() < 10) report.undecided.push_back(std::move(u));
+    }
+  }
+  for (const auto& w : workers) {
+    const symex::Stats s = w->QueryStats();
+    v.forks += s.forks;
+    v.instructions += s.instructions;
+    v.solver_calls += s.solver_calls;
+    v.solver_seconds += s.solver_seconds;
+    v.witness_hits += s.witness_hits;
+    v.summaries_built += s.summaries_built;
+    v.summaries_applied += s.summaries_applied;
+    v.summaries_reused += s.summaries_reused;
+    v.specialisations += s.specialisations;
+    v.inlined_calls += s.inlined_calls;
+    v.load_seconds = std::max(v.load_seconds, w->load_seconds());
+  }
+  v.jobs = jobs;
+  workers.clear();
+  const ZoneIndex index(zone.origin, zone.records);
+  Confirm(report, *code, zone, index, options);
+  report.verdict = !report.counterexamples.empty() ? VerifyReport::Verdict::kCounterexamples
+                   : report.undecided_count > 0    ? VerifyReport::Verdict::kUndecided
+                                                   : VerifyReport::Verdict::kProven;
+  v.seconds = Since(start);
+  v.peak_rss_bytes = PeakRss();
   return report;
 }
 
@@ -718,12 +849,13 @@ std::string VerifyReportToText(const VerifyReport& r) {
   }
   const VerifyStats& s = r.stats;
   out += fmt::format(
-      "\nstatistics: {} label structures, {} paths, {} cells, {} queries compared; {} forks, {} "
+      "\nstatistics: {} label structures on {} workers, {} paths, {} cells, {} queries compared; "
+      "{} forks, {} "
       "instructions; solver: {} calls ({:.1f} s) in the executor, {} in the comparison, {} "
       "decided by an earlier model; summaries: {} built, {} applied, {} reused, {} "
       "specialisations, {} calls inline; zone load {:.1f} s; {:.1f} s in all; peak memory {} MB; "
       "stub rules: {} ({})\n",
-      s.structures, s.paths, s.cells, s.points, s.forks, s.instructions, s.solver_calls,
+      s.structures, s.jobs, s.paths, s.cells, s.points, s.forks, s.instructions, s.solver_calls,
       s.solver_seconds, s.compare_solver_calls, s.witness_hits, s.summaries_built,
       s.summaries_applied, s.summaries_reused, s.specialisations, s.inlined_calls, s.load_seconds,
       s.seconds, s.peak_rss_bytes >> 20, r.stub_rules, r.stubs_file);
@@ -765,6 +897,7 @@ std::string VerifyReportToJson(const VerifyReport& r) {
             {"stub_rules", r.stub_rules},
             {"stats",
              {{"label_structures", s.structures},
+              {"workers", s.jobs},
               {"paths", s.paths},
               {"cells", s.cells},
               {"queries_compared", s.points},

@@ -35,6 +35,7 @@ struct VerifyOptions {
   unsigned solver_timeout_ms = 10000;
   size_t max_counterexamples = 10;  // reported in full (all are counted)
   bool live = true;  // confirm counterexamples on the live engine (Debian's tree only)
+  size_t jobs = 1;   // workers (threads, each with its own executor and zone load)
   std::function<void(const std::string&)> progress;  // one line per label structure
 };
 
@@ -61,7 +62,7 @@ struct Counterexample {
 };
 
 struct VerifyStats {
-  size_t structures = 0, paths = 0, cells = 0, points = 0;
+  size_t structures = 0, jobs = 0, paths = 0, cells = 0, points = 0;
   int64_t forks = 0, instructions = 0, solver_calls = 0, witness_hits = 0;
   double solver_seconds = 0;
   int64_t summaries_built = 0, summaries_applied = 0, summaries_reused = 0, specialisations = 0,
