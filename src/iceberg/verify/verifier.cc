@@ -237,7 +237,7 @@ class Worker {
       for (size_t k = 0; k < len; ++k) {
         const auto c = static_cast<uint8_t>(z[k]);
         a->holds = a->holds && SameOctet(QueryByte(at + k), c);
-        if (!IsLetter(c)) a->pins.push_back(input + k);  // a letter may still change case
+        a->pins.push_back(input + k);  // fixed but for its case, which the comparison ignores
       }
     };
     const size_t depth = shape.labels.size();
