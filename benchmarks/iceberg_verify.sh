@@ -41,7 +41,9 @@ done
 echo "seed	records	verdict	seconds	peak_MB	paths"
 cat "$rows"
 sort -t$'\t' -k4,4g "$rows" | awk -F'\t' '{t[NR]=$4} END {n=NR; if (!n) exit;
-  printf "time (s): median %.1f, p90 %.1f, max %.1f over %d zones\n", t[int((n+1)/2)], t[int(0.9*n+0.5)>0?int(0.9*n+0.5):1], t[n], n}'
+  p=int(0.9*n+0.5); if (p<1) p=1;
+  printf "time (s): median %.1f, p90 %.1f, max %.1f over %d zones\n", t[int((n+1)/2)], t[p], t[n], n}'
 sort -t$'\t' -k5,5g "$rows" | awk -F'\t' '{m[NR]=$5} END {n=NR; if (!n) exit;
-  printf "peak memory (MB): median %d, p90 %d, max %d\n", m[int((n+1)/2)], m[int(0.9*n+0.5)>0?int(0.9*n+0.5):1], m[n]}'
+  p=int(0.9*n+0.5); if (p<1) p=1;
+  printf "peak memory (MB): median %d, p90 %d, max %d\n", m[int((n+1)/2)], m[p], m[n]}'
 cut -f3 "$rows" | sort | uniq -c | awk '{printf "verdict %s: %d zones\n", $2, $1}'
