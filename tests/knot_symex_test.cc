@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "cli_runner.h"
 #include "dns/wire.h"
 #include "iceberg/verify/knot_code.h"
 #include "symex/executor.h"
@@ -21,13 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using iceberg::KnotCode;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using llms::testing::ReadFile;
 
 // knot_native's answers (hex, one line each; empty when knotd sends nothing) to `queries`.
 std::vector<std::string> NativeAnswers(const KnotCode& knot, const std::string& zone_file,

@@ -68,9 +68,7 @@ struct VerifyStats {
   int64_t summaries_built = 0, summaries_applied = 0, summaries_reused = 0, specialisations = 0,
           inlined_calls = 0;
   size_t compare_solver_calls = 0;  // the per-path proofs and cells
-  double compare_seconds = 0;
-  size_t open_bytes =
-      0;  // answer bytes neither a numeral nor a query byte as the executor left them
+  double compare_seconds = 0;       // time comparing paths with the specification, all workers
   double load_seconds = 0, seconds = 0;
   int64_t peak_rss_bytes = 0;
 };
